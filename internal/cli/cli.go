@@ -1,0 +1,101 @@
+// Package cli holds what every dualpath subcommand shares: exit codes, errors
+// that carry them, and the subcommand registry. It has no logic of its own.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+)
+
+// Exit codes, the command line contract (design.md).
+const (
+	ExitOK       = 0 // success
+	ExitFailure  = 1 // runtime failure
+	ExitUsage    = 2 // usage or config error
+	ExitNotFound = 3 // not found / not applicable (e.g. no MAP-E rule)
+)
+
+// Error is an error with an exit code. Its message is shown to the user as is,
+// in one or two lines: what was wrong and what to do.
+type Error struct {
+	Code int
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Usagef is a usage or configuration error (exit 2).
+func Usagef(format string, args ...any) error {
+	return &Error{Code: ExitUsage, Msg: fmt.Sprintf(format, args...)}
+}
+
+// NotFoundf is a "not found / not applicable" answer (exit 3).
+func NotFoundf(format string, args ...any) error {
+	return &Error{Code: ExitNotFound, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Failf is a runtime failure (exit 1).
+func Failf(format string, args ...any) error {
+	return &Error{Code: ExitFailure, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Silent is an error whose message was already shown; only its code matters
+// (e.g. `mape --check-port` answering "no" with exit 1).
+func Silent(code int) error { return &Error{Code: code} }
+
+// Code returns the exit code for err: 0 for nil, the code of an *Error, else 1.
+func Code(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ExitFailure
+}
+
+// IO is what a command reads and writes, so tests can run commands in-process.
+type IO struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// Command is one subcommand of dualpath.
+type Command struct {
+	Name    string // "mape"
+	Usage   string // one line: "mape [--json] ... PREFIX|ADDRESS|--local"
+	Summary string // one short sentence for the command list
+	Hidden  bool   // internal helpers (e.g. lab node processes)
+	Run     func(ctx context.Context, io IO, args []string) error
+}
+
+var registry = map[string]*Command{}
+
+// Register adds a subcommand; each cmd/dualpath/<name>.go calls it from init.
+func Register(c *Command) {
+	if _, dup := registry[c.Name]; dup {
+		panic("cli: command registered twice: " + c.Name)
+	}
+	registry[c.Name] = c
+}
+
+// Lookup returns the named subcommand, or nil.
+func Lookup(name string) *Command { return registry[name] }
+
+// Commands returns the visible subcommands, sorted by name.
+func Commands() []*Command {
+	var cs []*Command
+	for _, c := range registry {
+		if !c.Hidden {
+			cs = append(cs, c)
+		}
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+	return cs
+}

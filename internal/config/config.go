@@ -1,0 +1,181 @@
+// Package config is dualpath's one configuration file (YAML): its types, strict
+// loading with file:line:column errors, defaults and validation. The daemon
+// (`run`), `ddns`, `doctor`, `plan` and `check-config` all read it through here.
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole file. Keys and meanings follow design.md.
+type Config struct {
+	Interface string       `yaml:"interface"` // the server's LAN interface, e.g. enp1s0
+	PPPoE     *PPPoE       `yaml:"pppoe"`     // nil in two-router mode
+	Expose    Expose       `yaml:"expose"`
+	DDNS      []DDNSRecord `yaml:"ddns"`
+	Status    Status       `yaml:"status"`
+	Metrics   Metrics      `yaml:"metrics"`
+	Plan      *Plan        `yaml:"plan"`
+	StateDir  string       `yaml:"state_dir"` // default /var/lib/dualpath
+	Log       Log          `yaml:"log"`
+
+	// Path is the file the config came from (for messages); not a YAML key.
+	Path string `yaml:"-"`
+}
+
+// PPPoE is the server's own PPPoE session.
+type PPPoE struct {
+	Username     string        `yaml:"username"`
+	PasswordFile string        `yaml:"password_file"` // mode 0600, else refused; or env DUALPATH_PPPOE_PASSWORD
+	MTU          int           `yaml:"mtu"`           // default 1454 (NTT FLET'S)
+	Macvlan      bool          `yaml:"macvlan"`       // own MAC for the session
+	Table        int           `yaml:"table"`         // policy routing table, default 4242
+	TUN          string        `yaml:"tun"`           // default dp-ppp0
+	Service      string        `yaml:"service"`       // Service-Name, optional
+	ACName       string        `yaml:"ac_name"`       // AC-Name, optional
+	Auth         string        `yaml:"auth"`          // auto | pap | chap
+	EchoInterval time.Duration `yaml:"echo_interval"` // default 10s
+	EchoFailures int           `yaml:"echo_failures"` // default 3
+	DefaultRoute bool          `yaml:"default_route"` // also route all IPv4 via PPPoE (off)
+}
+
+// Expose lists the only inbound ports on the PPPoE address.
+type Expose struct {
+	TCP      []uint16 `yaml:"tcp"`
+	UDP      []uint16 `yaml:"udp"`
+	ICMPEcho *bool    `yaml:"icmp_echo"` // default true
+}
+
+// DDNSRecord is one DNS name kept up to date through one provider.
+type DDNSRecord struct {
+	Provider     string `yaml:"provider"` // mydns | rfc2136 | cloudflare | duckdns | dyndns2
+	Name         string `yaml:"name"`     // the DNS name (rfc2136, cloudflare, dyndns2: hostname; duckdns: subdomain)
+	Username     string `yaml:"username"` // mydns MasterID, dyndns2 user
+	PasswordFile string `yaml:"password_file"`
+	TokenFile    string `yaml:"token_file"` // cloudflare API token, duckdns token
+
+	IPv4 string `yaml:"ipv4"` // pppoe | interface:NAME | http:URL | static:ADDR | none
+	IPv6 string `yaml:"ipv6"` // interface:NAME | http:URL | static:ADDR | none
+
+	// IPv6 address choice for interface sources.
+	IPv6Include []string `yaml:"ipv6_include"` // only addresses inside these prefixes
+	IPv6Exclude []string `yaml:"ipv6_exclude"`
+	IPv6Suffix  string   `yaml:"ipv6_suffix"` // fixed host part, e.g. ::10
+	AllowULA    bool     `yaml:"allow_ula"`
+
+	// rfc2136
+	Server      string        `yaml:"server"` // host:port of the primary
+	Zone        string        `yaml:"zone"`
+	TSIGKeyFile string        `yaml:"tsig_key_file"` // BIND key file format
+	TTL         int           `yaml:"ttl"`
+	Interval    time.Duration `yaml:"interval"`  // periodic check, default 5m
+	Keepalive   time.Duration `yaml:"keepalive"` // forced re-send; mydns default 24h
+
+	// Endpoint overrides (self-hosted services, tests).
+	BaseURL  string `yaml:"base_url"`
+	IPv4URL  string `yaml:"ipv4_url"`
+	IPv6URL  string `yaml:"ipv6_url"`
+	DirectIP bool   `yaml:"direct_ip"` // mydns: use directip.html with explicit addresses
+	ZoneID   string `yaml:"zone_id"`   // cloudflare, optional (looked up by zone name otherwise)
+}
+
+// Status is the local status socket.
+type Status struct {
+	Socket string `yaml:"socket"` // default /run/dualpath/status.sock
+	Group  string `yaml:"group"`  // group allowed to read status, besides root
+}
+
+// Metrics is the Prometheus endpoint.
+type Metrics struct {
+	Listen string `yaml:"listen"` // default 127.0.0.1:9842; "" or "off" disables
+}
+
+// Log settings.
+type Log struct {
+	Format string `yaml:"format"` // text | json
+	Level  string `yaml:"level"`  // debug | info | warn | error
+}
+
+// Plan describes the LAN, for `plan` and `doctor`.
+type Plan struct {
+	Mode        string `yaml:"mode"` // server-pppoe | two-routers
+	Subnet      string `yaml:"subnet"`
+	Server      string `yaml:"server"`
+	IPoERouter  string `yaml:"ipoe_router"`
+	PPPoERouter string `yaml:"pppoe_router"`
+	DHCPRange   string `yaml:"dhcp_range"`
+	IPv6Gateway string `yaml:"ipv6_gateway"`
+}
+
+// Load reads and strictly decodes a config file. Unknown keys and wrong types
+// are errors naming file:line. Defaults are applied; Validate is separate.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read config: %v", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes config bytes; name is used in error messages.
+func Parse(name string, data []byte) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	c.Path = name
+	c.applyDefaults()
+	return &c, nil
+}
+
+func (c *Config) applyDefaults() {
+	if c.StateDir == "" {
+		c.StateDir = "/var/lib/dualpath"
+	}
+	if c.Status.Socket == "" {
+		c.Status.Socket = "/run/dualpath/status.sock"
+	}
+	if c.Metrics.Listen == "" {
+		c.Metrics.Listen = "127.0.0.1:9842"
+	}
+	if c.Expose.ICMPEcho == nil {
+		t := true
+		c.Expose.ICMPEcho = &t
+	}
+	if p := c.PPPoE; p != nil {
+		if p.MTU == 0 {
+			p.MTU = 1454
+		}
+		if p.Table == 0 {
+			p.Table = 4242
+		}
+		if p.TUN == "" {
+			p.TUN = "dp-ppp0"
+		}
+		if p.Auth == "" {
+			p.Auth = "auto"
+		}
+		if p.EchoInterval == 0 {
+			p.EchoInterval = 10 * time.Second
+		}
+		if p.EchoFailures == 0 {
+			p.EchoFailures = 3
+		}
+	}
+	for i := range c.DDNS {
+		d := &c.DDNS[i]
+		if d.Interval == 0 {
+			d.Interval = 5 * time.Minute
+		}
+		if d.Keepalive == 0 && d.Provider == "mydns" {
+			d.Keepalive = 24 * time.Hour
+		}
+	}
+}

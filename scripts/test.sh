@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, vet, every test with the
+# race detector (namespace tests need root), and the cross-builds for our
+# users' machines (linux/386, arm64, armv7).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+GO=$(cat .go-path)
+export PATH="$(dirname "$GO"):$PATH"
+
+echo "== gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$bad" ]; then echo "gofmt needed on: $bad" >&2; exit 1; fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test -race"
+go test -race -count=1 -timeout 25m ./...
+
+echo "== cross-builds"
+for target in linux/386 linux/arm64 linux/arm/7 linux/amd64; do
+  IFS=/ read -r os arch arm <<<"$target"
+  CGO_ENABLED=0 GOOS=$os GOARCH=$arch GOARM=${arm:-} go build -trimpath -o /dev/null ./cmd/dualpath
+  echo "built $target"
+done
+echo "== all tests passed"

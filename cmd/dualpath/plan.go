@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/plan"
+)
+
+func init() {
+	cli.Register(&cli.Command{
+		Name:    "plan",
+		Usage:   "plan --config FILE [--out DIR] [--force]",
+		Summary: "write netplan, nginx and router settings for the LAN plan",
+		Run:     runPlan,
+	})
+}
+
+func runPlan(_ context.Context, stdio cli.IO, args []string) error {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs.SetOutput(stdio.Stderr)
+	cfgPath := fs.String("config", "", "config file with a plan: section (required)")
+	out := fs.String("out", "", "write the files into this directory instead of printing them")
+	force := fs.Bool("force", false, "with --out: replace files whose content differs")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return cli.Usagef("plan: %v", err)
+	}
+	if fs.NArg() > 0 {
+		return cli.Usagef("plan: unexpected argument %q: use --config FILE", fs.Arg(0))
+	}
+	if *cfgPath == "" {
+		return cli.Usagef("plan: --config FILE is required")
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		return cli.Usagef("%v", err)
+	}
+	p, err := plan.FromConfig(cfg)
+	if err != nil {
+		var errs plan.Errors
+		if errors.As(err, &errs) {
+			lines := make([]string, len(errs))
+			for i, pr := range errs {
+				lines[i] = fmt.Sprintf("%s: %s", *cfgPath, pr)
+			}
+			return cli.Usagef("plan is inconsistent (%d problem(s)):\n%s", len(errs), strings.Join(lines, "\n"))
+		}
+		return cli.Usagef("%v", err)
+	}
+	files := plan.Generate(p)
+	if *out == "" {
+		printPlanFiles(stdio.Stdout, files)
+		return nil
+	}
+	res, err := plan.WriteFiles(*out, files, *force)
+	if err != nil {
+		if errors.Is(err, plan.ErrExists) {
+			return cli.Failf("plan: %v", err)
+		}
+		return cli.Failf("plan: cannot write: %v", err)
+	}
+	for _, r := range res {
+		state := "wrote"
+		if r.Unchanged {
+			state = "unchanged"
+		}
+		fmt.Fprintf(stdio.Stdout, "%-9s %s\n", state, r.Path)
+	}
+	return nil
+}
+
+func printPlanFiles(w io.Writer, files []plan.File) {
+	for i, f := range files {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "==> %s: %s <==\n", f.Name, f.Title)
+		_, _ = w.Write(f.Content)
+	}
+}

@@ -1,0 +1,238 @@
+// Package plan checks the `plan:` section of the config for the mistakes
+// people make with two routers on one LAN (the article's duplicate router
+// address, a server address inside the DHCP pool, a gateway outside the
+// subnet) and writes the settings for the chosen mode: netplan YAML for the
+// server, an nginx listen snippet and a router checklist in English and
+// Japanese. It is pure: no I/O besides what the caller does with the files.
+package plan
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/dualpath/dualpath/internal/config"
+)
+
+// Modes of the `plan.mode` key.
+const (
+	// ModeServerPPPoE: the server holds its own PPPoE session (dualpath run);
+	// one router (IPoE) with PPPoE passthrough.
+	ModeServerPPPoE = "server-pppoe"
+	// ModeTwoRouters: the article's set-up, an IPoE router plus a second
+	// router that holds the PPPoE session and forwards the exposed ports.
+	ModeTwoRouters = "two-routers"
+)
+
+// Problem is one inconsistency in the plan, naming the config keys involved.
+type Problem struct {
+	Keys []string // e.g. ["plan.ipoe_router", "plan.pppoe_router"]
+	Msg  string   // what is wrong and what to do, one line
+}
+
+func (p Problem) String() string { return strings.Join(p.Keys, ", ") + ": " + p.Msg }
+
+// Errors is every problem found in a plan at once, so the user fixes them in
+// one go rather than one per run.
+type Errors []Problem
+
+func (e Errors) Error() string {
+	lines := make([]string, len(e))
+	for i, p := range e {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Plan is a validated `plan:` section with parsed addresses. Optional
+// addresses are the zero netip.Addr when absent.
+type Plan struct {
+	Mode        string
+	Interface   string       // the server's LAN interface (top-level `interface`)
+	Subnet      netip.Prefix // masked
+	Server      netip.Addr   // the server's static IPv4 address
+	IPoERouter  netip.Addr
+	PPPoERouter netip.Addr   // two-routers only
+	DHCPFirst   netip.Addr   // DHCP pool of the IPoE router (optional)
+	DHCPLast    netip.Addr   //
+	IPv6Gateway netip.Addr   // the IPoE router's link-local address (optional)
+	TCP         []uint16     // exposed TCP ports (default 80, 443)
+	UDP         []uint16     // exposed UDP ports
+	ServerBits  int          // prefix length used for the server's address
+	Source      *config.Plan // what was read
+}
+
+// HasDHCPRange reports whether the plan names the IPoE router's DHCP pool.
+func (p *Plan) HasDHCPRange() bool { return p.DHCPFirst.IsValid() }
+
+// InDHCPRange reports whether a lies inside the DHCP pool.
+func (p *Plan) InDHCPRange(a netip.Addr) bool {
+	return p.HasDHCPRange() && a.Compare(p.DHCPFirst) >= 0 && a.Compare(p.DHCPLast) <= 0
+}
+
+// FromConfig validates cfg's plan section and returns it parsed, or Errors
+// listing every problem (each naming its keys). Missing `plan:` is a problem.
+func FromConfig(cfg *config.Config) (*Plan, error) {
+	var errs Errors
+	add := func(msg string, keys ...string) { errs = append(errs, Problem{Keys: keys, Msg: msg}) }
+	if cfg == nil || cfg.Plan == nil {
+		return nil, Errors{{Keys: []string{"plan"}, Msg: "missing: add a plan: section (mode, subnet, server, ipoe_router, ...)"}}
+	}
+	src := cfg.Plan
+	p := &Plan{Mode: src.Mode, Interface: cfg.Interface, Source: src}
+	switch src.Mode {
+	case ModeServerPPPoE, ModeTwoRouters:
+	case "":
+		add("missing: set it to server-pppoe or two-routers", "plan.mode")
+	default:
+		add(fmt.Sprintf("%q is not a mode: use server-pppoe or two-routers", src.Mode), "plan.mode")
+	}
+	if cfg.Interface == "" {
+		add("missing: name the server's LAN interface (e.g. enp1s0)", "interface")
+	}
+
+	// Subnet.
+	if src.Subnet == "" {
+		add("missing: give the LAN's IPv4 subnet (e.g. 192.168.1.0/24)", "plan.subnet")
+	} else if pfx, err := netip.ParsePrefix(src.Subnet); err != nil || !pfx.Addr().Is4() {
+		add(fmt.Sprintf("%q is not an IPv4 subnet: write it like 192.168.1.0/24", src.Subnet), "plan.subnet")
+	} else if pfx.Bits() > 30 {
+		add(fmt.Sprintf("%s is too small for a LAN with routers and a server: use a /24", src.Subnet), "plan.subnet")
+	} else {
+		p.Subnet = pfx.Masked()
+		p.ServerBits = pfx.Bits()
+	}
+
+	// Host addresses.
+	host := func(key, val string, required bool) netip.Addr {
+		if val == "" {
+			if required {
+				add("missing: give an IPv4 address inside plan.subnet", key)
+			}
+			return netip.Addr{}
+		}
+		a, err := netip.ParseAddr(val)
+		if err != nil || !a.Is4() {
+			add(fmt.Sprintf("%q is not an IPv4 address", val), key)
+			return netip.Addr{}
+		}
+		if p.Subnet.IsValid() {
+			if !p.Subnet.Contains(a) {
+				add(fmt.Sprintf("%s is outside plan.subnet %s: use an address inside it", a, p.Subnet), key, "plan.subnet")
+			} else if a == p.Subnet.Addr() || a == lastAddr(p.Subnet) {
+				add(fmt.Sprintf("%s is the network or broadcast address of %s: pick a host address", a, p.Subnet), key)
+			}
+		}
+		return a
+	}
+	p.Server = host("plan.server", src.Server, true)
+	p.IPoERouter = host("plan.ipoe_router", src.IPoERouter, true)
+	p.PPPoERouter = host("plan.pppoe_router", src.PPPoERouter, false)
+	if src.Mode == ModeTwoRouters && src.PPPoERouter == "" {
+		add("missing: two-routers mode needs the PPPoE router's LAN address (e.g. 192.168.1.2)", "plan.pppoe_router")
+	}
+	if src.Mode == ModeServerPPPoE && src.PPPoERouter != "" {
+		add("server-pppoe mode has no PPPoE router: remove the key or use mode two-routers", "plan.pppoe_router", "plan.mode")
+	}
+
+	// Distinct addresses: the article's "ルータ自身のIPアドレスが2台で重複".
+	type named struct {
+		key string
+		a   netip.Addr
+	}
+	addrs := []named{{"plan.server", p.Server}, {"plan.ipoe_router", p.IPoERouter}, {"plan.pppoe_router", p.PPPoERouter}}
+	for i := range addrs {
+		for j := i + 1; j < len(addrs); j++ {
+			if addrs[i].a.IsValid() && addrs[i].a == addrs[j].a {
+				add(fmt.Sprintf("both are %s: every device needs its own address (e.g. IPoE router .1, PPPoE router .2, server .10)", addrs[i].a), addrs[i].key, addrs[j].key)
+			}
+		}
+	}
+
+	// DHCP range "first-last".
+	if src.DHCPRange != "" {
+		first, last, ok := parseRange(src.DHCPRange)
+		switch {
+		case !ok:
+			add(fmt.Sprintf("%q is not a range: write it like 192.168.1.100-192.168.1.200", src.DHCPRange), "plan.dhcp_range")
+		case last.Less(first):
+			add(fmt.Sprintf("%s comes after %s: write the lower address first", first, last), "plan.dhcp_range")
+		case p.Subnet.IsValid() && (!p.Subnet.Contains(first) || !p.Subnet.Contains(last)):
+			add(fmt.Sprintf("%s is not inside plan.subnet %s", src.DHCPRange, p.Subnet), "plan.dhcp_range", "plan.subnet")
+		default:
+			p.DHCPFirst, p.DHCPLast = first, last
+			for _, n := range addrs {
+				if n.a.IsValid() && p.InDHCPRange(n.a) {
+					add(fmt.Sprintf("%s is inside the DHCP pool %s: DHCP may hand it to another device; move it out of the pool", n.a, src.DHCPRange), n.key, "plan.dhcp_range")
+				}
+			}
+		}
+	}
+
+	// IPv6 gateway: an address on the link (link-local or global), not IPv4.
+	if src.IPv6Gateway != "" {
+		a, err := netip.ParseAddr(src.IPv6Gateway)
+		switch {
+		case err != nil || !a.Is6() || a.Is4In6():
+			add(fmt.Sprintf("%q is not an IPv6 address: give the IPoE router's link-local address (e.g. fe80::1)", src.IPv6Gateway), "plan.ipv6_gateway")
+		case a.Zone() != "":
+			add("drop the %zone: the interface is implied", "plan.ipv6_gateway")
+		case a.IsMulticast() || a.IsUnspecified() || a.IsLoopback():
+			add(fmt.Sprintf("%s cannot be a gateway: give the IPoE router's link-local address", a), "plan.ipv6_gateway")
+		default:
+			p.IPv6Gateway = a
+		}
+	}
+
+	// Exposed ports.
+	p.TCP = uniquePorts(cfg.Expose.TCP)
+	p.UDP = uniquePorts(cfg.Expose.UDP)
+	if len(p.TCP) == 0 && len(p.UDP) == 0 {
+		p.TCP = []uint16{80, 443}
+	}
+	for _, port := range append(append([]uint16{}, cfg.Expose.TCP...), cfg.Expose.UDP...) {
+		if port == 0 {
+			add("port 0 cannot be exposed: list real port numbers", "expose")
+			break
+		}
+	}
+
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return p, nil
+}
+
+func parseRange(s string) (first, last netip.Addr, ok bool) {
+	a, b, found := strings.Cut(s, "-")
+	if !found {
+		return first, last, false
+	}
+	first, err1 := netip.ParseAddr(strings.TrimSpace(a))
+	last, err2 := netip.ParseAddr(strings.TrimSpace(b))
+	if err1 != nil || err2 != nil || !first.Is4() || !last.Is4() {
+		return first, last, false
+	}
+	return first, last, true
+}
+
+// lastAddr is the broadcast address of an IPv4 prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().As4()
+	host := 32 - p.Bits()
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	v |= (1<<host - 1)
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func uniquePorts(in []uint16) []uint16 {
+	seen := map[uint16]bool{}
+	var out []uint16
+	for _, p := range in {
+		if p != 0 && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}

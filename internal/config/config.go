@@ -5,8 +5,14 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -26,6 +32,8 @@ type Config struct {
 
 	// Path is the file the config came from (for messages); not a YAML key.
 	Path string `yaml:"-"`
+
+	pos map[string]Pos // where each key path was written (Position, Errorf)
 }
 
 // PPPoE is the server's own PPPoE session.
@@ -92,7 +100,10 @@ type Status struct {
 
 // Metrics is the Prometheus endpoint.
 type Metrics struct {
-	Listen string `yaml:"listen"` // default 127.0.0.1:9842; "" or "off" disables
+	Listen string `yaml:"listen"` // default 127.0.0.1:9842; "off" disables
+	// AllowRemote must be true to listen on an address other than loopback:
+	// the metrics reveal the session address and traffic.
+	AllowRemote bool `yaml:"allow_remote"`
 }
 
 // Log settings.
@@ -112,27 +123,84 @@ type Plan struct {
 	IPv6Gateway string `yaml:"ipv6_gateway"`
 }
 
-// Load reads and strictly decodes a config file. Unknown keys and wrong types
-// are errors naming file:line. Defaults are applied; Validate is separate.
+// Load reads and strictly decodes a config file. Unknown keys, wrong types
+// and duplicate keys are errors naming file:line:column and the key path (an
+// Errors value listing every problem). Defaults are applied; Validate is
+// separate, because it looks at the host (secret files, groups).
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read config: %v", err)
+		return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read config: %v", unwrapPath(err))}
 	}
 	return Parse(path, data)
 }
 
-// Parse decodes config bytes; name is used in error messages.
-func Parse(name string, data []byte) (*Config, error) {
-	var c Config
+// Parse decodes config bytes; name is used in error messages. It never panics
+// on any input (FuzzParse).
+func Parse(name string, data []byte) (c *Config, err error) {
+	defer func() {
+		if r := recover(); r != nil { // yaml.v3 has panicked on hostile input before
+			c, err = nil, Errors{{File: name, Msg: fmt.Sprintf("cannot parse the file as YAML (%v)", r)}}
+		}
+	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			return nil, Errors{{File: name, Msg: "the file is empty: start from the example in /usr/share/doc/dualpath/dualpath.yaml"}}
+		}
+		return nil, Errors{yamlError(name, data, err)}
 	}
-	c.Path = name
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, Errors{{File: name, Pos: Pos{extra.Line, extra.Column}, Msg: "a second YAML document (after ---): keep the whole config in one document"}}
+	} else if err != io.EOF {
+		return nil, Errors{yamlError(name, data, err)}
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			return nil, Errors{{File: name, Msg: "the file is empty: start from the example in /usr/share/doc/dualpath/dualpath.yaml"}}
+		}
+		root = root.Content[0]
+	}
+	c = &Config{Path: name}
+	d := &decoder{file: name, pos: map[string]Pos{}}
+	if isNull(root) {
+		return nil, Errors{{File: name, Msg: "the file is empty: start from the example in /usr/share/doc/dualpath/dualpath.yaml"}}
+	}
+	d.decode(root, reflect.ValueOf(c).Elem(), "", root)
+	if len(d.errs) > 0 {
+		return nil, d.errs.sorted()
+	}
+	c.pos = d.pos
 	c.applyDefaults()
-	return &c, nil
+	return c, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError turns a yaml.v3 syntax error ("yaml: line 3: did not find
+// expected key") into an *Error with the line.
+func yamlError(name string, data []byte, err error) *Error {
+	if p, ok := tabIndent(data); ok {
+		return &Error{File: name, Pos: p, Msg: "a tab in the indentation: YAML indents with spaces only"}
+	}
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: name, Pos: Pos{Line: line}, Msg: "YAML syntax: " + m[2] + " (check the indentation: spaces only, no tabs)"}
+	}
+	return &Error{File: name, Msg: "YAML syntax: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// unwrapPath drops the path from an *os.PathError (the caller names the file).
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func (c *Config) applyDefaults() {

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dualpath/dualpath/internal/cli"
+)
+
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	pass := filepath.Join(dir, "pppoe.pass")
+	if err := os.WriteFile(pass, []byte("hunter2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "dualpath.yaml")
+	run := func(yaml string) (string, string, int) {
+		if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		err := runCheckConfig(context.Background(), cli.IO{Stdout: &out, Stderr: &errb, Getenv: os.Getenv}, []string{file})
+		return out.String(), errb.String(), cli.Code(err)
+	}
+	ok := "interface: enp1s0\npppoe:\n  username: user@example.ne.jp\n  password_file: " + pass + "\nexpose:\n  tcp: [80, 443]\n"
+	out, errs, code := run(ok)
+	if code != 0 || !strings.HasPrefix(out, file+": ok\n") || !strings.Contains(out, "TCP 80,443") {
+		t.Errorf("good config: code %d, out %q, err %q", code, out, errs)
+	}
+	if strings.Contains(out+errs, "hunter2") {
+		t.Error("check-config printed the password")
+	}
+	out, errs, code = run(strings.Replace(ok, "tcp: [80, 443]", "tcp: [80, 443]\n  sctp: [9]", 1))
+	if code != 2 || out != "" || errs != file+":7:3: expose.sctp: unknown key: did you mean \"tcp\"?\n" {
+		t.Errorf("bad config: code %d, out %q, err %q", code, out, errs)
+	}
+	if err := os.Chmod(pass, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errs, code = run(ok)
+	if code != 2 || !strings.Contains(errs, "chmod 600 "+pass) {
+		t.Errorf("loose secret: code %d, err %q", code, errs)
+	}
+	var out2 bytes.Buffer
+	err := runCheckConfig(context.Background(), cli.IO{Stdout: &out2, Stderr: &out2}, nil)
+	if cli.Code(err) != 2 {
+		t.Errorf("no FILE: %v", err)
+	}
+	err = runCheckConfig(context.Background(), cli.IO{Stdout: &out2, Stderr: &out2}, []string{filepath.Join(dir, "none.yaml")})
+	if cli.Code(err) != 2 || !strings.Contains(out2.String(), "cannot read config") {
+		t.Errorf("missing file: %v %q", err, out2.String())
+	}
+}

@@ -1,0 +1,318 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The strict decoder. yaml.v3's KnownFields reports only line numbers and no
+// key path, so the file is parsed into a yaml.Node tree and walked here,
+// guided by the `yaml:"..."` tags of the Config types: every problem gets
+// file:line:column and the key path, and all problems of a file are reported
+// at once.
+
+// maxNodes bounds the walk, so alias expansion ("billion laughs") cannot make
+// a small file cost unbounded time or memory.
+const maxNodes = 100000
+
+// maxErrors is how many problems are reported before the rest are dropped.
+const maxErrors = 20
+
+type decoder struct {
+	file  string
+	errs  Errors
+	pos   map[string]Pos
+	nodes int
+}
+
+func (d *decoder) errorf(n *yaml.Node, key, format string, args ...any) {
+	if len(d.errs) >= maxErrors {
+		return
+	}
+	e := &Error{File: d.file, Key: key, Msg: fmt.Sprintf(format, args...)}
+	if n != nil {
+		e.Pos = Pos{n.Line, n.Column}
+	}
+	d.errs = append(d.errs, e)
+}
+
+var durationType = reflect.TypeOf(time.Duration(0))
+
+// decode fills v (addressable) from n. key is the path of v; at is the node
+// whose position names v (the key node for mapping values).
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string, at *yaml.Node) {
+	d.nodes++
+	if d.nodes > maxNodes {
+		if d.nodes == maxNodes+1 {
+			d.errorf(n, key, "the file is too large or expands too much through aliases")
+		}
+		return
+	}
+	for n.Kind == yaml.AliasNode {
+		if n.Alias == nil {
+			d.errorf(n, key, "broken alias")
+			return
+		}
+		n = n.Alias
+		d.nodes++
+	}
+	if isNull(n) {
+		return // an empty value leaves the default in place
+	}
+	if v.Type() == durationType {
+		d.decodeDuration(n, v, key, at)
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		d.decode(n, v.Elem(), key, at)
+	case reflect.Struct:
+		d.decodeStruct(n, v, key)
+	case reflect.Slice:
+		d.decodeSlice(n, v, key, at)
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			d.errorf(at, key, "expected a single value, got %s", describe(n))
+			return
+		}
+		v.SetString(n.Value)
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode {
+			d.errorf(at, key, "expected true or false, got %s", describe(n))
+			return
+		}
+		switch strings.ToLower(n.Value) {
+		case "true", "yes", "on":
+			v.SetBool(true)
+		case "false", "no", "off":
+			v.SetBool(false)
+		default:
+			d.errorf(at, key, "%q is not true or false", n.Value)
+		}
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		i, ok := d.integer(n, key, at)
+		if !ok {
+			return
+		}
+		if v.OverflowInt(i) {
+			d.errorf(at, key, "%d is too large", i)
+			return
+		}
+		v.SetInt(i)
+	case reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uint:
+		i, ok := d.integer(n, key, at)
+		if !ok {
+			return
+		}
+		if v.Kind() == reflect.Uint16 && (i < 0 || i > math.MaxUint16) {
+			d.errorf(at, key, "%d is not a port number (1-65535)", i)
+			return
+		}
+		if i < 0 || v.OverflowUint(uint64(i)) {
+			d.errorf(at, key, "%d is out of range", i)
+			return
+		}
+		v.SetUint(uint64(i))
+	default:
+		// A programming error in the Config types, not a user error.
+		d.errorf(at, key, "internal: cannot decode into %s", v.Type())
+	}
+}
+
+func (d *decoder) integer(n *yaml.Node, key string, at *yaml.Node) (int64, bool) {
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(at, key, "expected a whole number, got %s", describe(n))
+		return 0, false
+	}
+	s := strings.ReplaceAll(n.Value, "_", "")
+	i, err := strconv.ParseInt(s, 0, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			d.errorf(at, key, "%s is too large", n.Value)
+		} else {
+			d.errorf(at, key, "%q is not a whole number", n.Value)
+		}
+		return 0, false
+	}
+	return i, true
+}
+
+func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, key string, at *yaml.Node) {
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(at, key, "expected a duration like 10s or 5m, got %s", describe(n))
+		return
+	}
+	if _, err := strconv.ParseFloat(n.Value, 64); err == nil {
+		d.errorf(at, key, "%s has no unit: write it like %ss (seconds), 5m or 24h", n.Value, n.Value)
+		return
+	}
+	dur, err := time.ParseDuration(n.Value)
+	if err != nil {
+		d.errorf(at, key, "%q is not a duration: write it like 10s, 5m or 24h", n.Value)
+		return
+	}
+	v.SetInt(int64(dur))
+}
+
+func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, key string, at *yaml.Node) {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(at, key, "expected a list (like [80, 443] or lines starting with -), got %s", describe(n))
+		return
+	}
+	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, el := range n.Content {
+		k := fmt.Sprintf("%s[%d]", key, i)
+		d.pos[k] = Pos{el.Line, el.Column}
+		d.decode(el, s.Index(i), k, el)
+	}
+	v.Set(s)
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, key string) {
+	if n.Kind != yaml.MappingNode {
+		what := "the file"
+		if key != "" {
+			what = key
+		}
+		d.errorf(n, key, "expected keys and values (a mapping) for %s, got %s", what, describe(n))
+		return
+	}
+	fields := structFields(v.Type())
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn, vn := n.Content[i], n.Content[i+1]
+		name := kn.Value
+		k := name
+		if key != "" {
+			k = key + "." + name
+		}
+		if kn.Kind != yaml.ScalarNode {
+			d.errorf(kn, key, "a key must be a plain name, got %s", describe(kn))
+			continue
+		}
+		idx, ok := fields[name]
+		if !ok {
+			d.errorf(kn, k, "unknown key%s", suggest(name, fields))
+			continue
+		}
+		if seen[name] {
+			d.errorf(kn, k, "key appears twice (line %d and line %d): keep one", d.pos[k].Line, kn.Line)
+			continue
+		}
+		seen[name] = true
+		d.pos[k] = Pos{kn.Line, kn.Column}
+		d.decode(vn, v.Field(idx), k, kn)
+	}
+}
+
+// structFields maps yaml key names to field indexes; fields without a tag or
+// with `yaml:"-"` are not keys.
+func structFields(t reflect.Type) map[string]int {
+	m := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		m[tag] = i
+	}
+	return m
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null" || n.Kind == 0
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "keys and values"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		v := n.Value
+		if len(v) > 40 {
+			v = v[:40] + "..."
+		}
+		return strconv.Quote(v)
+	}
+	return "nothing"
+}
+
+// suggest proposes the known key closest to a misspelt one.
+func suggest(name string, fields map[string]int) string {
+	best, bestD := "", 3
+	for k := range fields {
+		if dd := editDistance(strings.ToLower(name), k); dd < bestD || dd == bestD && best != "" && k < best {
+			best, bestD = k, dd
+		}
+	}
+	if best == "" {
+		keys := make([]string, 0, len(fields))
+		for k := range fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return " (known keys here: " + strings.Join(keys, ", ") + ")"
+	}
+	return fmt.Sprintf(": did you mean %q?", best)
+}
+
+// editDistance is the optimal-string-alignment distance: insertions,
+// deletions, substitutions and swaps of neighbours cost 1 ("mut" -> "mtu").
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 99
+	}
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
+
+// tabIndent finds the first line whose indentation contains a tab: yaml.v3
+// reports those with a misleading line number.
+func tabIndent(data []byte) (Pos, bool) {
+	for i, line := range strings.Split(string(data), "\n") {
+		for j, r := range line {
+			if r == '\t' {
+				return Pos{i + 1, j + 1}, true
+			}
+			if r != ' ' {
+				break
+			}
+		}
+	}
+	return Pos{}, false
+}

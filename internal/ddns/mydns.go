@@ -1,0 +1,184 @@
+package ddns
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"regexp"
+)
+
+// MyDNS endpoints as documented on https://www.mydns.jp/ ("IP address
+// notification": HTTP Basic with the MasterID; the address notified is the
+// source address of the request).
+const (
+	MyDNSIPv4URL     = "https://ipv4.mydns.jp/login.html"
+	MyDNSIPv6URL     = "https://ipv6.mydns.jp/login.html"
+	MyDNSDirectIPURL = "https://www.mydns.jp/directip.html"
+)
+
+// MyDNS notifies mydns.jp. Login mode (the default) sends no address: MyDNS
+// records where the request came from, so the IPv4 request is sent from the
+// PPPoE address (Update.IPv4Local) and the IPv6 one from the chosen stable
+// address. DirectIP mode sends the addresses explicitly (credentials then
+// travel in the query string: only when asked for).
+type MyDNS struct {
+	MasterID string
+	Password string
+	IPv4URL  string // default MyDNSIPv4URL
+	IPv6URL  string // default MyDNSIPv6URL
+	DirectIP bool
+	// DirectIPURL is used when DirectIP is set; default MyDNSDirectIPURL.
+	DirectIPURL string
+}
+
+// Kind implements Provider.
+func (m *MyDNS) Kind() string { return "mydns" }
+
+// MyDNSAnswer is what a MyDNS notification page says.
+type MyDNSAnswer struct {
+	OK         bool       // "login_status = 1" or "Login and IP address notify OK"
+	Status     string     // the login_status value, "" when absent
+	RemoteAddr netip.Addr // "REMOTE ADDRESS" as MyDNS saw it, when shown
+}
+
+var (
+	reMyDNSStatus = regexp.MustCompile(`(?i)login_status\s*=\s*([0-9]+)`)
+	reMyDNSRemote = regexp.MustCompile(`(?is)REMOTE\s+ADDRESS\s*:?\s*(?:<[^>]{0,40}>\s*){0,4}([0-9a-fA-F:.]{2,45})`)
+)
+
+// ParseMyDNSAnswer decodes the body of login.html / directip.html. MyDNS
+// answers 200 even when the password is wrong, so success is read from the
+// body: "login_status = 1" or "Login and IP address notify OK".
+func ParseMyDNSAnswer(body []byte) MyDNSAnswer {
+	var a MyDNSAnswer
+	if m := reMyDNSStatus.FindSubmatch(body); m != nil {
+		a.Status = string(m[1])
+	}
+	notifyOK := bytes.Contains(bytes.ToLower(body), []byte("login and ip address notify ok"))
+	a.OK = a.Status == "1" || (a.Status == "" && notifyOK)
+	if m := reMyDNSRemote.FindSubmatch(body); m != nil {
+		if ip, err := netip.ParseAddr(string(m[1])); err == nil {
+			a.RemoteAddr = ip.Unmap()
+		}
+	}
+	return a
+}
+
+// Update implements Provider: one notification per family present in u.
+func (m *MyDNS) Update(ctx context.Context, u Update) error {
+	if m.DirectIP {
+		return m.direct(ctx, u)
+	}
+	if u.IPv4.IsValid() {
+		if err := m.login(ctx, "tcp4", def(m.IPv4URL, MyDNSIPv4URL), u.IPv4, u.IPv4Local); err != nil {
+			return err
+		}
+	}
+	if u.IPv6.IsValid() {
+		if err := m.login(ctx, "tcp6", def(m.IPv6URL, MyDNSIPv6URL), u.IPv6, u.IPv6Local); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *MyDNS) login(ctx context.Context, network, rawURL string, want, local netip.Addr) error {
+	u, err := endpoint(rawURL, "")
+	if err != nil {
+		return perr("mydns", KindBadRequest, "%v", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return perr("mydns", KindBadRequest, "%s: %v", redactURL(u), err)
+	}
+	req.SetBasicAuth(m.MasterID, m.Password)
+	req.Header.Set("User-Agent", userAgent)
+	return m.do(req, u, network, local, want)
+}
+
+func (m *MyDNS) direct(ctx context.Context, u Update) error {
+	ep, err := endpoint(def(m.DirectIPURL, MyDNSDirectIPURL), "")
+	if err != nil {
+		return perr("mydns", KindBadRequest, "%v", err)
+	}
+	q := url.Values{"MID": {m.MasterID}, "PWD": {m.Password}}
+	if u.IPv4.IsValid() {
+		q.Set("IPV4ADDR", u.IPv4.String())
+	}
+	if u.IPv6.IsValid() {
+		q.Set("IPV6ADDR", u.IPv6.String())
+	}
+	ep.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.String(), nil)
+	if err != nil {
+		return perr("mydns", KindBadRequest, "%s: %v", redactURL(ep), err)
+	}
+	req.Header.Set("User-Agent", userAgent)
+	return m.do(req, ep, "tcp", netip.Addr{}, netip.Addr{})
+}
+
+func (m *MyDNS) do(req *http.Request, u *url.URL, network string, local, want netip.Addr) error {
+	resp, err := newClient(network, local).Do(req)
+	if err != nil {
+		e := netError("mydns", u, err, m.Password, m.MasterID)
+		if local.IsValid() {
+			e.Msg += fmt.Sprintf(" (sent from %s)", local)
+		}
+		return e
+	}
+	defer resp.Body.Close()
+	body, _ := readBody(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return httpStatusError("mydns", resp, []byte(Scrub(string(body), m.Password)))
+	}
+	a := ParseMyDNSAnswer(body)
+	if !a.OK {
+		if a.Status != "" {
+			return perr("mydns", KindAuth, "%s: login_status = %s", redactURL(u), a.Status)
+		}
+		return perr("mydns", KindAuth, "%s: answer does not say \"Login and IP address notify OK\"", redactURL(u))
+	}
+	if want.IsValid() && a.RemoteAddr.IsValid() && a.RemoteAddr != want {
+		return perr("mydns", KindVerify,
+			"MyDNS recorded %s, not %s: the request did not leave through the intended path (check the policy rule for %s)",
+			a.RemoteAddr, want, local)
+	}
+	return nil
+}
+
+// DryRun implements Provider.
+func (m *MyDNS) DryRun(u Update) []string {
+	var out []string
+	if m.DirectIP {
+		return []string{fmt.Sprintf("GET %s?MID=%s&PWD=***&IPV4ADDR=%s&IPV6ADDR=%s",
+			def(m.DirectIPURL, MyDNSDirectIPURL), m.MasterID, addrOrEmpty(u.IPv4), addrOrEmpty(u.IPv6))}
+	}
+	if u.IPv4.IsValid() {
+		out = append(out, fmt.Sprintf("GET %s (Basic %s:***) from %s, expecting MyDNS to record %s",
+			def(m.IPv4URL, MyDNSIPv4URL), m.MasterID, addrOr(u.IPv4Local, "the default route"), u.IPv4))
+	}
+	if u.IPv6.IsValid() {
+		out = append(out, fmt.Sprintf("GET %s (Basic %s:***) from %s, expecting MyDNS to record %s",
+			def(m.IPv6URL, MyDNSIPv6URL), m.MasterID, addrOr(u.IPv6Local, "the default route"), u.IPv6))
+	}
+	return out
+}
+
+func def(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
+
+func addrOr(a netip.Addr, s string) string {
+	if a.IsValid() {
+		return a.String()
+	}
+	return s
+}
+
+func addrOrEmpty(a netip.Addr) string { return addrOr(a, "") }

@@ -1,0 +1,252 @@
+package ddns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Update is one request to a provider: the addresses to publish for Name.
+// A zero address leaves that family alone (not changed, nothing to send).
+type Update struct {
+	Name string
+	IPv4 netip.Addr
+	IPv6 netip.Addr
+	// IPv4Local, when valid, is the local address the IPv4 request must be
+	// sent from (MyDNS records the request's source address, so it is bound
+	// to the PPPoE address and the policy rule routes it out the TUN).
+	IPv4Local netip.Addr
+	// IPv6Local is the same for IPv6 (the chosen stable address).
+	IPv6Local netip.Addr
+}
+
+// Provider publishes addresses for one DNS name. Update returns nil when the
+// provider confirmed the new value, or an error (usually *Error) saying why
+// not. Implementations never put a credential into an error.
+type Provider interface {
+	// Kind is the config name: mydns, rfc2136, cloudflare, duckdns, dyndns2.
+	Kind() string
+	Update(ctx context.Context, u Update) error
+	// DryRun describes what Update would send, with credentials masked.
+	DryRun(u Update) []string
+}
+
+// Verifier is a Provider that can read back what is published, to confirm an
+// update (rfc2136: the authoritative server; cloudflare: the API).
+type Verifier interface {
+	Verify(ctx context.Context, u Update) error
+}
+
+// ErrorKind classifies a provider's refusal, for backoff and for messages.
+type ErrorKind int
+
+// Kinds of provider errors.
+const (
+	KindTemporary   ErrorKind = iota // network error, 5xx, dyndns2 911/dnserr: retry with backoff
+	KindAuth                         // credentials rejected
+	KindNoHost                       // the name is not in the account / zone
+	KindRateLimited                  // 429 or abuse: wait at least RetryAfter
+	KindBadRequest                   // the provider did not understand us
+	KindVerify                       // the provider said yes but the record does not show it
+)
+
+var kindNames = [...]string{"temporary", "auth", "nohost", "ratelimited", "badrequest", "verify"}
+
+func (k ErrorKind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind" + strconv.Itoa(int(k))
+}
+
+// Error is a provider's refusal or a failure to reach it. Msg never holds a
+// credential.
+type Error struct {
+	Provider   string
+	Kind       ErrorKind
+	RetryAfter time.Duration // from Retry-After, when given
+	Msg        string
+}
+
+func (e *Error) Error() string {
+	s := e.Provider + ": " + e.Msg
+	switch e.Kind {
+	case KindAuth:
+		s += " (credentials rejected: check the username and the password/token file)"
+	case KindNoHost:
+		s += " (the name is not in this account or zone: check name/zone)"
+	}
+	return s
+}
+
+func perr(provider string, kind ErrorKind, format string, args ...any) *Error {
+	return &Error{Provider: provider, Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// KindOf returns the kind of err (KindTemporary for errors that are not *Error).
+func KindOf(err error) ErrorKind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindTemporary
+}
+
+// RetryAfterOf returns the provider's Retry-After for err, or 0.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+// userAgent is sent with every request; dyndns2 servers require one.
+const userAgent = "dualpath-ddns/1 (+https://github.com/dualpath/dualpath)"
+
+// httpTimeout bounds one provider request.
+const httpTimeout = 20 * time.Second
+
+// newClient returns an HTTP client whose connections use network ("tcp",
+// "tcp4" or "tcp6") and, when valid, the local address local. Binding a source
+// address does not choose the route by itself: the policy rule for that
+// source does (openwrt/packages#8277). No proxy: the source address matters.
+func newClient(network string, local netip.Addr) *http.Client {
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	if local.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: local.AsSlice(), Zone: local.Zone()}
+	}
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			return d.DialContext(ctx, network, addr)
+		},
+		DisableKeepAlives:     true,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: httpTimeout,
+		ForceAttemptHTTP2:     true,
+	}
+	return &http.Client{Transport: tr, Timeout: httpTimeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 3 {
+				return errors.New("too many redirects")
+			}
+			return nil
+		}}
+}
+
+// redactURL drops the query and any user info: tokens live there.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	if c.RawQuery != "" {
+		c.RawQuery = "…"
+	}
+	return c.String()
+}
+
+// netError turns a transport error into a temporary *Error that names the
+// endpoint without its query (tokens) and scrubs the given secrets.
+func netError(provider string, u *url.URL, err error, secrets ...string) *Error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	msg := fmt.Sprintf("%s: %v", redactURL(u), err)
+	return perr(provider, KindTemporary, "%s", Scrub(msg, secrets...))
+}
+
+// Scrub replaces every occurrence of each non-empty secret (and its URL
+// query encoding) in s by "***".
+func Scrub(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if len(sec) < 1 {
+			continue
+		}
+		s = strings.ReplaceAll(s, sec, "***")
+		if q := url.QueryEscape(sec); q != sec {
+			s = strings.ReplaceAll(s, q, "***")
+		}
+	}
+	return s
+}
+
+// readBody reads at most 64 KiB of a response body.
+func readBody(r io.Reader) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r, 64<<10))
+}
+
+// httpStatusError classifies an unexpected HTTP status.
+func httpStatusError(provider string, resp *http.Response, body []byte) *Error {
+	e := perr(provider, KindTemporary, "HTTP %d %s", resp.StatusCode, snippet(body))
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		e.Kind = KindRateLimited
+		e.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		e.Kind = KindAuth
+	case resp.StatusCode == http.StatusNotFound:
+		e.Kind = KindNoHost
+	case resp.StatusCode >= 500:
+		e.Kind = KindTemporary
+		e.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	case resp.StatusCode >= 400:
+		e.Kind = KindBadRequest
+	}
+	return e
+}
+
+// ParseRetryAfter decodes a Retry-After header (RFC 9110 section 10.2.3):
+// delay-seconds or an HTTP-date. It returns 0 when absent or invalid.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// snippet is a short, single-line, printable excerpt of a body for messages.
+func snippet(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	if s == "" {
+		return ""
+	}
+	return strconv.Quote(s)
+}
+
+// endpoint joins a base URL and a path; base may already carry a path.
+func endpoint(base, path string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(base, "/") + path)
+	if err != nil {
+		return nil, fmt.Errorf("bad URL %q: %v", base, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("bad URL %q: want http:// or https://", base)
+	}
+	return u, nil
+}

@@ -1,0 +1,106 @@
+package providersim
+
+import (
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+)
+
+// DuckDNS behaves as https://www.duckdns.org/spec.jsp documents:
+// GET /update?domains=a,b&token=T[&ip=][&ipv6=][&verbose=true][&clear=true]
+// answers "OK" or "KO" (verbose: OK, the IPv4, the IPv6, UPDATED|NOCHANGE).
+// A missing ip= is taken from the request's source address.
+type DuckDNS struct {
+	base
+	mu      sync.Mutex
+	token   string
+	domains map[string]*DuckRecord
+}
+
+// DuckRecord is one DuckDNS subdomain.
+type DuckRecord struct{ IPv4, IPv6 netip.Addr }
+
+// NewDuckDNS returns a fake with one token owning the given subdomains.
+func NewDuckDNS(token string, domains ...string) *DuckDNS {
+	d := &DuckDNS{token: token, domains: map[string]*DuckRecord{}}
+	for _, n := range domains {
+		d.domains[n] = &DuckRecord{}
+	}
+	return d
+}
+
+// Record returns a subdomain's addresses.
+func (d *DuckDNS) Record(domain string) DuckRecord {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if r := d.domains[domain]; r != nil {
+		return *r
+	}
+	return DuckRecord{}
+}
+
+// ServeHTTP implements http.Handler.
+func (d *DuckDNS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if d.injected(w, r) {
+		return
+	}
+	if r.URL.Path != "/update" {
+		http.NotFound(w, r)
+		return
+	}
+	q := r.URL.Query()
+	ko := func() { d.log(r, "", false); fmt.Fprint(w, "KO") }
+	if q.Get("token") != d.token {
+		ko()
+		return
+	}
+	names := strings.Split(q.Get("domains"), ",")
+	v4, v6 := Source(r), netip.Addr{}
+	if s := q.Get("ip"); s != "" {
+		var err error
+		if v4, err = netip.ParseAddr(s); err != nil {
+			ko()
+			return
+		}
+	}
+	if s := q.Get("ipv6"); s != "" {
+		var err error
+		if v6, err = netip.ParseAddr(s); err != nil || !v6.Is6() {
+			ko()
+			return
+		}
+	}
+	d.mu.Lock()
+	changed := false
+	for _, n := range names {
+		rec := d.domains[strings.TrimSuffix(n, ".duckdns.org")]
+		if rec == nil {
+			d.mu.Unlock()
+			ko()
+			return
+		}
+		if v4.Is4() && rec.IPv4 != v4 {
+			rec.IPv4, changed = v4, true
+		}
+		if v6.IsValid() && rec.IPv6 != v6 {
+			rec.IPv6, changed = v6, true
+		}
+	}
+	d.mu.Unlock()
+	d.log(r, "token", true)
+	if q.Get("verbose") == "true" {
+		state := "NOCHANGE"
+		if changed {
+			state = "UPDATED"
+		}
+		v6s := ""
+		if v6.IsValid() {
+			v6s = v6.String()
+		}
+		fmt.Fprintf(w, "OK\n%s\n%s\n%s", v4, v6s, state)
+		return
+	}
+	fmt.Fprint(w, "OK")
+}

@@ -1,0 +1,183 @@
+package ddns
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// TSIGKey is one key of a BIND key file (RFC 8945 TSIG).
+type TSIGKey struct {
+	Name      string // FQDN with the trailing dot
+	Algorithm string // miekg/dns algorithm name, e.g. dns.HmacSHA256
+	Secret    string // base64, as in the file
+}
+
+var tsigAlgorithms = map[string]string{
+	"hmac-md5":                 dns.HmacMD5,
+	"hmac-md5.sig-alg.reg.int": dns.HmacMD5,
+	"hmac-sha1":                dns.HmacSHA1,
+	"hmac-sha224":              dns.HmacSHA224,
+	"hmac-sha256":              dns.HmacSHA256,
+	"hmac-sha384":              dns.HmacSHA384,
+	"hmac-sha512":              dns.HmacSHA512,
+}
+
+// LoadTSIGKey reads a BIND key file. Errors name the file, never the secret.
+func LoadTSIGKey(path string) (TSIGKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return TSIGKey{}, fmt.Errorf("cannot read TSIG key file: %v", err)
+	}
+	k, err := ParseTSIGKey(b)
+	if err != nil {
+		return TSIGKey{}, fmt.Errorf("%s: %v", path, err)
+	}
+	return k, nil
+}
+
+// ParseTSIGKey decodes the first key statement of a BIND key file, the format
+// tsig-keygen and ddns-confgen write:
+//
+//	key "name" { algorithm hmac-sha256; secret "base64=="; };
+//
+// Comments (#, //, /* */) are allowed. Error messages never quote the secret.
+func ParseTSIGKey(b []byte) (TSIGKey, error) {
+	toks, err := bindTokens(string(b))
+	if err != nil {
+		return TSIGKey{}, err
+	}
+	i := 0
+	next := func() (string, bool) {
+		if i >= len(toks) {
+			return "", false
+		}
+		i++
+		return toks[i-1], true
+	}
+	expect := func(want string) error {
+		t, ok := next()
+		if !ok {
+			return fmt.Errorf("unexpected end of file, want %q", want)
+		}
+		if t != want {
+			return fmt.Errorf("want %q, found %q", want, clip(t))
+		}
+		return nil
+	}
+	for {
+		t, ok := next()
+		if !ok {
+			return TSIGKey{}, fmt.Errorf(`no key statement (want: key "name" { algorithm hmac-sha256; secret "..."; };)`)
+		}
+		if t == "key" {
+			break
+		}
+	}
+	name, ok := next()
+	if !ok || name == "{" || name == ";" {
+		return TSIGKey{}, fmt.Errorf("key statement without a name")
+	}
+	if err := expect("{"); err != nil {
+		return TSIGKey{}, err
+	}
+	var k TSIGKey
+	k.Name = dns.Fqdn(strings.ToLower(name))
+	if _, ok := dns.IsDomainName(k.Name); !ok {
+		return TSIGKey{}, fmt.Errorf("key name %q is not a domain name", clip(name))
+	}
+	var alg, secret string
+	for {
+		t, ok := next()
+		if !ok {
+			return TSIGKey{}, fmt.Errorf("unterminated key statement")
+		}
+		if t == "}" {
+			break
+		}
+		v, ok := next()
+		if !ok || v == ";" || v == "}" {
+			return TSIGKey{}, fmt.Errorf("%q without a value", clip(t))
+		}
+		if err := expect(";"); err != nil {
+			return TSIGKey{}, err
+		}
+		switch t {
+		case "algorithm":
+			alg = strings.ToLower(v)
+		case "secret":
+			secret = v
+		default:
+			return TSIGKey{}, fmt.Errorf("unknown key clause %q", clip(t))
+		}
+	}
+	a, ok := tsigAlgorithms[strings.TrimSuffix(alg, ".")]
+	if !ok {
+		return TSIGKey{}, fmt.Errorf("algorithm %q not supported (use hmac-sha256)", clip(alg))
+	}
+	if secret == "" {
+		return TSIGKey{}, fmt.Errorf("key %q has no secret", k.Name)
+	}
+	if _, err := base64.StdEncoding.DecodeString(secret); err != nil {
+		return TSIGKey{}, fmt.Errorf("key %q: secret is not valid base64", k.Name)
+	}
+	k.Algorithm, k.Secret = a, secret
+	return k, nil
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// bindTokens splits named.conf syntax into words, quoted strings (unquoted)
+// and the punctuation { } ;, dropping comments.
+func bindTokens(s string) ([]string, error) {
+	var toks []string
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case c == '#' || (c == '/' && i+1 < len(s) && s[i+1] == '/'):
+			for i < len(s) && s[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(s) && s[i+1] == '*':
+			end := strings.Index(s[i+2:], "*/")
+			if end < 0 {
+				return nil, fmt.Errorf("unterminated /* comment")
+			}
+			i += end + 4
+		case c == '{' || c == '}' || c == ';':
+			toks = append(toks, string(c))
+			i++
+		case c == '"':
+			end := strings.IndexByte(s[i+1:], '"')
+			if end < 0 {
+				return nil, fmt.Errorf("unterminated string")
+			}
+			toks = append(toks, s[i+1:i+1+end])
+			i += end + 2
+		default:
+			j := i
+			for j < len(s) && !strings.ContainsRune(" \t\r\n{};\"#", rune(s[j])) {
+				if s[j] == '/' && j+1 < len(s) && (s[j+1] == '/' || s[j+1] == '*') {
+					break
+				}
+				j++
+			}
+			if j == i {
+				j++ // a lone '/'
+			}
+			toks = append(toks, s[i:j])
+			i = j
+		}
+	}
+	return toks, nil
+}

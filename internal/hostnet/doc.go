@@ -1,0 +1,66 @@
+// Package hostnet is dualpath's thin glue to the Linux networking stack:
+// addresses, policy rules and routes (netlink), sysctls, TUN and macvlan
+// devices, one nftables table, and raw AF_PACKET sockets.
+//
+// Every change dualpath makes to a host goes through a Journal. The journal
+// writes what it is about to change to a file (JSON lines, fsync'd) before it
+// changes it, so that UndoAll can put the host back as it was on a clean exit,
+// and OpenJournal can find and remove the leftovers of a run that crashed or
+// was killed.
+//
+// All operations act on the network namespace that was current when the
+// Journal (or PacketConn) was opened: the journal keeps a handle to that
+// namespace and uses it from any goroutine. Tests use InNamespace to open a
+// journal inside a throw-away namespace.
+//
+// On operating systems other than Linux every entry point returns
+// ErrUnsupportedOS, so that the rest of dualpath still builds.
+package hostnet
+
+import (
+	"errors"
+)
+
+// ErrUnsupportedOS is returned by every operation on systems other than Linux.
+var ErrUnsupportedOS = errors.New("hostnet: this needs Linux (netlink, TUN, AF_PACKET, nftables)")
+
+// FirewallSpec describes the inbound policy on the PPPoE face: the nftables
+// table owned by dualpath accepts, on packets arriving through Interface,
+// established/related traffic, the listed ports and (optionally) ICMP echo,
+// and drops everything else. Traffic on other interfaces is not touched.
+type FirewallSpec struct {
+	// Interface is the name of the PPPoE TUN device (e.g. "dp-ppp0"). It
+	// need not exist yet: the rules match by name, so the firewall can be in
+	// place before the session comes up (fail-closed).
+	Interface string
+	// TCP and UDP list the destination ports open to the outside.
+	TCP []uint16
+	UDP []uint16
+	// ICMPEcho allows ICMP and ICMPv6 echo requests (ping).
+	ICMPEcho bool
+}
+
+// FirewallTable is the nftables table (family inet) that dualpath owns. It is
+// always created and deleted whole; nothing else in the ruleset is touched.
+const FirewallTable = "dualpath"
+
+// Change is one host change as recorded in the journal, for reports such as
+// "cleaned up after a crash".
+type Change struct {
+	// Kind is one of "address", "rule", "route", "sysctl", "tun", "macvlan",
+	// "nftables".
+	Kind string
+	// What describes the change in `ip`-like words, e.g.
+	// "address 203.0.113.7/32 dev dp-ppp0".
+	What string
+}
+
+func (c Change) String() string { return c.What }
+
+// ErrPermission marks errors caused by missing privileges; the message tells
+// the user what to do.
+var ErrPermission = errors.New("needs CAP_NET_ADMIN and CAP_NET_RAW (run as root or grant them)")
+
+// ErrInterfaceNotFound marks errors about a network interface that does not
+// exist; the message lists the interfaces that do.
+var ErrInterfaceNotFound = errors.New("interface not found")

@@ -1,0 +1,53 @@
+package hostnet
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// actionable rewrites low-level errors into messages a user can act on:
+// EPERM/EACCES name the capabilities needed. what says what was attempted.
+func actionable(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+		return fmt.Errorf("%s: %w", what, ErrPermission)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// interfaceNotFound builds the "interface X not found (ip link shows: ...)"
+// error listing the interfaces of the current namespace.
+func interfaceNotFound(name string) error {
+	var names []string
+	if ifs, err := net.Interfaces(); err == nil {
+		for _, ifi := range ifs {
+			names = append(names, ifi.Name)
+		}
+	}
+	return fmt.Errorf("interface %s not found (ip link shows: %s): %w", name, strings.Join(names, ", "), ErrInterfaceNotFound)
+}
+
+// gone reports whether err means the thing to remove is already gone, which
+// undo treats as success.
+func gone(err error) bool {
+	if err == nil {
+		return true
+	}
+	if errors.Is(err, ErrInterfaceNotFound) {
+		return true
+	}
+	for _, e := range []error{unix.ENOENT, unix.ESRCH, unix.EADDRNOTAVAIL, unix.ENODEV, unix.ENXIO} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	// vishvananda/netlink reports a missing link with a typed error whose
+	// text is stable across versions.
+	return strings.Contains(err.Error(), "Link not found")
+}

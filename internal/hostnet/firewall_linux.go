@@ -1,0 +1,140 @@
+package hostnet
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
+)
+
+// ApplyFirewall installs (or atomically replaces) the nftables table
+// `inet dualpath`: on its input hook, packets that arrive through
+// spec.Interface are accepted when they belong to an established or related
+// connection, go to a listed TCP/UDP port, or are ICMP(v6) echo requests with
+// spec.ICMPEcho; all others from that interface are dropped. Packets on other
+// interfaces pass untouched. The table is recorded once in the journal and
+// deleted whole on undo.
+func (j *Journal) ApplyFirewall(spec FirewallSpec) error {
+	if spec.Interface == "" || len(spec.Interface) >= unix.IFNAMSIZ {
+		return fmt.Errorf("firewall: invalid interface name %q", spec.Interface)
+	}
+	j.mu.Lock()
+	recorded := false
+	for _, r := range j.live {
+		recorded = recorded || r.Op == "nft"
+	}
+	j.mu.Unlock()
+	if recorded {
+		return j.installFirewall(spec)
+	}
+	return j.apply(record{Op: "nft", Link: spec.Interface}, func() error { return j.installFirewall(spec) })
+}
+
+// RemoveFirewall deletes the dualpath table now and forgets it.
+func (j *Journal) RemoveFirewall() error {
+	_, err := j.remove(func(r record) bool { return r.Op == "nft" })
+	return err
+}
+
+func (j *Journal) nft() (*nftables.Conn, error) {
+	c, err := nftables.New(nftables.WithNetNSFd(int(j.ns)))
+	if err != nil {
+		return nil, actionable("nftables", err)
+	}
+	return c, nil
+}
+
+func (j *Journal) installFirewall(spec FirewallSpec) error {
+	c, err := j.nft()
+	if err != nil {
+		return err
+	}
+	tbl := &nftables.Table{Family: nftables.TableFamilyINet, Name: FirewallTable}
+	// add + delete + add in one batch: atomic replace whether or not the
+	// table existed (the batch either applies whole or not at all).
+	c.AddTable(tbl)
+	c.DelTable(tbl)
+	c.AddTable(tbl)
+	accept := nftables.ChainPolicyAccept
+	ch := c.AddChain(&nftables.Chain{
+		Name: "input", Table: tbl, Type: nftables.ChainTypeFilter,
+		Hooknum: nftables.ChainHookInput, Priority: nftables.ChainPriorityFilter, Policy: &accept,
+	})
+	add := func(exprs ...expr.Any) {
+		c.AddRule(&nftables.Rule{Table: tbl, Chain: ch, Exprs: append(matchIIF(spec.Interface), exprs...)})
+	}
+	acceptV := &expr.Verdict{Kind: expr.VerdictAccept}
+	// ct state established,related accept
+	add(
+		&expr.Ct{Register: 1, Key: expr.CtKeySTATE},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
+			Mask: binaryutil.NativeEndian.PutUint32(expr.CtStateBitESTABLISHED | expr.CtStateBitRELATED),
+			Xor:  make([]byte, 4)},
+		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: make([]byte, 4)},
+		acceptV,
+	)
+	port := func(proto byte, p uint16) {
+		add(
+			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.BigEndian.PutUint16(p)},
+			acceptV,
+		)
+	}
+	for _, p := range spec.TCP {
+		port(unix.IPPROTO_TCP, p)
+	}
+	for _, p := range spec.UDP {
+		port(unix.IPPROTO_UDP, p)
+	}
+	icmpType := func(nfproto, proto, typ byte) {
+		add(
+			&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{nfproto}},
+			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 0, Len: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{typ}},
+			acceptV,
+		)
+	}
+	if spec.ICMPEcho {
+		icmpType(unix.NFPROTO_IPV4, unix.IPPROTO_ICMP, 8)      // echo-request
+		icmpType(unix.NFPROTO_IPV6, unix.IPPROTO_ICMPV6, 128) // echo-request
+	}
+	// IPv6 over PPP still needs router and neighbour discovery (RFC 5072
+	// section 5); these never leave the link.
+	for _, t := range []byte{133, 134, 135, 136} {
+		icmpType(unix.NFPROTO_IPV6, unix.IPPROTO_ICMPV6, t)
+	}
+	add(&expr.Verdict{Kind: expr.VerdictDrop})
+	if err := c.Flush(); err != nil {
+		return actionable("install nftables table inet "+FirewallTable, err)
+	}
+	return nil
+}
+
+func matchIIF(name string) []expr.Any {
+	b := make([]byte, unix.IFNAMSIZ)
+	copy(b, name)
+	return []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyIIFNAME, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: b},
+	}
+}
+
+func (j *Journal) deleteFirewall() error {
+	c, err := j.nft()
+	if err != nil {
+		return err
+	}
+	c.DelTable(&nftables.Table{Family: nftables.TableFamilyINet, Name: FirewallTable})
+	if err := c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+		return err
+	}
+	return nil
+}

@@ -103,7 +103,7 @@ func (j *Journal) installFirewall(spec FirewallSpec) error {
 		)
 	}
 	if spec.ICMPEcho {
-		icmpType(unix.NFPROTO_IPV4, unix.IPPROTO_ICMP, 8)      // echo-request
+		icmpType(unix.NFPROTO_IPV4, unix.IPPROTO_ICMP, 8)     // echo-request
 		icmpType(unix.NFPROTO_IPV6, unix.IPPROTO_ICMPV6, 128) // echo-request
 	}
 	// IPv6 over PPP still needs router and neighbour discovery (RFC 5072

@@ -79,8 +79,8 @@ func (r *RFC2136) Update(ctx context.Context, u Update) error {
 	defer cancel()
 	resp, _, err := c.ExchangeContext(ctx, m, r.server())
 	if err != nil {
-		if errors.Is(err, dns.ErrSig) || errors.Is(err, dns.ErrTime) {
-			return perr("rfc2136", KindAuth, "%s: TSIG of the answer does not verify (%v): check the key", r.server(), err)
+		if errors.Is(err, dns.ErrSig) || errors.Is(err, dns.ErrTime) || errors.Is(err, dns.ErrAuth) || errors.Is(err, dns.ErrKey) || errors.Is(err, dns.ErrSecret) {
+			return perr("rfc2136", KindAuth, "%s: TSIG refused (%v): check the key name, algorithm and secret", r.server(), err)
 		}
 		return perr("rfc2136", KindTemporary, "%s: %v", r.server(), err)
 	}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/lab"
+)
+
+const labUsage = "lab up [--scenario server-pppoe|two-routers] | down | status | exec NODE -- CMD... | test [--allow-missing] [--json] | demo [--scenario S]   (all take --prefix P, default $DUALPATH_LAB_PREFIX or dpl-)"
+
+func init() {
+	cli.Register(&cli.Command{
+		Name:    "lab",
+		Usage:   labUsage,
+		Summary: "the whole house and an ISP in network namespaces: demo and end-to-end test",
+		Run:     runLab,
+	})
+}
+
+func runLab(ctx context.Context, stdio cli.IO, args []string) error {
+	if len(args) == 0 {
+		return cli.Usagef("usage: dualpath %s", labUsage)
+	}
+	verb, rest := args[0], args[1:]
+	fs := flag.NewFlagSet("lab "+verb, flag.ContinueOnError)
+	fs.SetOutput(stdio.Stderr)
+	defPrefix := lab.DefaultPrefix
+	if stdio.Getenv != nil && stdio.Getenv("DUALPATH_LAB_PREFIX") != "" {
+		defPrefix = stdio.Getenv("DUALPATH_LAB_PREFIX")
+	}
+	prefix := fs.String("prefix", defPrefix, "namespace prefix (run labs side by side)")
+	stateRoot := fs.String("state-root", lab.DefaultStateRoot, "where each lab keeps its state dir")
+	scenario := fs.String("scenario", lab.ScenarioServerPPPoE, "server-pppoe or two-routers (up, demo)")
+	allowMissing := fs.Bool("allow-missing", false, "test: checks whose part is not yet built do not fail the run")
+	asJSON := fs.Bool("json", false, "test: print the report as JSON")
+	var cmdArgs []string
+	switch verb {
+	case "exec":
+		// exec NODE [flags] -- CMD...
+		if i := indexOf(rest, "--"); i >= 0 {
+			cmdArgs, rest = rest[i+1:], rest[:i]
+		}
+	case "up", "down", "status", "test", "demo":
+	default:
+		return cli.Usagef("unknown lab command %q: usage: dualpath %s", verb, labUsage)
+	}
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return cli.Usagef("lab %s: %v", verb, err)
+	}
+	if !lab.ValidScenario(*scenario) {
+		return cli.Usagef("unknown scenario %q: use server-pppoe or two-routers", *scenario)
+	}
+	if err := lab.CheckPrefix(*prefix); err != nil {
+		return cli.Usagef("%v", err)
+	}
+	if err := lab.RequireRoot(); err != nil {
+		return cli.Usagef("%v", err)
+	}
+	lang := ""
+	if stdio.Getenv != nil {
+		lang = firstNonEmpty(stdio.Getenv("LC_ALL"), stdio.Getenv("LC_MESSAGES"), stdio.Getenv("LANG"))
+	}
+	l, err := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: stdio.Stdout})
+	if err != nil {
+		return cli.Usagef("%v", err)
+	}
+	switch verb {
+	case "up":
+		if fs.NArg() > 0 {
+			return cli.Usagef("lab up takes no arguments")
+		}
+		fmt.Fprintf(stdio.Stdout, "lab %s: bringing up scenario %s\n", *prefix, *scenario)
+		if err := l.Up(ctx); err != nil {
+			return cli.Failf("lab up: %v\n(the half-built lab stays for inspection: 'dualpath lab status', logs in %s; 'dualpath lab down' removes it)", err, l.Dir)
+		}
+		fmt.Fprintf(stdio.Stdout, "lab %s is up: 'dualpath lab test' checks it, 'dualpath lab down' removes it\n", *prefix)
+		return nil
+	case "down":
+		if err := l.Down(); err != nil {
+			return cli.Failf("lab down: %v", err)
+		}
+		fmt.Fprintf(stdio.Stdout, "lab %s removed\n", *prefix)
+		return nil
+	case "status":
+		if err := l.Status(stdio.Stdout); err != nil {
+			if errors.Is(err, lab.ErrNoLab) {
+				return cli.NotFoundf("no lab %s is running: 'dualpath lab up' starts one", *prefix)
+			}
+			return cli.Failf("lab status: %v", err)
+		}
+		return nil
+	case "exec":
+		if fs.NArg() != 1 || len(cmdArgs) == 0 {
+			return cli.Usagef("usage: dualpath lab exec NODE -- COMMAND [ARGS...]")
+		}
+		code, err := l.Exec(ctx, fs.Arg(0), cmdArgs, stdio.Stdin, stdio.Stdout, stdio.Stderr)
+		if err != nil {
+			return cli.NotFoundf("%v", err)
+		}
+		if code != 0 {
+			return cli.Silent(code)
+		}
+		return nil
+	case "test":
+		rep, err := l.Test(ctx)
+		if err != nil {
+			if errors.Is(err, lab.ErrNoLab) {
+				return cli.NotFoundf("no lab %s is running: run 'dualpath lab up' first", *prefix)
+			}
+			return cli.Failf("lab test: %v", err)
+		}
+		printReport(stdio.Stdout, rep, *asJSON)
+		if !rep.Passed(*allowMissing) {
+			return cli.Silent(cli.ExitFailure)
+		}
+		return nil
+	case "demo":
+		l2, _ := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: io.Discard})
+		rep, err := lab.Demo(ctx, l2, stdio.Stdout, lang)
+		if err != nil {
+			return cli.Failf("lab demo: %v", err)
+		}
+		if !rep.Passed(true) {
+			return cli.Silent(cli.ExitFailure)
+		}
+		return nil
+	}
+	return nil
+}
+
+func printReport(w io.Writer, rep *lab.Report, asJSON bool) {
+	if asJSON {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		_ = e.Encode(rep)
+		return
+	}
+	rep.Print(w)
+}
+
+func indexOf(xs []string, s string) int {
+	for i, x := range xs {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func firstNonEmpty(xs ...string) string {
+	for _, x := range xs {
+		if strings.TrimSpace(x) != "" {
+			return x
+		}
+	}
+	return ""
+}

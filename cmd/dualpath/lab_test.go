@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/lab"
+	"github.com/dualpath/dualpath/internal/netnstest"
+)
+
+// labBin builds the dualpath binary (the lab runs it again inside its
+// namespaces as `lab-node`) where any user may run it.
+func labBin(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "dualpath-labtest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "dualpath")
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if out, err := exec.Command(gobin, "build", "-o", p, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v: %s", err, out)
+	}
+	return p
+}
+
+type labRun struct {
+	bin, prefix, root string
+}
+
+func newLabRun(t *testing.T) *labRun {
+	netnstest.RequireRoot(t)
+	netnstest.RequireCommand(t, "nginx", "dnsmasq", "busybox", "nft", "ss")
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	root, err := os.MkdirTemp("", "dualpath-labstate-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(root, 0o755)
+	r := &labRun{bin: labBin(t), prefix: "dplt" + hex.EncodeToString(b[:2]) + "-", root: root}
+	t.Cleanup(func() {
+		// Whatever happened, leave nothing behind.
+		out, err := r.cmd(context.Background(), "down").CombinedOutput()
+		if err != nil {
+			t.Errorf("lab down at cleanup: %v: %s", err, out)
+		}
+		os.RemoveAll(root)
+	})
+	return r
+}
+
+func (r *labRun) cmd(ctx context.Context, args ...string) *exec.Cmd {
+	all := append([]string{"lab", args[0], "--prefix", r.prefix, "--state-root", r.root}, args[1:]...)
+	return exec.CommandContext(ctx, r.bin, all...)
+}
+
+func (r *labRun) run(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var buf bytes.Buffer
+	c := r.cmd(ctx, args...)
+	c.Stdout, c.Stderr = &buf, &buf
+	err := c.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("lab %v: %v", args, err)
+	}
+	return buf.String(), code
+}
+
+// assertGone checks that no namespace, process or state of the lab is left.
+func (r *labRun) assertGone(t *testing.T) {
+	t.Helper()
+	l, err := lab.New(lab.Options{Prefix: r.prefix, StateRoot: r.root, Bin: r.bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := l.Leftovers(); len(left) > 0 {
+		t.Errorf("after lab down, left: %v", left)
+	}
+	out, _ := exec.Command("ip", "netns", "list").Output()
+	if strings.Contains(string(out), r.prefix) {
+		t.Errorf("namespaces with prefix %s remain:\n%s", r.prefix, out)
+	}
+	out, _ = exec.Command("ps", "-eo", "args").Output()
+	if strings.Contains(string(out), r.root) {
+		t.Errorf("processes using the lab's state dir remain:\n%s", grepLines(string(out), r.root))
+	}
+}
+
+func grepLines(s, sub string) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+func testScenario(t *testing.T, scenario string) {
+	r := newLabRun(t)
+	out, code := r.run(t, "up", "--scenario", scenario)
+	if code != 0 {
+		t.Fatalf("lab up: exit %d:\n%s", code, out)
+	}
+	out, code = r.run(t, "status")
+	if code != 0 || !strings.Contains(out, "ready") {
+		t.Fatalf("lab status: exit %d:\n%s", code, out)
+	}
+	out, code = r.run(t, "exec", "server", "--", "ip", "-6", "addr", "show", "dev", "eth0")
+	if code != 0 || !strings.Contains(out, lab.ServerIPv6().String()) {
+		t.Fatalf("lab exec: exit %d:\n%s", code, out)
+	}
+	out, code = r.run(t, "test", "--allow-missing", "--json")
+	var rep lab.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("lab test --json: exit %d: %v:\n%s", code, err, out)
+	}
+	if len(rep.Results) != 8 {
+		t.Fatalf("want the 8 checks, got %d", len(rep.Results))
+	}
+	ran := 0
+	for _, x := range rep.Results {
+		switch x.Outcome {
+		case lab.Pass:
+			ran++
+		case lab.Missing, lab.NotHere:
+			t.Logf("check %d %s: %s", x.ID, x.Check, x.Outcome)
+		default:
+			t.Errorf("check %d %s: expected %s, seen %s", x.ID, x.Check, x.Expected, x.Seen)
+		}
+	}
+	if ran == 0 {
+		t.Errorf("no check ran")
+	}
+	if (code == 0) != rep.Passed(true) {
+		t.Errorf("lab test exit %d disagrees with its report", code)
+	}
+	if _, code := r.run(t, "down"); code != 0 {
+		t.Fatalf("lab down: exit %d", code)
+	}
+	r.assertGone(t)
+	if out, code := r.run(t, "down"); code != 0 {
+		t.Fatalf("second lab down: exit %d: %s", code, out)
+	}
+}
+
+func TestLabServerPPPoE(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the lab takes a while; skipped with -short")
+	}
+	testScenario(t, lab.ScenarioServerPPPoE)
+}
+
+// TestLabUpAfterSIGKILL kills `lab up` half-way and checks that the next
+// `lab up` removes the leftovers and succeeds.
+func TestLabUpAfterSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the lab takes a while; skipped with -short")
+	}
+	r := newLabRun(t)
+	c := r.cmd(context.Background(), "up")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until up has started processes in the namespaces, then kill it.
+	state := filepath.Join(r.root, strings.TrimSuffix(r.prefix, "-"), "state.json")
+	ok := netnstest.WaitFor(time.Minute, func() bool {
+		st, err := lab.LoadState(filepath.Dir(state))
+		return err == nil && len(st.Procs) > 0
+	})
+	_ = c.Process.Signal(syscall.SIGKILL)
+	_ = c.Wait()
+	if !ok {
+		t.Fatal("lab up never started a process")
+	}
+	st, err := lab.LoadState(filepath.Dir(state))
+	if err != nil || st.Ready {
+		t.Fatalf("lab up was not killed half-way (state %+v, %v)", st, err)
+	}
+	out, code := r.run(t, "up")
+	if code != 0 {
+		t.Fatalf("lab up after SIGKILL: exit %d:\n%s", code, out)
+	}
+	out, code = r.run(t, "status")
+	if code != 0 || strings.Contains(out, "EXITED") || strings.Contains(out, "missing") {
+		t.Fatalf("lab status after re-up: exit %d:\n%s", code, out)
+	}
+	if _, code := r.run(t, "down"); code != 0 {
+		t.Fatalf("lab down: exit %d", code)
+	}
+	r.assertGone(t)
+}
+
+// TestLabNeedsRoot: without root, one line saying so, exit 2.
+func TestLabNeedsRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run the check as another user")
+	}
+	bin := labBin(t)
+	c := exec.Command(bin, "lab", "up")
+	c.Dir = "/"
+	c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := c.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 2 {
+		t.Fatalf("lab up as nobody: %v, want exit 2: %s", err, out)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "root") {
+		t.Fatalf("want one line naming root, got %q", out)
+	}
+}
+
+func TestLabUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"fly"}, {"up", "--scenario", "three-routers"}, {"up", "--prefix", "Bad_Prefix"}} {
+		var buf bytes.Buffer
+		err := runLab(context.Background(), cli.IO{Stdout: &buf, Stderr: &buf, Getenv: func(string) string { return "" }}, args)
+		if code := cli.Code(err); code != 2 {
+			t.Errorf("lab %v: exit %d (%v), want 2", args, code, err)
+		}
+	}
+}

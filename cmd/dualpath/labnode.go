@@ -1,0 +1,25 @@
+package main
+
+import (
+	"context"
+
+	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/lab"
+)
+
+// lab-node is the hidden entry point of the programs the lab runs inside its
+// namespaces (MAP-E BR and CE, probes); see internal/lab.
+func init() {
+	cli.Register(&cli.Command{
+		Name:    "lab-node",
+		Usage:   "lab-node PROGRAM [args]",
+		Summary: "internal: a program run inside a lab namespace",
+		Hidden:  true,
+		Run: func(ctx context.Context, io cli.IO, args []string) error {
+			if err := lab.RunNode(ctx, io.Stdout, args); err != nil {
+				return cli.Failf("lab-node: %v", err)
+			}
+			return nil
+		},
+	})
+}

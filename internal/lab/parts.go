@@ -1,0 +1,20 @@
+package lab
+
+// Parts of dualpath the lab plugs in; a check that needs a part missing from
+// this build prints as "not yet built".
+const (
+	PartMAPE   = "mape"   // MAP-E BR and CE (package mape)
+	PartDNS    = "dns"    // BIND 9 + MyDNS-compatible update service
+	PartPPPoE  = "pppoe"  // BRAS (our access concentrator) and PPPoE sessions
+	PartDaemon = "daemon" // `dualpath run` on the server (DDNS, firewall)
+)
+
+// builtParts lists the parts this build of the lab starts.
+func builtParts() []string {
+	return []string{}
+}
+
+// extraSteps starts the parts of builtParts, in order.
+func (l *Lab) extraSteps() []step {
+	return nil
+}

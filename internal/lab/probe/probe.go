@@ -1,0 +1,209 @@
+// Package probe holds the small network programs the lab runs inside its
+// namespaces to observe the system from outside: a "who am I" service that
+// tells a client the address and port it was seen from, a dialer for it, an
+// HTTP fetch that resolves through a chosen DNS server, and a TCP connect
+// scan. Each prints one JSON object, which the lab's checks read.
+package probe
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Whoami serves "ADDR PORT\n" (the client's address and port as seen here)
+// to every TCP connection on ln until ctx ends.
+func Whoami(ctx context.Context, ln net.Listener) error {
+	go func() { <-ctx.Done(); ln.Close() }()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		go func(c net.Conn) {
+			defer c.Close()
+			ap, err := netip.ParseAddrPort(c.RemoteAddr().String())
+			if err != nil {
+				return
+			}
+			_ = c.SetWriteDeadline(time.Now().Add(2 * time.Second))
+			fmt.Fprintf(c, "%s %d\n", ap.Addr().Unmap(), ap.Port())
+		}(c)
+	}
+}
+
+// Seen is a whoami answer: how a peer saw us.
+type Seen struct {
+	Addr  netip.Addr `json:"addr"`
+	Port  uint16     `json:"port"`
+	Local string     `json:"local"` // our own end of the connection
+}
+
+// Dial connects to a whoami service and returns its answer.
+func Dial(ctx context.Context, addr string, timeout time.Duration) (Seen, error) {
+	d := net.Dialer{Timeout: timeout}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return Seen{}, err
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(timeout))
+	line, err := bufio.NewReader(io.LimitReader(c, 128)).ReadString('\n')
+	if err != nil {
+		return Seen{}, fmt.Errorf("whoami at %s: %v", addr, err)
+	}
+	return ParseSeen(line, c.LocalAddr().String())
+}
+
+// ParseSeen decodes a whoami answer line "ADDR PORT".
+func ParseSeen(line, local string) (Seen, error) {
+	f := strings.Fields(line)
+	if len(f) != 2 {
+		return Seen{}, fmt.Errorf("whoami answer %q: want \"ADDR PORT\"", line)
+	}
+	a, err := netip.ParseAddr(f[0])
+	if err != nil {
+		return Seen{}, fmt.Errorf("whoami answer %q: %v", line, err)
+	}
+	p, err := strconv.ParseUint(f[1], 10, 16)
+	if err != nil {
+		return Seen{}, fmt.Errorf("whoami answer %q: bad port", line)
+	}
+	return Seen{Addr: a, Port: uint16(p), Local: local}, nil
+}
+
+// Fetched is the result of Fetch.
+type Fetched struct {
+	Resolved []string `json:"resolved"` // what DNS answered for the host
+	Addr     string   `json:"addr"`     // the address connected to
+	Status   int      `json:"status"`
+	Body     string   `json:"body"`
+}
+
+// Fetch resolves url's host through dnsServer (host:port; empty: the
+// system's resolver) and GETs it over the given family ("4", "6" or "").
+func Fetch(ctx context.Context, url, dnsServer, family string, timeout time.Duration) (Fetched, error) {
+	var res Fetched
+	network := "tcp" + family
+	r := net.DefaultResolver
+	if dnsServer != "" {
+		r = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "udp", dnsServer)
+		}}
+	}
+	d := &net.Dialer{Timeout: timeout, Resolver: r}
+	tr := &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			host, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			ips := []string{host}
+			if _, err := netip.ParseAddr(host); err != nil {
+				want := "ip" + family
+				if family == "" {
+					want = "ip"
+				}
+				as, err := r.LookupNetIP(ctx, want, host)
+				if err != nil {
+					return nil, err
+				}
+				ips = ips[:0]
+				for _, a := range as {
+					ips = append(ips, a.Unmap().String())
+				}
+				res.Resolved = ips
+			}
+			var lastErr error
+			for _, ip := range ips {
+				c, err := d.DialContext(ctx, network, net.JoinHostPort(ip, port))
+				if err == nil {
+					res.Addr = ip
+					return c, nil
+				}
+				lastErr = err
+			}
+			return nil, lastErr
+		},
+	}
+	cl := &http.Client{Transport: tr, Timeout: timeout}
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return res, err
+	}
+	resp, err := cl.Do(req)
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	res.Status = resp.StatusCode
+	res.Body = string(b)
+	return res, nil
+}
+
+// Scan tries a TCP connection to every port of addr (a few at a time) and
+// returns the ports that accepted, in order.
+func Scan(ctx context.Context, addr netip.Addr, ports []uint16, timeout time.Duration) []uint16 {
+	var (
+		mu   sync.Mutex
+		open []uint16
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, 64)
+	)
+	for _, p := range ports {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(p uint16) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			d := net.Dialer{Timeout: timeout}
+			c, err := d.DialContext(ctx, "tcp", netip.AddrPortFrom(addr, p).String())
+			if err == nil {
+				c.Close()
+				mu.Lock()
+				open = append(open, p)
+				mu.Unlock()
+			}
+		}(p)
+	}
+	wg.Wait()
+	sort.Slice(open, func(i, j int) bool { return open[i] < open[j] })
+	return open
+}
+
+// ParsePorts reads "1-1024,8022,8080" into a port list.
+func ParsePorts(s string) ([]uint16, error) {
+	var ps []uint16
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseUint(lo, 10, 16)
+		if err != nil || a == 0 {
+			return nil, fmt.Errorf("bad port %q in %q", lo, s)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.ParseUint(hi, 10, 16); err != nil || b < a {
+				return nil, fmt.Errorf("bad port range %q in %q", part, s)
+			}
+		}
+		for p := a; p <= b; p++ {
+			ps = append(ps, uint16(p))
+		}
+	}
+	return ps, nil
+}

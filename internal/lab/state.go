@@ -1,0 +1,80 @@
+package lab
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// DefaultStateRoot holds one directory per lab prefix.
+const DefaultStateRoot = "/run/dualpath-lab"
+
+// State is what `lab up` leaves for status, test, exec and down: which
+// scenario runs, where its files are, and which processes it started.
+type State struct {
+	Prefix   string    `json:"prefix"`
+	Scenario string    `json:"scenario"`
+	Dir      string    `json:"dir"`
+	Started  time.Time `json:"started"`
+	Ready    bool      `json:"ready"` // every step of up finished
+	Procs    []Proc    `json:"procs"`
+	// Built lists the parts that were available when the lab came up
+	// (e.g. "mape", "pppoe", "ddns", "daemon"); checks needing a missing part
+	// print as "not yet built".
+	Built []string `json:"built"`
+}
+
+// Proc is one background process of the lab.
+type Proc struct {
+	Node string `json:"node"`
+	Name string `json:"name"` // "nginx", "mape-br", ...
+	PID  int    `json:"pid"`
+	Log  string `json:"log"`
+}
+
+// Has reports whether part was built into the running lab.
+func (s *State) Has(part string) bool {
+	for _, b := range s.Built {
+		if b == part {
+			return true
+		}
+	}
+	return false
+}
+
+func statePath(dir string) string { return filepath.Join(dir, "state.json") }
+
+// Save writes the state atomically.
+func (s *State) Save() error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := statePath(s.Dir) + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, statePath(s.Dir))
+}
+
+// ErrNoLab is returned when no lab runs under the prefix.
+var ErrNoLab = errors.New("no lab is running")
+
+// LoadState reads the state of the lab in dir.
+func LoadState(dir string) (*State, error) {
+	b, err := os.ReadFile(statePath(dir))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrNoLab
+	}
+	if err != nil {
+		return nil, err
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("lab state %s is damaged (%v): run 'dualpath lab down'", statePath(dir), err)
+	}
+	return &s, nil
+}

@@ -1,0 +1,47 @@
+package lab
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Status prints what runs: scenario, nodes, processes and their logs.
+func (l *Lab) Status(w io.Writer) error {
+	st, err := l.Load()
+	if err != nil {
+		if left := l.Leftovers(); len(left) > 0 {
+			fmt.Fprintf(w, "lab %s: no state, but leftovers exist: %s\nrun 'dualpath lab down' to remove them\n", l.Prefix, strings.Join(left, "; "))
+			return nil
+		}
+		return err
+	}
+	ready := "ready"
+	if !st.Ready {
+		ready = "NOT ready (up did not finish: run 'dualpath lab up' again)"
+	}
+	fmt.Fprintf(w, "lab %s: scenario %s, %s, since %s\n", l.Prefix, st.Scenario, ready, st.Started.Format("15:04:05 UTC"))
+	fmt.Fprintf(w, "state dir %s\n", st.Dir)
+	built := strings.Join(st.Built, ", ")
+	if built == "" {
+		built = "none"
+	}
+	fmt.Fprintf(w, "parts built in: %s\n", built)
+	fmt.Fprintln(w, "nodes:")
+	for _, n := range Nodes(st.Scenario) {
+		state := "missing"
+		if nsExists(l.NS(n)) {
+			state = "up"
+		}
+		fmt.Fprintf(w, "  %-8s namespace %-16s %s\n", n, l.NS(n), state)
+	}
+	fmt.Fprintln(w, "processes:")
+	for _, p := range st.Procs {
+		state := "running"
+		if !alive(p.PID) {
+			state = "EXITED"
+		}
+		fmt.Fprintf(w, "  %-8s %-12s pid %-7d %-8s %s\n", p.Node, p.Name, p.PID, state, p.Log)
+	}
+	return nil
+}

@@ -264,4 +264,4 @@ func (p *ipcpProto) finished(time.Time) {
 }
 
 func (p *ipcpProto) extCode(time.Time, Packet) bool { return false }
-func (p *ipcpProto) codeRejected(uint8)              {}
+func (p *ipcpProto) codeRejected(uint8)             {}

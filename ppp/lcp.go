@@ -7,17 +7,17 @@ import (
 
 // LCP configuration option types (RFC 1661 section 6, RFC 1570).
 const (
-	lcpMRU      uint8 = 1
-	lcpACCM     uint8 = 2
-	lcpAuth     uint8 = 3
-	lcpQuality  uint8 = 4
-	lcpMagic    uint8 = 5
-	lcpPFC      uint8 = 7
-	lcpACFC     uint8 = 8
-	chapMD5Algo uint8 = 5 // RFC 1994 section 3: CHAP with MD5
-	chapMSv1    uint8 = 0x80
-	chapMSv2    uint8 = 0x81
-	defaultPeerMRU    = 1500 // RFC 1661 section 6.1
+	lcpMRU         uint8 = 1
+	lcpACCM        uint8 = 2
+	lcpAuth        uint8 = 3
+	lcpQuality     uint8 = 4
+	lcpMagic       uint8 = 5
+	lcpPFC         uint8 = 7
+	lcpACFC        uint8 = 8
+	chapMD5Algo    uint8 = 5 // RFC 1994 section 3: CHAP with MD5
+	chapMSv1       uint8 = 0x80
+	chapMSv2       uint8 = 0x81
+	defaultPeerMRU       = 1500 // RFC 1661 section 6.1
 )
 
 // lcpProto holds LCP's option state: what we ask for and what the peer

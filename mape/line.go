@@ -184,6 +184,9 @@ func psidOf(a, k int, port uint16) (uint16, bool) {
 	if k <= 0 {
 		return 0, true
 	}
+	if !shape(a, k) {
+		return 0, false
+	}
 	if a > 0 && port>>(16-a) == 0 {
 		return 0, false
 	}
@@ -202,6 +205,11 @@ func (p PortRange) String() string {
 	return fmt.Sprintf("%d-%d", p.First, p.Last)
 }
 
+// shape reports whether PSID offset a and PSID length k > 0 describe a port
+// set (RFC 7597 5.1); the methods of an invalid Rule or Line return empty
+// results instead of panicking.
+func shape(a, k int) bool { return a >= 0 && a <= 15 && k <= 16 && a+k <= 16 }
+
 // k returns the PSID length the line's port set is built from.
 func (l Line) k() int {
 	if l.PSIDLen > 0 {
@@ -218,6 +226,9 @@ func (l Line) PortRanges() []PortRange {
 	k, a := l.k(), l.Rule.PSIDOffset
 	if k == 0 {
 		return []PortRange{{0, 65535}}
+	}
+	if !shape(a, k) {
+		return nil
 	}
 	m := 16 - a - k
 	psid := uint32(l.PSID) & uint32(mask(k))
@@ -239,6 +250,9 @@ func (l Line) PortCount() int {
 	k, a := l.k(), l.Rule.PSIDOffset
 	if k == 0 {
 		return 65536
+	}
+	if !shape(a, k) {
+		return 0
 	}
 	m := 16 - a - k
 	if a == 0 {

@@ -11,10 +11,12 @@ const (
 
 // builtParts lists the parts this build of the lab starts.
 func builtParts() []string {
-	return []string{}
+	return []string{PartMAPE}
 }
 
 // extraSteps starts the parts of builtParts, in order.
 func (l *Lab) extraSteps() []step {
-	return nil
+	return []step{
+		{"MAP-E: BR in the ISP, CE with NAPT on its port set in the router", l.upMAPE},
+	}
 }

@@ -43,12 +43,13 @@ type Conn struct {
 
 	phase     phase
 	up        atomic.Bool
-	lastRx    atomic.Int64 // unix nanoseconds of the last received frame
-	downSent  bool         // EventDown emitted for this link
-	pending   string       // a link close requested from inside a callback
+	rxCount   atomic.Uint64 // frames received (liveness for the keepalive)
+	downSent  bool          // EventDown emitted for this link
+	pending   string        // a link close requested from inside a callback
 	params    Params
 	echoNext  time.Time // next keepalive check; zero = off
 	echoMiss  int       // consecutive intervals without a received frame
+	echoLast  uint64    // rxCount at the start of the current keepalive interval
 	echoID    uint8
 	echoOff   bool // the peer Code-Rejected Echo-Request
 	ctlID     uint8
@@ -153,7 +154,7 @@ func (c *Conn) Input(now time.Time, frame []byte) {
 // Input counts too) so that traffic keeps the link alive without echo
 // replies. It is safe to call from any goroutine.
 func (c *Conn) NoteReceived(now time.Time) {
-	c.lastRx.Store(now.UnixNano())
+	c.rxCount.Add(1)
 }
 
 // Tick runs the timers that are due at now. Call it at or after
@@ -298,7 +299,8 @@ func (c *Conn) lcpUp(now time.Time) {
 	c.emit(EventLCPUp, "")
 	c.phase = phaseAuthenticate
 	c.echoMiss = 0
-	if c.cfg.EchoInterval > 0 && !c.echoOff {
+	c.echoLast = c.rxCount.Load()
+	if c.cfg.EchoInterval > 0 {
 		c.echoNext = now.Add(c.cfg.EchoInterval)
 	}
 	c.auth.start(c, now)
@@ -341,11 +343,11 @@ func (c *Conn) authFailed(now time.Time, reason string) {
 // received during the last interval counts as liveness.
 func (c *Conn) echoTick(now time.Time) {
 	iv := c.cfg.EchoInterval
-	last := time.Unix(0, c.lastRx.Load())
-	if now.Sub(last) >= iv {
-		c.echoMiss++
+	if n := c.rxCount.Load(); n == c.echoLast {
+		c.echoMiss++ // nothing at all arrived during the interval
 	} else {
 		c.echoMiss = 0
+		c.echoLast = n
 	}
 	if c.echoMiss >= c.cfg.EchoFailures {
 		reason := fmt.Sprintf("peer not responding: nothing received for %d echo intervals of %v", c.echoMiss, iv)

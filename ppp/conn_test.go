@@ -120,6 +120,8 @@ func (w *wire) step() bool {
 func (w *wire) run(limit time.Duration, done func() bool) bool {
 	end := w.now.Add(limit)
 	for i := 0; i < 100000; i++ {
+		w.evC = append(w.evC, w.c.Events()...)
+		w.evS = append(w.evS, w.s.Events()...)
 		if done() {
 			return true
 		}

@@ -236,7 +236,7 @@ func (l *lcpProto) reqCI(b []byte, rejectIfDisagree bool) (uint8, []byte) {
 	}
 	if loop {
 		l.looped++
-		if l.looped >= cfg.MaxConfigure {
+		if l.looped >= cfg.MaxFailure {
 			l.c.requestClose("the line appears to be looped back (the peer keeps sending our magic number)")
 		}
 	} else {
@@ -245,8 +245,10 @@ func (l *lcpProto) reqCI(b []byte, rejectIfDisagree bool) (uint8, []byte) {
 	switch {
 	case len(rej) > 0:
 		return CodeConfigureReject, rej
-	case len(nak) > 0 && rejectIfDisagree:
+	case len(nak) > 0 && rejectIfDisagree && !loop:
 		// RFC 1661 section 4.6 Max-Failure: reject what we would Nak.
+		// A looped-back magic number stays a Nak (as in pppd), so that
+		// loop detection can conclude.
 		var r []byte
 		for _, o := range opts {
 			if o.Type == lcpMRU || o.Type == lcpAuth || o.Type == lcpMagic {

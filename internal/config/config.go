@@ -18,6 +18,14 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// Defaults for keys left out of the file.
+const (
+	DefaultConfigFile    = "/etc/dualpath/dualpath.yaml"
+	DefaultStatusSocket  = "/run/dualpath/status.sock"
+	DefaultMetricsListen = "127.0.0.1:9842"
+	DefaultStateDir      = "/var/lib/dualpath"
+)
+
 // Config is the whole file. Keys and meanings follow design.md.
 type Config struct {
 	Interface string       `yaml:"interface"` // the server's LAN interface, e.g. enp1s0
@@ -205,13 +213,13 @@ func unwrapPath(err error) error {
 
 func (c *Config) applyDefaults() {
 	if c.StateDir == "" {
-		c.StateDir = "/var/lib/dualpath"
+		c.StateDir = DefaultStateDir
 	}
 	if c.Status.Socket == "" {
-		c.Status.Socket = "/run/dualpath/status.sock"
+		c.Status.Socket = DefaultStatusSocket
 	}
 	if c.Metrics.Listen == "" {
-		c.Metrics.Listen = "127.0.0.1:9842"
+		c.Metrics.Listen = DefaultMetricsListen
 	}
 	if c.Expose.ICMPEcho == nil {
 		t := true

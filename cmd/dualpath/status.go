@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/daemon"
+)
+
+func init() {
+	cli.Register(&cli.Command{
+		Name:    "status",
+		Usage:   "status [--json] [--socket PATH | --config FILE]",
+		Summary: "show the running daemon's session, DNS, firewall and warnings",
+		Run:     runStatus,
+	})
+}
+
+func runStatus(ctx context.Context, stdio cli.IO, args []string) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "print the status as JSON (schema: internal/daemon.Status)")
+	socket := fs.String("socket", "", "the daemon's status socket (default "+config.DefaultStatusSocket+")")
+	cfgPath := fs.String("config", "", "read the socket path from this config file")
+	if err := fs.Parse(args); err != nil {
+		return cli.Usagef("status: %v; usage: dualpath status [--json] [--socket PATH | --config FILE]", err)
+	}
+	if fs.NArg() > 0 {
+		return cli.Usagef("status takes no arguments; usage: dualpath status [--json] [--socket PATH | --config FILE]")
+	}
+	path := *socket
+	if path == "" && *cfgPath != "" {
+		cfg, err := config.Load(*cfgPath)
+		if err != nil {
+			return cli.Usagef("%v", err)
+		}
+		path = cfg.Status.Socket
+	}
+	if path == "" {
+		path = config.DefaultStatusSocket
+	}
+	st, err := daemon.QueryStatus(ctx, path)
+	if err != nil {
+		var nr *daemon.NotRunningError
+		if errors.As(err, &nr) {
+			return cli.Failf("%v", nr)
+		}
+		return cli.Failf("%v", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdio.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	st.WriteText(stdio.Stdout, time.Now())
+	return nil
+}

@@ -1,0 +1,82 @@
+package daemon
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestMetricsEndpoint(t *testing.T) {
+	st := fixedState(t)
+	m, err := ListenMetrics("127.0.0.1:0", false, NewRegistry(st), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	scrape := func() string {
+		resp, err := http.Get("http://" + m.Addr() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d: %s", resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	body := scrape()
+	for _, want := range []string{
+		"dualpath_session_up 1",
+		"dualpath_session_reconnects_total 1",
+		`dualpath_session_bytes_total{direction="rx"} 2048`,
+		`dualpath_session_bytes_total{direction="tx"} 1.048576e+06`,
+		`dualpath_session_packets_total{direction="tx"} 700`,
+		"dualpath_session_last_up_timestamp_seconds 1.79564766e+09",
+		`dualpath_ddns_updates_total{provider="mydns"} 1`,
+		`dualpath_ddns_failures_total{provider="mydns"} 1`,
+		`dualpath_ddns_last_success_timestamp_seconds{provider="mydns"}`,
+		"dualpath_firewall_active 1",
+		`dualpath_build_info{version="v9.9.9"} 1`,
+		"process_resident_memory_bytes",
+		"go_goroutines",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	st.SessionDown("PADT from the access concentrator")
+	if body := scrape(); !strings.Contains(body, "dualpath_session_up 0") {
+		t.Error("session_up did not follow the state")
+	}
+}
+
+func TestMetricsRefusesNonLoopback(t *testing.T) {
+	_, err := ListenMetrics("0.0.0.0:0", false, NewRegistry(NewState("x")), nil)
+	if err == nil || !strings.Contains(err.Error(), "metrics.allow_remote") {
+		t.Errorf("non-loopback without allow_remote: %v", err)
+	}
+	_, err = ListenMetrics(":0", false, NewRegistry(NewState("x")), nil)
+	if err == nil {
+		t.Error("all-addresses listen accepted without allow_remote")
+	}
+}
+
+func TestNoSessionNoSessionMetrics(t *testing.T) {
+	st := NewState("x") // two-router mode: no session configured
+	m, err := ListenMetrics("127.0.0.1:0", false, NewRegistry(st), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	resp, err := http.Get("http://" + m.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(b), "dualpath_session_up") {
+		t.Error("session_up reported although no session is configured")
+	}
+}

@@ -1,0 +1,306 @@
+package daemon
+
+import (
+	"net/netip"
+	"os"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Traffic is the session's data-plane counters, as read from the data plane.
+type Traffic struct {
+	RxBytes, TxBytes, RxPackets, TxPackets uint64
+}
+
+// State is the daemon's live picture: components report into it, the status
+// socket and the metrics endpoint read from it. All methods are safe for
+// concurrent use. It holds no secret: only addresses, names and errors that
+// the components already scrubbed.
+type State struct {
+	mu sync.Mutex
+	now func() time.Time
+
+	version, config, metrics string
+	pid                      int
+	started                  time.Time
+
+	session     SessionStatus
+	upSince     time.Time
+	lastUp      time.Time // last time a session came up (metrics)
+	everUp      bool
+	traffic     func() Traffic
+	dns         []DNSStatus
+	dnsProvider map[string]*providerCounters
+	firewall    FirewallStatus
+	components  map[string]ComponentNote
+	line        func() *LineStatus
+	warnings    func() []string
+}
+
+type providerCounters struct {
+	updates, failures uint64
+	lastSuccess       time.Time
+}
+
+// NewState starts an empty picture for a daemon of the given version.
+func NewState(version string) *State {
+	s := &State{
+		now:         time.Now,
+		version:     version,
+		pid:         os.Getpid(),
+		dnsProvider: map[string]*providerCounters{},
+		components:  map[string]ComponentNote{},
+		session:     SessionStatus{State: StateDisabled},
+	}
+	s.started = s.now().UTC()
+	return s
+}
+
+func (s *State) lock() func() { s.mu.Lock(); return s.mu.Unlock }
+
+// SetConfig records the config file name and the metrics address ("" when off).
+func (s *State) SetConfig(path, metrics string) {
+	defer s.lock()()
+	s.config, s.metrics = path, metrics
+}
+
+// SetComponent records whether a component runs, and why not.
+func (s *State) SetComponent(name string, running bool, note string) {
+	defer s.lock()()
+	s.components[name] = ComponentNote{Name: name, Running: running, Note: note}
+}
+
+// SetLineFunc sets how the MAP-E line summary is computed (at each snapshot).
+func (s *State) SetLineFunc(f func() *LineStatus) {
+	defer s.lock()()
+	s.line = f
+}
+
+// SetWarningsFunc sets how warnings are computed (at each snapshot).
+func (s *State) SetWarningsFunc(f func() []string) {
+	defer s.lock()()
+	s.warnings = f
+}
+
+// SetTrafficFunc sets how the data-plane counters are read.
+func (s *State) SetTrafficFunc(f func() Traffic) {
+	defer s.lock()()
+	s.traffic = f
+}
+
+// SessionConfigured records the session's fixed facts and moves it to starting.
+func (s *State) SessionConfigured(lan, tun string, mtu int) {
+	defer s.lock()()
+	s.session.Interface, s.session.TUN, s.session.MTU = lan, tun, mtu
+	s.session.State = StateStarting
+}
+
+// SessionState records a state without an address (connecting, stopping, ...).
+func (s *State) SessionState(state string) {
+	defer s.lock()()
+	if state != StateUp {
+		s.clearUp()
+	}
+	s.session.State = state
+}
+
+// SessionUp records that a session came up with addr (and peer, DNS servers
+// from IPCP). Every session after the first counts as a reconnect.
+func (s *State) SessionUp(addr, peer netip.Addr, dns []netip.Addr, mtu int) {
+	defer s.lock()()
+	now := s.now().UTC()
+	if s.everUp {
+		s.session.Reconnects++
+	}
+	s.everUp = true
+	s.upSince, s.lastUp = now, now
+	s.session.State = StateUp
+	s.session.Address = addrString(addr)
+	s.session.Peer = addrString(peer)
+	s.session.DNS = nil
+	for _, d := range dns {
+		s.session.DNS = append(s.session.DNS, d.String())
+	}
+	if mtu > 0 {
+		s.session.MTU = mtu
+	}
+}
+
+// SessionDown records that the session ended or an attempt failed, and why.
+func (s *State) SessionDown(reason string) {
+	defer s.lock()()
+	s.clearUp()
+	s.session.State = StateDown
+	if reason != "" {
+		now := s.now().UTC()
+		s.session.LastError, s.session.LastErrorAt = reason, &now
+	}
+}
+
+func (s *State) clearUp() {
+	s.session.Address, s.session.Peer, s.session.DNS = "", "", nil
+	s.upSince = time.Time{}
+}
+
+// SessionAddress is the address of the session while it is up.
+func (s *State) SessionAddress() (netip.Addr, bool) {
+	defer s.lock()()
+	a, err := netip.ParseAddr(s.session.Address)
+	return a, err == nil && s.session.State == StateUp
+}
+
+// SetDNSRecords declares the records the updater keeps (values unknown yet).
+func (s *State) SetDNSRecords(recs []DNSStatus) {
+	defer s.lock()()
+	s.dns = slices.Clone(recs)
+	for _, r := range recs {
+		if s.dnsProvider[r.Provider] == nil {
+			s.dnsProvider[r.Provider] = &providerCounters{}
+		}
+	}
+}
+
+// DNSResult records the outcome of one update (or keepalive) of a record:
+// err nil means the provider now publishes value. errText must already be
+// free of credentials (ddns errors are).
+func (s *State) DNSResult(provider, name, family, value string, errText string, nextKeepalive time.Time) {
+	defer s.lock()()
+	now := s.now().UTC()
+	pc := s.dnsProvider[provider]
+	if pc == nil {
+		pc = &providerCounters{}
+		s.dnsProvider[provider] = pc
+	}
+	i := slices.IndexFunc(s.dns, func(d DNSStatus) bool {
+		return d.Provider == provider && d.Name == name && d.Family == family
+	})
+	if i < 0 {
+		s.dns = append(s.dns, DNSStatus{Provider: provider, Name: name, Family: family})
+		i = len(s.dns) - 1
+	}
+	d := &s.dns[i]
+	if errText != "" {
+		pc.failures++
+		d.LastError, d.LastErrorAt = errText, &now
+		return
+	}
+	pc.updates++
+	pc.lastSuccess = now
+	d.Value, d.LastUpdate, d.LastError, d.LastErrorAt = value, &now, "", nil
+	if !nextKeepalive.IsZero() {
+		k := nextKeepalive.UTC()
+		d.NextKeepalive = &k
+	}
+}
+
+// SetFirewall records whether the nftables table is in place and what it opens.
+func (s *State) SetFirewall(f FirewallStatus) {
+	defer s.lock()()
+	f.TCP, f.UDP = nonNil(f.TCP), nonNil(f.UDP)
+	s.firewall = f
+}
+
+// Snapshot is the status as of now. The line summary and the warnings are
+// computed outside the lock (they read /proc and interfaces).
+func (s *State) Snapshot() *Status {
+	s.mu.Lock()
+	line, warnings, traffic := s.line, s.warnings, s.traffic
+	now := s.now().UTC()
+	st := &Status{
+		Version:  s.version,
+		PID:      s.pid,
+		Started:  s.started,
+		Config:   s.config,
+		Session:  s.session,
+		DNS:      slices.Clone(s.dns),
+		Firewall: s.firewall,
+		Metrics:  s.metrics,
+	}
+	st.Session.DNS = slices.Clone(s.session.DNS)
+	st.Firewall.TCP, st.Firewall.UDP = nonNil(slices.Clone(s.firewall.TCP)), nonNil(slices.Clone(s.firewall.UDP))
+	if !s.upSince.IsZero() && s.session.State == StateUp {
+		u := s.upSince
+		st.Session.UpSince = &u
+		st.Session.UptimeSeconds = int64(now.Sub(u) / time.Second)
+	}
+	for _, c := range s.components {
+		st.Components = append(st.Components, c)
+	}
+	s.mu.Unlock()
+
+	slices.SortFunc(st.Components, func(a, b ComponentNote) int {
+		if a.Name < b.Name {
+			return -1
+		}
+		return 1
+	})
+	if st.DNS == nil {
+		st.DNS = []DNSStatus{}
+	}
+	if st.Components == nil {
+		st.Components = []ComponentNote{}
+	}
+	if traffic != nil {
+		t := traffic()
+		st.Session.RxBytes, st.Session.TxBytes = t.RxBytes, t.TxBytes
+		st.Session.RxPackets, st.Session.TxPackets = t.RxPackets, t.TxPackets
+	}
+	if line != nil {
+		st.Line = line()
+	}
+	st.Warnings = []string{}
+	if warnings != nil {
+		st.Warnings = append(st.Warnings, warnings()...)
+	}
+	return st
+}
+
+// counters is what the metrics collector reads.
+type counters struct {
+	up                bool
+	reconnects        int
+	lastUp            time.Time
+	traffic           Traffic
+	firewall          bool
+	providers         map[string]providerCounters
+	version           string
+	hasTraffic        bool
+	sessionConfigured bool
+}
+
+func (s *State) counters() counters {
+	s.mu.Lock()
+	c := counters{
+		up:                s.session.State == StateUp,
+		reconnects:        s.session.Reconnects,
+		lastUp:            s.lastUp,
+		firewall:          s.firewall.Active,
+		providers:         map[string]providerCounters{},
+		version:           s.version,
+		sessionConfigured: s.session.State != StateDisabled,
+	}
+	for k, v := range s.dnsProvider {
+		c.providers[k] = *v
+	}
+	traffic := s.traffic
+	s.mu.Unlock()
+	if traffic != nil {
+		c.traffic, c.hasTraffic = traffic(), true
+	}
+	return c
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+func nonNil(p []uint16) []uint16 {
+	if p == nil {
+		return []uint16{}
+	}
+	return p
+}

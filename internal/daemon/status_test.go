@@ -1,0 +1,182 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fixedState is a State with a session up, two DNS records and the firewall.
+func fixedState(t *testing.T) *State {
+	t.Helper()
+	st := NewState("v9.9.9")
+	clock := time.Date(2026, 11, 25, 23, 0, 0, 0, time.UTC)
+	st.now = func() time.Time { return clock }
+	st.started = clock.Add(-time.Hour)
+	st.SetConfig("/etc/dualpath/dualpath.yaml", "127.0.0.1:9842")
+	st.SessionConfigured("enp1s0", "dp-ppp0", 1454)
+	st.SessionState(StateConnecting)
+	st.SessionUp(netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("203.0.113.1"), []netip.Addr{netip.MustParseAddr("203.0.113.53")}, 1454)
+	st.SessionDown("LCP echo timeout: the access concentrator stopped answering")
+	clock = clock.Add(time.Minute)
+	st.SessionUp(netip.MustParseAddr("203.0.113.8"), netip.MustParseAddr("203.0.113.1"), nil, 0)
+	clock = clock.Add(90 * time.Second)
+	st.SetTrafficFunc(func() Traffic { return Traffic{RxBytes: 2048, TxBytes: 1 << 20, RxPackets: 3, TxPackets: 700} })
+	st.SetDNSRecords([]DNSStatus{
+		{Provider: "mydns", Name: "mydns123456", Family: "A", Source: "pppoe"},
+		{Provider: "mydns", Name: "mydns123456", Family: "AAAA", Source: "interface:enp1s0"},
+	})
+	st.DNSResult("mydns", "mydns123456", "A", "203.0.113.8", "", clock.Add(24*time.Hour))
+	st.DNSResult("mydns", "mydns123456", "AAAA", "", "mydns: login failed: check the MasterID and password", time.Time{})
+	st.SetFirewall(FirewallStatus{Active: true, Interface: "dp-ppp0", TCP: []uint16{80, 443}, ICMPEcho: true})
+	st.SetComponent("ddns", true, "")
+	st.SetComponent("line", false, "no MAP-E rule matches this host's IPv6 prefix")
+	st.SetWarningsFunc(func() []string { return []string{"nothing listens on TCP port 443 over IPv6"} })
+	return st
+}
+
+func TestSnapshot(t *testing.T) {
+	s := fixedState(t).Snapshot()
+	ss := s.Session
+	if ss.State != StateUp || ss.Address != "203.0.113.8" || ss.Reconnects != 1 || ss.UptimeSeconds != 90 {
+		t.Errorf("session = %+v", ss)
+	}
+	if ss.LastError == "" || ss.RxBytes != 2048 || ss.TxPackets != 700 || ss.MTU != 1454 {
+		t.Errorf("session details = %+v", ss)
+	}
+	if len(s.DNS) != 2 || s.DNS[0].Value != "203.0.113.8" || s.DNS[0].NextKeepalive == nil || s.DNS[1].LastError == "" || s.DNS[1].Value != "" {
+		t.Errorf("dns = %+v", s.DNS)
+	}
+	if !s.Firewall.Active || len(s.Firewall.TCP) != 2 || s.Firewall.UDP == nil {
+		t.Errorf("firewall = %+v", s.Firewall)
+	}
+}
+
+func TestStatusSocketRoundTrip(t *testing.T) {
+	st := fixedState(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "run", "status.sock")
+	srv, err := ListenStatus(path, "", st.Snapshot, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode()&os.ModeSocket == 0 || fi.Mode().Perm() != 0o660 {
+		t.Errorf("socket mode %v, want socket 0660", fi.Mode())
+	}
+	got, err := QueryStatus(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := st.Snapshot()
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(want)
+	if !bytes.Equal(gj, wj) {
+		t.Errorf("round trip changed the status:\n got %s\nwant %s", gj, wj)
+	}
+	// The JSON keys are the documented schema.
+	var raw map[string]any
+	if err := json.Unmarshal(gj, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"version", "pid", "started", "session", "dns", "firewall", "components", "warnings"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("JSON lacks %q: %s", k, gj)
+		}
+	}
+	sess := raw["session"].(map[string]any)
+	for _, k := range []string{"state", "address", "uptime_seconds", "reconnects", "last_error", "rx_bytes"} {
+		if _, ok := sess[k]; !ok {
+			t.Errorf("session JSON lacks %q", k)
+		}
+	}
+	var text bytes.Buffer
+	got.WriteText(&text, st.now())
+	out := text.String()
+	for _, want := range []string{
+		"dualpath v9.9.9",
+		"session:  up on dp-ppp0 via enp1s0, address 203.0.113.8 (peer 203.0.113.1), up 1m30s, 1 reconnects",
+		"traffic in 2.0 KiB (3 packets), out 1.0 MiB (700 packets)",
+		"last error (2m30s ago): LCP echo timeout",
+		"mydns mydns123456 A = 203.0.113.8 from pppoe, updated 0s ago, keepalive in 1d0h",
+		"mydns mydns123456 AAAA = (not published yet) from interface:enp1s0",
+		"last error: mydns: login failed",
+		"firewall: inbound on dp-ppp0: TCP 80,443, UDP none, ping answered; all else dropped",
+		"note:     line is not running: no MAP-E rule matches",
+		"warning:  nothing listens on TCP port 443 over IPv6",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+
+	// A second daemon must not steal the socket.
+	if _, err := ListenStatus(path, "", st.Snapshot, nil); err == nil || !strings.Contains(err.Error(), "another dualpath is running") {
+		t.Errorf("second listener: %v", err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("socket left behind after Close: %v", err)
+	}
+	_, err = QueryStatus(context.Background(), path)
+	var nr *NotRunningError
+	if !errors.As(err, &nr) || err.Error() != "dualpath is not running (no socket at "+path+"): start it with systemctl start dualpath" {
+		t.Errorf("after Close: %v", err)
+	}
+}
+
+func TestStaleSocketReplaced(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "status.sock")
+	// A socket file nobody listens on, as left by a killed daemon.
+	first, err := ListenStatus(path, "", NewState("x").Snapshot, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.ln.(interface{ SetUnlinkOnClose(bool) }).SetUnlinkOnClose(false)
+	first.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("test setup: stale socket missing: %v", err)
+	}
+	_, err = QueryStatus(context.Background(), path)
+	var nr *NotRunningError
+	if !errors.As(err, &nr) {
+		t.Errorf("stale socket: %v, want NotRunningError", err)
+	}
+	srv, err := ListenStatus(path, "", NewState("y").Snapshot, nil)
+	if err != nil {
+		t.Fatalf("stale socket not replaced: %v", err)
+	}
+	defer srv.Close()
+	s, err := QueryStatus(context.Background(), path)
+	if err != nil || s.Version != "y" {
+		t.Errorf("after replace: %+v %v", s, err)
+	}
+}
+
+func TestEmptyStateText(t *testing.T) {
+	s := NewState("dev").Snapshot()
+	var b bytes.Buffer
+	s.WriteText(&b, time.Now())
+	for _, want := range []string{"session:  not running", "dns:      no records", "firewall: not active"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("lacks %q:\n%s", want, b.String())
+		}
+	}
+	j, _ := json.Marshal(s)
+	if strings.Contains(string(j), "null") {
+		t.Errorf("empty lists must be [] in JSON, not null: %s", j)
+	}
+}

@@ -18,7 +18,7 @@ type Traffic struct {
 // concurrent use. It holds no secret: only addresses, names and errors that
 // the components already scrubbed.
 type State struct {
-	mu sync.Mutex
+	mu  sync.Mutex
 	now func() time.Time
 
 	version, config, metrics string

@@ -69,7 +69,7 @@ func (r Rule) LineProvisioned(a netip.Addr, psidLen int, psid uint16) (Line, err
 	return l, nil
 }
 
-// LineFor is the BR direction (RFC 7597 section 5.3 and 8): the line that owns
+// LineFor is the BR direction (RFC 7597 section 5.3, FMR): the line that owns
 // IPv4 address v4 and the given port. v4 -> IPv4 suffix, port -> PSID, both
 // -> EA bits -> end-user prefix -> CE address. When the rule shares no ports
 // (PSIDLen <= 0) the port is ignored.

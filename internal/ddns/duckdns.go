@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -79,7 +80,7 @@ func (d *DuckDNS) Update(ctx context.Context, u Update) error {
 		return perr("duckdns", KindBadRequest, "%s: %v", redactURL(ep), err)
 	}
 	req.Header.Set("User-Agent", userAgent)
-	resp, err := newClient("tcp", u.IPv4Local).Do(req)
+	resp, err := newClient("tcp", netip.Addr{}).Do(req)
 	if err != nil {
 		return netError("duckdns", ep, err, d.Token)
 	}

@@ -92,7 +92,7 @@ func (d *DynDNS2) Update(ctx context.Context, u Update) error {
 	}
 	req.SetBasicAuth(d.Username, d.Password)
 	req.Header.Set("User-Agent", userAgent)
-	resp, err := newClient("tcp", u.IPv4Local).Do(req)
+	resp, err := newClient("tcp", netip.Addr{}).Do(req)
 	if err != nil {
 		return netError("dyndns2", ep, err, d.Password)
 	}

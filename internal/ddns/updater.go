@@ -1,0 +1,593 @@
+package ddns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/config"
+)
+
+// Defaults of the updater.
+const (
+	DefaultDebounce        = 200 * time.Millisecond
+	DefaultInterval        = 5 * time.Minute
+	DefaultBackoffBase     = time.Minute
+	DefaultBackoffMax      = 6 * time.Hour
+	DefaultMyDNSMinBackoff = 5 * time.Minute // protocols.md: at least 5 min after a failure
+	DefaultTUN             = "dp-ppp0"
+)
+
+// Options tune an Updater; the zero value is the daemon's behaviour.
+type Options struct {
+	Logger *slog.Logger
+	// StateDir holds one small JSON file per record; default the config's
+	// state_dir. "-" disables persistence.
+	StateDir string
+	// DryRun resolves addresses and prints what would be sent to Out,
+	// without sending or persisting anything.
+	DryRun bool
+	Out    io.Writer
+	// Debounce merges bursts of address events (default 200 ms).
+	Debounce time.Duration
+	// Interval, when set, overrides every record's periodic check.
+	Interval time.Duration
+	// BackoffBase and BackoffMax shape the exponential backoff after a
+	// failure (defaults 1 min and 6 h); MyDNSMinBackoff is MyDNS's floor
+	// (default 5 min). Tests shorten them.
+	BackoffBase, BackoffMax, MyDNSMinBackoff time.Duration
+	// NetNS reads and watches addresses in this named namespace (tests).
+	NetNS string
+	// Addrs and Watch replace the netlink address reader and watcher.
+	Addrs func(link string) ([]IfAddr, error)
+	Watch func(ctx context.Context) <-chan struct{}
+	// Now and Jitter (a number in [0,1)) replace the clock and randomness.
+	Now    func() time.Time
+	Jitter func() float64
+}
+
+// Counters are the updater's totals since start, for metrics.
+type Counters struct {
+	Updates    uint64 // accepted updates (address changes)
+	Keepalives uint64 // accepted re-sends of an unchanged record
+	Failures   uint64 // provider refusals and errors
+	Unchanged  uint64 // checks that found nothing to send
+	Refused    uint64 // addresses a guard refused to publish
+}
+
+// RecordStatus is one record as `dualpath status` shows it.
+type RecordStatus struct {
+	Record        string    `json:"record"`
+	Provider      string    `json:"provider"`
+	Name          string    `json:"name,omitempty"`
+	IPv4Source    string    `json:"ipv4_source"`
+	IPv6Source    string    `json:"ipv6_source"`
+	IPv4          string    `json:"ipv4,omitempty"` // published
+	IPv6          string    `json:"ipv6,omitempty"` // published
+	LastUpdate    time.Time `json:"last_update,omitzero"`
+	NextKeepalive time.Time `json:"next_keepalive,omitzero"`
+	NextTry       time.Time `json:"next_try,omitzero"` // when backing off
+	Failures      int       `json:"failures,omitempty"`
+	LastError     string    `json:"last_error,omitempty"`
+}
+
+type record struct {
+	id, label                  string
+	cfg                        config.DDNSRecord
+	prov                       Provider
+	v4, v6                     Source
+	choice                     V6Choice
+	secrets                    []string
+	interval                   time.Duration
+	keepalive                  time.Duration
+	minBackoff                 time.Duration
+	st                         recordState
+	lastCheck                  time.Time
+	lastRefusal4, lastRefusal6 string
+}
+
+// Updater keeps every ddns record of a config up to date.
+type Updater struct {
+	cfg  *config.Config
+	opts Options
+	log  *slog.Logger
+	tun  string
+	recs []*record
+
+	mu         sync.Mutex // guards recs' state, pppoe
+	pppoe      netip.Addr
+	pppoeKnown bool
+	kick       chan struct{}
+
+	updates, keepalives, failures, unchanged, refused atomic.Uint64
+}
+
+// ErrBackingOff is returned for a record whose retry time has not come.
+var ErrBackingOff = errors.New("backing off after a failure")
+
+// New builds an Updater: it reads the secret files and state, but sends
+// nothing yet. Config errors come back as they are (call ValidateConfig
+// first for messages with file:line).
+func New(cfg *config.Config, opts Options) (*Updater, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Out == nil {
+		opts.Out = os.Stdout
+	}
+	if opts.Debounce == 0 {
+		opts.Debounce = DefaultDebounce
+	}
+	if opts.BackoffBase == 0 {
+		opts.BackoffBase = DefaultBackoffBase
+	}
+	if opts.BackoffMax == 0 {
+		opts.BackoffMax = DefaultBackoffMax
+	}
+	if opts.MyDNSMinBackoff == 0 {
+		opts.MyDNSMinBackoff = DefaultMyDNSMinBackoff
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Jitter == nil {
+		opts.Jitter = rand.Float64
+	}
+	if opts.Addrs == nil {
+		ns := opts.NetNS
+		opts.Addrs = func(link string) ([]IfAddr, error) { return platformAddrs(ns, link) }
+	}
+	if opts.Watch == nil {
+		ns := opts.NetNS
+		opts.Watch = func(ctx context.Context) <-chan struct{} { return platformWatch(ctx, ns) }
+	}
+	switch opts.StateDir {
+	case "":
+		if cfg.StateDir != "" {
+			opts.StateDir = cfg.StateDir
+		}
+	case "-":
+		opts.StateDir = ""
+	}
+	u := &Updater{cfg: cfg, opts: opts, log: opts.Logger, tun: DefaultTUN, kick: make(chan struct{}, 1)}
+	if cfg.PPPoE != nil && cfg.PPPoE.TUN != "" {
+		u.tun = cfg.PPPoE.TUN
+	}
+	for i, d := range cfg.DDNS {
+		prov, secrets, err := NewProvider(d, nil)
+		if err != nil {
+			return nil, fmt.Errorf("ddns[%d]: %v", i, err)
+		}
+		v4, err := ParseSource(d.IPv4, false)
+		if err != nil {
+			return nil, fmt.Errorf("ddns[%d].ipv4: %v", i, err)
+		}
+		v6, err := ParseSource(d.IPv6, true)
+		if err != nil {
+			return nil, fmt.Errorf("ddns[%d].ipv6: %v", i, err)
+		}
+		r := &record{
+			id: recordID(d.Provider, d.Name, d.Username, d.Server), cfg: d, prov: prov, v4: v4, v6: v6,
+			choice: v6Choice(d), secrets: secrets, interval: d.Interval, keepalive: d.Keepalive,
+		}
+		r.label = d.Provider + " " + d.Name
+		if d.Name == "" {
+			r.label = d.Provider + " " + d.Username
+		}
+		if opts.Interval > 0 {
+			r.interval = opts.Interval
+		}
+		if r.interval <= 0 {
+			r.interval = DefaultInterval
+		}
+		if d.Provider == "mydns" {
+			r.minBackoff = opts.MyDNSMinBackoff
+		}
+		st, err := loadState(opts.StateDir, r.id)
+		if err != nil {
+			u.log.Warn("ddns state unreadable", "record", r.label, "err", err)
+		}
+		r.st = st
+		u.recs = append(u.recs, r)
+	}
+	return u, nil
+}
+
+// SetPPPoEAddress tells the updater the PPPoE session's address (the daemon
+// calls it on session up, address change and down; an invalid address means
+// the session is down). From then on the pppoe source uses it instead of
+// reading the TUN device. It triggers a debounced check.
+func (u *Updater) SetPPPoEAddress(a netip.Addr) {
+	u.mu.Lock()
+	u.pppoe, u.pppoeKnown = a.Unmap(), true
+	u.mu.Unlock()
+	u.Kick()
+}
+
+// Kick asks for a (debounced) check of every record, e.g. after an event
+// the updater cannot see itself.
+func (u *Updater) Kick() {
+	select {
+	case u.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Counters returns the totals since start.
+func (u *Updater) Counters() Counters {
+	return Counters{Updates: u.updates.Load(), Keepalives: u.keepalives.Load(), Failures: u.failures.Load(),
+		Unchanged: u.unchanged.Load(), Refused: u.refused.Load()}
+}
+
+// Status returns every record's published value, times and last error.
+func (u *Updater) Status() []RecordStatus {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	out := make([]RecordStatus, 0, len(u.recs))
+	for _, r := range u.recs {
+		s := RecordStatus{Record: r.label, Provider: r.cfg.Provider, Name: r.cfg.Name,
+			IPv4Source: r.v4.String(), IPv6Source: r.v6.String(),
+			LastUpdate: r.st.LastUpdate, NextTry: r.st.NextTry, Failures: r.st.Failures, LastError: r.st.LastError}
+		if r.st.IPv4.IsValid() {
+			s.IPv4 = r.st.IPv4.String()
+		}
+		if r.st.IPv6.IsValid() {
+			s.IPv6 = r.st.IPv6.String()
+		}
+		if r.keepalive > 0 && !r.st.LastUpdate.IsZero() {
+			s.NextKeepalive = r.st.LastUpdate.Add(r.keepalive)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// RunOnce checks every record once, ignoring any backoff in force, and
+// returns the joined errors of the records that failed.
+func (u *Updater) RunOnce(ctx context.Context) error {
+	return u.pass(ctx, true)
+}
+
+// Run keeps the records up to date until ctx ends: on address events and
+// PPPoE session events (debounced), on each record's interval, when a
+// keepalive is due and when a backoff expires. Provider errors are logged
+// and retried; Run returns only when ctx ends.
+func (u *Updater) Run(ctx context.Context) error {
+	watch := u.opts.Watch(ctx)
+	_ = u.pass(ctx, false)
+	debounce := time.NewTimer(time.Hour)
+	debounce.Stop()
+	wake := time.NewTimer(u.nextWake())
+	defer debounce.Stop()
+	defer wake.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case _, ok := <-watch:
+			if !ok {
+				watch = nil
+				continue
+			}
+			debounce.Reset(u.opts.Debounce)
+		case <-u.kick:
+			debounce.Reset(u.opts.Debounce)
+		case <-debounce.C:
+			_ = u.pass(ctx, false)
+		case <-wake.C:
+			_ = u.pass(ctx, false)
+		}
+		wake.Reset(u.nextWake())
+	}
+}
+
+// nextWake is how long until the earliest periodic check, keepalive or
+// retry of any record.
+func (u *Updater) nextWake() time.Duration {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	now := u.opts.Now()
+	next := now.Add(24 * time.Hour)
+	for _, r := range u.recs {
+		cands := []time.Time{r.lastCheck.Add(r.interval)}
+		if !r.st.NextTry.IsZero() {
+			cands = append(cands, r.st.NextTry)
+		}
+		if r.keepalive > 0 && !r.st.LastUpdate.IsZero() {
+			cands = append(cands, r.st.LastUpdate.Add(r.keepalive))
+		}
+		for _, t := range cands {
+			if t.Before(next) {
+				next = t
+			}
+		}
+	}
+	d := next.Sub(now)
+	if d < 10*time.Millisecond {
+		d = 10 * time.Millisecond
+	}
+	return d
+}
+
+func (u *Updater) pass(ctx context.Context, ignoreBackoff bool) error {
+	var errs []error
+	for _, r := range u.recs {
+		if err := u.check(ctx, r, ignoreBackoff); err != nil && !errors.Is(err, ErrBackingOff) {
+			errs = append(errs, fmt.Errorf("%s: %w", r.label, err))
+		} else if err != nil && ignoreBackoff {
+			errs = append(errs, fmt.Errorf("%s: %w", r.label, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// resolved is one family's outcome of a check.
+type resolved struct {
+	addr, local netip.Addr
+	fresh       bool // the source answered and the guards passed
+}
+
+func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) error {
+	now := u.opts.Now()
+	u.mu.Lock()
+	r.lastCheck = now
+	st := r.st
+	u.mu.Unlock()
+
+	f4 := u.resolveFamily(ctx, r, false)
+	f6 := u.resolveFamily(ctx, r, true)
+	changed := (f4.fresh && f4.addr != st.IPv4) || (f6.fresh && f6.addr != st.IPv6)
+	keepDue := r.keepalive > 0 && (f4.fresh || f6.fresh) && (st.LastUpdate.IsZero() || now.Sub(st.LastUpdate) >= r.keepalive)
+	if !changed && !keepDue {
+		u.unchanged.Add(1)
+		return nil
+	}
+	if !ignoreBackoff && !u.opts.DryRun && now.Before(st.NextTry) {
+		u.log.Debug("ddns backing off", "record", r.label, "until", st.NextTry.Format(time.RFC3339))
+		return ErrBackingOff
+	}
+	up := Update{Name: r.cfg.Name}
+	if f4.fresh {
+		up.IPv4, up.IPv4Local = f4.addr, f4.local
+	}
+	if f6.fresh {
+		up.IPv6, up.IPv6Local = f6.addr, f6.local
+	}
+	// DuckDNS and dyndns2 fill a missing address from the request's source
+	// (the MAP-E path): send the last good one instead.
+	switch r.prov.(type) {
+	case *DuckDNS, *DynDNS2:
+		if !up.IPv4.IsValid() && r.v4.Kind != SourceNone {
+			up.IPv4 = st.IPv4
+		}
+		if !up.IPv6.IsValid() && r.v6.Kind != SourceNone {
+			up.IPv6 = st.IPv6
+		}
+	}
+	if !up.IPv4.IsValid() && !up.IPv6.IsValid() {
+		return nil
+	}
+	if u.opts.DryRun {
+		for _, line := range r.prov.DryRun(up) {
+			fmt.Fprintf(u.opts.Out, "%s: would send: %s\n", r.label, Scrub(line, r.secrets...))
+		}
+		return nil
+	}
+	err := r.prov.Update(ctx, up)
+	if err == nil {
+		if v, ok := r.prov.(Verifier); ok {
+			err = v.Verify(ctx, up)
+		}
+	}
+	now = u.opts.Now()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if err != nil {
+		msg := Scrub(err.Error(), r.secrets...)
+		r.st.Failures++
+		delay := u.backoff(r, err)
+		r.st.NextTry = now.Add(delay)
+		r.st.LastError = msg
+		u.failures.Add(1)
+		level := slog.LevelWarn
+		if KindOf(err) == KindAuth {
+			level = slog.LevelError
+		}
+		u.log.Log(ctx, level, "ddns update failed", "record", r.label, "kind", KindOf(err).String(),
+			"err", msg, "retry_in", delay.Round(time.Second).String())
+		u.saveLocked(r)
+		return errors.New(msg)
+	}
+	if up.IPv4.IsValid() {
+		r.st.IPv4 = up.IPv4
+	}
+	if up.IPv6.IsValid() {
+		r.st.IPv6 = up.IPv6
+	}
+	r.st.LastUpdate, r.st.Failures, r.st.NextTry, r.st.LastError = now, 0, time.Time{}, ""
+	if changed {
+		u.updates.Add(1)
+	} else {
+		u.keepalives.Add(1)
+	}
+	u.log.Info("ddns record published", "record", r.label, "ipv4", addrOrEmpty(up.IPv4), "ipv6", addrOrEmpty(up.IPv6),
+		"keepalive", !changed)
+	u.saveLocked(r)
+	return nil
+}
+
+func (u *Updater) saveLocked(r *record) {
+	if err := saveState(u.opts.StateDir, r.id, r.st); err != nil {
+		u.log.Warn("ddns state not saved", "record", r.label, "dir", filepath.Clean(u.opts.StateDir), "err", err)
+	}
+}
+
+// backoff is base * 2^(failures-1), capped, with ±25 % jitter, at least the
+// provider's floor (MyDNS 5 min) and at least the provider's Retry-After.
+func (u *Updater) backoff(r *record, err error) time.Duration {
+	d := u.opts.BackoffBase
+	for i := 1; i < r.st.Failures && d < u.opts.BackoffMax; i++ {
+		d *= 2
+	}
+	if d > u.opts.BackoffMax {
+		d = u.opts.BackoffMax
+	}
+	d = time.Duration(float64(d) * (0.75 + 0.5*u.opts.Jitter()))
+	if d < r.minBackoff {
+		d = r.minBackoff
+	}
+	if ra := RetryAfterOf(err); ra > d {
+		d = ra
+	}
+	return d
+}
+
+// resolveFamily reads one family's source and applies the guards. A source
+// error or a refusal is logged (once per distinct reason) and the family is
+// left out of the update: the last good record stays.
+func (u *Updater) resolveFamily(ctx context.Context, r *record, v6 bool) resolved {
+	src, fam, last := r.v4, "ipv4", &r.lastRefusal4
+	if v6 {
+		src, fam, last = r.v6, "ipv6", &r.lastRefusal6
+	}
+	if src.Kind == SourceNone {
+		return resolved{}
+	}
+	addr, local, err := u.resolve(ctx, r, src, v6)
+	if err != nil {
+		msg := Scrub(err.Error(), r.secrets...)
+		if errors.Is(err, ErrNotPublishable) {
+			u.refused.Add(1)
+		}
+		if msg != *last {
+			u.log.Warn("ddns address not published; keeping the last good record", "record", r.label,
+				"family", fam, "source", src.String(), "why", msg)
+			*last = msg
+		}
+		return resolved{}
+	}
+	*last = ""
+	return resolved{addr: addr, local: local, fresh: true}
+}
+
+func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (addr, local netip.Addr, err error) {
+	switch src.Kind {
+	case SourceStatic:
+		return src.Static, netip.Addr{}, CheckPublishable(src.Static, r.choice.AllowULA)
+	case SourcePPPoE:
+		a, err := u.pppoeAddr()
+		if err != nil {
+			return netip.Addr{}, netip.Addr{}, err
+		}
+		if err := CheckPublishable(a, false); err != nil {
+			return netip.Addr{}, netip.Addr{}, fmt.Errorf("PPPoE address %s: %w", a, err)
+		}
+		if err := u.notMAPE(a); err != nil {
+			return netip.Addr{}, netip.Addr{}, err
+		}
+		return a, a, nil
+	case SourceInterface:
+		as, err := u.opts.Addrs(src.Link)
+		if err != nil {
+			return netip.Addr{}, netip.Addr{}, err
+		}
+		if !v6 {
+			a, err := ChooseIPv4(as)
+			return a, a, err
+		}
+		a, err := ChooseIPv6(as, r.choice)
+		if err != nil {
+			return netip.Addr{}, netip.Addr{}, err
+		}
+		for _, x := range as {
+			if x.Prefix.Addr() == a {
+				return a, a, nil // bind to it: the kernel would prefer a temporary source (RFC 6724 rule 7)
+			}
+		}
+		return a, netip.Addr{}, nil
+	case SourceHTTP:
+		var via netip.Addr
+		if !v6 {
+			via, _ = u.pppoeAddr() // ask through PPPoE when we hold a session
+		}
+		a, err := echo(ctx, src.URL, v6, via)
+		if err != nil {
+			return netip.Addr{}, netip.Addr{}, err
+		}
+		if err := CheckPublishable(a, r.choice.AllowULA); err != nil {
+			return netip.Addr{}, netip.Addr{}, fmt.Errorf("echo answered %s: %w", a, err)
+		}
+		if via.IsValid() {
+			if err := u.notMAPE(a); err != nil {
+				return netip.Addr{}, netip.Addr{}, err
+			}
+		}
+		return a, netip.Addr{}, nil
+	}
+	return netip.Addr{}, netip.Addr{}, fmt.Errorf("no source")
+}
+
+// pppoeAddr is the pushed session address, or the TUN device's IPv4.
+func (u *Updater) pppoeAddr() (netip.Addr, error) {
+	u.mu.Lock()
+	a, known := u.pppoe, u.pppoeKnown
+	u.mu.Unlock()
+	if known {
+		if !a.IsValid() {
+			return netip.Addr{}, errors.New("the PPPoE session is down")
+		}
+		return a, nil
+	}
+	as, err := u.opts.Addrs(u.tun)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("PPPoE device %s: %v", u.tun, err)
+	}
+	for _, x := range as {
+		if x.Prefix.Addr().Is4() {
+			return x.Prefix.Addr(), nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("PPPoE device %s has no IPv4 address (session not up)", u.tun)
+}
+
+// notMAPE refuses the MAP-E shared IPv4 address of this server's own line:
+// a record meant to carry the PPPoE address must never point there.
+func (u *Updater) notMAPE(a netip.Addr) error {
+	links := map[string]bool{}
+	if u.cfg.Interface != "" {
+		links[u.cfg.Interface] = true
+	}
+	for _, r := range u.recs {
+		if r.v6.Kind == SourceInterface {
+			links[r.v6.Link] = true
+		}
+	}
+	var v6 []netip.Addr
+	for l := range links {
+		as, err := u.opts.Addrs(l)
+		if err != nil {
+			continue
+		}
+		for _, x := range as {
+			if x.Prefix.Addr().Is6() && !x.Prefix.Addr().IsLinkLocalUnicast() {
+				v6 = append(v6, x.Prefix.Addr())
+			}
+		}
+	}
+	for _, p := range MAPESharedIPv4(v6) {
+		if p.Contains(a) {
+			return fmt.Errorf("%s is the MAP-E shared IPv4 address of this line (%s): refusing to publish it for a record meant to carry the PPPoE address: %w",
+				a, p, ErrNotPublishable)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,361 @@
+package ddns
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/ddns/providersim"
+	"github.com/dualpath/dualpath/internal/netnstest"
+)
+
+// fakeHost is an injectable set of interface addresses and a clock.
+type fakeHost struct {
+	mu    sync.Mutex
+	links map[string][]IfAddr
+	now   time.Time
+}
+
+func newFakeHost() *fakeHost {
+	return &fakeHost{links: map[string][]IfAddr{}, now: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)}
+}
+
+func (h *fakeHost) set(link string, prefixes ...string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var as []IfAddr
+	for _, p := range prefixes {
+		as = append(as, IfAddr{Prefix: netip.MustParsePrefix(p), Flags: FlagPermanent, PreferredLft: Forever, ValidLft: Forever})
+	}
+	h.links[link] = as
+}
+
+func (h *fakeHost) addrs(link string) ([]IfAddr, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	as, ok := h.links[link]
+	if !ok {
+		return nil, fmt.Errorf("interface not found: %s", link)
+	}
+	return append([]IfAddr(nil), as...), nil
+}
+
+func (h *fakeHost) clock() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.now
+}
+
+func (h *fakeHost) advance(d time.Duration) {
+	h.mu.Lock()
+	h.now = h.now.Add(d)
+	h.mu.Unlock()
+}
+
+// writeSecret writes a 0600 secret file.
+func writeSecret(t *testing.T, dir, name, value string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(value+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// loadConfig parses YAML text through the real config loader.
+func loadConfig(t *testing.T, yaml string) *config.Config {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "dualpath.yaml")
+	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+type logBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuf) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l *logBuf) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+func testOptions(h *fakeHost, logs *logBuf, state string) Options {
+	return Options{
+		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		StateDir: state, Addrs: h.addrs, Now: h.clock, Jitter: func() float64 { return 0.5 },
+		Watch: func(ctx context.Context) <-chan struct{} { return nil },
+	}
+}
+
+func dyndnsConfig(t *testing.T, url, pwFile, extra string) *config.Config {
+	return loadConfig(t, fmt.Sprintf(`
+interface: lan0
+pppoe:
+  username: u@example.jp
+  tun: ppp9
+ddns:
+  - provider: dyndns2
+    name: home.example.net
+    username: user1
+    password_file: %s
+    base_url: %s
+    ipv4: pppoe
+    ipv6: interface:lan0
+%s`, pwFile, url, extra))
+}
+
+func TestUpdaterSendsOnlyOnChangeAndPersists(t *testing.T) {
+	sim := providersim.NewDynDNS2("user1", secretPW, "home.example.net")
+	url := serve(t, sim)
+	dir := t.TempDir()
+	cfg := dyndnsConfig(t, url, writeSecret(t, dir, "pw", secretPW), "")
+	h := newFakeHost()
+	h.set("ppp9", "203.0.113.7/32")
+	h.set("lan0", "192.168.1.10/24", "2001:db8:1:1::10/64", "fe80::1/64")
+	state := filepath.Join(dir, "state")
+	logs := &logBuf{}
+	u, err := New(cfg, testOptions(h, logs, state))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := u.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Record("home.example.net"); len(got) != 2 || got[0] != ip("203.0.113.7") || got[1] != ip("2001:db8:1:1::10") {
+		t.Fatalf("published %v", got)
+	}
+	n := len(sim.Requests())
+	if err := u.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(sim.Requests()) != n {
+		t.Fatal("an unchanged record was re-sent")
+	}
+	h.set("ppp9", "203.0.113.99/32")
+	if err := u.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Record("home.example.net"); got[0] != ip("203.0.113.99") {
+		t.Fatalf("after change %v", got)
+	}
+	c := u.Counters()
+	if c.Updates != 2 || c.Unchanged != 1 || c.Failures != 0 {
+		t.Fatalf("counters %+v", c)
+	}
+	st := u.Status()
+	if len(st) != 1 || st[0].IPv4 != "203.0.113.99" || st[0].IPv6 != "2001:db8:1:1::10" || st[0].LastUpdate.IsZero() {
+		t.Fatalf("status %+v", st)
+	}
+
+	// A restarted updater reads the state and sends nothing.
+	n = len(sim.Requests())
+	u2, err := New(cfg, testOptions(h, logs, state))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u2.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(sim.Requests()) != n {
+		t.Fatal("restart re-sent an unchanged record")
+	}
+	if strings.Contains(logs.String(), secretPW) {
+		t.Fatal("log leaks the password")
+	}
+}
+
+func TestUpdaterGuardsKeepLastGood(t *testing.T) {
+	sim := providersim.NewDynDNS2("user1", secretPW, "home.example.net")
+	url := serve(t, sim)
+	dir := t.TempDir()
+	cfg := dyndnsConfig(t, url, writeSecret(t, dir, "pw", secretPW), "")
+	h := newFakeHost()
+	// The LAN carries an address of a v6プラス line: 240b:10:1234:5600::/56
+	// is MAP-E line 106.72.18.52 (PSID 0x56).
+	h.set("lan0", "192.168.1.10/24", "240b:10:1234:5600::10/64")
+	logs := &logBuf{}
+	u, err := New(cfg, testOptions(h, logs, "-"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	u.SetPPPoEAddress(ip("203.0.113.7"))
+	if err := u.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"106.72.18.52", "100.64.3.4", "192.168.1.10"} {
+		u.SetPPPoEAddress(ip(bad))
+		if err := u.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := sim.Record("home.example.net"); got[0] != ip("203.0.113.7") {
+			t.Fatalf("after pushing %s the record is %v, want the last good 203.0.113.7", bad, got)
+		}
+	}
+	if !strings.Contains(logs.String(), "MAP-E shared IPv4") || !strings.Contains(logs.String(), "6598") {
+		t.Fatalf("refusals not explained in the log:\n%s", logs.String())
+	}
+	if c := u.Counters(); c.Refused != 3 {
+		t.Fatalf("refused %d, want 3", c.Refused)
+	}
+	// Session down: nothing published, record kept.
+	u.SetPPPoEAddress(netip.Addr{})
+	if err := u.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Record("home.example.net"); got[0] != ip("203.0.113.7") {
+		t.Fatalf("session down changed the record: %v", got)
+	}
+}
+
+func TestUpdaterBackoff(t *testing.T) {
+	sim := providersim.NewMyDNS(map[string]string{"mydns1": secretPW})
+	url := serve(t, sim)
+	dir := t.TempDir()
+	cfg := loadConfig(t, fmt.Sprintf(`
+ddns:
+  - provider: mydns
+    username: mydns1
+    password_file: %s
+    direct_ip: true
+    base_url: %s
+    ipv4: static:203.0.113.7
+`, writeSecret(t, dir, "pw", "wrong-password"), url))
+	h := newFakeHost()
+	logs := &logBuf{}
+	o := testOptions(h, logs, "-")
+	o.BackoffBase = time.Second
+	u, err := New(cfg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := u.pass(ctx, false); err == nil {
+		t.Fatal("wrong password accepted")
+	}
+	st := u.Status()[0]
+	if st.Failures != 1 || st.NextTry.Sub(h.clock()) < 5*time.Minute {
+		t.Fatalf("MyDNS retry in %v, want >= 5 min (status %+v)", st.NextTry.Sub(h.clock()), st)
+	}
+	if !strings.Contains(st.LastError, "credentials rejected") || strings.Contains(st.LastError, "wrong-password") {
+		t.Fatalf("last error %q", st.LastError)
+	}
+	n := len(sim.Requests())
+	h.advance(4 * time.Minute)
+	_ = u.pass(ctx, false)
+	if len(sim.Requests()) != n {
+		t.Fatal("retried during the backoff")
+	}
+	h.advance(2 * time.Minute)
+	_ = u.pass(ctx, false)
+	if len(sim.Requests()) != n+1 {
+		t.Fatal("did not retry after the backoff")
+	}
+	if st := u.Status()[0]; st.Failures != 2 {
+		t.Fatalf("failures %d", st.Failures)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") || strings.Contains(logs.String(), "wrong-password") {
+		t.Fatalf("want an error line without the password:\n%s", logs.String())
+	}
+
+	// Retry-After beyond the backoff is honoured.
+	sim.Fail(providersim.Fault{Status: 429, RetryAfter: 7200, N: 1})
+	h.advance(time.Hour)
+	_ = u.pass(ctx, false)
+	if d := u.Status()[0].NextTry.Sub(h.clock()); d < 2*time.Hour {
+		t.Fatalf("retry in %v, want >= Retry-After 2h", d)
+	}
+}
+
+func TestUpdaterKeepalive(t *testing.T) {
+	sim := providersim.NewMyDNS(map[string]string{"mydns1": secretPW})
+	url := serve(t, sim)
+	dir := t.TempDir()
+	cfg := loadConfig(t, fmt.Sprintf(`
+ddns:
+  - provider: mydns
+    username: mydns1
+    password_file: %s
+    direct_ip: true
+    base_url: %s
+    ipv4: static:203.0.113.7
+`, writeSecret(t, dir, "pw", secretPW), url))
+	h := newFakeHost()
+	u, err := New(cfg, testOptions(h, &logBuf{}, "-"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := u.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := u.Status()[0]; !st.NextKeepalive.Equal(h.clock().Add(24 * time.Hour)) {
+		t.Fatalf("next keepalive %v", st.NextKeepalive)
+	}
+	h.advance(23 * time.Hour)
+	_ = u.RunOnce(ctx)
+	if sim.Record("mydns1").Notifies != 1 {
+		t.Fatal("keepalive sent early")
+	}
+	h.advance(2 * time.Hour)
+	_ = u.RunOnce(ctx)
+	if sim.Record("mydns1").Notifies != 2 {
+		t.Fatal("keepalive not sent after 24 h")
+	}
+	if c := u.Counters(); c.Keepalives != 1 || c.Updates != 1 {
+		t.Fatalf("counters %+v", c)
+	}
+}
+
+// TestUpdaterRunReactsToPPPoEEvents runs the event loop: a burst of session
+// events inside the debounce window produces one update with the last one.
+func TestUpdaterRunReactsToPPPoEEvents(t *testing.T) {
+	sim := providersim.NewDynDNS2("user1", secretPW, "home.example.net")
+	url := serve(t, sim)
+	dir := t.TempDir()
+	cfg := dyndnsConfig(t, url, writeSecret(t, dir, "pw", secretPW), "")
+	h := newFakeHost()
+	h.set("lan0", "2001:db8:1:1::10/64")
+	o := testOptions(h, &logBuf{}, "-")
+	o.Now = time.Now
+	o.Debounce = time.Second
+	u, err := New(cfg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- u.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	if !netnstest.WaitFor(10*time.Second, func() bool { return len(sim.Record("home.example.net")) == 1 }) {
+		t.Fatal("initial AAAA not published")
+	}
+	n := len(sim.Requests())
+	for i := 1; i <= 5; i++ {
+		u.SetPPPoEAddress(netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}))
+	}
+	if !netnstest.WaitFor(10*time.Second, func() bool {
+		r := sim.Record("home.example.net")
+		return len(r) == 2 && r[0] == ip("203.0.113.5")
+	}) {
+		t.Fatalf("record %v, want the last pushed 203.0.113.5", sim.Record("home.example.net"))
+	}
+	if got := len(sim.Requests()) - n; got != 1 {
+		t.Fatalf("%d requests for a burst of 5 events, want 1", got)
+	}
+}

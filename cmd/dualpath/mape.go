@@ -234,7 +234,11 @@ func writeMapeText(w io.Writer, res mapeResult, l mape.Line) {
 	if res.iface != "" {
 		from += " on " + res.iface
 	}
-	row("Line", fmt.Sprintf("%s (from %s)", l.EndUserPrefix, from))
+	if from == l.EndUserPrefix.String() {
+		row("Line", from)
+	} else {
+		row("Line", fmt.Sprintf("%s (from %s)", l.EndUserPrefix, from))
+	}
 	prov := r.Provider
 	if prov == "" {
 		prov = "(given with --rule)"

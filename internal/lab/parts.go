@@ -11,12 +11,14 @@ const (
 
 // builtParts lists the parts this build of the lab starts.
 func builtParts() []string {
-	return []string{PartMAPE}
+	return []string{PartMAPE, PartDNS}
 }
 
 // extraSteps starts the parts of builtParts, in order.
 func (l *Lab) extraSteps() []step {
 	return []step{
 		{"MAP-E: BR in the ISP, CE with NAPT on its port set in the router", l.upMAPE},
+		{"DNS: BIND 9 for " + Zone + " and a MyDNS-compatible service in the ISP", l.upDNS},
+		{"server publishes its stable IPv6 through MyDNS (package ddns)", l.publishV6},
 	}
 }

@@ -74,6 +74,10 @@ func (l *Lab) upNamespaces(ctx context.Context) error {
 		switch n {
 		case NodeISP, NodeRouter, NodeRouter2:
 			sys = append(sys, "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
+		case NodeServer:
+			// SLAAC and temporary addresses (RFC 8981) beside the
+			// server's static stable one: DDNS must pick the stable one.
+			sys = append(sys, "net.ipv6.conf.default.use_tempaddr=2", "net.ipv6.conf.default.autoconf=1")
 		}
 		if _, err := l.In(n, "sysctl", append([]string{"-qw"}, sys...)...); err != nil {
 			return err
@@ -295,10 +299,8 @@ func (l *Lab) waitDefault6(ctx context.Context, node string) error {
 
 func (l *Lab) upServer(ctx context.Context) error {
 	// The server's stable IPv6 address is static, as users set it on a
-	// server (netplan); the prefix and the default route come from RA.
-	if _, err := l.In(NodeServer, "sysctl", "-qw", "net.ipv6.conf.eth0.autoconf=0", "net.ipv6.conf.eth0.accept_ra=2"); err != nil {
-		return err
-	}
+	// server (netplan); the default route comes from RA, and so do a SLAAC
+	// address and temporary ones (RFC 8981) that DDNS must not publish.
 	if err := l.addr(NodeServer, "eth0", netip.PrefixFrom(ServerIPv6(), 64)); err != nil {
 		return err
 	}

@@ -1,0 +1,101 @@
+package ddns
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/ddns/providersim"
+)
+
+// Namespace tests re-execute this test binary inside a namespace to run a
+// piece of the real program there (the updater in the server namespace, the
+// fake MyDNS in the "internet" namespace): sockets belong to the namespace
+// of the process that opens them.
+const helperEnv = "DUALPATH_DDNS_TEST_HELPER"
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(helperEnv) {
+	case "":
+		os.Exit(m.Run())
+	case "mydns-server":
+		os.Exit(helperMyDNSServer())
+	case "ddns-once":
+		os.Exit(helperDDNSOnce())
+	default:
+		fmt.Fprintln(os.Stderr, "unknown helper", os.Getenv(helperEnv))
+		os.Exit(2)
+	}
+}
+
+// helperMyDNSServer serves a fake MyDNS (account from HELPER_ACCOUNT
+// "id:password") on each address of HELPER_LISTEN (comma separated), plus
+// /whoami that answers the client's address. After every request it writes
+// the record of the account and all requests to HELPER_OUT as JSON.
+func helperMyDNSServer() int {
+	id, pw, _ := strings.Cut(os.Getenv("HELPER_ACCOUNT"), ":")
+	out := os.Getenv("HELPER_OUT")
+	sim := providersim.NewMyDNS(map[string]string{id: pw})
+	var mu sync.Mutex
+	dump := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		b, _ := json.Marshal(helperState{Record: sim.Record(id), Requests: sim.Requests()})
+		_ = os.WriteFile(out+".tmp", b, 0o600)
+		_ = os.Rename(out+".tmp", out)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, providersim.Source(r))
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { sim.ServeHTTP(w, r); dump() })
+	for _, addr := range strings.Split(os.Getenv("HELPER_LISTEN"), ",") {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		go func() { _ = http.Serve(l, mux) }()
+	}
+	dump()
+	select {}
+}
+
+type helperState struct {
+	Record   providersim.MyDNSRecord
+	Requests []providersim.Request
+}
+
+// helperDDNSOnce loads HELPER_CONFIG and runs one updater pass in the
+// current namespace; logs go to stderr, the status as JSON to stdout.
+func helperDDNSOnce() int {
+	cfg, err := config.Load(os.Getenv("HELPER_CONFIG"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	u, err := New(cfg, Options{Logger: log, StateDir: "-"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err = u.RunOnce(ctx)
+	_ = json.NewEncoder(os.Stdout).Encode(u.Status())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,27 @@
+// Package dataplane is dualpath's hot path: it forwards IP packets between a
+// TUN device and a raw Ethernet link, adding and removing the PPPoE session
+// header (RFC 2516 section 4) and the PPP protocol field (RFC 1661 section
+// 2; 0x0021 IPv4, 0x0057 IPv6).
+//
+// Two roles share one engine:
+//
+//   - Client holds one session (the PPPoE client that dualpath runs on a home
+//     server). Its parameters can be swapped at run time, so a reconnect keeps
+//     the TUN device.
+//   - AC holds many sessions on one link (the access concentrator of the
+//     lab's simulated ISP); packets from the TUN pick their session by
+//     destination address.
+//
+// Session frames that are not IPv4/IPv6 (LCP, PAP, CHAP, IPCP, ...) go to a
+// control callback; the control plane sends its frames back with
+// SendControl. Discovery frames (EtherType 0x8863) go to a second callback
+// when a discovery link is given.
+//
+// The engine reads and writes in batches: TUN devices opened with virtio-net
+// offloads (golang.zx2c4.com/wireguard/tun, as hostnet.Journal.CreateTUN
+// does) hand over TCP/UDP GSO super-packets already split into segments of
+// the size the kernel chose from the TUN MTU, and coalesce written TCP
+// segments (GRO); the link side uses recvmmsg/sendmmsg (hostnet.PacketConn).
+// TCP SYNs are MSS-clamped in both directions to the session MTU minus the
+// IP and TCP headers. Every drop is counted by reason (Stats).
+package dataplane

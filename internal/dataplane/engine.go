@@ -1,0 +1,326 @@
+package dataplane
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+
+	"golang.zx2c4.com/wireguard/tun"
+)
+
+// TUN is what the engine needs from a TUN device; tun.Device from
+// golang.zx2c4.com/wireguard/tun (as made by hostnet.Journal.CreateTUN)
+// satisfies it. Packets are read and written at an offset, leaving room in
+// front of each for the link headers.
+type TUN interface {
+	Read(bufs [][]byte, sizes []int, offset int) (int, error)
+	Write(bufs [][]byte, offset int) (int, error)
+	BatchSize() int
+}
+
+// Link is what the engine needs from a raw Ethernet socket;
+// *hostnet.PacketConn satisfies it. Frames are whole Ethernet frames.
+type Link interface {
+	ReadBatch(bufs [][]byte, sizes []int) (int, error)
+	WriteBatch(bufs [][]byte) (int, error)
+}
+
+// Session identifies one PPPoE session on the wire and its MTU.
+type Session struct {
+	// ID is the PPPoE SESSION_ID from the PADS (RFC 2516 section 5.4).
+	ID uint16
+	// Local is our MAC (the source of frames we send); Peer the other
+	// end's (the AC for a client, the client for an AC).
+	Local, Peer net.HardwareAddr
+	// MTU is the largest IP packet the session carries (e.g. 1454 on NTT
+	// FLET'S, 1492 by default); larger packets from the TUN are dropped
+	// and TCP SYNs are clamped to MTU-40 (IPv4) / MTU-60 (IPv6).
+	MTU int
+}
+
+// live is a Session in the form the hot path uses.
+type live struct {
+	id          uint16
+	local, peer [6]byte
+	mtu         int
+	Session
+}
+
+func newLive(s Session) (*live, error) {
+	if len(s.Local) != 6 || len(s.Peer) != 6 {
+		return nil, errors.New("dataplane: session needs 6-byte local and peer MACs")
+	}
+	if s.ID == 0 || s.ID == 0xffff {
+		return nil, errors.New("dataplane: session ID 0 and 0xffff are reserved (RFC 2516 section 4)")
+	}
+	if s.MTU < 68 || s.MTU > maxPacket {
+		return nil, errors.New("dataplane: session MTU out of range")
+	}
+	l := &live{id: s.ID, mtu: s.MTU, Session: s}
+	copy(l.local[:], s.Local)
+	copy(l.peer[:], s.Peer)
+	return l, nil
+}
+
+const (
+	// maxPacket bounds the IP packets the engine handles (jumbo frames).
+	maxPacket = 9216
+	// rxBufSize is each link receive buffer: an Ethernet frame fits easily,
+	// and the spare capacity lets the TUN coalesce TCP segments written
+	// into it (GRO) into one large write.
+	rxBufSize = 64 << 10
+	// linkBatch is the number of frames read from the link per call.
+	linkBatch = 64
+)
+
+// engine is the forwarding machinery shared by Client and AC.
+type engine struct {
+	tun       TUN
+	link      Link
+	discovery Link
+	cnt       counters
+
+	// out picks the session for a packet from the TUN (nil: drop).
+	out func(pkt []byte) *live
+	// in picks the live session for a received frame (nil: drop).
+	in func(id uint16, src, dst [6]byte) *live
+	// control receives non-IP session payloads.
+	control func(s *live, ppp []byte)
+	// onDiscovery receives discovery frames.
+	onDiscovery func(frame []byte)
+
+	wmu sync.Mutex // one writer at a time on the link
+}
+
+func (e *engine) writeLink(frames [][]byte) (int, error) {
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
+	return e.link.WriteBatch(frames)
+}
+
+// run forwards until ctx is done or a device fails, then closes the TUN and
+// links (when they are io.Closers) and waits for its goroutines.
+func (e *engine) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 3)
+	var wg sync.WaitGroup
+	loops := []func() error{e.tunToLink, e.linkToTUN}
+	if e.discovery != nil {
+		loops = append(loops, e.discoveryLoop)
+	}
+	for _, f := range loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil && ctx.Err() == nil {
+				errc <- err
+			}
+			cancel()
+		}()
+	}
+	<-ctx.Done()
+	for _, c := range []any{e.tun, e.link, e.discovery} {
+		if cl, ok := c.(io.Closer); ok && c != nil {
+			_ = cl.Close()
+		}
+	}
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+		return nil
+	}
+}
+
+// closed reports whether err means the device was closed (normal stop).
+func closed(err error) bool {
+	return errors.Is(err, os.ErrClosed) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EBADF)
+}
+
+// tunToLink: packets from the TUN -> PPPoE frames on the link.
+func (e *engine) tunToLink() error {
+	batch := e.tun.BatchSize()
+	if batch < 1 {
+		batch = 1
+	}
+	bufs := make([][]byte, batch)
+	for i := range bufs {
+		bufs[i] = make([]byte, Headroom+maxPacket)
+	}
+	sizes := make([]int, batch)
+	frames := make([][]byte, 0, batch)
+	for {
+		n, err := e.tun.Read(bufs, sizes, Headroom)
+		e.cnt.tunReads.Add(1)
+		frames = frames[:0]
+		for i := 0; i < n; i++ {
+			if f := e.outbound(bufs[i], sizes[i]); f != nil {
+				frames = append(frames, f)
+			}
+		}
+		if len(frames) > 0 {
+			sent, werr := e.writeLink(frames)
+			if werr != nil {
+				if closed(werr) {
+					return nil
+				}
+				e.cnt.drops[DropIO].Add(uint64(len(frames) - sent))
+			}
+		}
+		if err != nil {
+			if closed(err) {
+				return nil
+			}
+			if errors.Is(err, tun.ErrTooManySegments) {
+				e.cnt.drop(DropIO)
+				continue
+			}
+			return err
+		}
+	}
+}
+
+// outbound turns the packet at buf[Headroom:Headroom+n] into a frame, or
+// counts a drop and returns nil.
+func (e *engine) outbound(buf []byte, n int) []byte {
+	pkt := buf[Headroom : Headroom+n]
+	proto := ipProto(pkt)
+	if proto == 0 {
+		e.cnt.drop(DropBadIP)
+		return nil
+	}
+	s := e.out(pkt)
+	if s == nil {
+		e.cnt.drop(DropNoSession)
+		return nil
+	}
+	if n > s.mtu {
+		e.cnt.drop(DropTooBig)
+		return nil
+	}
+	if ClampMSS(pkt, s.mtu) {
+		e.cnt.mssClamped.Add(1)
+	}
+	e.cnt.txPackets.Add(1)
+	e.cnt.txBytes.Add(uint64(n))
+	return putSessionHeaders(buf, s.peer[:], s.local[:], s.id, proto, n)
+}
+
+// linkToTUN: PPPoE frames from the link -> packets to the TUN (IP) or the
+// control callback (everything else).
+func (e *engine) linkToTUN() error {
+	bufs := make([][]byte, linkBatch)
+	for i := range bufs {
+		bufs[i] = make([]byte, rxBufSize)
+	}
+	sizes := make([]int, linkBatch)
+	pkts := make([][]byte, 0, linkBatch)
+	for {
+		n, err := e.link.ReadBatch(bufs, sizes)
+		if err != nil {
+			if closed(err) {
+				return nil
+			}
+			return err
+		}
+		e.cnt.linkReads.Add(1)
+		pkts = pkts[:0]
+		for i := 0; i < n; i++ {
+			if p := e.inbound(bufs[i], sizes[i]); p != nil {
+				pkts = append(pkts, p)
+			}
+		}
+		if len(pkts) > 0 {
+			if _, err := e.tun.Write(pkts, Headroom); err != nil {
+				if closed(err) {
+					return nil
+				}
+				e.cnt.drop(DropIO)
+			}
+		}
+	}
+}
+
+// inbound handles one received frame in buf[:n]. For an IP packet it
+// returns buf resliced so the packet sits at buf[Headroom:]; otherwise nil.
+func (e *engine) inbound(buf []byte, n int) []byte {
+	in, reason := ParseSessionFrame(buf[:n])
+	if reason != dropNone {
+		e.cnt.drop(reason)
+		return nil
+	}
+	var dst [6]byte
+	copy(dst[:], buf[0:6])
+	s := e.in(in.SessionID, in.Src, dst)
+	if s == nil {
+		e.cnt.drop(DropUnknownSession)
+		return nil
+	}
+	switch in.Proto {
+	case ProtoIPv4, ProtoIPv6:
+		pkt := in.Payload
+		if off := cap(buf) - cap(pkt); off != Headroom {
+			// compressed protocol field: move the packet into place
+			pkt = buf[Headroom : Headroom+copy(buf[Headroom:], pkt)]
+		}
+		if ClampMSS(pkt, s.mtu) {
+			e.cnt.mssClamped.Add(1)
+		}
+		e.cnt.rxPackets.Add(1)
+		e.cnt.rxBytes.Add(uint64(len(pkt)))
+		return buf[:Headroom+len(pkt)]
+	default:
+		e.cnt.controlIn.Add(1)
+		if e.control != nil {
+			e.control(s, append([]byte(nil), in.PPP...))
+		}
+		return nil
+	}
+}
+
+func (e *engine) discoveryLoop() error {
+	bufs := [][]byte{make([]byte, 2048), make([]byte, 2048), make([]byte, 2048), make([]byte, 2048)}
+	sizes := make([]int, len(bufs))
+	for {
+		n, err := e.discovery.ReadBatch(bufs, sizes)
+		if err != nil {
+			if closed(err) {
+				return nil
+			}
+			return err
+		}
+		for i := 0; i < n; i++ {
+			e.cnt.discoveryIn.Add(1)
+			if e.onDiscovery != nil {
+				e.onDiscovery(append([]byte(nil), bufs[i][:sizes[i]]...))
+			}
+		}
+	}
+}
+
+// sendControl sends one PPP frame (protocol field first) in session s.
+func (e *engine) sendControl(s *live, ppp []byte) error {
+	if len(ppp) < 2 {
+		return errors.New("dataplane: control frame shorter than a PPP protocol field")
+	}
+	f := BuildSessionFrame(s.peer[:], s.local[:], s.id, ppp)
+	if _, err := e.writeLink([][]byte{f}); err != nil {
+		return err
+	}
+	e.cnt.controlOut.Add(1)
+	return nil
+}
+
+func (e *engine) sendDiscovery(frame []byte) error {
+	if e.discovery == nil {
+		return errors.New("dataplane: no discovery link configured")
+	}
+	_, err := e.discovery.WriteBatch([][]byte{frame})
+	return err
+}

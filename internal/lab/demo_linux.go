@@ -5,34 +5,104 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
+
+// narrator prints the demo's story in English, or Japanese when the locale
+// asks for it.
+type narrator struct {
+	w  io.Writer
+	ja bool
+}
+
+func (n narrator) say(en, ja string, args ...any) {
+	s := en
+	if n.ja {
+		s = ja
+	}
+	fmt.Fprintf(n.w, s+"\n", args...)
+}
+
+// checkWhy explains each check in one line, for the demo.
+var checkWhy = map[int][2]string{
+	1: {"the PC browses over IPv4 by MAP-E: seen from the shared address, from a port of its 240",
+		"PCのIPv4はMAP-E経由: 共有アドレスと自分の240ポートのどれかから見える"},
+	2: {"nobody can reach port 80 of a shared MAP-E address: that is the problem",
+		"MAP-Eの共有アドレスの80番には誰も届かない: これが問題"},
+	3: {"the server's own PPPoE session; DNS says A = session address, AAAA = stable IPv6",
+		"サーバー自身のPPPoEセッション; DNSはA=セッションのアドレス, AAAA=固定IPv6"},
+	4: {"an IPv4 visitor gets the page through PPPoE, and nginx sees who it was",
+		"IPv4の訪問者はPPPoE経由でページを取得し, nginxは本当の相手を記録"},
+	5: {"an IPv6 visitor gets the page through IPoE",
+		"IPv6の訪問者はIPoE経由でページを取得"},
+	6: {"only the configured ports are open on the PPPoE address",
+		"PPPoEのアドレスで開いているのは設定したポートだけ"},
+	7: {"everything else the server sends over IPv4 still takes the fast MAP-E path",
+		"それ以外のサーバーのIPv4通信は速いMAP-Eを使い続ける"},
+	8: {"the ISP drops the session: it comes back, DNS follows, the site works again",
+		"ISPがセッションを切っても, 再接続しDNSも追従してサイトは復活"},
+}
 
 // Demo brings the lab up, runs the checks with a short narrative a newcomer
 // can follow, and removes the lab again (also when something fails).
 func Demo(ctx context.Context, l *Lab, w io.Writer, lang string) (*Report, error) {
-	ja := strings.HasPrefix(lang, "ja")
-	say := func(en, jp string) {
-		if ja {
-			fmt.Fprintln(w, jp)
-		} else {
-			fmt.Fprintln(w, en)
-		}
+	n := narrator{w: w, ja: strings.HasPrefix(strings.ToLower(lang), "ja")}
+	line := RouterLine()
+	n.say("dualpath lab demo: a house and its ISP, built in network namespaces on this machine",
+		"dualpath lab demo: 家とISPを, このマシンのネットワーク名前空間の中に組み立てます")
+	n.say("(names start with %q; nothing outside them is touched, and all is removed at the end).\n",
+		"(名前は %q で始まります。外側には一切触れず, 最後にすべて削除します)\n", l.Prefix)
+	n.say("The house: an IPoE router with MAP-E (shared IPv4 %s, PSID %#x, %d ports, none of them 80 or 443),",
+		"家: MAP-EのIPoEルーター (共有IPv4 %s, PSID %#x, %dポート, 80も443も含まない),", line.IPv4, line.PSID, line.PortCount())
+	if l.Scenario == ScenarioTwoRouters {
+		n.say("a second router holding a PPPoE session that forwards 80/443 to the server, a PC, and the server (nginx).",
+			"PPPoEセッションを持ち80/443をサーバーへ転送する2台目のルーター, PC, サーバー (nginx)。")
+	} else {
+		n.say("a PC, and a server (nginx) that holds its own PPPoE session through the router's PPPoE passthrough.",
+			"PC, そしてルーターのPPPoEパススルー越しに自分でPPPoEセッションを張るサーバー (nginx)。")
 	}
-	say("dualpath lab demo: a house and its ISP, built in network namespaces on this machine.",
-		"dualpath lab demo: 家とISPをこのマシンのネットワーク名前空間に組み立てます。")
+	n.say("The ISP: MAP-E border relay, PPPoE access concentrator, BIND 9 for %s, a MyDNS-compatible service.",
+		"ISP: MAP-E BR, PPPoE アクセスコンセントレーター, %s の BIND 9, MyDNS互換サービス。", strings.TrimSuffix(Zone, "."))
+	n.say("Visitors: inet4 (IPv4 only) and inet6 (IPv6 only).\n", "訪問者: inet4 (IPv4のみ) と inet6 (IPv6のみ)。\n")
 	defer func() {
 		_ = l.Down()
-		say("\nEverything the demo made is removed again.", "\nデモが作ったものはすべて削除しました。")
+		n.say("\nEverything the demo made is removed again.", "\nデモが作ったものはすべて削除しました。")
 	}()
+	n.say("Building it:", "組み立て中:")
 	l.log = w
+	start := time.Now()
 	if err := l.Up(ctx); err != nil {
 		return nil, err
 	}
+	n.say("Built in %.1f s.\n", "%.1f 秒で完成。\n", time.Since(start).Seconds())
+	n.say("What the checks show:", "確認すること:")
+	for i := 1; i <= 8; i++ {
+		why := checkWhy[i]
+		n.say("  %d. %s", "  %d. %s", i, pick(n.ja, why))
+	}
+	fmt.Fprintln(w)
 	rep, err := l.Test(ctx)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintln(w)
 	rep.Print(w)
+	switch {
+	case rep.Passed(false):
+		n.say("\nAll checks hold: IPv4 visitors come in by PPPoE, IPv6 visitors by IPoE, the rest stays on MAP-E.",
+			"\nすべて成功: IPv4の訪問者はPPPoEから, IPv6の訪問者はIPoEから, それ以外はMAP-Eのまま。")
+	case rep.Passed(true):
+		n.say("\nEvery part built so far works; rows marked \"not yet built\" wait for their part of dualpath.",
+			"\n今ある部品はすべて動作; \"not yet built\" の行は dualpath の該当部品を待っています。")
+	default:
+		n.say("\nSome checks failed: the table says what was expected and what was seen.",
+			"\n失敗した確認があります: 表に期待値と実際の値があります。")
+	}
 	return rep, nil
+}
+
+func pick(ja bool, s [2]string) string {
+	if ja {
+		return s[1]
+	}
+	return s[0]
 }

@@ -178,7 +178,7 @@ func whoamiInet4() string { return netip.AddrPortFrom(Inet4Addr.Addr(), WhoamiPo
 // the shared address with a port of the router's set.
 func (l *Lab) seenFromMAPE(ctx context.Context, node string) (string, string, bool) {
 	line := RouterLine()
-	exp := fmt.Sprintf("from %s, port in PSID %#x's %d ports", line.IPv4, line.PSID, line.PortCount())
+	exp := fmt.Sprintf("%s, a port of PSID %#x (%d)", line.IPv4, line.PSID, line.PortCount())
 	var s probe.Seen
 	if err := l.nodeJSON(ctx, node, &s, "dial", whoamiInet4()); err != nil {
 		return exp, short(err), false
@@ -187,7 +187,7 @@ func (l *Lab) seenFromMAPE(ctx context.Context, node string) (string, string, bo
 	if !line.HasPort(s.Port) {
 		in = "NOT in set"
 	}
-	return exp, fmt.Sprintf("from %s:%d (%s)", s.Addr, s.Port, in), s.Addr == line.IPv4 && line.HasPort(s.Port)
+	return exp, fmt.Sprintf("%s:%d (%s)", s.Addr, s.Port, in), s.Addr == line.IPv4 && line.HasPort(s.Port)
 }
 
 func checkPCMAPEImpl(ctx context.Context, l *Lab) (string, string, bool) {
@@ -200,11 +200,11 @@ func checkServerMAPEImpl(ctx context.Context, l *Lab) (string, string, bool) {
 
 func checkSharedPort80Impl(ctx context.Context, l *Lab) (string, string, bool) {
 	target := netip.AddrPortFrom(RouterLine().IPv4, 80).String()
-	exp := "connection to " + target + " fails (port 80 is in no port set)"
+	exp := "fails: 80 is in no port set"
 	var s probe.Seen
 	err := l.nodeJSON(ctx, NodeInet4, &s, "dial", "--timeout", "3s", target)
 	if err == nil {
-		return exp, fmt.Sprintf("connected, seen as %s:%d", s.Addr, s.Port), false
+		return exp, fmt.Sprintf("connected to %s, seen as %s:%d", target, s.Addr, s.Port), false
 	}
 	return exp, "refused: " + short(err), true
 }

@@ -1,0 +1,80 @@
+package dataplane
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/netnstest"
+)
+
+// BenchmarkThroughput measures TCP throughput (iperf3, 3 s each way)
+// through TUN -> PPPoE (client) -> veth -> PPPoE (AC) -> TUN between two
+// namespaces, and, in the same run, over a plain routed veth between two
+// other namespaces as the baseline. It prints both and the ratio. Run it
+// alone (it is not a test):
+//
+//	go test -run '^$' -bench Throughput -benchtime 1x ./internal/dataplane/
+//
+// or bench/dataplane.sh.
+func BenchmarkThroughput(b *testing.B) {
+	netnstest.RequireCommand(b, "iperf3")
+	const secs = "3"
+	iperf := func(srv, cli *netnstest.NS, addr string, reverse bool) float64 {
+		b.Helper()
+		s := srv.Start("iperf3", "-s", "-1", "-B", addr)
+		defer s.Kill()
+		args := []string{"-c", addr, "-t", secs, "-J"}
+		if reverse {
+			args = append(args, "-R")
+		}
+		var out string
+		var err error
+		if !netnstest.WaitFor(5*time.Second, func() bool { out, err = cli.Run("iperf3", args...); return err == nil }) {
+			b.Fatalf("iperf3: %v\n%s", err, out)
+		}
+		var r struct {
+			End struct {
+				SumReceived struct {
+					BitsPerSecond float64 `json:"bits_per_second"`
+				} `json:"sum_received"`
+			} `json:"end"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			b.Fatalf("iperf3 JSON: %v", err)
+		}
+		return r.End.SumReceived.BitsPerSecond / 1e6
+	}
+	for i := 0; i < b.N; i++ {
+		// baseline: plain routed veth
+		x, y := netnstest.New(b, "bx"), netnstest.New(b, "by")
+		netnstest.Veth(b, x, "eth0", y, "eth0")
+		x.MustRun("ip", "addr", "add", "10.200.0.1/24", "dev", "eth0")
+		y.MustRun("ip", "addr", "add", "10.200.0.2/24", "dev", "eth0")
+		baseUp := iperf(y, x, "10.200.0.2", false)
+		baseDown := iperf(y, x, "10.200.0.2", true)
+
+		tb := newTestbed(b, bedOptions{sessionMTU: 1454})
+		if !netnstest.WaitFor(5*time.Second, func() bool { _, err := tb.cli.Run("ping", "-c1", "-W1", "100.64.0.1"); return err == nil }) {
+			b.Fatal("no ping through the session")
+		}
+		up := iperf(tb.ac, tb.cli, "100.64.0.1", false)
+		down := iperf(tb.ac, tb.cli, "100.64.0.1", true)
+
+		cs, as := tb.client.Stats(), tb.acp.Stats()
+		fmt.Printf("\ndataplane throughput (iperf3 TCP, %s s each, session MTU 1454, this machine, same run)\n", secs)
+		fmt.Printf("  %-34s %10s %10s\n", "path", "up Mbit/s", "down Mbit/s")
+		fmt.Printf("  %-34s %10.0f %10.0f\n", "baseline: routed veth (MTU 1500)", baseUp, baseDown)
+		fmt.Printf("  %-34s %10.0f %10.0f\n", "TUN<->PPPoE<->TUN (dataplane)", up, down)
+		fmt.Printf("  %-34s %9.0f%% %9.0f%%\n", "ratio to baseline", 100*up/baseUp, 100*down/baseDown)
+		fmt.Printf("  client: %.1f packets per TUN read, %.1f frames per link read; drops %v\n",
+			float64(cs.TxPackets)/float64(max(cs.TUNReads, 1)), float64(cs.RxPackets)/float64(max(cs.LinkReads, 1)), cs.DropsByName())
+		fmt.Printf("  AC:     %.1f packets per TUN read, %.1f frames per link read; drops %v\n",
+			float64(as.TxPackets)/float64(max(as.TUNReads, 1)), float64(as.RxPackets)/float64(max(as.LinkReads, 1)), as.DropsByName())
+		b.ReportMetric(up, "up-Mbit/s")
+		b.ReportMetric(down, "down-Mbit/s")
+		b.ReportMetric(baseUp, "baseline-up-Mbit/s")
+		b.ReportMetric(baseDown, "baseline-down-Mbit/s")
+	}
+}

@@ -36,6 +36,17 @@ func (s Status) String() string {
 // MarshalText makes Status a JSON string.
 func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a status written by MarshalText.
+func (s *Status) UnmarshalText(b []byte) error {
+	for _, v := range []Status{OK, Skip, Warn, Fail} {
+		if v.String() == string(b) {
+			*s = v
+			return nil
+		}
+	}
+	return fmt.Errorf("doctor: unknown status %q", b)
+}
+
 // Group is where a check looks: the line, the LAN, or this host.
 type Group string
 

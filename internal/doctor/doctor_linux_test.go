@@ -1,0 +1,240 @@
+package doctor
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/netnstest"
+)
+
+// The namespace tests build a LAN (a bridge in a switch namespace), put real
+// peers on it (dnsmasq as DHCP server and IPv6 router, rp-pppoe's
+// pppoe-server as the line's AC, plain namespaces as routers holding an
+// address) and run doctor's checks inside the server's namespace: the test
+// binary re-runs itself there (TestMain below), because doctor's checks run
+// on many goroutines and a namespace belongs to a thread.
+
+func TestMain(m *testing.M) {
+	if os.Getenv("DP_DOCTOR_CHILD") == "1" {
+		os.Exit(doctorChild())
+	}
+	os.Exit(m.Run())
+}
+
+// doctorChild runs in the server namespace: it opens the listeners named in
+// DP_DOCTOR_LISTEN ("80:tcp4,443:dual"), runs every check and prints the
+// JSON report, a line "--TEXT--", and the text report.
+func doctorChild() int {
+	for _, spec := range strings.Split(os.Getenv("DP_DOCTOR_LISTEN"), ",") {
+		port, kind, ok := strings.Cut(spec, ":")
+		if !ok {
+			continue
+		}
+		network := map[string]string{"tcp4": "tcp4", "v6only": "tcp6", "dual": "tcp"}[kind]
+		if _, err := net.Listen(network, ":"+port); err != nil {
+			fmt.Fprintln(os.Stderr, "listen:", err)
+			return 3
+		}
+	}
+	cfg, err := config.Load(os.Getenv("DP_DOCTOR_CONFIG"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	env := NewEnv(cfg, "", 4*time.Second)
+	// No DNS in tests: nothing may leave the namespaces.
+	env.LookupHost = func(context.Context, string) ([]string, error) { return nil, errors.New("no DNS in tests") }
+	outs := RunAll(context.Background(), Checks(env))
+	lang := LangFromEnv(os.Getenv)
+	_ = WriteJSON(os.Stdout, outs, lang)
+	fmt.Println("--TEXT--")
+	_ = WriteText(os.Stdout, outs, lang)
+	if Failed(outs) {
+		return 1
+	}
+	return 0
+}
+
+type lan struct {
+	t  *testing.T
+	sw *netnstest.NS
+	n  int
+}
+
+func newLAN(t *testing.T) *lan {
+	sw := netnstest.New(t, "sw")
+	sw.MustRun("ip", "link", "add", "br0", "type", "bridge")
+	sw.MustRun("ip", "link", "set", "br0", "up")
+	return &lan{t: t, sw: sw}
+}
+
+func (l *lan) host(short string, addrs ...string) *netnstest.NS {
+	l.t.Helper()
+	ns := netnstest.New(l.t, short)
+	l.n++
+	port := fmt.Sprintf("p%d", l.n)
+	netnstest.Veth(l.t, ns, "eth0", l.sw, port)
+	l.sw.MustRun("ip", "link", "set", port, "master", "br0")
+	for _, a := range addrs {
+		ns.MustRun("ip", "addr", "add", a, "dev", "eth0", "nodad")
+	}
+	return ns
+}
+
+func startDnsmasq(t *testing.T, ns *netnstest.NS, args ...string) {
+	t.Helper()
+	dir := t.TempDir()
+	base := []string{"--no-daemon", "--conf-file=/dev/null", "--interface=eth0", "--bind-interfaces",
+		"--port=0", "--user=root", "--dhcp-leasefile=" + filepath.Join(dir, "leases"),
+		"--pid-file=" + filepath.Join(dir, "pid"), "--log-facility=-"}
+	ns.Start("dnsmasq", append(base, args...)...)
+	if !netnstest.WaitFor(10*time.Second, func() bool {
+		out, _ := ns.Run("ss", "-lun")
+		return strings.Contains(out, ":67 ")
+	}) {
+		t.Fatalf("dnsmasq in %s did not start", ns.Name)
+	}
+}
+
+type report struct {
+	JSON JSONReport
+	Text string
+	Code int
+	byID map[string]JSONCheck
+}
+
+func runDoctorIn(t *testing.T, ns *netnstest.NS, cfgPath, listen, lang string) report {
+	t.Helper()
+	cmd := ns.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "DP_DOCTOR_CHILD=1", "DP_DOCTOR_CONFIG="+cfgPath, "DP_DOCTOR_LISTEN="+listen,
+		"LC_ALL=", "LC_MESSAGES=", "LANG="+lang)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := report{byID: map[string]JSONCheck{}}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.Code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("doctor child: %v", err)
+	}
+	js, text, ok := strings.Cut(out.String(), "--TEXT--\n")
+	if !ok || r.Code > 1 {
+		t.Fatalf("doctor child (exit %d): %s\n%s", r.Code, out.String(), errb.String())
+	}
+	if err := json.Unmarshal([]byte(js), &r.JSON); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, js)
+	}
+	for _, c := range r.JSON.Checks {
+		r.byID[c.ID] = c
+	}
+	r.Text = text
+	t.Logf("doctor report:\n%s", text)
+	return r
+}
+
+func (r report) expect(t *testing.T, id string, st Status, subs ...string) {
+	t.Helper()
+	c, ok := r.byID[id]
+	if !ok {
+		t.Errorf("no check %s in the report", id)
+		return
+	}
+	if c.Status != st {
+		t.Errorf("%s: %v, want %v: %s", id, c.Status, st, c.Summary)
+	}
+	for _, s := range subs {
+		if !strings.Contains(c.Summary, s) {
+			t.Errorf("%s: summary lacks %q: %s", id, s, c.Summary)
+		}
+	}
+}
+
+func macOf(t *testing.T, ns *netnstest.NS) string {
+	f := strings.Fields(ns.MustRun("ip", "-br", "link", "show", "eth0"))
+	if len(f) < 3 {
+		t.Fatalf("no MAC: %v", f)
+	}
+	return f[2]
+}
+
+func TestDoctorOnALAN(t *testing.T) {
+	netnstest.RequireCommand(t, "dnsmasq", "pppoe-server", "ss")
+	l := newLAN(t)
+	ipoe := l.host("ipoe", "192.168.1.1/24", "2001:db8:12:3400::1/64")
+	pppoeR := l.host("pppoe", "192.168.1.2/24")
+	srv := l.host("srv", "192.168.1.10/24")
+	netnstest.WaitFor(5*time.Second, func() bool {
+		out, _ := ipoe.Run("ip", "-6", "addr", "show", "dev", "eth0", "scope", "link")
+		return strings.Contains(out, "fe80") && !strings.Contains(out, "tentative")
+	})
+	startDnsmasq(t, ipoe, "--dhcp-range=192.168.1.100,192.168.1.200,12h",
+		"--enable-ra", "--dhcp-range=::,constructor:eth0,ra-only,64,12h")
+
+	cfg := filepath.Join(t.TempDir(), "dualpath.yaml")
+	if err := os.WriteFile(cfg, []byte(`interface: eth0
+expose:
+  tcp: [80, 443]
+plan:
+  mode: two-routers
+  subnet: 192.168.1.0/24
+  server: 192.168.1.10
+  ipoe_router: 192.168.1.1
+  pppoe_router: 192.168.1.2
+  dhcp_range: 192.168.1.100-192.168.1.200
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// A sound LAN, but nginx-style IPv4-only listener on 80; 443 dual-stack.
+	r := runDoctorIn(t, srv, cfg, "80:tcp4,443:dual", "C.UTF-8")
+	r.expect(t, "lan.plan", OK)
+	r.expect(t, "lan.dhcp", OK, "one DHCP server: 192.168.1.1")
+	r.expect(t, "lan.addresses", OK)
+	r.expect(t, "lan.ipv6-routers", OK, "fe80::")
+	r.expect(t, "line.pppoe", Fail, "none")
+	r.expect(t, "host.listen.tcp80", Fail, "IPv4 only")
+	r.expect(t, "host.listen.tcp443", OK, "dual-stack")
+	r.expect(t, "host.daemon", Skip)
+	if r.Code != 1 {
+		t.Errorf("exit code %d with failures, want 1", r.Code)
+	}
+
+	// The article's mistakes: DHCP left on in the PPPoE router, a second
+	// device on the IPoE router's address. And the line's AC appears.
+	startDnsmasq(t, pppoeR, "--dhcp-range=192.168.1.20,192.168.1.50,12h")
+	dup := l.host("dup", "192.168.1.1/24")
+	ac := l.host("ac")
+	ac.MustRun("pppoe-server", "-I", "eth0", "-C", "rlab-ac", "-S", "rlab-svc", "-X", filepath.Join(t.TempDir(), "pid"))
+	netnstest.WaitFor(5*time.Second, func() bool {
+		out, _ := ac.Run("pgrep", "-x", "pppoe-server")
+		return out != ""
+	})
+	r = runDoctorIn(t, srv, cfg, "80:dual,443:dual", "C.UTF-8")
+	r.expect(t, "lan.dhcp", Fail, "2 DHCP servers", "192.168.1.1 ("+macOf(t, ipoe)+")", "192.168.1.2 ("+macOf(t, pppoeR)+")")
+	r.expect(t, "lan.addresses", Fail, "192.168.1.1 (plan.ipoe_router) answered by 2 devices", macOf(t, ipoe), macOf(t, dup))
+	r.expect(t, "line.pppoe", OK, "PPPoE passthrough works", "rlab-ac", "rlab-svc", macOf(t, ac))
+	r.expect(t, "host.listen.tcp80", OK)
+
+	// Same LAN, Japanese locale: Japanese lines, 80 columns.
+	r = runDoctorIn(t, srv, cfg, "80:dual,443:dual", "ja_JP.UTF-8")
+	if r.JSON.Lang != "ja" || !strings.Contains(r.Text, "DHCP サーバが 2 台応答しています") || !strings.Contains(r.Text, "対処: ") {
+		t.Errorf("Japanese report:\n%s", r.Text)
+	}
+	for i, line := range strings.Split(strings.TrimRight(r.Text, "\n"), "\n") {
+		if w := DisplayWidth(line); w > Width {
+			t.Errorf("line %d is %d columns: %q", i+1, w, line)
+		}
+	}
+}

@@ -241,3 +241,10 @@ func TestLabUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestLabTwoRouters(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the lab takes a while; skipped with -short")
+	}
+	testScenario(t, lab.ScenarioTwoRouters)
+}

@@ -31,7 +31,7 @@ func (l *Lab) checks() []check {
 		{4, "inet4 fetches http://NAME/ (IPv4)", []string{PartPPPoE, PartDaemon, PartDNS}, nil, checkFetch4},
 		{5, "inet6 fetches http://NAME/ (IPv6)", nil, nil, checkFetch6},
 		{6, "scan of the session address", []string{PartPPPoE, PartDaemon}, nil, checkScan},
-		{7, "server's own IPv4 leaves by MAP-E", []string{PartMAPE}, nil, checkServerMAPE},
+		{7, "server's own IPv4 leaves by MAP-E", []string{PartMAPE}, []string{ScenarioServerPPPoE}, checkServerMAPE},
 		{8, "BRAS drops the session: heals", []string{PartPPPoE, PartDaemon, PartDNS}, nil, checkHeal},
 	}
 }

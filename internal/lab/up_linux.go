@@ -42,6 +42,7 @@ func (l *Lab) Up(ctx context.Context) error {
 		{"dnsmasq on the router (DHCPv4, RA)", l.upDnsmasq},
 		{"home PC (DHCPv4, SLAAC)", l.upPC},
 		{"server: LAN addresses, nginx", l.upServer},
+		{"second router (two-routers): LAN address", l.upRouter2},
 		{"visitor services", l.upWhoami},
 	}
 	steps = append(steps, l.extraSteps()...)
@@ -404,3 +405,14 @@ func (l *Lab) upWhoami(ctx context.Context) error {
 
 // lookPath reports whether a program is installed.
 func lookPath(name string) bool { _, err := exec.LookPath(name); return err == nil }
+
+// upRouter2 gives the second router of the two-routers scenario its LAN
+// address; its PPPoE session, NAT and port forwarding come with the PPPoE
+// part. Its WAN port (wan0) sits on the IPoE router's LAN, as in the
+// article: PPPoE goes through the IPoE router's passthrough.
+func (l *Lab) upRouter2(ctx context.Context) error {
+	if l.Scenario != ScenarioTwoRouters {
+		return nil
+	}
+	return l.addr(NodeRouter2, "lan0", netip.PrefixFrom(Router2LAN4, 24))
+}

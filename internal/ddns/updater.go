@@ -349,6 +349,9 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 	keepDue := r.keepalive > 0 && (f4.fresh || f6.fresh) && (st.LastUpdate.IsZero() || now.Sub(st.LastUpdate) >= r.keepalive)
 	if !changed && !keepDue {
 		u.unchanged.Add(1)
+		if u.opts.DryRun {
+			fmt.Fprintf(u.opts.Out, "%s: up to date (A %s, AAAA %s): nothing to send\n", r.label, addrOr(st.IPv4, "-"), addrOr(st.IPv6, "-"))
+		}
 		return nil
 	}
 	if !ignoreBackoff && !u.opts.DryRun && now.Before(st.NextTry) {

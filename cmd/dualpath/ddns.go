@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/ddns"
+)
+
+func init() {
+	cli.Register(&cli.Command{
+		Name:    "ddns",
+		Usage:   "ddns --config FILE [--once] [--dry-run]",
+		Summary: "keep DNS records on the PPPoE IPv4 and the stable IPv6 (MyDNS, RFC 2136, Cloudflare, DuckDNS, dyndns2)",
+		Run:     runDDNS,
+	})
+}
+
+func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
+	fs := flag.NewFlagSet("ddns", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	path := fs.String("config", "", "config file with a ddns: section")
+	once := fs.Bool("once", false, "check and update every record once, then exit (1 if any failed)")
+	dryRun := fs.Bool("dry-run", false, "show what would be sent, send nothing")
+	if err := fs.Parse(args); err != nil {
+		return cli.Usagef("ddns: %v; usage: dualpath ddns --config FILE [--once] [--dry-run]", err)
+	}
+	if fs.NArg() > 0 {
+		return cli.Usagef("ddns: unexpected argument %q; usage: dualpath ddns --config FILE [--once] [--dry-run]", fs.Arg(0))
+	}
+	if *path == "" {
+		return cli.Usagef("ddns: --config FILE is required (e.g. /etc/dualpath/dualpath.yaml)")
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		fmt.Fprintln(stdio.Stderr, err)
+		return cli.Silent(cli.ExitUsage)
+	}
+	if len(cfg.DDNS) == 0 {
+		return cli.Usagef("%s: no ddns: section: add one (see the README's example)", *path)
+	}
+	if err := ddns.ValidateConfig(cfg); err != nil {
+		fmt.Fprintln(stdio.Stderr, err)
+		return cli.Silent(cli.ExitUsage)
+	}
+	log := slog.New(slog.NewTextHandler(stdio.Stderr, &slog.HandlerOptions{Level: logLevel(cfg.Log.Level)}))
+	u, err := ddns.New(cfg, ddns.Options{Logger: log, DryRun: *dryRun, Out: stdio.Stdout})
+	if err != nil {
+		return cli.Usagef("%s: %v", *path, err)
+	}
+	if !*once && !*dryRun {
+		log.Info("ddns started", "records", len(cfg.DDNS))
+		return u.Run(ctx)
+	}
+	err = u.RunOnce(ctx)
+	if !*dryRun {
+		for _, s := range u.Status() {
+			line := fmt.Sprintf("%s: A %s AAAA %s", s.Record, orDash(s.IPv4), orDash(s.IPv6))
+			if s.LastError != "" {
+				line += " (failed: " + s.LastError + ")"
+			}
+			fmt.Fprintln(stdio.Stdout, line)
+		}
+	}
+	if err != nil {
+		n := strings.Count(err.Error(), "\n") + 1
+		return cli.Failf("ddns: %d record(s) not updated; see the log above", n)
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func logLevel(s string) slog.Level {
+	switch s {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}

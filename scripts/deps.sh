@@ -9,7 +9,7 @@ PKGS=(
   iproute2 iputils-ping nftables curl ca-certificates procps psmisc kmod
   nginx-light dnsmasq-base bind9 bind9-utils bind9-dnsutils
   netplan.io iperf3 tcpdump
-  user-mode-linux ppp pppoe busybox-static libpcap0.8
+  user-mode-linux ppp pppoe busybox-static libpcap0.8 gcc
 )
 
 missing=()

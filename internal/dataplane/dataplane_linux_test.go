@@ -115,7 +115,9 @@ func TestDropsForeignAndMalformedFrames(t *testing.T) {
 }
 
 // TestControlFramesGoToCallbacks: an LCP frame sent with SendControl on one
-// side arrives at the other side's control callback, not the TUN.
+// side arrives at the other side's control callback, not the TUN; a PADT
+// reaches the discovery callback; a cleared session's frames are dropped,
+// and a new session works on the same TUN.
 func TestControlFramesGoToCallbacks(t *testing.T) {
 	b := newTestbed(t, bedOptions{})
 	lcp := []byte{0xc0, 0x21, 0x09, 0x01, 0x00, 0x08, 0xde, 0xad, 0xbe, 0xef} // Echo-Request
@@ -140,6 +142,20 @@ func TestControlFramesGoToCallbacks(t *testing.T) {
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("client's control callback never called")
+	}
+	// a PADT (discovery stage) from the AC reaches the client's discovery
+	// callback
+	padt := append(append(append([]byte{}, b.cliMAC...), b.acMAC...), 0x88, 0x63, 0x11, 0xa7, 0x12, 0x34, 0, 0)
+	if err := b.acp.SendDiscovery(padt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-b.discAtClient:
+		if !bytes.HasPrefix(got, padt) {
+			t.Errorf("client got discovery frame %x, want %x", got, padt)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("client's discovery callback never called")
 	}
 	// after ClearSession nothing of the old session is accepted
 	b.client.ClearSession()

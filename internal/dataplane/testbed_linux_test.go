@@ -25,6 +25,7 @@ type testbed struct {
 	sess            Session
 	controlAtClient chan []byte
 	controlAtAC     chan []byte
+	discAtClient    chan []byte
 }
 
 const testSessionID = 0x1234
@@ -48,7 +49,7 @@ func newTestbed(t testing.TB, o bedOptions) *testbed {
 		o.acSessionMTU = o.sessionMTU
 	}
 	b := &testbed{cli: netnstest.New(t, "dpc"), ac: netnstest.New(t, "dpa"),
-		controlAtClient: make(chan []byte, 16), controlAtAC: make(chan []byte, 16)}
+		controlAtClient: make(chan []byte, 16), controlAtAC: make(chan []byte, 16), discAtClient: make(chan []byte, 16)}
 	netnstest.Veth(t, b.cli, "eth0", b.ac, "eth0")
 	ctx, cancel := context.WithCancel(context.Background())
 	var runs []chan error
@@ -65,9 +66,9 @@ func newTestbed(t testing.TB, o bedOptions) *testbed {
 			}
 		}
 	})
-	side := func(ns *netnstest.NS, tunName string) (TUN, *hostnet.PacketConn) {
+	side := func(ns *netnstest.NS, tunName string) (TUN, *hostnet.PacketConn, *hostnet.PacketConn) {
 		var dev TUN
-		var link *hostnet.PacketConn
+		var link, disc *hostnet.PacketConn
 		err := hostnet.InNamespace(ns.Name, func() error {
 			j, err := hostnet.OpenJournal(filepath.Join(t.TempDir(), "journal"))
 			if err != nil {
@@ -77,16 +78,19 @@ func newTestbed(t testing.TB, o bedOptions) *testbed {
 			if dev, err = j.CreateTUN(tunName, o.tunMTU); err != nil {
 				return err
 			}
-			link, err = hostnet.OpenPacketConn("eth0", pppoe.EtherTypeSession)
+			if link, err = hostnet.OpenPacketConn("eth0", pppoe.EtherTypeSession); err != nil {
+				return err
+			}
+			disc, err = hostnet.OpenPacketConn("eth0", pppoe.EtherTypeDiscovery)
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return dev, link
+		return dev, link, disc
 	}
-	cliTUN, cliLink := side(b.cli, "dp0")
-	acTUN, acLink := side(b.ac, "ac0")
+	cliTUN, cliLink, cliDisc := side(b.cli, "dp0")
+	acTUN, acLink, acDisc := side(b.ac, "ac0")
 	b.cliMAC, b.acMAC = cliLink.HardwareAddr(), acLink.HardwareAddr()
 	b.cli.MustRun("ip", "addr", "add", "100.64.0.2", "peer", "100.64.0.1", "dev", "dp0")
 	b.cli.MustRun("ip", "-6", "addr", "add", "fd00:64::2/128", "dev", "dp0", "nodad")
@@ -103,7 +107,12 @@ func newTestbed(t testing.TB, o bedOptions) *testbed {
 	t.Cleanup(func() { b.inject.Close() })
 
 	b.sess = Session{ID: testSessionID, Local: b.cliMAC, Peer: b.acMAC, MTU: o.sessionMTU}
-	b.client = NewClient(ClientConfig{TUN: cliTUN, Link: cliLink, OnControl: func(p []byte) {
+	b.client = NewClient(ClientConfig{TUN: cliTUN, Link: cliLink, Discovery: cliDisc, OnDiscovery: func(f []byte) {
+		select {
+		case b.discAtClient <- f:
+		default:
+		}
+	}, OnControl: func(p []byte) {
 		select {
 		case b.controlAtClient <- p:
 		default:
@@ -112,7 +121,7 @@ func newTestbed(t testing.TB, o bedOptions) *testbed {
 	if err := b.client.SetSession(b.sess); err != nil {
 		t.Fatal(err)
 	}
-	b.acp = NewAC(ACConfig{TUN: acTUN, Link: acLink, OnControl: func(id uint16, peer net.HardwareAddr, p []byte) {
+	b.acp = NewAC(ACConfig{TUN: acTUN, Link: acLink, Discovery: acDisc, OnControl: func(id uint16, peer net.HardwareAddr, p []byte) {
 		select {
 		case b.controlAtAC <- p:
 		default:

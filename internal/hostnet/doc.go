@@ -13,6 +13,34 @@
 // namespace and uses it from any goroutine. Tests use InNamespace to open a
 // journal inside a throw-away namespace.
 //
+// A PPPoE session is wired up like this (errors elided):
+//
+//	j, _ := hostnet.OpenJournal("/var/lib/dualpath/journal") // cleans a crashed run
+//	for _, c := range j.Recovered() { log.Print("cleaned up: ", c) }
+//	_ = j.ApplyFirewall(hostnet.FirewallSpec{Interface: "dp-ppp0", TCP: []uint16{80, 443}, ICMPEcho: true})
+//	mac, _ := j.CreateMacvlan("enp1s0", "dp-mv0")             // optional own MAC
+//	dev, _ := j.CreateTUN("dp-ppp0", 1454)
+//	link, _ := hostnet.OpenPacketConn("dp-mv0", 0x8864)      // session frames
+//	disc, _ := hostnet.OpenPacketConn("dp-mv0", 0x8863)      // discovery frames
+//	// ... discovery + PPP (packages pppoe, ppp) over dataplane.Client ...
+//	_ = j.AddAddress("dp-ppp0", netip.PrefixFrom(addr, 32))
+//	_ = j.SetSysctl("net.ipv4.conf.dp-ppp0.rp_filter", "2")
+//	_ = j.AddRoute(4242, netip.MustParsePrefix("0.0.0.0/0"), "dp-ppp0")
+//	_ = j.AddRule(addr, 4242, 10000)
+//	// address changed: j.ReplaceRuleAddress(old, new), j.RemoveAddress + AddAddress
+//	_ = j.UndoAll() // on exit: everything above, newest first
+//	_ = j.Close()
+//
+// Errors a user can act on: a missing interface reads "interface enp9s0 not
+// found (ip link shows: lo, enp1s0)" (errors.Is ErrInterfaceNotFound);
+// missing privileges name CAP_NET_ADMIN and CAP_NET_RAW (errors.Is
+// ErrPermission).
+//
+// Tests: open journals and packet conns inside InNamespace(ns.Name, ...)
+// with namespaces from internal/netnstest; or run a child test binary with
+// `ip netns exec` (see TestJournalCleansUpAfterSIGKILL) when a whole
+// process must live in the namespace.
+//
 // On operating systems other than Linux every entry point returns
 // ErrUnsupportedOS, so that the rest of dualpath still builds.
 package hostnet

@@ -227,8 +227,11 @@ func (j *Journal) Changes() []Change {
 // Path returns the journal file's path.
 func (j *Journal) Path() string { return j.path }
 
-// apply records r, then runs do; if do fails the change is undone as far
-// as it went and forgotten.
+// apply records r, then runs do; if do fails the record is forgotten. do
+// must leave nothing behind when it fails (it cleans up its own partial
+// work), and callers check for name clashes before apply, so that neither
+// a failure nor a crash between the record and the "forget" line can undo
+// something that was not ours.
 func (j *Journal) apply(r record, do func() error) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -241,7 +244,6 @@ func (j *Journal) apply(r record, do func() error) error {
 		return err
 	}
 	if err := do(); err != nil {
-		_ = j.undo(r)
 		if werr := j.write(record{Op: "forget", Forget: r.ID}); werr != nil {
 			j.live = append(j.live, r) // keep it: the file still says so
 			return errors.Join(err, werr)
@@ -405,11 +407,11 @@ func writeSysctl(key, value string) error {
 // brings it up. Undo closes the device, which removes it.
 func (j *Journal) CreateTUN(name string, mtu int) (tun.Device, error) {
 	var dev tun.Device
+	if _, err := j.nl.LinkByName(name); err == nil {
+		return nil, fmt.Errorf("create TUN %s: a device of that name already exists (ip link del %s, if it is a leftover)", name, name)
+	}
 	r := record{Op: "tun", Link: name}
 	err := j.apply(r, func() error {
-		if _, err := j.nl.LinkByName(name); err == nil {
-			return fmt.Errorf("create TUN %s: a device of that name already exists (ip link del %s, if it is a leftover)", name, name)
-		}
 		err := j.inNS(func() error {
 			var err error
 			dev, err = tun.CreateTUN(name, mtu)
@@ -418,8 +420,12 @@ func (j *Journal) CreateTUN(name string, mtu int) (tun.Device, error) {
 		if err != nil {
 			return actionable("create TUN "+name, err)
 		}
+		if err := j.setUp(name); err != nil {
+			dev.Close() // a non-persistent TUN goes away with its descriptor
+			return err
+		}
 		j.tuns[name] = dev
-		return j.setUp(name)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -432,25 +438,26 @@ func (j *Journal) CreateTUN(name string, mtu int) (tun.Device, error) {
 // so it never collides with the parent's MAC.
 func (j *Journal) CreateMacvlan(parent, name string) (net.HardwareAddr, error) {
 	var mac net.HardwareAddr
+	p, err := j.link(parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := j.nl.LinkByName(name); err == nil {
+		return nil, fmt.Errorf("create macvlan %s: a device of that name already exists (ip link del %s, if it is a leftover)", name, name)
+	}
 	r := record{Op: "macvlan", Link: name, Parent: parent}
-	err := j.apply(r, func() error {
-		p, err := j.link(parent)
-		if err != nil {
-			return err
-		}
-		if _, err := j.nl.LinkByName(name); err == nil {
-			return fmt.Errorf("create macvlan %s: a device of that name already exists (ip link del %s, if it is a leftover)", name, name)
-		}
+	err = j.apply(r, func() error {
 		mv := &netlink.Macvlan{LinkAttrs: netlink.LinkAttrs{Name: name, ParentIndex: p.Attrs().Index}, Mode: netlink.MACVLAN_MODE_BRIDGE}
 		if err := j.nl.LinkAdd(mv); err != nil {
 			return actionable("create macvlan "+name+" on "+parent, err)
 		}
-		if err := j.setUp(name); err != nil {
-			return err
-		}
 		l, err := j.link(name)
+		if err == nil {
+			err = j.nl.LinkSetUp(l)
+		}
 		if err != nil {
-			return err
+			_ = j.nl.LinkDel(mv)
+			return actionable("set macvlan "+name+" up", err)
 		}
 		mac = l.Attrs().HardwareAddr
 		return nil

@@ -11,11 +11,12 @@ import (
 )
 
 // ApplyFirewall installs (or atomically replaces) the nftables table
-// `inet dualpath`: on its input hook, packets that arrive through
-// spec.Interface are accepted when they belong to an established or related
-// connection, go to a listed TCP/UDP port, or are ICMP(v6) echo requests with
-// spec.ICMPEcho; all others from that interface are dropped. Packets on other
-// interfaces pass untouched. The table is recorded once in the journal and
+// `inet dualpath`: on its input and forward hooks, packets that arrive
+// through spec.Interface are accepted when they belong to an established or
+// related connection, go to a listed TCP/UDP port, or are ICMP(v6) echo
+// requests with spec.ICMPEcho; all others from that interface are dropped.
+// Packets on other interfaces pass untouched. Other tables' accepts cannot
+// override these drops (every base chain on a hook must accept). The table is recorded once in the journal and
 // deleted whole on undo.
 func (j *Journal) ApplyFirewall(spec FirewallSpec) error {
 	if spec.Interface == "" || len(spec.Interface) >= unix.IFNAMSIZ {
@@ -58,32 +59,52 @@ func (j *Journal) installFirewall(spec FirewallSpec) error {
 	c.AddTable(tbl)
 	c.DelTable(tbl)
 	c.AddTable(tbl)
-	accept := nftables.ChainPolicyAccept
-	ch := c.AddChain(&nftables.Chain{
-		Name: "input", Table: tbl, Type: nftables.ChainTypeFilter,
-		Hooknum: nftables.ChainHookInput, Priority: nftables.ChainPriorityFilter, Policy: &accept,
-	})
-	add := func(exprs ...expr.Any) {
-		c.AddRule(&nftables.Rule{Table: tbl, Chain: ch, Exprs: append(matchIIF(spec.Interface), exprs...)})
+	for _, hook := range []struct {
+		name string
+		num  *nftables.ChainHook
+	}{{"input", nftables.ChainHookInput}, {"forward", nftables.ChainHookForward}} {
+		accept := nftables.ChainPolicyAccept
+		ch := c.AddChain(&nftables.Chain{
+			Name: hook.name, Table: tbl, Type: nftables.ChainTypeFilter,
+			Hooknum: hook.num, Priority: nftables.ChainPriorityFilter, Policy: &accept,
+		})
+		for _, exprs := range firewallRules(spec) {
+			c.AddRule(&nftables.Rule{Table: tbl, Chain: ch, Exprs: append(matchIIF(spec.Interface), exprs...)})
+		}
 	}
+	if err := c.Flush(); err != nil {
+		return actionable("install nftables table inet "+FirewallTable, err)
+	}
+	return nil
+}
+
+// firewallRules returns the rules of both chains (each to be prefixed by
+// the interface match): the same policy applies to packets for this host
+// (input) and to packets it forwards (forward: containers, VMs, port
+// forwards), so a service published by Docker is not reachable on the PPPoE
+// address unless its port is listed. Ports are matched on the conntrack
+// original destination port, i.e. the port the outside asked for, before
+// any DNAT/REDIRECT.
+func firewallRules(spec FirewallSpec) [][]expr.Any {
+	var rules [][]expr.Any
 	acceptV := &expr.Verdict{Kind: expr.VerdictAccept}
 	// ct state established,related accept
-	add(
+	rules = append(rules, []expr.Any{
 		&expr.Ct{Register: 1, Key: expr.CtKeySTATE},
 		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
 			Mask: binaryutil.NativeEndian.PutUint32(expr.CtStateBitESTABLISHED | expr.CtStateBitRELATED),
 			Xor:  make([]byte, 4)},
 		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: make([]byte, 4)},
 		acceptV,
-	)
+	})
 	port := func(proto byte, p uint16) {
-		add(
+		rules = append(rules, []expr.Any{
 			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
 			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
-			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+			&expr.Ct{Register: 1, Key: expr.CtKeyPROTODST, Direction: 0}, // original direction
 			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.BigEndian.PutUint16(p)},
 			acceptV,
-		)
+		})
 	}
 	for _, p := range spec.TCP {
 		port(unix.IPPROTO_TCP, p)
@@ -92,7 +113,7 @@ func (j *Journal) installFirewall(spec FirewallSpec) error {
 		port(unix.IPPROTO_UDP, p)
 	}
 	icmpType := func(nfproto, proto, typ byte) {
-		add(
+		rules = append(rules, []expr.Any{
 			&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
 			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{nfproto}},
 			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
@@ -100,7 +121,7 @@ func (j *Journal) installFirewall(spec FirewallSpec) error {
 			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 0, Len: 1},
 			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{typ}},
 			acceptV,
-		)
+		})
 	}
 	if spec.ICMPEcho {
 		icmpType(unix.NFPROTO_IPV4, unix.IPPROTO_ICMP, 8)     // echo-request
@@ -111,11 +132,7 @@ func (j *Journal) installFirewall(spec FirewallSpec) error {
 	for _, t := range []byte{133, 134, 135, 136} {
 		icmpType(unix.NFPROTO_IPV6, unix.IPPROTO_ICMPV6, t)
 	}
-	add(&expr.Verdict{Kind: expr.VerdictDrop})
-	if err := c.Flush(); err != nil {
-		return actionable("install nftables table inet "+FirewallTable, err)
-	}
-	return nil
+	return append(rules, []expr.Any{&expr.Verdict{Kind: expr.VerdictDrop}})
 }
 
 func matchIIF(name string) []expr.Any {

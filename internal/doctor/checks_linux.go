@@ -318,7 +318,7 @@ func (env *Env) checkDaemon(context.Context) Result {
 	d := map[string]any{"status_socket": sock, "table": table, "missing": nonNil(missing)}
 	if len(missing) > 0 {
 		return Result{Status: Fail, Details: d,
-			Summary: T("dualpath run is up but %s missing", "dualpath run は動いていますが %s がありません", strings.Join(missing, ", ")),
+			Summary: T("dualpath run is up, but missing: %s", "dualpath run は動いていますが、次がありません: %s", strings.Join(missing, ", ")),
 			Fix:     T("check the daemon's log (journalctl -u dualpath) and restart it", "デーモンのログ（journalctl -u dualpath）を確認し、再起動してください")}
 	}
 	return Result{Status: OK, Details: d,

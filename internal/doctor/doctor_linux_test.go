@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/netnstest"
 )
 
@@ -55,7 +56,17 @@ func doctorChild() int {
 	env := NewEnv(cfg, "", 4*time.Second)
 	// No DNS in tests: nothing may leave the namespaces.
 	env.LookupHost = func(context.Context, string) ([]string, error) { return nil, errors.New("no DNS in tests") }
-	outs := RunAll(context.Background(), Checks(env))
+	checks := Checks(env)
+	if only := os.Getenv("DP_DOCTOR_ONLY"); only != "" {
+		var keep []Check
+		for _, c := range checks {
+			if strings.Contains(","+only+",", ","+c.ID()+",") {
+				keep = append(keep, c)
+			}
+		}
+		checks = keep
+	}
+	outs := RunAll(context.Background(), checks)
 	lang := LangFromEnv(os.Getenv)
 	_ = WriteJSON(os.Stdout, outs, lang)
 	fmt.Println("--TEXT--")
@@ -65,6 +76,8 @@ func doctorChild() int {
 	}
 	return 0
 }
+
+const hostnetFirewallTable = hostnet.FirewallTable
 
 type lan struct {
 	t  *testing.T
@@ -114,10 +127,10 @@ type report struct {
 	byID map[string]JSONCheck
 }
 
-func runDoctorIn(t *testing.T, ns *netnstest.NS, cfgPath, listen, lang string) report {
+func runDoctorIn(t *testing.T, ns *netnstest.NS, cfgPath, listen, lang string, extraEnv ...string) report {
 	t.Helper()
 	cmd := ns.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "DP_DOCTOR_CHILD=1", "DP_DOCTOR_CONFIG="+cfgPath, "DP_DOCTOR_LISTEN="+listen,
+	cmd.Env = append(append(os.Environ(), extraEnv...), "DP_DOCTOR_CHILD=1", "DP_DOCTOR_CONFIG="+cfgPath, "DP_DOCTOR_LISTEN="+listen,
 		"LC_ALL=", "LC_MESSAGES=", "LANG="+lang)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -237,4 +250,48 @@ plan:
 			t.Errorf("line %d is %d columns: %q", i+1, w, line)
 		}
 	}
+}
+
+// TestDoctorHostChecks gives the server namespace an OCN Virtual Connect
+// (MAP-E) address, a PPPoE TUN with strict rp_filter, and dualpath run's
+// traces (status socket, policy rule, table, nft table), then removes the
+// firewall: doctor must see each.
+func TestDoctorHostChecks(t *testing.T) {
+	netnstest.RequireCommand(t, "nft")
+	srv := netnstest.New(t, "srv")
+	peer := netnstest.New(t, "peer")
+	netnstest.Veth(t, srv, "eth0", peer, "eth0")
+	srv.MustRun("ip", "addr", "add", "2400:4050:1234:5600::10/64", "dev", "eth0", "nodad")
+	srv.MustRun("ip", "tuntap", "add", "dp-ppp0", "mode", "tun")
+	srv.MustRun("ip", "link", "set", "dp-ppp0", "up")
+	srv.MustRun("ip", "addr", "add", "203.0.113.7/32", "dev", "dp-ppp0")
+	srv.MustRun("sysctl", "-qw", "net.ipv4.conf.dp-ppp0.rp_filter=1")
+	srv.MustRun("ip", "route", "add", "default", "dev", "dp-ppp0", "table", "4242")
+	srv.MustRun("ip", "rule", "add", "from", "203.0.113.7", "lookup", "4242")
+	srv.MustRun("nft", "add", "table", "inet", hostnetFirewallTable)
+
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "status.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cfg := filepath.Join(dir, "dualpath.yaml")
+	if err := os.WriteFile(cfg, []byte("interface: eth0\npppoe:\n  username: u@example.jp\n  password_file: /nonexistent\nstatus:\n  socket: "+sock+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	only := "DP_DOCTOR_ONLY=line.ipv6,line.mape,host.rp_filter,host.daemon,host.ipv6-address"
+	r := runDoctorIn(t, srv, cfg, "", "C.UTF-8", only)
+	r.expect(t, "line.ipv6", OK, "2400:4050:1234:5600::10")
+	r.expect(t, "line.mape", Warn, "OCN", "shared IPv4", "80/443 impossible over IPv4 via MAP-E; IPv6 has no port limit")
+	r.expect(t, "host.rp_filter", Fail, "dp-ppp0")
+	r.expect(t, "host.daemon", OK, "table 4242")
+	r.expect(t, "host.ipv6-address", OK, "2400:4050:1234:5600::10")
+
+	srv.MustRun("nft", "delete", "table", "inet", hostnetFirewallTable)
+	srv.MustRun("sysctl", "-qw", "net.ipv4.conf.dp-ppp0.rp_filter=2")
+	r = runDoctorIn(t, srv, cfg, "", "C.UTF-8", only)
+	r.expect(t, "host.daemon", Fail, "nft table inet "+hostnetFirewallTable)
+	r.expect(t, "host.rp_filter", OK)
 }

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/doctor"
+	"github.com/dualpath/dualpath/internal/netnstest"
+)
+
+func TestDoctorBadUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"doctor", "--timeout", "-1s"},
+		{"doctor", "extra"},
+		{"doctor", "--config", "/nonexistent/dualpath.yaml"},
+		{"doctor", "--bogus"},
+	} {
+		if _, errs, code := runPlanDoctor(t, nil, args...); code != cli.ExitUsage {
+			t.Errorf("%v: exit %d (%s), want 2", args, code, errs)
+		}
+	}
+}
+
+// TestDoctorCommand runs `dualpath doctor` (in-process, in a re-run of this
+// test binary) inside a namespace with one veth, so its probes and lookups
+// cannot leave it: Japanese output within 80 columns, exit 1 on failures,
+// and the JSON report.
+func TestDoctorCommand(t *testing.T) {
+	if args := os.Getenv("DP_DOCTOR_CMD_ARGS"); args != "" {
+		var out, errb bytes.Buffer
+		stdio := cli.IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: os.Getenv}
+		err := dispatch(context.Background(), stdio, strings.Split(args, " "))
+		fmt.Printf("%s\n--EXIT %d--\n%s", out.String(), cli.Code(err), errb.String())
+		return
+	}
+	ns := netnstest.New(t, "doc")
+	peer := netnstest.New(t, "peer")
+	netnstest.Veth(t, ns, "eth0", peer, "eth0")
+	run := func(lang string, args ...string) (string, int) {
+		cmd := ns.Command(os.Args[0], "-test.run=^TestDoctorCommand$")
+		cmd.Env = append(os.Environ(), "DP_DOCTOR_CMD_ARGS="+strings.Join(args, " "), "LC_ALL=", "LC_MESSAGES=", "LANG="+lang)
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		out, rest, ok := strings.Cut(string(b), "\n--EXIT ")
+		if !ok {
+			t.Fatalf("no exit marker: %s", b)
+		}
+		var code int
+		fmt.Sscanf(rest, "%d", &code)
+		return out, code
+	}
+	out, code := run("ja_JP.UTF-8", "doctor", "--interface", "eth0", "--timeout", "300ms")
+	if code != cli.ExitFailure {
+		t.Errorf("exit %d, want 1 (nothing listens on 80/443):\n%s", code, out)
+	}
+	for _, want := range []string{"このサーバ", "TCP ポート 80 で待ち受けているプログラムがありません", "対処: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("Japanese report lacks %q:\n%s", want, out)
+		}
+	}
+	for i, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if w := doctor.DisplayWidth(line); w > doctor.Width {
+			t.Errorf("line %d is %d columns: %q", i+1, w, line)
+		}
+	}
+	out, _ = run("en_US.UTF-8", "doctor", "--json", "--interface", "eth0", "--timeout", "300ms")
+	var rep doctor.JSONReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, out)
+	}
+	if rep.Version != 1 || rep.Lang != "en" || len(rep.Checks) < 10 {
+		t.Fatalf("report: %+v", rep)
+	}
+}

@@ -90,10 +90,12 @@ func (c *Client) SendControl(ppp []byte) error {
 // discovery link.
 func (c *Client) SendDiscovery(frame []byte) error { return c.e.sendDiscovery(frame) }
 
-// Run forwards until ctx is cancelled or a device fails. It then closes the
-// TUN and the links (when they have a Close method; closing twice is
-// harmless for tun.Device and hostnet.PacketConn) and returns the failure,
-// or nil after cancellation.
+// Run forwards until ctx is cancelled or the TUN or a link is closed by its
+// owner. It then closes the TUN and the links (when they have a Close
+// method; closing twice is harmless for tun.Device and hostnet.PacketConn)
+// and returns nil. Other I/O errors (the LAN link down for a while) are
+// counted, retried after a short pause and reported in Stats.LastError, so
+// the forwarder survives for the next session.
 func (c *Client) Run(ctx context.Context) error { return c.e.run(ctx) }
 
 // Stats returns a snapshot of the counters.

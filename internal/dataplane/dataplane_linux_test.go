@@ -303,3 +303,23 @@ func icmpEcho(t *testing.T, src, dst string, seq uint16) []byte {
 	binary.BigEndian.PutUint16(icmp[2:], ^wordsSum(icmp))
 	return p
 }
+
+// TestSurvivesLinkDown: the LAN link goes down and up again; the forwarder
+// keeps running (the error is reported in Stats) and traffic resumes.
+func TestSurvivesLinkDown(t *testing.T) {
+	netnstest.RequireCommand(t, "ping")
+	b := newTestbed(t, bedOptions{})
+	if !netnstest.WaitFor(5*time.Second, func() bool { return ping(b.cli, "100.64.0.1") == nil }) {
+		t.Fatal("no ping")
+	}
+	b.cli.MustRun("ip", "link", "set", "eth0", "down")
+	_ = ping(b.cli, "100.64.0.1") // fails: the frames cannot leave
+	if !netnstest.WaitFor(3*time.Second, func() bool { return b.client.Stats().LastError != "" }) {
+		t.Errorf("link down not reported: %+v", b.client.Stats())
+	}
+	b.cli.MustRun("ip", "link", "set", "eth0", "up")
+	if !netnstest.WaitFor(10*time.Second, func() bool { return ping(b.cli, "100.64.0.1") == nil }) {
+		t.Fatalf("no ping after the link came back: %+v", b.client.Stats())
+	}
+	t.Logf("reported while down: %s", b.client.Stats().LastError)
+}

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.zx2c4.com/wireguard/tun"
 )
@@ -94,6 +96,9 @@ type engine struct {
 	onDiscovery func(frame []byte)
 
 	wmu sync.Mutex // one writer at a time on the link
+
+	errs   int // consecutive errors of tunToLink
+	rxErrs int // consecutive errors of linkToTUN
 }
 
 func (e *engine) writeLink(frames [][]byte) (int, error) {
@@ -102,8 +107,10 @@ func (e *engine) writeLink(frames [][]byte) (int, error) {
 	return e.link.WriteBatch(frames)
 }
 
-// run forwards until ctx is done or a device fails, then closes the TUN and
-// links (when they are io.Closers) and waits for its goroutines.
+// run forwards until ctx is done or the TUN or a link is closed, then
+// closes the TUN and links (when they are io.Closers) and waits for its
+// goroutines. Other I/O errors (a link that is down for a while) are
+// counted and retried, never fatal: the last one shows in Stats.
 func (e *engine) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -140,7 +147,8 @@ func (e *engine) run(ctx context.Context) error {
 
 // closed reports whether err means the device was closed (normal stop).
 func closed(err error) bool {
-	return errors.Is(err, os.ErrClosed) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EBADF)
+	return errors.Is(err, os.ErrClosed) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EBADF) ||
+		strings.Contains(err.Error(), "use of closed file") // os.File raw conns after Close
 }
 
 // tunToLink: packets from the TUN -> PPPoE frames on the link.
@@ -171,18 +179,36 @@ func (e *engine) tunToLink() error {
 					return nil
 				}
 				e.cnt.drops[DropIO].Add(uint64(len(frames) - sent))
+				e.cnt.lastErr.Store(errString{werr.Error()})
 			}
 		}
 		if err != nil {
 			if closed(err) {
 				return nil
 			}
-			if errors.Is(err, tun.ErrTooManySegments) {
-				e.cnt.drop(DropIO)
-				continue
+			if !errors.Is(err, tun.ErrTooManySegments) {
+				e.pause(err) // e.g. a malformed offload header: drop, go on
 			}
-			return err
+			e.cnt.drop(DropIO)
+			continue
 		}
+		e.errs = 0
+	}
+}
+
+// pause records a non-fatal I/O error and, when errors repeat (a link that
+// went down: ENETDOWN until it comes back), sleeps a little so the loop
+// does not spin; the forwarder itself keeps running, because a session
+// reconnect must find it alive.
+func (e *engine) pause(err error) {
+	e.cnt.lastErr.Store(errString{err.Error()})
+	e.errs++
+	if e.errs > 3 {
+		d := time.Duration(e.errs) * 10 * time.Millisecond
+		if d > time.Second {
+			d = time.Second
+		}
+		time.Sleep(d)
 	}
 }
 
@@ -227,8 +253,11 @@ func (e *engine) linkToTUN() error {
 			if closed(err) {
 				return nil
 			}
-			return err
+			e.cnt.drop(DropIO)
+			e.pauseRx(err)
+			continue
 		}
+		e.rxErrs = 0
 		e.cnt.linkReads.Add(1)
 		pkts = pkts[:0]
 		for i := 0; i < n; i++ {
@@ -284,6 +313,19 @@ func (e *engine) inbound(buf []byte, n int) []byte {
 	}
 }
 
+// pauseRx is pause for the receive loop (each loop keeps its own count).
+func (e *engine) pauseRx(err error) {
+	e.cnt.lastErr.Store(errString{err.Error()})
+	e.rxErrs++
+	if e.rxErrs > 3 {
+		d := time.Duration(e.rxErrs) * 10 * time.Millisecond
+		if d > time.Second {
+			d = time.Second
+		}
+		time.Sleep(d)
+	}
+}
+
 func (e *engine) discoveryLoop() error {
 	bufs := [][]byte{make([]byte, 2048), make([]byte, 2048), make([]byte, 2048), make([]byte, 2048)}
 	sizes := make([]int, len(bufs))
@@ -293,7 +335,9 @@ func (e *engine) discoveryLoop() error {
 			if closed(err) {
 				return nil
 			}
-			return err
+			e.cnt.lastErr.Store(errString{err.Error()})
+			time.Sleep(100 * time.Millisecond) // link down: wait for it
+			continue
 		}
 		for i := 0; i < n; i++ {
 			e.cnt.discoveryIn.Add(1)

@@ -18,6 +18,9 @@ type Stats struct {
 	TUNReads, LinkReads uint64
 	// Drops counts dropped frames/packets by reason.
 	Drops map[DropReason]uint64
+	// LastError is the last I/O error the forwarder retried after ("" if
+	// none), e.g. "network is down" while the LAN link is down.
+	LastError string
 }
 
 // DropsByName returns Drops keyed by metric label ("bad_length", ...),
@@ -36,7 +39,10 @@ type counters struct {
 	controlIn, controlOut, discoveryIn     atomic.Uint64
 	mssClamped, tunReads, linkReads        atomic.Uint64
 	drops                                  [numDropReasons]atomic.Uint64
+	lastErr                                atomic.Value // errString
 }
+
+type errString struct{ s string }
 
 func (c *counters) drop(r DropReason) { c.drops[r].Add(1) }
 
@@ -47,6 +53,9 @@ func (c *counters) snapshot() Stats {
 		ControlIn: c.controlIn.Load(), ControlOut: c.controlOut.Load(), DiscoveryIn: c.discoveryIn.Load(),
 		MSSClamped: c.mssClamped.Load(), TUNReads: c.tunReads.Load(), LinkReads: c.linkReads.Load(),
 		Drops: map[DropReason]uint64{},
+	}
+	if e, ok := c.lastErr.Load().(errString); ok {
+		s.LastError = e.s
 	}
 	for r := DropReason(1); r < numDropReasons; r++ {
 		if v := c.drops[r].Load(); v > 0 {

@@ -37,6 +37,7 @@ type PacketConn struct {
 	wiovs []unix.Iovec
 
 	txQueueDrops atomic.Uint64
+	closed       atomic.Bool
 }
 
 // ethPAll is ETH_P_ALL: receive every Ethernet type (the BPF filter then
@@ -115,8 +116,23 @@ func (c *PacketConn) HardwareAddr() net.HardwareAddr { return c.ifi.HardwareAddr
 // Interface returns the interface the socket is bound to.
 func (c *PacketConn) Interface() *net.Interface { return c.ifi }
 
-// Close closes the socket; blocked reads and writes return an error.
-func (c *PacketConn) Close() error { return c.c.Close() }
+// Close closes the socket; blocked and later reads and writes return an
+// error that errors.Is net.ErrClosed. Closing twice is harmless.
+func (c *PacketConn) Close() error {
+	if c.closed.Swap(true) {
+		return nil
+	}
+	return c.c.Close()
+}
+
+// ioErr makes errors after Close recognisable (errors.Is net.ErrClosed):
+// the raw-conn layer reports them as "use of closed file".
+func (c *PacketConn) ioErr(op string, err error) error {
+	if c.closed.Load() {
+		return fmt.Errorf("%s: %w", op, net.ErrClosed)
+	}
+	return err
+}
 
 // SetReadDeadline sets the deadline for ReadFrame and ReadBatch.
 func (c *PacketConn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t) }
@@ -124,7 +140,10 @@ func (c *PacketConn) SetReadDeadline(t time.Time) error { return c.c.SetReadDead
 // ReadFrame reads one frame into b and returns its length.
 func (c *PacketConn) ReadFrame(b []byte) (int, error) {
 	n, _, err := c.c.ReadFrom(b)
-	return n, err
+	if err != nil {
+		return n, c.ioErr("read", err)
+	}
+	return n, nil
 }
 
 // WriteFrame sends one whole Ethernet frame.
@@ -168,10 +187,10 @@ func (c *PacketConn) ReadBatch(bufs [][]byte, sizes []int) (int, error) {
 		return true
 	})
 	if err != nil {
-		return 0, err
+		return 0, c.ioErr("recvmmsg", err)
 	}
 	if errno != 0 {
-		return 0, os.NewSyscallError("recvmmsg", errno)
+		return 0, c.ioErr("recvmmsg", os.NewSyscallError("recvmmsg", errno))
 	}
 	for i := 0; i < n; i++ {
 		sizes[i] = int(msgs[i].Len)
@@ -224,7 +243,7 @@ func (c *PacketConn) sendmmsg(bufs [][]byte) (int, error) {
 			return true
 		})
 		if err != nil {
-			return sent, err
+			return sent, c.ioErr("sendmmsg", err)
 		}
 		if errno != 0 {
 			if errno == unix.ENOBUFS {
@@ -234,7 +253,7 @@ func (c *PacketConn) sendmmsg(bufs [][]byte) (int, error) {
 				sent++
 				continue
 			}
-			return sent, os.NewSyscallError("sendmmsg", errno)
+			return sent, c.ioErr("sendmmsg", os.NewSyscallError("sendmmsg", errno))
 		}
 		sent += n
 	}

@@ -3,6 +3,7 @@ package hostnet
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -95,5 +96,36 @@ func TestOpenPacketConnMissingInterface(t *testing.T) {
 	err := InNamespace(a.Name, func() error { _, err := OpenPacketConn("enp9s0", 0x8864); return err })
 	if err == nil || !strings.Contains(err.Error(), "interface enp9s0 not found (ip link shows: lo)") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestPacketConnClosedErrors(t *testing.T) {
+	a := netnstest.New(t, "pc")
+	var c *PacketConn
+	if err := InNamespace(a.Name, func() (err error) { c, err = OpenPacketConn("lo", 0x8864); return err }); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.ReadBatch([][]byte{make([]byte, 100)}, []int{0})
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // let the read block (not a timing assertion)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("blocked ReadBatch after Close: %v, want net.ErrClosed", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("ReadBatch still blocked after Close")
+	}
+	if _, err := c.WriteBatch([][]byte{make([]byte, 60)}); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("WriteBatch after Close: %v", err)
 	}
 }

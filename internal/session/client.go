@@ -1,0 +1,209 @@
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dualpath/dualpath/ppp"
+	"github.com/dualpath/dualpath/pppoe"
+)
+
+// ClientConfig configures a client session.
+type ClientConfig struct {
+	// Interface is the LAN interface that reaches the access concentrator
+	// (through the router's PPPoE passthrough).
+	Interface string
+	// Username and Password authenticate the session (PAP or CHAP-MD5).
+	Username string
+	Password []byte
+	// ServiceName and ACName select the access concentrator; empty accepts
+	// any.
+	ServiceName, ACName string
+	// Auth restricts the methods accepted (ppp.AuthAuto: what the AC asks).
+	Auth ppp.AuthMethod
+	// MTU is the MRU we ask for and the TUN's MTU (default 1454, NTT
+	// FLET'S). Above 1492 it needs RFC 4638 PPP-Max-Payload from the AC.
+	MTU int
+	// TUN names the TUN device (default "dp-ppp0").
+	TUN string
+	// Table is the policy routing table (default 4242); RulePriority the
+	// priority of `from <addr> lookup <table>` (default 10000).
+	Table, RulePriority int
+	// EchoInterval and EchoFailures tune the LCP keepalive (default 10 s, 3).
+	EchoInterval time.Duration
+	EchoFailures int
+	// StateDir keeps the host-change journal and the last session (for
+	// the stale-session PADT after a crash). Default /var/lib/dualpath.
+	StateDir string
+	// Macvlan runs the session on a macvlan child with its own MAC.
+	Macvlan bool
+	// DefaultRoute also routes all IPv4 through the session (0.0.0.0/1
+	// and 128.0.0.0/1 in the main table, leaving its default alone).
+	DefaultRoute bool
+	// IPv6CP negotiates IPv6CP (RFC 5072) too.
+	IPv6CP bool
+	// Namespace, when set, runs everything inside that named network
+	// namespace (tests and the lab). Empty: the current one.
+	Namespace string
+	// Discovery timing (defaults: 1 s doubling to 8 s, 5 PADIs, 4 PADRs).
+	DiscoveryTimeout time.Duration
+	PADIAttempts     int
+	// Backoff bounds the wait before reconnecting (default 1 s doubling
+	// to 60 s); AuthBackoff is the wait after an authentication failure
+	// (default 60 s), so a wrong password never becomes a tight loop that
+	// gets the line locked.
+	MinBackoff, MaxBackoff, AuthBackoff time.Duration
+	// OnEvent receives every event, from the session goroutine.
+	OnEvent func(Event)
+}
+
+func (c *ClientConfig) defaults() error {
+	if c.Interface == "" {
+		return errors.New("no interface given: name the LAN interface with --interface")
+	}
+	if c.Username == "" {
+		return errors.New("no PPPoE user name given")
+	}
+	if c.MTU == 0 {
+		c.MTU = 1454
+	}
+	if c.MTU < 576 || c.MTU > 9000-8 {
+		return fmt.Errorf("MTU %d out of range (576-8992)", c.MTU)
+	}
+	if c.TUN == "" {
+		c.TUN = "dp-ppp0"
+	}
+	if len(c.TUN) > 15-3 {
+		return fmt.Errorf("TUN name %q too long (at most 12 characters)", c.TUN)
+	}
+	if c.Table == 0 {
+		c.Table = 4242
+	}
+	if c.RulePriority == 0 {
+		c.RulePriority = 10000
+	}
+	if c.EchoInterval == 0 {
+		c.EchoInterval = 10 * time.Second
+	}
+	if c.EchoFailures == 0 {
+		c.EchoFailures = 3
+	}
+	if c.StateDir == "" {
+		c.StateDir = "/var/lib/dualpath"
+	}
+	if c.MinBackoff == 0 {
+		c.MinBackoff = time.Second
+	}
+	if c.MaxBackoff == 0 {
+		c.MaxBackoff = 60 * time.Second
+	}
+	if c.AuthBackoff == 0 {
+		c.AuthBackoff = 60 * time.Second
+	}
+	if c.OnEvent == nil {
+		c.OnEvent = func(Event) {}
+	}
+	return nil
+}
+
+// staleFile is where the live session is recorded (pppoe.StaleSession).
+func (c *ClientConfig) staleFile() string {
+	return filepath.Join(c.StateDir, "pppoe-"+c.TUN+".session")
+}
+
+func (c *ClientConfig) journalFile() string {
+	return filepath.Join(c.StateDir, "pppoe-"+c.TUN+".journal")
+}
+
+// ErrAuth marks an authentication failure (wrong user name or password).
+var ErrAuth = errors.New("authentication failed")
+
+// outcome is how one connection attempt ended.
+type outcome struct {
+	reason     string
+	authFailed bool
+	wasUp      bool
+	noOffer    bool
+}
+
+// saveStale records the live session; removeStale forgets it.
+func (c *ClientConfig) saveStale(s pppoe.StaleSession) error {
+	b, _ := json.Marshal(s)
+	tmp := c.staleFile() + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, c.staleFile())
+}
+
+func (c *ClientConfig) removeStale() { os.Remove(c.staleFile()) }
+
+func (c *ClientConfig) loadStale() (pppoe.StaleSession, bool) {
+	var s pppoe.StaleSession
+	b, err := os.ReadFile(c.staleFile())
+	if err != nil || json.Unmarshal(b, &s) != nil || s.SessionID == 0 {
+		return s, false
+	}
+	return s, true
+}
+
+// ethFrame builds an Ethernet frame for a discovery payload.
+func ethFrame(dst, src pppoe.MAC, etherType uint16, payload []byte) []byte {
+	b := make([]byte, 0, 14+len(payload))
+	b = append(b, dst[:]...)
+	b = append(b, src[:]...)
+	b = append(b, byte(etherType>>8), byte(etherType))
+	return append(b, payload...)
+}
+
+// splitEth returns the addresses, type and payload of an Ethernet frame.
+func splitEth(f []byte) (dst, src pppoe.MAC, etherType uint16, payload []byte, ok bool) {
+	if len(f) < 14 {
+		return dst, src, 0, nil, false
+	}
+	copy(dst[:], f[0:6])
+	copy(src[:], f[6:12])
+	return dst, src, uint16(f[12])<<8 | uint16(f[13]), f[14:], true
+}
+
+func ipStrings(as []netip.Addr) []string {
+	var s []string
+	for _, a := range as {
+		s = append(s, a.String())
+	}
+	return s
+}
+
+func hw(m pppoe.MAC) net.HardwareAddr { return m.HardwareAddr() }
+
+// noOfferReason is the actionable message for a silent line.
+func noOfferReason(ifname string) string {
+	return fmt.Sprintf("no PPPoE access concentrator answered on %s: is PPPoE passthrough enabled on the router?", ifname)
+}
+
+func discoveryFailure(ifname string, ev pppoe.Event) string {
+	switch ev.Reason {
+	case pppoe.FailNoOffer:
+		if ev.Err != nil {
+			return fmt.Sprintf("no usable PPPoE offer on %s: %v", ifname, ev.Err)
+		}
+		if ev.Offers > 0 {
+			return fmt.Sprintf("%d PPPoE offer(s) on %s but none matched the requested AC name/service", ev.Offers, ifname)
+		}
+		return noOfferReason(ifname)
+	case pppoe.FailNoPADS:
+		return fmt.Sprintf("the access concentrator %s did not confirm the session (no PADS)", ev.Peer)
+	case pppoe.FailRefused:
+		if ev.Err != nil {
+			return fmt.Sprintf("the access concentrator refused the session: %s: %s", ev.Err.Type, ev.Err.Text)
+		}
+		return "the access concentrator refused the session"
+	}
+	return "discovery failed"
+}

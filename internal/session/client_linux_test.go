@@ -1,0 +1,213 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/internal/netnstest"
+	"github.com/dualpath/dualpath/internal/testpeer/umlac"
+	"github.com/dualpath/dualpath/ppp"
+)
+
+// eventLog collects a session's events for assertions.
+type eventLog struct {
+	mu  sync.Mutex
+	evs []Event
+}
+
+func (l *eventLog) add(e Event) {
+	l.mu.Lock()
+	l.evs = append(l.evs, e)
+	l.mu.Unlock()
+}
+
+func (l *eventLog) all() []Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Event(nil), l.evs...)
+}
+
+// wait returns the n-th (1-based) event of kind, waiting up to d.
+func (l *eventLog) wait(t *testing.T, kind string, n int, d time.Duration) Event {
+	t.Helper()
+	var found Event
+	ok := netnstest.WaitFor(d, func() bool {
+		c := 0
+		for _, e := range l.all() {
+			if e.Kind == kind {
+				c++
+				if c == n {
+					found = e
+					return true
+				}
+			}
+		}
+		return false
+	})
+	if !ok {
+		t.Fatalf("no %d. %q event within %v; events:\n%s", n, kind, d, l)
+	}
+	return found
+}
+
+func (l *eventLog) String() string {
+	var b strings.Builder
+	for _, e := range l.all() {
+		fmt.Fprintf(&b, "  %+v\n", e)
+	}
+	return b.String()
+}
+
+// running is a client session running in the test's client namespace.
+type running struct {
+	c      *Client
+	log    *eventLog
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startClient(t *testing.T, ns string, cfg ClientConfig) *running {
+	t.Helper()
+	r := &running{log: &eventLog{}, done: make(chan error, 1)}
+	cfg.Namespace = ns
+	if cfg.Interface == "" {
+		cfg.Interface = umlac.ClientIf
+	}
+	if cfg.StateDir == "" {
+		cfg.StateDir = t.TempDir()
+	}
+	cfg.OnEvent = r.log.add
+	if cfg.DiscoveryTimeout == 0 {
+		cfg.DiscoveryTimeout = 500 * time.Millisecond
+	}
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff = 200 * time.Millisecond
+	}
+	c, err := NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.c = c
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	go func() { r.done <- c.Run(ctx) }()
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	if r.cancel == nil {
+		return
+	}
+	r.cancel()
+	r.cancel = nil
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Errorf("client Run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
+		t.Error("client did not stop within 20 s")
+	}
+}
+
+func TestClientPAPAndCHAPAgainstPppd(t *testing.T) {
+	for _, auth := range []umlac.Auth{umlac.PAP, umlac.CHAP} {
+		t.Run(string(auth), func(t *testing.T) {
+			ac := umlac.Start(t, auth)
+			r := startClient(t, ac.ClientNS.Name, ClientConfig{Username: ac.Username, Password: []byte(ac.Password), EchoInterval: 2 * time.Second})
+			up := r.log.wait(t, KindUp, 1, 60*time.Second)
+			a := r.log.wait(t, KindAuth, 1, time.Second)
+			want := map[umlac.Auth]string{umlac.PAP: ppp.AuthPAP.String(), umlac.CHAP: ppp.AuthCHAP.String()}[auth]
+			if a.State != "ok" || a.Method != want {
+				t.Errorf("auth event %+v, want ok with %s", a, want)
+			}
+			if !strings.HasPrefix(up.Address, "192.0.2.") || up.Peer != umlac.ACAddr.String() || up.MTU != 1454 {
+				t.Errorf("up event %+v", up)
+			}
+			if strings.Join(up.DNS, ",") != umlac.DNS1.String()+","+umlac.DNS2.String() {
+				t.Errorf("DNS %v", up.DNS)
+			}
+			for _, e := range r.log.all() {
+				if strings.Contains(fmt.Sprint(e), ac.Password) {
+					t.Fatalf("password in event %+v", e)
+				}
+			}
+			// Traffic both ways through the session: the AC pings us, we ping it.
+			ac.MustCtl("ping -c 2 -W 5 " + up.Address)
+			ac.ClientNS.MustRun("ping", "-c", "2", "-W", "5", "-I", up.Address, umlac.ACAddr.String())
+			// Host state: address, rule, table route, rp_filter.
+			out := ac.ClientNS.MustRun("ip", "-4", "addr", "show", "dev", "dp-ppp0")
+			if !strings.Contains(out, up.Address+"/32") {
+				t.Errorf("TUN addresses:\n%s", out)
+			}
+			if out := ac.ClientNS.MustRun("ip", "rule"); !strings.Contains(out, "from "+up.Address+" lookup 4242") {
+				t.Errorf("rules:\n%s", out)
+			}
+			r.stop(t)
+			// Clean exit: PADT reached pppd, host state undone.
+			if !netnstest.WaitFor(20*time.Second, func() bool { o, _ := ac.Ctl("pidof pppd"); return strings.Contains(o, "rc=1") }) {
+				t.Error("pppd still runs after the client stopped")
+			}
+			if out := ac.ClientNS.MustRun("ip", "rule"); strings.Contains(out, "4242") {
+				t.Errorf("rule left behind:\n%s", out)
+			}
+			if out, _ := ac.ClientNS.Run("ip", "link", "show", "dp-ppp0"); !strings.Contains(out, "does not exist") {
+				t.Errorf("TUN left behind: %s", out)
+			}
+		})
+	}
+}
+
+// TestPolicyRoutingServesOnSessionAddress: a TCP server on the session
+// address answers a client on the AC side although the client namespace's
+// main table sends everything elsewhere.
+func TestPolicyRoutingServesOnSessionAddress(t *testing.T) {
+	ac := umlac.Start(t, umlac.CHAP)
+	ns := ac.ClientNS
+	// A main default route that does not lead to the AC.
+	ns.MustRun("ip", "link", "add", "elsewhere", "type", "veth", "peer", "name", "elsewhere-p")
+	ns.MustRun("ip", "addr", "add", "10.99.0.1/24", "dev", "elsewhere")
+	ns.MustRun("ip", "link", "set", "elsewhere", "up")
+	ns.MustRun("ip", "link", "set", "elsewhere-p", "up")
+	ns.MustRun("ip", "route", "add", "default", "via", "10.99.0.2")
+	r := startClient(t, ns.Name, ClientConfig{Username: ac.Username, Password: []byte(ac.Password)})
+	up := r.log.wait(t, KindUp, 1, 60*time.Second)
+	var ln net.Listener
+	if err := hostnet.InNamespace(ns.Name, func() error {
+		var err error
+		ln, err = net.Listen("tcp4", up.Address+":8080")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 14\r\n\r\nhello over v4\n")
+			c.Close()
+		}
+	}()
+	out := ac.MustCtl("nc -w 10 " + up.Address + " 8080 </dev/null")
+	if !strings.Contains(out, "hello over v4") {
+		t.Fatalf("wget from the AC side: %s", out)
+	}
+	if out := ns.MustRun("ip", "route", "show", "table", "main"); strings.Contains(out, "dp-ppp0") {
+		t.Errorf("main table touched without --default-route:\n%s", out)
+	}
+}

@@ -1,0 +1,491 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/dataplane"
+	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/ppp"
+	"github.com/dualpath/dualpath/pppoe"
+)
+
+// Client is a running client session. Create it with NewClient and run it
+// with Run.
+type Client struct {
+	cfg ClientConfig
+
+	journal *hostnet.Journal
+	link    string // interface the session runs on (macvlan or Interface)
+	local   pppoe.MAC
+	dp      *dataplane.Client
+	discCh  chan []byte
+	ctlCh   chan []byte
+
+	// host state for the current address
+	addr netip.Addr
+	mtu  int
+}
+
+// NewClient checks cfg and returns a client ready to Run.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	return &Client{cfg: cfg, discCh: make(chan []byte, 64), ctlCh: make(chan []byte, 256)}, nil
+}
+
+func (c *Client) emit(e Event) {
+	e.Time = time.Now()
+	if e.Interface == "" {
+		e.Interface = c.cfg.Interface
+	}
+	c.cfg.OnEvent(e)
+}
+
+// inNS runs fn in the configured namespace.
+func (c *Client) inNS(fn func() error) error {
+	if c.cfg.Namespace == "" {
+		return fn()
+	}
+	return hostnet.InNamespace(c.cfg.Namespace, fn)
+}
+
+// Run dials and holds the session until ctx is cancelled, reconnecting with
+// backoff after every loss. On return it has sent LCP Terminate and PADT
+// for a live session and undone every host change. It returns an error only
+// for problems a retry cannot fix (missing interface, privileges, state
+// directory).
+func (c *Client) Run(ctx context.Context) (err error) {
+	if err := os.MkdirAll(c.cfg.StateDir, 0o700); err != nil {
+		return fmt.Errorf("state directory: %w", err)
+	}
+	if err := c.inNS(func() error {
+		j, err := hostnet.OpenJournal(c.cfg.journalFile())
+		c.journal = j
+		return err
+	}); err != nil {
+		return err
+	}
+	defer func() {
+		if uerr := c.journal.UndoAll(); uerr != nil && err == nil {
+			err = fmt.Errorf("undoing host changes: %w (journal %s keeps them for the next start)", uerr, c.journal.Path())
+		}
+		c.journal.Close()
+	}()
+	if rec := c.journal.Recovered(); len(rec) > 0 {
+		var what []string
+		for _, ch := range rec {
+			what = append(what, ch.What)
+		}
+		c.emit(Event{Kind: KindCleanup, Reason: "removed leftovers of an earlier run: " + strings.Join(what, "; ")})
+	}
+	if err := c.padtStale(); err != nil {
+		return err
+	}
+
+	var link, disc *hostnet.PacketConn
+	var dev dataplane.TUN
+	if err := c.inNS(func() error {
+		c.link = c.cfg.Interface
+		if c.cfg.Macvlan {
+			name := c.cfg.TUN + "-mv"
+			if _, err := c.journal.CreateMacvlan(c.cfg.Interface, name); err != nil {
+				return err
+			}
+			c.link = name
+		}
+		var err error
+		if link, err = hostnet.OpenPacketConn(c.link, pppoe.EtherTypeSession); err != nil {
+			return err
+		}
+		if disc, err = hostnet.OpenPacketConn(c.link, pppoe.EtherTypeDiscovery); err != nil {
+			link.Close()
+			return err
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	c.local, err = pppoe.MACFrom(link.HardwareAddr())
+	if err != nil {
+		link.Close()
+		disc.Close()
+		return err
+	}
+	c.mtu = c.cfg.MTU
+	d, err := c.journal.CreateTUN(c.cfg.TUN, c.mtu)
+	if err != nil {
+		link.Close()
+		disc.Close()
+		return err
+	}
+	dev = d
+	if err := c.setupRouting(); err != nil {
+		link.Close()
+		disc.Close()
+		return err
+	}
+	c.dp = dataplane.NewClient(dataplane.ClientConfig{
+		TUN: dev, Link: link, Discovery: disc,
+		OnControl: func(p []byte) {
+			select {
+			case c.ctlCh <- p:
+			default: // control plane busy: PPP retransmits
+			}
+		},
+		OnDiscovery: func(f []byte) {
+			select {
+			case c.discCh <- f:
+			default:
+			}
+		},
+	})
+	dpCtx, stopDP := context.WithCancel(context.Background())
+	dpDone := make(chan error, 1)
+	go func() { dpDone <- c.dp.Run(dpCtx) }()
+	defer func() {
+		stopDP()
+		<-dpDone
+	}()
+
+	backoff := c.cfg.MinBackoff
+	for {
+		out := c.connectOnce(ctx)
+		c.dp.ClearSession()
+		c.cfg.removeStale()
+		if ctx.Err() != nil {
+			return nil
+		}
+		select {
+		case derr := <-dpDone:
+			dpDone <- derr
+			return fmt.Errorf("data plane stopped: %v", derr)
+		default:
+		}
+		wait := backoff
+		if out.wasUp {
+			wait = c.cfg.MinBackoff
+			backoff = c.cfg.MinBackoff
+		}
+		if out.authFailed && wait < c.cfg.AuthBackoff {
+			wait = c.cfg.AuthBackoff
+		}
+		c.emit(Event{Kind: KindDown, Reason: out.reason, RetryIn: wait.String()})
+		if !out.wasUp {
+			backoff = min(backoff*2, c.cfg.MaxBackoff)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// padtStale sends a PADT for the session an earlier run left behind.
+func (c *Client) padtStale() error {
+	s, ok := c.cfg.loadStale()
+	if !ok {
+		return nil
+	}
+	ifname := s.Interface
+	if ifname == "" {
+		ifname = c.cfg.Interface
+	}
+	var conn *hostnet.PacketConn
+	err := c.inNS(func() error {
+		var err error
+		conn, err = hostnet.OpenPacketConn(ifname, pppoe.EtherTypeDiscovery)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	f := s.PADT()
+	frame := ethFrame(f.Dst, s.LocalMAC, pppoe.EtherTypeDiscovery, f.Payload)
+	for i := 0; i < 2; i++ { // a lost PADT would leave the AC's slot taken
+		if err := conn.WriteFrame(frame); err != nil {
+			return fmt.Errorf("sending PADT for the stale session: %w", err)
+		}
+	}
+	c.emit(Event{Kind: KindCleanup, ACMAC: s.ACMAC.String(), SessionID: s.SessionID,
+		Reason: fmt.Sprintf("sent PADT for stale session %#04x to %s", s.SessionID, s.ACMAC)})
+	c.cfg.removeStale()
+	return nil
+}
+
+// setupRouting prepares what does not depend on the address: loose
+// reverse-path filtering on the TUN (replies arrive there while the main
+// table's route points elsewhere) and the default route of the session's
+// table.
+func (c *Client) setupRouting() error {
+	if err := c.journal.SetSysctl("net.ipv4.conf."+c.cfg.TUN+".rp_filter", "2"); err != nil {
+		return err
+	}
+	if err := c.journal.AddRoute(c.cfg.Table, netip.MustParsePrefix("0.0.0.0/0"), c.cfg.TUN); err != nil {
+		return err
+	}
+	if c.cfg.DefaultRoute {
+		for _, p := range []string{"0.0.0.0/1", "128.0.0.0/1"} {
+			if err := c.journal.AddRoute(254, netip.MustParsePrefix(p), c.cfg.TUN); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// hostUp puts the session address on the TUN and makes replies from it
+// use the session's table; when the address changed since the last
+// session, the rule follows it.
+func (c *Client) hostUp(addr netip.Addr, mtu int) error {
+	if mtu != c.mtu {
+		if err := c.journal.SetMTU(c.cfg.TUN, mtu); err != nil {
+			return err
+		}
+		c.mtu = mtu
+	}
+	if addr == c.addr {
+		return nil
+	}
+	if err := c.journal.AddAddress(c.cfg.TUN, netip.PrefixFrom(addr, 32)); err != nil {
+		return err
+	}
+	if c.addr.IsValid() {
+		if err := c.journal.ReplaceRuleAddress(c.addr, addr); err != nil {
+			return err
+		}
+		if err := c.journal.RemoveAddress(c.cfg.TUN, netip.PrefixFrom(c.addr, 32)); err != nil {
+			return err
+		}
+	} else if err := c.journal.AddRule(addr, c.cfg.Table, c.cfg.RulePriority); err != nil {
+		return err
+	}
+	c.addr = addr
+	return nil
+}
+
+// Address returns the address of the last session that came up.
+func (c *Client) Address() netip.Addr { return c.addr }
+
+// attempt is the state of one connection attempt.
+type attempt struct {
+	c    *Client
+	disc *pppoe.Client
+	conn *ppp.Conn
+	out  outcome
+	done bool
+}
+
+func (a *attempt) flush() {
+	for _, f := range a.disc.Output() {
+		_ = a.c.dp.SendDiscovery(ethFrame(f.Dst, a.c.local, pppoe.EtherTypeDiscovery, f.Payload))
+	}
+	if a.conn != nil {
+		for _, p := range a.conn.Output() {
+			_ = a.c.dp.SendControl(p)
+		}
+	}
+}
+
+// connectOnce runs discovery, PPP and the up state until the session ends
+// or ctx is cancelled.
+func (c *Client) connectOnce(ctx context.Context) outcome {
+	a := &attempt{c: c}
+	cfg := pppoe.ClientConfig{LocalMAC: c.local, ServiceName: c.cfg.ServiceName, ACName: c.cfg.ACName,
+		Timeout: c.cfg.DiscoveryTimeout, PADIAttempts: c.cfg.PADIAttempts}
+	if c.cfg.MTU > pppoe.MaxPayloadDefault {
+		cfg.MaxPayload = uint16(c.cfg.MTU) // RFC 4638
+	}
+	a.disc = pppoe.NewClient(cfg)
+	// Frames of an earlier attempt are stale now.
+	for len(c.ctlCh) > 0 {
+		<-c.ctlCh
+	}
+	a.disc.Start(time.Now())
+	c.emit(Event{Kind: KindDiscovery, State: "padi", Reason: "looking for an access concentrator"})
+	a.flush()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for !a.done {
+		next := a.disc.NextDeadline()
+		if a.conn != nil {
+			if d := a.conn.NextDeadline(); !d.IsZero() && (next.IsZero() || d.Before(next)) {
+				next = d
+			}
+		}
+		wait := time.Hour
+		if !next.IsZero() {
+			wait = max(time.Until(next), 0)
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			a.shutdown()
+			return a.out
+		case f := <-c.discCh:
+			dst, src, et, payload, ok := splitEth(f)
+			if ok && et == pppoe.EtherTypeDiscovery && (dst == c.local || dst == pppoe.Broadcast) {
+				a.disc.Input(time.Now(), src, payload)
+			}
+		case p := <-c.ctlCh:
+			if a.conn != nil {
+				a.conn.Input(time.Now(), p)
+			}
+		case <-timer.C:
+			now := time.Now()
+			a.disc.Tick(now)
+			if a.conn != nil {
+				a.conn.Tick(now)
+			}
+		}
+		a.step()
+	}
+	return a.out
+}
+
+// step handles the events of discovery and PPP after any input.
+func (a *attempt) step() {
+	c := a.c
+	for _, ev := range a.disc.Events() {
+		switch ev.Kind {
+		case pppoe.EventOffer:
+			st := "offer-ignored"
+			if ev.Accepted {
+				st = "offer"
+			}
+			c.emit(Event{Kind: KindDiscovery, State: st, ACName: ev.ACName, ACMAC: ev.Peer.String()})
+		case pppoe.EventTagError:
+			c.emit(Event{Kind: KindDiscovery, State: "error", ACName: ev.ACName, ACMAC: ev.Peer.String(), Reason: ev.Err.Error()})
+		case pppoe.EventFailed:
+			r := discoveryFailure(c.cfg.Interface, ev)
+			c.emit(Event{Kind: KindDiscovery, State: "failed", Reason: r})
+			a.finish(outcome{reason: r, noOffer: ev.Reason == pppoe.FailNoOffer})
+			return
+		case pppoe.EventSession:
+			a.sessionUp(ev)
+		case pppoe.EventTerminated:
+			r := "PADT from the access concentrator"
+			if ev.Err != nil {
+				r += ": " + ev.Err.Text
+			}
+			a.out.reason = r
+			a.done = true
+			return
+		}
+	}
+	a.flush()
+	if a.conn == nil {
+		return
+	}
+	for _, ev := range a.conn.Events() {
+		switch ev.Kind {
+		case ppp.EventAuthOK:
+			c.emit(Event{Kind: KindAuth, State: "ok", Method: ev.Params.AuthMethod.String()})
+		case ppp.EventAuthFailed:
+			a.out.authFailed = true
+			a.out.reason = ev.Reason
+			c.emit(Event{Kind: KindAuth, State: "failed", Method: ev.Params.AuthMethod.String(), Reason: ev.Reason})
+		case ppp.EventIPCPUp:
+			a.ipUp(ev.Params)
+		case ppp.EventIPv6CPUp:
+			c.emit(Event{Kind: KindUp, IPv6: true, Address: fmt.Sprintf("fe80::%x", ev.Params.LocalIID),
+				Peer: fmt.Sprintf("fe80::%x", ev.Params.PeerIID), MTU: c.mtu})
+		case ppp.EventEchoTimeout:
+			a.out.reason = fmt.Sprintf("the access concentrator stopped answering (%d LCP echo intervals of %v without a frame)", c.cfg.EchoFailures, c.cfg.EchoInterval)
+		case ppp.EventDown:
+			if a.out.reason == "" {
+				a.out.reason = "PPP link down: " + ev.Reason
+			}
+			a.disc.Close(time.Now(), a.out.reason)
+			a.flush()
+			a.done = true
+			return
+		}
+	}
+	a.flush()
+}
+
+func (a *attempt) finish(o outcome) {
+	o.wasUp = a.out.wasUp
+	a.out = o
+	a.done = true
+}
+
+func (a *attempt) sessionUp(ev pppoe.Event) {
+	c := a.c
+	c.emit(Event{Kind: KindSession, SessionID: ev.SessionID, ACName: ev.ACName, ACMAC: ev.Peer.String(), MaxPayload: ev.MaxPayload})
+	if err := c.cfg.saveStale(a.disc.Stale(c.cfg.Interface)); err != nil {
+		c.emit(Event{Kind: KindSession, State: "warning", Reason: "cannot record the session for crash recovery: " + err.Error()})
+	}
+	_ = c.dp.SetSession(dataplane.Session{ID: ev.SessionID, Local: hw(c.local), Peer: hw(ev.Peer), MTU: c.mtu})
+	conn, err := ppp.NewConn(ppp.Config{
+		Role: ppp.RoleClient, MRU: uint16(min(c.cfg.MTU, int(ev.MaxPayload))), MaxMRU: ev.MaxPayload,
+		Username: c.cfg.Username, Password: c.cfg.Password, Auth: c.cfg.Auth,
+		IPv6CP: c.cfg.IPv6CP, EchoInterval: c.cfg.EchoInterval, EchoFailures: c.cfg.EchoFailures,
+	})
+	if err != nil {
+		a.out.reason = "PPP configuration: " + err.Error()
+		a.disc.Close(time.Now(), "client configuration error")
+		a.done = true
+		return
+	}
+	a.conn = conn
+	conn.Open(time.Now())
+}
+
+func (a *attempt) ipUp(p ppp.Params) {
+	c := a.c
+	mtu := c.cfg.MTU
+	if p.MTU > 0 && p.MTU < mtu {
+		mtu = p.MTU
+	}
+	if err := c.hostUp(p.LocalIPv4, mtu); err != nil {
+		a.out.reason = "configuring the host: " + err.Error()
+		a.conn.Close(time.Now(), "host configuration failed")
+		return
+	}
+	if s, ok := c.dp.Session(); ok && s.MTU != mtu {
+		s.MTU = mtu
+		_ = c.dp.SetSession(s)
+	}
+	a.out.wasUp = true
+	c.emit(Event{Kind: KindUp, Address: p.LocalIPv4.String(), Peer: p.PeerIPv4.String(), DNS: ipStrings(p.DNS), MTU: mtu})
+}
+
+// shutdown ends the session politely: LCP Terminate-Request (waiting a
+// moment for the Ack), then PADT.
+func (a *attempt) shutdown() {
+	c := a.c
+	a.out.reason = "shutting down"
+	if a.conn != nil && a.conn.LCPState() != ppp.StateInitial {
+		a.conn.Close(time.Now(), "shutting down")
+		a.flush()
+		deadline := time.After(time.Second)
+	wait:
+		for {
+			select {
+			case p := <-c.ctlCh:
+				a.conn.Input(time.Now(), p)
+				a.flush()
+				for _, ev := range a.conn.Events() {
+					if ev.Kind == ppp.EventDown {
+						break wait
+					}
+				}
+			case <-deadline:
+				break wait
+			}
+		}
+	}
+	a.disc.Close(time.Now(), "client shutting down")
+	a.flush()
+}

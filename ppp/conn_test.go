@@ -119,7 +119,7 @@ func (w *wire) step() bool {
 // done returns true or the clock passes limit. It reports done().
 func (w *wire) run(limit time.Duration, done func() bool) bool {
 	end := w.now.Add(limit)
-	for i := 0; i < 100000; i++ {
+	for i := 0; i < 20000; i++ {
 		w.evC = append(w.evC, w.c.Events()...)
 		w.evS = append(w.evS, w.s.Events()...)
 		if done() {
@@ -138,7 +138,7 @@ func (w *wire) run(limit time.Duration, done func() bool) bool {
 		w.c.Tick(w.now)
 		w.s.Tick(w.now)
 	}
-	w.t.Fatal("no progress after 100000 steps")
+	w.t.Fatal("no progress after 20000 steps")
 	return false
 }
 

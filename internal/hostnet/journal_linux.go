@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -140,14 +141,19 @@ func threadNS() (netns.NsHandle, error) {
 	return ns, nil
 }
 
-// readRecords parses the journal; a torn last line (crash mid-write) is
-// ignored, any other bad line is an error.
+// readRecords parses the journal file from its start.
 func readRecords(f *os.File) ([]record, error) {
 	if _, err := f.Seek(0, 0); err != nil {
 		return nil, err
 	}
+	return parseRecords(f, f.Name())
+}
+
+// parseRecords parses journal lines; a torn last line (crash mid-write) is
+// ignored, any other bad line is an error.
+func parseRecords(r io.Reader, name string) ([]record, error) {
 	var out []record
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	var bad error
 	for sc.Scan() {
@@ -160,7 +166,7 @@ func readRecords(f *os.File) ([]record, error) {
 		}
 		var r record
 		if err := json.Unmarshal(line, &r); err != nil {
-			bad = fmt.Errorf("journal %s: unreadable line %q: remove the file after checking `ip rule`, `ip route show table all` and `nft list tables` by hand", f.Name(), line)
+			bad = fmt.Errorf("journal %s: unreadable line %q: remove the file after checking `ip rule`, `ip route show table all` and `nft list tables` by hand", name, line)
 			continue
 		}
 		out = append(out, r)

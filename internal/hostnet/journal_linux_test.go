@@ -283,3 +283,29 @@ func TestJournalCleansUpAfterSIGKILL(t *testing.T) {
 		t.Errorf("changes in force after recovery: %v", j.Changes())
 	}
 }
+
+func TestJournalIPv6RuleAndRoute(t *testing.T) {
+	ns := dummyNS(t)
+	j := openIn(t, ns, filepath.Join(t.TempDir(), "journal"))
+	a := netip.MustParseAddr("2001:db8::7")
+	if err := j.AddAddress("d0", netip.PrefixFrom(a, 128)); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.AddRule(a, 4243, 1001); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.AddRoute(4243, netip.MustParsePrefix("::/0"), "d0"); err != nil {
+		t.Fatal(err)
+	}
+	rules, routes := ns.MustRun("ip", "-6", "rule", "show"), ns.MustRun("ip", "-6", "route", "show", "table", "4243")
+	if !strings.Contains(rules, "from 2001:db8::7 lookup 4243") || !strings.Contains(routes, "default dev d0") {
+		t.Fatalf("rules:\n%s\nroutes:\n%s", rules, routes)
+	}
+	if err := j.UndoAll(); err != nil {
+		t.Fatal(err)
+	}
+	rules, routes = ns.MustRun("ip", "-6", "rule", "show"), ns.MustRun("ip", "-6", "route", "show", "table", "all")
+	if strings.Contains(rules, "4243") || strings.Contains(routes, "table 4243") {
+		t.Errorf("left after UndoAll:\n%s\n%s", rules, routes)
+	}
+}

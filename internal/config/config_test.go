@@ -341,3 +341,19 @@ func TestAliasBomb(t *testing.T) {
 		t.Errorf("alias: %+v", c.Expose)
 	}
 }
+
+// TestShippedExample checks the example config the .deb installs as
+// /etc/dualpath/dualpath.yaml: it must parse and pass every check that does
+// not depend on the host (its secret files exist only after installation).
+func TestShippedExample(t *testing.T) {
+	c, err := Load("../../packaging/dualpath.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.validate(validateOpts{}); err != nil {
+		t.Fatal(err)
+	}
+	if c.PPPoE == nil || c.PPPoE.MTU != 1454 || len(c.Expose.TCP) != 2 || len(c.DDNS) != 1 {
+		t.Errorf("example changed shape: %+v", c)
+	}
+}

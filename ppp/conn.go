@@ -81,7 +81,12 @@ func NewConn(cfg Config) (*Conn, error) {
 
 // Open starts the link: the lower layer (the PPPoE session) is up and the
 // administrator wants the link open. LCP sends its first Configure-Request.
+// Calling Open on a link that went down restarts negotiation from scratch;
+// normally a caller makes a new Conn for each PPPoE session.
 func (c *Conn) Open(now time.Time) {
+	if c.lcp.state != StateInitial {
+		c.lcp.lowerDown(now)
+	}
 	c.downSent = false
 	c.NoteReceived(now)
 	c.phase = phaseEstablish
@@ -104,6 +109,18 @@ func (c *Conn) Close(now time.Time, reason string) {
 	case StateInitial, StateClosed, StateStopped:
 		c.linkDown(now, reason)
 	}
+	c.runPending(now)
+}
+
+// LowerDown tells the link that the lower layer is gone (PPPoE PADT
+// received, interface lost): the RFC 1661 Down event. Nothing is sent;
+// EventDown with reason is emitted at once (if not already).
+func (c *Conn) LowerDown(now time.Time, reason string) {
+	if reason == "" {
+		reason = "lower layer down"
+	}
+	c.lcp.lowerDown(now)
+	c.linkDown(now, reason)
 	c.runPending(now)
 }
 

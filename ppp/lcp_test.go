@@ -504,3 +504,33 @@ func TestRenegotiation(t *testing.T) {
 		}
 	}
 }
+
+// TestLowerDownAndReopen checks the Down event (PADT received): EventDown
+// at once with the caller's reason and nothing sent; Open then starts a
+// fresh negotiation that comes up again.
+func TestLowerDownAndReopen(t *testing.T) {
+	w := upWire(t, clientConfig(), serverConfig(AuthPAP))
+	w.c.LowerDown(w.now, "PADT from access concentrator")
+	if out := w.c.Output(); len(out) != 0 {
+		t.Errorf("sent %x on lower-layer down", out)
+	}
+	evs := w.c.Events()
+	if got := kinds(evs); !slices.Equal(got, []EventKind{EventIPCPDown, EventDown}) || evs[1].Reason != "PADT from access concentrator" {
+		t.Fatalf("events %v", evs)
+	}
+	if w.c.Up() || w.c.LCPState() != StateStarting || !w.c.NextDeadline().IsZero() {
+		t.Fatalf("after down: up %v LCP %v deadline %v", w.c.Up(), w.c.LCPState(), w.c.NextDeadline())
+	}
+	// The AC side notices too, and both start again.
+	w.s.LowerDown(w.now, "")
+	w.s.Events()
+	w.evC, w.evS = nil, nil
+	w.c.Open(w.now)
+	w.s.Open(w.now)
+	if !w.run(time.Minute, bothUp(w)) {
+		t.Fatalf("not up again: %v / %v", kinds(w.evC), kinds(w.evS))
+	}
+	if w.c.Negotiated().LocalIPv4 != poolAddr {
+		t.Errorf("params %+v", w.c.Negotiated())
+	}
+}

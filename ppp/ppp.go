@@ -18,6 +18,29 @@
 //
 // A Conn is not safe for concurrent use, with two exceptions meant for a data
 // plane running on other goroutines: Up and NoteReceived.
+//
+// # Driving a Conn from a PPPoE session
+//
+//   - One Conn per PPPoE session. Call Open right after PADS (client) or
+//     after sending PADS (access concentrator). The peer's pppd often
+//     starts later and misses the first Configure-Request; the restart
+//     timer resends it, so keep calling Tick.
+//   - After every Open, Input, Tick, Close or LowerDown, send everything
+//     Output returns (each frame is a PPPoE session payload) and handle
+//     Events. Sleep until NextDeadline (zero: no timer) or the next frame.
+//   - Data frames: when Up reports true, handle ProtoIPv4 frames on the
+//     fast path; handle ProtoIPv6 only when Negotiated().IPv6Up. Pass
+//     every other frame (and data frames you do not handle) to Input: it
+//     answers CCP, unknown protocols and a disabled IPv6CP with an LCP
+//     Protocol-Reject. Call NoteReceived for frames that bypass Input, so
+//     that traffic counts as liveness for the echo keepalive.
+//   - EventIPCPUp carries the addresses, DNS and MTU (peer's MRU capped by
+//     MaxMRU) in Event.Params. EventAuthFailed means wrong credentials
+//     (back off, do not retry at once). EventDown means the link is over:
+//     send PADT and reconnect with a new Conn.
+//   - On PADT from the peer call LowerDown; to hang up call Close and keep
+//     pumping until EventDown (at most MaxTerminate restart periods), then
+//     send PADT.
 package ppp
 
 import (

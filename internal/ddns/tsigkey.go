@@ -64,7 +64,7 @@ func ParseTSIGKey(b []byte) (TSIGKey, error) {
 			return fmt.Errorf("unexpected end of file, want %q", want)
 		}
 		if t != want {
-			return fmt.Errorf("want %q, found %q", want, clip(t))
+			return fmt.Errorf("want %q, found %s", want, describeToken(t))
 		}
 		return nil
 	}
@@ -86,8 +86,8 @@ func ParseTSIGKey(b []byte) (TSIGKey, error) {
 	}
 	var k TSIGKey
 	k.Name = dns.Fqdn(strings.ToLower(name))
-	if _, ok := dns.IsDomainName(k.Name); !ok {
-		return TSIGKey{}, fmt.Errorf("key name %q is not a domain name", clip(name))
+	if _, ok := dns.IsDomainName(k.Name); !ok || !plainName(k.Name) {
+		return TSIGKey{}, fmt.Errorf("the key name is not a domain name")
 	}
 	var alg, secret string
 	for {
@@ -100,7 +100,7 @@ func ParseTSIGKey(b []byte) (TSIGKey, error) {
 		}
 		v, ok := next()
 		if !ok || v == ";" || v == "}" {
-			return TSIGKey{}, fmt.Errorf("%q without a value", clip(t))
+			return TSIGKey{}, fmt.Errorf("%s without a value", describeToken(t))
 		}
 		if err := expect(";"); err != nil {
 			return TSIGKey{}, err
@@ -111,12 +111,12 @@ func ParseTSIGKey(b []byte) (TSIGKey, error) {
 		case "secret":
 			secret = v
 		default:
-			return TSIGKey{}, fmt.Errorf("unknown key clause %q", clip(t))
+			return TSIGKey{}, fmt.Errorf("unknown key clause %s: only algorithm and secret are allowed", describeToken(t))
 		}
 	}
 	a, ok := tsigAlgorithms[strings.TrimSuffix(alg, ".")]
 	if !ok {
-		return TSIGKey{}, fmt.Errorf("algorithm %q not supported (use hmac-sha256)", clip(alg))
+		return TSIGKey{}, fmt.Errorf("algorithm not supported: use hmac-sha256 (or hmac-sha1/224/384/512, hmac-md5)")
 	}
 	if secret == "" {
 		return TSIGKey{}, fmt.Errorf("key %q has no secret", k.Name)
@@ -128,11 +128,15 @@ func ParseTSIGKey(b []byte) (TSIGKey, error) {
 	return k, nil
 }
 
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+// describeToken names a token for an error without quoting file content
+// that might be (part of) the secret: only punctuation and the statement's
+// own keywords are shown.
+func describeToken(t string) string {
+	switch t {
+	case "{", "}", ";", "key", "algorithm", "secret":
+		return fmt.Sprintf("%q", t)
 	}
-	return s
+	return "another word"
 }
 
 // bindTokens splits named.conf syntax into words, quoted strings (unquoted)
@@ -180,4 +184,19 @@ func bindTokens(s string) ([]string, error) {
 		}
 	}
 	return toks, nil
+}
+
+// plainName accepts key names made of letters, digits, '-', '_' and dots,
+// as tsig-keygen and ddns-confgen write them (no escapes to misread).
+func plainName(n string) bool {
+	if n == "." {
+		return false
+	}
+	for _, c := range n {
+		ok := c == '.' || c == '-' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		if !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -6,9 +6,11 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -209,5 +211,104 @@ func TestPolicyRoutingServesOnSessionAddress(t *testing.T) {
 	}
 	if out := ns.MustRun("ip", "route", "show", "table", "main"); strings.Contains(out, "dp-ppp0") {
 		t.Errorf("main table touched without --default-route:\n%s", out)
+	}
+}
+
+// TestReconnectAfterPADTFromAC: pppd killed inside the AC ends the session
+// (LCP Terminate and/or PADT); the client reconnects by itself.
+func TestReconnectAfterPADTFromAC(t *testing.T) {
+	ac := umlac.Start(t, umlac.PAP)
+	r := startClient(t, ac.ClientNS.Name, ClientConfig{Username: ac.Username, Password: []byte(ac.Password)})
+	r.log.wait(t, KindUp, 1, 60*time.Second)
+	ac.MustCtl("killall pppd")
+	down := r.log.wait(t, KindDown, 1, 30*time.Second)
+	if down.Reason == "" || down.RetryIn == "" {
+		t.Errorf("down event %+v", down)
+	}
+	up := r.log.wait(t, KindUp, 2, 60*time.Second)
+	ac.MustCtl("ping -c 1 -W 5 " + up.Address)
+}
+
+// TestReconnectAfterSilentAC: the AC vanishes without a word; LCP echo
+// notices, and when an AC is back the client dials again.
+func TestReconnectAfterSilentAC(t *testing.T) {
+	ac := umlac.Start(t, umlac.PAP)
+	r := startClient(t, ac.ClientNS.Name, ClientConfig{Username: ac.Username, Password: []byte(ac.Password),
+		EchoInterval: time.Second, EchoFailures: 3})
+	r.log.wait(t, KindUp, 1, 60*time.Second)
+	ac.Restart()
+	down := r.log.wait(t, KindDown, 1, 30*time.Second)
+	if !strings.Contains(down.Reason, "stopped answering") {
+		t.Errorf("down reason %q, want the echo timeout", down.Reason)
+	}
+	up := r.log.wait(t, KindUp, 2, 90*time.Second)
+	ac.MustCtl("ping -c 1 -W 5 " + up.Address)
+}
+
+// TestHelperClientProcess is not a test: TestStaleSessionAfterSIGKILL runs
+// the test binary with DUALPATH_SESSION_HELPER set to hold a session in a
+// separate process that it can SIGKILL.
+func TestHelperClientProcess(t *testing.T) {
+	state := os.Getenv("DUALPATH_SESSION_HELPER")
+	if state == "" {
+		t.Skip("helper process for TestStaleSessionAfterSIGKILL")
+	}
+	c, err := NewClient(ClientConfig{Interface: umlac.ClientIf, Username: umlac.Username, Password: []byte(umlac.Password),
+		StateDir: state, DiscoveryTimeout: 500 * time.Millisecond,
+		OnEvent: func(e Event) { fmt.Printf("EVENT %s %s\n", e.Kind, e.Address) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStaleSessionAfterSIGKILL: a client killed with SIGKILL leaves a
+// session at the AC and routing state on the host; the next start sends a
+// PADT for the stale session and removes the leftovers.
+func TestStaleSessionAfterSIGKILL(t *testing.T) {
+	ac := umlac.StartWith(t, umlac.Options{Auth: umlac.PAP, PPPDOptions: "lcp-echo-interval 60"})
+	state := t.TempDir()
+	p := ac.ClientNS.Start("env", "DUALPATH_SESSION_HELPER="+state, os.Args[0], "-test.run=^TestHelperClientProcess$", "-test.v")
+	if !netnstest.WaitFor(60*time.Second, func() bool { return strings.Contains(p.Output(), "EVENT up ") }) {
+		t.Fatalf("helper session did not come up:\n%s", p.Output())
+	}
+	if _, err := os.Stat(filepath.Join(state, "pppoe-dp-ppp0.session")); err != nil {
+		t.Fatalf("live session not recorded: %v", err)
+	}
+	p.Signal(syscall.SIGKILL)
+	p.Wait(10 * time.Second)
+	if out := ac.ClientNS.MustRun("ip", "rule"); !strings.Contains(out, "lookup 4242") {
+		t.Fatalf("expected the killed client's rule to remain:\n%s", out)
+	}
+	before := ac.MustCtl("pidof pppd")
+	if !strings.Contains(before, "rc=0") {
+		t.Fatalf("the AC lost the session by itself: %s", before)
+	}
+	r := startClient(t, ac.ClientNS.Name, ClientConfig{Username: ac.Username, Password: []byte(ac.Password), StateDir: state})
+	var stale, cleaned bool
+	netnstest.WaitFor(30*time.Second, func() bool {
+		stale, cleaned = false, false
+		for _, e := range r.log.all() {
+			if e.Kind == KindCleanup && strings.Contains(e.Reason, "PADT for stale session") {
+				stale = true
+			}
+			if e.Kind == KindCleanup && strings.Contains(e.Reason, "4242") {
+				cleaned = true
+			}
+		}
+		return stale && cleaned
+	})
+	if !stale || !cleaned {
+		t.Fatalf("cleanup events missing (stale PADT %v, host state %v):\n%s", stale, cleaned, r.log)
+	}
+	// The AC ended the old session (pppoe-server logs "Session N closed").
+	if !netnstest.WaitFor(20*time.Second, func() bool { return strings.Contains(ac.Log(), "Session 1 closed") }) {
+		t.Fatal("the AC did not close the stale session")
+	}
+	up := r.log.wait(t, KindUp, 1, 60*time.Second)
+	if out := ac.ClientNS.MustRun("ip", "rule"); strings.Count(out, "lookup 4242") != 1 {
+		t.Errorf("want exactly one rule for %s:\n%s", up.Address, out)
 	}
 }

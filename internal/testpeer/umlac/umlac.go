@@ -412,7 +412,10 @@ type AC struct {
 
 	t      testing.TB
 	ctlDir string
+	kit    *Kit
+	opts   Options
 	proc   *netnstest.Proc
+	logs   []*netnstest.Proc
 	mu     sync.Mutex
 	killed bool
 }
@@ -440,27 +443,51 @@ func StartWith(t testing.TB, o Options) *AC {
 			t.Fatal(err)
 		}
 	}
-	umlDir := t.TempDir()
-	var id [4]byte
-	_, _ = rand.Read(id[:])
-	a := &AC{ClientNS: clNS, ACNS: acNS, Auth: o.Auth, Username: Username, Password: Password, t: t, ctlDir: ctl}
-	a.proc = acNS.Start("env", "LD_PRELOAD="+kit.Preload, kit.Kernel, "umid=dpac"+hex.EncodeToString(id[:]), "uml_dir="+umlDir, "mem=128M",
-		"root=/dev/root", "rootfstype=hostfs", "rootflags="+kit.Root, "rw", "init=/init",
-		"vec0:transport=raw,ifname="+ACIf, "con=null", "con0=null,fd:1",
-		"dpctl="+ctl, "dpauth="+string(o.Auth), fmt.Sprintf("dpmax=%d", o.MaxSessions))
+	a := &AC{ClientNS: clNS, ACNS: acNS, Auth: o.Auth, Username: Username, Password: Password, t: t, ctlDir: ctl, kit: kit, opts: o}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("UML AC log:\n%s", a.Log())
 		}
 	})
-	if !netnstest.WaitFor(90*time.Second, func() bool { return strings.Contains(a.proc.Output(), "[dp-umlac] READY") }) {
-		t.Fatalf("umlac: the AC did not come up within 90 s:\n%s", a.Log())
-	}
+	a.boot()
 	return a
 }
 
+// boot starts UML and waits for pppoe-server.
+func (a *AC) boot() {
+	a.t.Helper()
+	var id [4]byte
+	_, _ = rand.Read(id[:])
+	a.proc = a.ACNS.Start("env", "LD_PRELOAD="+a.kit.Preload, a.kit.Kernel, "umid=dpac"+hex.EncodeToString(id[:]), "uml_dir="+a.t.TempDir(), "mem=128M",
+		"root=/dev/root", "rootfstype=hostfs", "rootflags="+a.kit.Root, "rw", "init=/init",
+		"vec0:transport=raw,ifname="+ACIf, "con=null", "con0=null,fd:1",
+		"dpctl="+a.ctlDir, "dpauth="+string(a.opts.Auth), fmt.Sprintf("dpmax=%d", a.opts.MaxSessions))
+	a.logs = append(a.logs, a.proc)
+	a.killed = false
+	if !netnstest.WaitFor(90*time.Second, func() bool { return strings.Contains(a.proc.Output(), "[dp-umlac] READY") }) {
+		a.t.Fatalf("umlac: the AC did not come up within 90 s:\n%s", a.Log())
+	}
+}
+
+// Restart kills the AC without PADT (as Stop) and boots a fresh one in the
+// same namespaces: a silent AC that comes back.
+func (a *AC) Restart() {
+	a.t.Helper()
+	a.Stop()
+	a.boot()
+}
+
 // Log returns what UML printed so far (console, pppd log, syslog).
-func (a *AC) Log() string { return a.proc.Output() }
+func (a *AC) Log() string {
+	var b strings.Builder
+	for i, p := range a.logs {
+		if i > 0 {
+			fmt.Fprintf(&b, "---- UML boot %d ----\n", i+1)
+		}
+		b.WriteString(p.Output())
+	}
+	return b.String()
+}
 
 // Ctl runs a shell command inside the AC (e.g. "killall pppd") and returns
 // its output, which ends with "rc=N".

@@ -42,7 +42,7 @@ func Checks(env *Env) []Check {
 	}
 	cs = append(cs,
 		Func{"lan.dhcp", GroupLAN, env.probeCheck(func(ctx context.Context) Result {
-			offers, err := probe.DHCPOffers(ctx, env.Interface, env.Timeout)
+			offers, err := probe.DHCPOffers(ctx, env.Interface, env.Timeout+DHCPPingAllowance)
 			if err != nil {
 				return probeError(err)
 			}
@@ -79,6 +79,11 @@ func Checks(env *Env) []Check {
 	)
 	return cs
 }
+
+// DHCPPingAllowance is added to the DHCP probe's wait: servers ping the
+// address before offering it (RFC 2131 section 4.4.1; dnsmasq waits 3 s for
+// the echo), so the first offer comes about 3 s after the DISCOVER.
+const DHCPPingAllowance = 3 * time.Second
 
 // probeCheck wraps a raw-socket probe: it needs root and an interface.
 func (env *Env) probeCheck(fn func(ctx context.Context) Result) func(ctx context.Context) Result {

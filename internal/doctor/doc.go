@@ -19,6 +19,7 @@
 //	line.pppoe         PADI: the answering ACs (name, services, MAC) or none
 //	lan.plan           the config's plan: section is consistent (with --config)
 //	lan.dhcp           DHCP servers that offer; more than one is a failure
+//	                   (listens --timeout + 3 s: servers ping before offering)
 //	lan.addresses      ARP probe of the plan's router and server addresses
 //	lan.ipv6-routers   routers answering a Router Solicitation
 //	host.listen.tcpN   port N listens on IPv4 and IPv6 (v6only from sock_diag)

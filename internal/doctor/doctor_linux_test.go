@@ -53,7 +53,7 @@ func doctorChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 3
 	}
-	env := NewEnv(cfg, "", 4*time.Second)
+	env := NewEnv(cfg, "", 2*time.Second)
 	// No DNS in tests: nothing may leave the namespaces.
 	env.LookupHost = func(context.Context, string) ([]string, error) { return nil, errors.New("no DNS in tests") }
 	checks := Checks(env)

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/netnstest"
+	"github.com/dualpath/dualpath/internal/testpeer/umlac"
 )
 
 // lan is one Ethernet segment: a switch namespace with a bridge, and hosts
@@ -201,5 +203,27 @@ func TestPPPoEOffersRealAC(t *testing.T) {
 	}
 	if out := ac.MustRun("ip", "-br", "link", "show", "eth0"); !strings.Contains(out, acs[0].MAC.String()) {
 		t.Fatalf("AC MAC %v not the AC's: %s", acs[0].MAC, out)
+	}
+}
+
+// TestPPPoEOffersUMLAC asks a whole real AC — pppd + rp-pppoe in User-Mode
+// Linux (package umlac) — and checks that the probe lists it and that no
+// pppd session was started (the probe never sends PADR).
+func TestPPPoEOffersUMLAC(t *testing.T) {
+	ac := umlac.Start(t, umlac.PAP)
+	var acs []AccessConcentrator
+	netnstest.WaitFor(20*time.Second, func() bool {
+		inNS(t, ac.ClientNS, func() (err error) {
+			acs, err = PPPoEOffers(context.Background(), umlac.ClientIf, 2*time.Second)
+			return err
+		})
+		return len(acs) > 0
+	})
+	if len(acs) != 1 || acs[0].Name != umlac.ACName || !slices.Contains(acs[0].ServiceNames, umlac.ServiceName) {
+		t.Fatalf("AC: %+v", acs)
+	}
+	out := ac.MustCtl("pidof pppd || echo no-pppd")
+	if !strings.Contains(out, "no-pppd") {
+		t.Fatalf("a pppd session started after the probe: %s", out)
 	}
 }

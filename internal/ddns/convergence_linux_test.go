@@ -135,4 +135,3 @@ func BenchmarkConvergencePPPoEPush(b *testing.B) {
 	b.StopTimer()
 	reportConvergence(b, "after a PPPoE reconnect", ds)
 }
-

@@ -37,19 +37,27 @@ func TestMain(m *testing.M) {
 	}
 }
 
-// helperMyDNSServer serves a fake MyDNS (account from HELPER_ACCOUNT
-// "id:password") on each address of HELPER_LISTEN (comma separated), plus
+// helperMyDNSServer serves a fake MyDNS (accounts from HELPER_ACCOUNTS
+// "id:password,id2:password2") on each address of HELPER_LISTEN (comma separated), plus
 // /whoami that answers the client's address. After every request it writes
-// the record of the account and all requests to HELPER_OUT as JSON.
+// the records of the accounts and all requests to HELPER_OUT as JSON.
 func helperMyDNSServer() int {
-	id, pw, _ := strings.Cut(os.Getenv("HELPER_ACCOUNT"), ":")
+	accounts := map[string]string{}
+	for _, acc := range strings.Split(os.Getenv("HELPER_ACCOUNTS"), ",") {
+		id, pw, _ := strings.Cut(acc, ":")
+		accounts[id] = pw
+	}
 	out := os.Getenv("HELPER_OUT")
-	sim := providersim.NewMyDNS(map[string]string{id: pw})
+	sim := providersim.NewMyDNS(accounts)
 	var mu sync.Mutex
 	dump := func() {
 		mu.Lock()
 		defer mu.Unlock()
-		b, _ := json.Marshal(helperState{Record: sim.Record(id), Requests: sim.Requests()})
+		st := helperState{Records: map[string]providersim.MyDNSRecord{}, Requests: sim.Requests()}
+		for id := range accounts {
+			st.Records[id] = sim.Record(id)
+		}
+		b, _ := json.Marshal(st)
 		_ = os.WriteFile(out+".tmp", b, 0o600)
 		_ = os.Rename(out+".tmp", out)
 	}
@@ -71,7 +79,7 @@ func helperMyDNSServer() int {
 }
 
 type helperState struct {
-	Record   providersim.MyDNSRecord
+	Records  map[string]providersim.MyDNSRecord
 	Requests []providersim.Request
 }
 

@@ -74,7 +74,7 @@ func TestMyDNSTwoPaths(t *testing.T) {
 	dir := t.TempDir()
 	stateFile := filepath.Join(dir, "mydns.json")
 	server := inet.Command(os.Args[0], "-test.run=^$")
-	server.Env = append(os.Environ(), helperEnv+"=mydns-server", "HELPER_ACCOUNT=mydns123456:"+secretPW,
+	server.Env = append(os.Environ(), helperEnv+"=mydns-server", "HELPER_ACCOUNTS=mydns123456:"+secretPW+",mydns777:"+secretPW,
 		"HELPER_LISTEN=192.0.2.80:80,[2001:db8:ffff::80]:80", "HELPER_OUT="+stateFile)
 	var serverLog logBuf
 	server.Stdout, server.Stderr = &serverLog, &serverLog
@@ -109,7 +109,13 @@ ddns:
     ipv6: interface:lan0
     ipv4_url: http://192.0.2.80/login.html
     ipv6_url: http://[2001:db8:ffff::80]/login.html
-`, pw)
+  - provider: mydns
+    username: mydns777
+    password_file: %s
+    direct_ip: true
+    base_url: http://192.0.2.80
+    ipv4: http:http://192.0.2.80/whoami
+`, pw, pw)
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -129,13 +135,21 @@ ddns:
 	if err := json.Unmarshal(b, &st); err != nil {
 		t.Fatal(err)
 	}
-	if got := st.Record.IPv4.String(); got != "203.0.113.7" {
+	rec := st.Records["mydns123456"]
+	if got := rec.IPv4.String(); got != "203.0.113.7" {
 		t.Errorf("MyDNS recorded A %s, want the PPPoE address 203.0.113.7 (requests %+v)", got, st.Requests)
 	}
-	if got := st.Record.IPv6.String(); got != "2001:db8:1:1::10" {
+	if got := rec.IPv6.String(); got != "2001:db8:1:1::10" {
 		t.Errorf("MyDNS recorded AAAA %s, want the stable 2001:db8:1:1::10 (temporary %s)", got, tempAddr)
 	}
+	// The http: source asked the echo service through the PPPoE path.
+	if got := st.Records["mydns777"].IPv4.String(); got != "203.0.113.7" {
+		t.Errorf("http: echo source gave %s, want the PPPoE-path address 203.0.113.7", got)
+	}
 	for _, r := range st.Requests {
+		if r.Path == "/directip.html" {
+			continue // sent by the default route on purpose: the address is in the query
+		}
 		if !r.OK || r.User != "mydns123456" {
 			t.Errorf("request %+v not accepted", r)
 		}
@@ -144,7 +158,7 @@ ddns:
 		}
 	}
 	var status []RecordStatus
-	if err := json.Unmarshal([]byte(stdout.String()), &status); err != nil || len(status) != 1 ||
+	if err := json.Unmarshal([]byte(stdout.String()), &status); err != nil || len(status) != 2 ||
 		status[0].IPv4 != "203.0.113.7" || status[0].IPv6 != "2001:db8:1:1::10" {
 		t.Errorf("status %s (%v)", stdout.String(), err)
 	}

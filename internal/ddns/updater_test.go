@@ -3,8 +3,10 @@ package ddns
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -357,5 +359,84 @@ func TestUpdaterRunReactsToPPPoEEvents(t *testing.T) {
 	}
 	if got := len(sim.Requests()) - n; got != 1 {
 		t.Fatalf("%d requests for a burst of 5 events, want 1", got)
+	}
+}
+
+func TestUpdaterHTTPSource(t *testing.T) {
+	sim := providersim.NewDynDNS2("user1", secretPW, "home.example.net")
+	url := serve(t, sim)
+	var mu sync.Mutex
+	answer := "Current IP Address: 203.0.113.50"
+	echoURL := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintln(w, answer)
+	}))
+	dir := t.TempDir()
+	cfg := loadConfig(t, fmt.Sprintf(`ddns:
+  - provider: dyndns2
+    name: home.example.net
+    username: user1
+    password_file: %s
+    base_url: %s
+    ipv4: http:%s/ip
+`, writeSecret(t, dir, "pw", secretPW), url, echoURL))
+	logs := &logBuf{}
+	u, err := New(cfg, testOptions(newFakeHost(), logs, "-"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := u.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Record("home.example.net"); len(got) != 1 || got[0] != ip("203.0.113.50") {
+		t.Fatalf("published %v", got)
+	}
+	mu.Lock()
+	answer = "10.20.30.40"
+	mu.Unlock()
+	if err := u.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Record("home.example.net"); got[0] != ip("203.0.113.50") {
+		t.Fatalf("a private echo answer was published: %v", got)
+	}
+	if !strings.Contains(logs.String(), "RFC 1918") {
+		t.Fatalf("refusal not logged:\n%s", logs.String())
+	}
+}
+
+func TestBackoffGrowsAndCaps(t *testing.T) {
+	u := &Updater{opts: Options{BackoffBase: time.Second, BackoffMax: 10 * time.Second, Jitter: func() float64 { return 0.5 }}}
+	r := &record{}
+	var got []time.Duration
+	for i := 1; i <= 6; i++ {
+		r.st.Failures = i
+		got = append(got, u.backoff(r, errors.New("x")))
+	}
+	want := []time.Duration{1, 2, 4, 8, 10, 10}
+	for i := range want {
+		if got[i] != want[i]*time.Second {
+			t.Fatalf("backoff %v, want %v seconds", got, want)
+		}
+	}
+	// Jitter spreads retries by ±25 %.
+	u.opts.Jitter = func() float64 { return 0 }
+	r.st.Failures = 3
+	if d := u.backoff(r, errors.New("x")); d != 3*time.Second {
+		t.Fatalf("low jitter %v", d)
+	}
+	u.opts.Jitter = func() float64 { return 0.999999 }
+	if d := u.backoff(r, errors.New("x")); d < 4999*time.Millisecond || d > 5*time.Second {
+		t.Fatalf("high jitter %v", d)
+	}
+	// The provider's floor and Retry-After win.
+	r.minBackoff = 5 * time.Minute
+	if d := u.backoff(r, errors.New("x")); d != 5*time.Minute {
+		t.Fatalf("floor %v", d)
+	}
+	if d := u.backoff(r, &Error{Kind: KindRateLimited, RetryAfter: time.Hour}); d != time.Hour {
+		t.Fatalf("retry-after %v", d)
 	}
 }

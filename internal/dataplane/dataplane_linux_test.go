@@ -187,7 +187,7 @@ func TestControlFramesGoToCallbacks(t *testing.T) {
 // advertise MSS 1460; the client's session MTU is 1454 (the AC's 1500, so
 // the AC clamps nothing). The client must clamp its outgoing SYN (seen on
 // the AC's TUN) and the incoming SYN-ACK (seen on its own TUN) to 1414, and
-// drop oversize pings as too big.
+// drop oversize pings as too big, telling the stack the MTU by ICMP.
 func TestMSSClampBothDirections(t *testing.T) {
 	netnstest.RequireCommand(t, "tcpdump", "ping")
 	b := newTestbed(t, bedOptions{sessionMTU: 1454, tunMTU: 1500, acSessionMTU: 1500})
@@ -226,10 +226,26 @@ func TestMSSClampBothDirections(t *testing.T) {
 	if s := b.acp.Stats(); s.MSSClamped != 0 {
 		t.Errorf("AC with session MTU 1500 clamped %d SYNs", s.MSSClamped)
 	}
-	before := b.client.Stats().Drops[DropTooBig]
-	_ = ping(b.cli, "-M", "do", "-s", "1460", "100.64.0.1") // 1488-byte packet > 1454
-	if got := b.client.Stats().Drops[DropTooBig] - before; got < 1 {
-		t.Errorf("oversize packet not counted as too_big")
+	before := b.client.Stats()
+	// 1488-byte packets > 1454: dropped, and the stack is told the MTU
+	out, _ := b.cli.Run("ping", "-c2", "-W1", "-M", "do", "-s", "1460", "100.64.0.1")
+	if !strings.Contains(out, "mtu = 1454") && !strings.Contains(out, "mtu=1454") {
+		t.Errorf("IPv4 ping with DF did not learn MTU 1454:\n%s", out)
+	}
+	out, _ = b.cli.Run("ping", "-6", "-c2", "-W1", "-M", "do", "-s", "1420", "fd00:64::1") // 1468 bytes
+	if !strings.Contains(out, "mtu=1454") && !strings.Contains(out, "mtu = 1454") {
+		t.Errorf("IPv6 ping did not learn MTU 1454:\n%s", out)
+	}
+	after := b.client.Stats()
+	if got := after.Drops[DropTooBig] - before.Drops[DropTooBig]; got < 2 {
+		t.Errorf("oversize packets counted as too_big: %d, want >= 2", got)
+	}
+	if got := after.PacketTooBig - before.PacketTooBig; got < 2 {
+		t.Errorf("packet-too-big errors sent: %d, want >= 2", got)
+	}
+	// and a smaller DF ping still goes through
+	if err := ping(b.cli, "-M", "do", "-s", "1426", "100.64.0.1"); err != nil {
+		t.Errorf("1454-byte ping: %v", err)
 	}
 }
 

@@ -99,6 +99,10 @@ type engine struct {
 
 	errs   int // consecutive errors of tunToLink
 	rxErrs int // consecutive errors of linkToTUN
+
+	// used by tunToLink only: ICMP "packet too big" buffer and rate limit
+	ptbBuf              []byte
+	ptbSecond, ptbCount int64
 }
 
 func (e *engine) writeLink(frames [][]byte) (int, error) {
@@ -228,6 +232,7 @@ func (e *engine) outbound(buf []byte, n int) []byte {
 	}
 	if n > s.mtu {
 		e.cnt.drop(DropTooBig)
+		e.tooBig(pkt, s.mtu)
 		return nil
 	}
 	if ClampMSS(pkt, s.mtu) {
@@ -237,6 +242,35 @@ func (e *engine) outbound(buf []byte, n int) []byte {
 	e.cnt.txBytes.Add(uint64(n))
 	return putSessionHeaders(buf, s.peer[:], s.local[:], s.id, proto, n)
 }
+
+// tooBig answers an oversize packet from the TUN with an ICMP "packet too
+// big" written back into the TUN, at most ptbPerSecond a second (the stack
+// caches the learned MTU, so few are needed).
+func (e *engine) tooBig(pkt []byte, mtu int) {
+	if e.tun == nil {
+		return
+	}
+	now := time.Now().Unix()
+	if now != e.ptbSecond {
+		e.ptbSecond, e.ptbCount = now, 0
+	}
+	if e.ptbCount >= ptbPerSecond {
+		return
+	}
+	if e.ptbBuf == nil {
+		e.ptbBuf = make([]byte, Headroom+1280)
+	}
+	icmp := packetTooBig(e.ptbBuf, pkt, mtu)
+	if icmp == nil {
+		return
+	}
+	e.ptbCount++
+	if _, err := e.tun.Write([][]byte{e.ptbBuf[:Headroom+len(icmp)]}, Headroom); err == nil {
+		e.cnt.packetTooBig.Add(1)
+	}
+}
+
+const ptbPerSecond = 100
 
 // linkToTUN: PPPoE frames from the link -> packets to the TUN (IP) or the
 // control callback (everything else).

@@ -141,3 +141,45 @@ func TestParseSessionFrame(t *testing.T) {
 		}
 	}
 }
+
+func TestPacketTooBig(t *testing.T) {
+	buf := make([]byte, Headroom+1280)
+	v4 := ipv4TCPSyn(make([]byte, 1480)) // 1520 bytes
+	v4[6] |= 0x40                        // DF
+	icmp := packetTooBig(buf, v4, 1454)
+	if icmp == nil || icmp[9] != 1 || icmp[20] != 3 || icmp[21] != 4 || binary.BigEndian.Uint16(icmp[26:]) != 1454 {
+		t.Fatalf("IPv4 PTB: % x", icmp)
+	}
+	if wordsSum(icmp[:20]) != 0xffff || wordsSum(icmp[20:]) != 0xffff {
+		t.Error("IPv4 PTB checksums wrong")
+	}
+	if !bytes.Equal(icmp[12:16], v4[16:20]) || !bytes.Equal(icmp[16:20], v4[12:16]) || !bytes.Equal(icmp[28:], v4[:28]) {
+		t.Error("IPv4 PTB addresses or quote wrong")
+	}
+	v4[6] &^= 0x40
+	if packetTooBig(buf, v4, 1454) != nil {
+		t.Error("PTB for a packet without DF")
+	}
+	v6 := ipv6TCPSyn(make([]byte, 1480))
+	icmp = packetTooBig(buf, v6, 1454)
+	if icmp == nil || len(icmp) != 1280 || icmp[6] != 58 || icmp[40] != 2 || binary.BigEndian.Uint32(icmp[44:]) != 1454 {
+		t.Fatalf("IPv6 PTB: len %d % x", len(icmp), icmp[:48])
+	}
+	var pseudo []byte
+	pseudo = append(append(pseudo, icmp[8:40]...), 0, 0, byte((len(icmp)-40)>>8), byte(len(icmp)-40), 0, 0, 0, 58)
+	if s := uint32(wordsSum(pseudo)) + uint32(wordsSum(icmp[40:])); (s>>16+s&0xffff)&0xffff != 0xffff {
+		t.Error("IPv6 PTB checksum wrong")
+	}
+	// never answer an ICMP error
+	icmp[6] = 0
+	if packetTooBig(buf, icmp[:100], 1000) == nil {
+		// an IPv6 packet with next header 0 is not an ICMP error: answered
+		t.Error("no PTB for a hop-by-hop packet")
+	}
+	err4 := append([]byte(nil), v4[:60]...)
+	err4[6] |= 0x40
+	err4[9], err4[20] = 1, 3 // ICMP destination unreachable
+	if packetTooBig(buf, err4, 40) != nil {
+		t.Error("PTB for an ICMP error")
+	}
+}

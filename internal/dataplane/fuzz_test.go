@@ -161,3 +161,25 @@ func checksumOK(p []byte) bool {
 	}
 	return tcpSum(p) == 0xffff
 }
+
+// FuzzPacketTooBig: any oversize packet from the TUN yields either no
+// answer or a well-formed ICMP error of at most 1280 bytes.
+func FuzzPacketTooBig(f *testing.F) {
+	v4 := ipv4TCPSyn(make([]byte, 1480))
+	v4[6] |= 0x40
+	f.Add(v4)
+	f.Add(ipv6TCPSyn(make([]byte, 1480)))
+	f.Fuzz(func(t *testing.T, pkt []byte) {
+		buf := make([]byte, Headroom+1280)
+		out := packetTooBig(buf, pkt, 1454)
+		if out == nil {
+			return
+		}
+		if len(out) > 1280 || ipProto(out) == 0 {
+			t.Fatalf("bad ICMP error of %d bytes", len(out))
+		}
+		if out[0]>>4 == 4 && (wordsSum(out[:20]) != 0xffff || wordsSum(out[20:]) != 0xffff) {
+			t.Fatal("bad IPv4/ICMP checksum")
+		}
+	})
+}

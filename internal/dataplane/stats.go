@@ -13,6 +13,10 @@ type Stats struct {
 	ControlIn, ControlOut, DiscoveryIn uint64
 	// MSSClamped counts TCP SYNs whose MSS option was lowered.
 	MSSClamped uint64
+	// PacketTooBig counts ICMP/ICMPv6 "packet too big" errors given back to
+	// the local stack for packets over the session MTU (each such packet
+	// is also a too_big drop).
+	PacketTooBig uint64
 	// TUNReads and LinkReads count read calls; TxPackets/TUNReads > 1
 	// shows GSO splitting and batching at work (likewise for the link).
 	TUNReads, LinkReads uint64
@@ -38,6 +42,7 @@ type counters struct {
 	txPackets, txBytes, rxPackets, rxBytes atomic.Uint64
 	controlIn, controlOut, discoveryIn     atomic.Uint64
 	mssClamped, tunReads, linkReads        atomic.Uint64
+	packetTooBig                           atomic.Uint64
 	drops                                  [numDropReasons]atomic.Uint64
 	lastErr                                atomic.Value // errString
 }
@@ -51,7 +56,7 @@ func (c *counters) snapshot() Stats {
 		TxPackets: c.txPackets.Load(), TxBytes: c.txBytes.Load(),
 		RxPackets: c.rxPackets.Load(), RxBytes: c.rxBytes.Load(),
 		ControlIn: c.controlIn.Load(), ControlOut: c.controlOut.Load(), DiscoveryIn: c.discoveryIn.Load(),
-		MSSClamped: c.mssClamped.Load(), TUNReads: c.tunReads.Load(), LinkReads: c.linkReads.Load(),
+		MSSClamped: c.mssClamped.Load(), PacketTooBig: c.packetTooBig.Load(), TUNReads: c.tunReads.Load(), LinkReads: c.linkReads.Load(),
 		Drops: map[DropReason]uint64{},
 	}
 	if e, ok := c.lastErr.Load().(errString); ok {

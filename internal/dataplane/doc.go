@@ -23,5 +23,12 @@
 // the size the kernel chose from the TUN MTU, and coalesce written TCP
 // segments (GRO); the link side uses recvmmsg/sendmmsg (hostnet.PacketConn).
 // TCP SYNs are MSS-clamped in both directions to the session MTU minus the
-// IP and TCP headers. Every drop is counted by reason (Stats).
+// IP and TCP headers; a packet from the TUN over the session MTU is dropped
+// and answered with an ICMP/ICMPv6 "packet too big" so path MTU discovery
+// adapts. Every drop is counted by reason (Stats), and Stats.DropsByName
+// gives metric labels.
+//
+// Frames with a PPPoE LENGTH that does not match the frame (beyond
+// minimum-size padding), or whose session ID, source MAC or destination MAC
+// is not a live session's, are dropped.
 package dataplane

@@ -60,6 +60,7 @@ const (
 
 var kindNames = [...]string{"temporary", "auth", "nohost", "ratelimited", "badrequest", "verify"}
 
+// String names the kind, as in log lines (kind=auth).
 func (k ErrorKind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
@@ -76,6 +77,8 @@ type Error struct {
 	Msg        string
 }
 
+// Error says what the provider answered and, for credentials and names,
+// what to check; it never holds a credential.
 func (e *Error) Error() string {
 	s := e.Provider + ": " + e.Msg
 	switch e.Kind {

@@ -30,6 +30,7 @@ type Source struct {
 	Static netip.Addr // SourceStatic
 }
 
+// String writes the source back in config syntax.
 func (s Source) String() string {
 	switch s.Kind {
 	case SourcePPPoE:

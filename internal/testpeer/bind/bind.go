@@ -26,7 +26,9 @@ import (
 )
 
 // Options configure a server; the zero value is a zone "example.test." on
-// 127.0.0.1 with a random port.
+// 127.0.0.1 with a random port. Inside a namespace (NS set), the server is
+// reached from processes in that namespace (ns.Command), not from the test
+// process itself.
 type Options struct {
 	Zone    string        // default "example.test."
 	KeyName string        // default "ddns-key."
@@ -178,7 +180,7 @@ zone "%[5]s" {
 			return nil, fmt.Errorf("named exited: %s", lastLines(s.Log(), 8))
 		default:
 		}
-		if s.ready() {
+		if s.ready(o.NS) {
 			return s, nil
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -187,7 +189,14 @@ zone "%[5]s" {
 	return nil, fmt.Errorf("named did not answer within 15 s: %s", lastLines(s.Log(), 8))
 }
 
-func (s *Server) ready() bool {
+// ready asks for the zone's SOA: from this process, or with dig inside the
+// namespace (its loopback is not ours).
+func (s *Server) ready(ns *netnstest.NS) bool {
+	if ns != nil {
+		host, port, _ := net.SplitHostPort(s.Addr)
+		out, err := ns.Run("dig", "+short", "+time=1", "+tries=1", "-p", port, "@"+host, s.Zone, "SOA")
+		return err == nil && strings.Contains(out, "hostmaster")
+	}
 	m := new(dns.Msg)
 	m.SetQuestion(s.Zone, dns.TypeSOA)
 	c := &dns.Client{Timeout: 300 * time.Millisecond}

@@ -1,10 +1,13 @@
 package bind
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/dualpath/dualpath/internal/netnstest"
 )
 
 // TestStartAnswersSOA proves the harness brings up a named that serves the
@@ -32,5 +35,20 @@ func TestStartAnswersSOA(t *testing.T) {
 	a, _, err := (&dns.Client{}).Exchange(q, s.Addr)
 	if err != nil || len(a.Answer) != 1 {
 		t.Fatalf("query: %v %v", err, a)
+	}
+}
+
+// TestStartInNamespace runs named inside a test namespace on port 53 and
+// queries it with dig from the same namespace.
+func TestStartInNamespace(t *testing.T) {
+	netnstest.RequireCommand(t, "dig")
+	ns := netnstest.New(t, "bind")
+	s := Start(t, Options{NS: ns, Listen: "127.0.0.1", Zone: "home.test."})
+	if s.Addr != "127.0.0.1:53" {
+		t.Fatalf("addr %s", s.Addr)
+	}
+	out := ns.MustRun("dig", "+short", "@127.0.0.1", "ns1.home.test.", "A")
+	if strings.TrimSpace(out) != "192.0.2.53" {
+		t.Fatalf("dig answered %q", out)
 	}
 }

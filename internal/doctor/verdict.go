@@ -104,6 +104,8 @@ func ARPVerdict(p *plan.Plan, claims map[netip.Addr][]probe.ARPAnswer, own []net
 			}
 			quiet = append(quiet, fmt.Sprintf("%s (%s)", n.Addr, n.Key))
 			fixes = append(fixes, T("check the router is on and set to the address in the plan", "ルータの電源と、plan のアドレスになっているかを確認してください"))
+		case len(macs) == 0:
+			fine = append(fine, n.Addr.String()+" (free)")
 		default:
 			fine = append(fine, n.Addr.String())
 		}
@@ -119,7 +121,9 @@ func ARPVerdict(p *plan.Plan, claims map[netip.Addr][]probe.ARPAnswer, own []net
 			Fix:     fixes[0]}
 	}
 	return Result{Status: OK, Details: details,
-		Summary: T("no address conflicts: %s each held by one device", "アドレスの重複はありません（%s はそれぞれ1台だけ）", strings.Join(fine, ", "))}
+		Summary: Text{
+			EN: "no address conflicts: " + strings.Join(fine, ", "),
+			JA: "アドレスの重複はありません: " + strings.ReplaceAll(strings.Join(fine, "、"), " (free)", "（未使用）")}}
 }
 
 // RAVerdict judges the IPv6 routers that answered a Router Solicitation.

@@ -309,3 +309,33 @@ func TestJournalIPv6RuleAndRoute(t *testing.T) {
 		t.Errorf("left after UndoAll:\n%s\n%s", rules, routes)
 	}
 }
+
+// TestCreateTUNHasOffloads: the TUN comes up with virtio-net offloads, so
+// the data plane reads GSO super-packets in batches.
+func TestCreateTUNHasOffloads(t *testing.T) {
+	ns := dummyNS(t)
+	j := openIn(t, ns, filepath.Join(t.TempDir(), "journal"))
+	dev, err := j.CreateTUN("dptun1", 1454)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dev.BatchSize() <= 1 {
+		t.Errorf("TUN batch size %d: offloads not enabled", dev.BatchSize())
+	}
+	// (dev.MTU() asks by name in the caller's namespace: ask ip instead)
+	if out := ns.MustRun("ip", "link", "show", "dptun1"); !strings.Contains(out, "UP") || !strings.Contains(out, "mtu 1454") {
+		t.Errorf("TUN not up with MTU 1454:\n%s", out)
+	}
+	if err := j.SetMTU("dptun1", 1492); err != nil {
+		t.Fatal(err)
+	}
+	if out := ns.MustRun("ip", "link", "show", "dptun1"); !strings.Contains(out, "mtu 1492") {
+		t.Errorf("SetMTU not applied:\n%s", out)
+	}
+	if err := j.UndoAll(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ns.Run("ip", "link", "show", "dptun1"); err == nil {
+		t.Error("TUN still there after UndoAll")
+	}
+}

@@ -179,7 +179,7 @@ func Parse(name string, data []byte) (c *Config, err error) {
 	}
 	d.decode(root, reflect.ValueOf(c).Elem(), "", root)
 	if len(d.errs) > 0 {
-		return nil, d.errs.sorted()
+		return nil, d.errs.Sorted()
 	}
 	c.pos = d.pos
 	c.applyDefaults()

@@ -54,9 +54,9 @@ func (es Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// sorted orders errors by position; errors without a position come last, in
-// the order they were found.
-func (es Errors) sorted() Errors {
+// Sorted orders errors by position (in place, and returns them); errors
+// without a position come last, in the order they were found.
+func (es Errors) Sorted() Errors {
 	sort.SliceStable(es, func(i, j int) bool {
 		a, b := es[i].Pos, es[j].Pos
 		if (a.Line == 0) != (b.Line == 0) {
@@ -75,7 +75,7 @@ func (es Errors) asError() error {
 	if len(es) == 0 {
 		return nil
 	}
-	return es.sorted()
+	return es.Sorted()
 }
 
 // Errorf returns an *Error for the key path (e.g. "ddns[0].token_file") at the

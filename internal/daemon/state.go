@@ -30,7 +30,7 @@ type State struct {
 	lastUp      time.Time // last time a session came up (metrics)
 	everUp      bool
 	traffic     func() Traffic
-	dns         []DNSStatus
+	dnsFunc     func() []DNSStatus
 	dnsProvider map[string]*providerCounters
 	firewall    FirewallStatus
 	components  map[string]ComponentNote
@@ -150,47 +150,38 @@ func (s *State) SessionAddress() (netip.Addr, bool) {
 	return a, err == nil && s.session.State == StateUp
 }
 
-// SetDNSRecords declares the records the updater keeps (values unknown yet).
-func (s *State) SetDNSRecords(recs []DNSStatus) {
+// SetDNSFunc sets how the DNS records are read (at each snapshot), e.g.
+// from the DNS updater.
+func (s *State) SetDNSFunc(f func() []DNSStatus) {
 	defer s.lock()()
-	s.dns = slices.Clone(recs)
-	for _, r := range recs {
-		if s.dnsProvider[r.Provider] == nil {
-			s.dnsProvider[r.Provider] = &providerCounters{}
-		}
-	}
+	s.dnsFunc = f
 }
 
-// DNSResult records the outcome of one update (or keepalive) of a record:
-// err nil means the provider now publishes value. errText must already be
-// free of credentials (ddns errors are).
-func (s *State) DNSResult(provider, name, family, value string, errText string, nextKeepalive time.Time) {
+// CountDNS counts one DNS update (ok) or failure for a provider, for the
+// metrics; at is when an update succeeded.
+func (s *State) CountDNS(provider string, ok bool, at time.Time) {
 	defer s.lock()()
-	now := s.now().UTC()
 	pc := s.dnsProvider[provider]
 	if pc == nil {
 		pc = &providerCounters{}
 		s.dnsProvider[provider] = pc
 	}
-	i := slices.IndexFunc(s.dns, func(d DNSStatus) bool {
-		return d.Provider == provider && d.Name == name && d.Family == family
-	})
-	if i < 0 {
-		s.dns = append(s.dns, DNSStatus{Provider: provider, Name: name, Family: family})
-		i = len(s.dns) - 1
-	}
-	d := &s.dns[i]
-	if errText != "" {
+	if !ok {
 		pc.failures++
-		d.LastError, d.LastErrorAt = errText, &now
 		return
 	}
 	pc.updates++
-	pc.lastSuccess = now
-	d.Value, d.LastUpdate, d.LastError, d.LastErrorAt = value, &now, "", nil
-	if !nextKeepalive.IsZero() {
-		k := nextKeepalive.UTC()
-		d.NextKeepalive = &k
+	if at.After(pc.lastSuccess) {
+		pc.lastSuccess = at
+	}
+}
+
+// DeclareProvider makes a provider's counters appear (at zero) in the
+// metrics before its first update.
+func (s *State) DeclareProvider(provider string) {
+	defer s.lock()()
+	if s.dnsProvider[provider] == nil {
+		s.dnsProvider[provider] = &providerCounters{}
 	}
 }
 
@@ -205,7 +196,7 @@ func (s *State) SetFirewall(f FirewallStatus) {
 // computed outside the lock (they read /proc and interfaces).
 func (s *State) Snapshot() *Status {
 	s.mu.Lock()
-	line, warnings, traffic := s.line, s.warnings, s.traffic
+	line, warnings, traffic, dnsFunc := s.line, s.warnings, s.traffic, s.dnsFunc
 	now := s.now().UTC()
 	st := &Status{
 		Version:  s.version,
@@ -213,7 +204,6 @@ func (s *State) Snapshot() *Status {
 		Started:  s.started,
 		Config:   s.config,
 		Session:  s.session,
-		DNS:      slices.Clone(s.dns),
 		Firewall: s.firewall,
 		Metrics:  s.metrics,
 	}
@@ -235,6 +225,9 @@ func (s *State) Snapshot() *Status {
 		}
 		return 1
 	})
+	if dnsFunc != nil {
+		st.DNS = dnsFunc()
+	}
 	if st.DNS == nil {
 		st.DNS = []DNSStatus{}
 	}

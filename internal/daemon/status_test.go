@@ -29,12 +29,15 @@ func fixedState(t *testing.T) *State {
 	st.SessionUp(netip.MustParseAddr("203.0.113.8"), netip.MustParseAddr("203.0.113.1"), nil, 0)
 	clock = clock.Add(90 * time.Second)
 	st.SetTrafficFunc(func() Traffic { return Traffic{RxBytes: 2048, TxBytes: 1 << 20, RxPackets: 3, TxPackets: 700} })
-	st.SetDNSRecords([]DNSStatus{
-		{Provider: "mydns", Name: "mydns123456", Family: "A", Source: "pppoe"},
-		{Provider: "mydns", Name: "mydns123456", Family: "AAAA", Source: "interface:enp1s0"},
+	updated, keepalive, failed := clock, clock.Add(24*time.Hour), clock
+	st.SetDNSFunc(func() []DNSStatus {
+		return []DNSStatus{
+			{Provider: "mydns", Name: "mydns123456", Family: "A", Source: "pppoe", Value: "203.0.113.8", LastUpdate: &updated, NextKeepalive: &keepalive},
+			{Provider: "mydns", Name: "mydns123456", Family: "AAAA", Source: "interface:enp1s0", LastError: "mydns: login failed: check the MasterID and password", LastErrorAt: &failed},
+		}
 	})
-	st.DNSResult("mydns", "mydns123456", "A", "203.0.113.8", "", clock.Add(24*time.Hour))
-	st.DNSResult("mydns", "mydns123456", "AAAA", "", "mydns: login failed: check the MasterID and password", time.Time{})
+	st.CountDNS("mydns", true, clock)
+	st.CountDNS("mydns", false, time.Time{})
 	st.SetFirewall(FirewallStatus{Active: true, Interface: "dp-ppp0", TCP: []uint16{80, 443}, ICMPEcho: true})
 	st.SetComponent("ddns", true, "")
 	st.SetComponent("line", false, "no MAP-E rule matches this host's IPv6 prefix")

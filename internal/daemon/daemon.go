@@ -1,0 +1,336 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/ddns"
+	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/internal/session"
+	"github.com/dualpath/dualpath/ppp"
+)
+
+// Options configure Run.
+type Options struct {
+	// Config is the loaded and checked config (CheckConfig).
+	Config *config.Config
+	// Version is reported by status and metrics.
+	Version string
+	// Logger receives the daemon's log; nil discards it.
+	Logger *slog.Logger
+	// Getenv reads DUALPATH_PPPOE_PASSWORD; nil means os.Getenv.
+	Getenv func(string) string
+	// Notify sends one systemd notification ("READY=1", "STATUS=...");
+	// nil means sd_notify on $NOTIFY_SOCKET (a no-op outside systemd).
+	Notify func(state string)
+	// SessionBackoff bounds the wait before the daemon restarts a session
+	// whose Run gave up (missing interface, privileges); default 5 s to 5 min.
+	// The session reconnects by itself after ordinary losses.
+	MinSessionBackoff, MaxSessionBackoff time.Duration
+	// DDNS tunes the DNS updater (tests shorten its timers); Logger and
+	// StateDir are filled in by the daemon when left empty.
+	DDNS ddns.Options
+	// Ready, when set, is called once the daemon is ready (firewall in
+	// place, status socket listening), with its State.
+	Ready func(*State)
+}
+
+// sessionRunner is one PPPoE client that reconnects by itself until its
+// context ends (session.Client).
+type sessionRunner interface {
+	Run(ctx context.Context) error
+}
+
+// newSession builds the real PPPoE client; a variable so that a test of
+// supervision can count restarts.
+var newSession = func(cfg session.ClientConfig) (sessionRunner, error) {
+	return session.NewClient(cfg)
+}
+
+// journalFile is the daemon's own host-change journal (the firewall table);
+// the session keeps its own next to it.
+const journalFile = "daemon.journal"
+
+type daemon struct {
+	cfg    *config.Config
+	opts   Options
+	log    *slog.Logger
+	st     *State
+	notify func(string)
+
+	ddnsMu sync.Mutex
+	ddns   *ddns.Updater
+}
+
+// Run is `dualpath run`: it removes leftovers of an unclean exit, puts the
+// firewall in place, starts answering status and metrics, tells systemd it
+// is ready, then supervises the PPPoE session and the DNS updater until ctx
+// ends. On the way out the session sends PADT and removes its devices,
+// rules and routes, then the firewall table goes, leaving the host as found.
+// The error is nil after a clean stop.
+func Run(ctx context.Context, opts Options) (err error) {
+	cfg := opts.Config
+	if cfg == nil {
+		return errors.New("daemon: no config")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.Notify == nil {
+		opts.Notify = sdNotify
+	}
+	if opts.MinSessionBackoff == 0 {
+		opts.MinSessionBackoff = 5 * time.Second
+	}
+	if opts.MaxSessionBackoff == 0 {
+		opts.MaxSessionBackoff = 5 * time.Minute
+	}
+	d := &daemon{cfg: cfg, opts: opts, log: opts.Logger, st: NewState(opts.Version), notify: opts.Notify}
+	metricsAddr := cfg.Metrics.Listen
+	if metricsAddr == "off" {
+		metricsAddr = ""
+	}
+	d.st.SetConfig(cfg.Path, metricsAddr)
+	d.log.Info("dualpath starting", "version", opts.Version, "config", cfg.Path, "pid", os.Getpid())
+
+	// 1. The journal: leftovers of a crashed run are undone here.
+	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+		return fmt.Errorf("state directory %s: %v", cfg.StateDir, err)
+	}
+	j, err := hostnet.OpenJournal(filepath.Join(cfg.StateDir, journalFile))
+	if err != nil {
+		return err
+	}
+	if rec := j.Recovered(); len(rec) > 0 {
+		d.log.Warn("removed leftovers of an unclean exit", "changes", changeList(rec))
+	}
+	defer func() {
+		if uerr := j.UndoAll(); uerr != nil {
+			d.log.Error("could not undo every host change; the next start retries", "err", uerr, "journal", j.Path())
+			if err == nil {
+				err = uerr
+			}
+		} else {
+			d.log.Info("host left as found")
+		}
+		j.Close()
+	}()
+
+	// 2. The firewall, before any session exists (fail-closed).
+	if p := cfg.PPPoE; p != nil {
+		spec := hostnet.FirewallSpec{Interface: p.TUN, TCP: cfg.Expose.TCP, UDP: cfg.Expose.UDP, ICMPEcho: *cfg.Expose.ICMPEcho}
+		if err := j.ApplyFirewall(spec); err != nil {
+			return fmt.Errorf("firewall: %w", err)
+		}
+		d.st.SetFirewall(FirewallStatus{Active: true, Interface: p.TUN, TCP: spec.TCP, UDP: spec.UDP, ICMPEcho: spec.ICMPEcho})
+		d.log.Info("firewall in place", "interface", p.TUN, "tcp", portList(spec.TCP), "udp", portList(spec.UDP), "icmp_echo", spec.ICMPEcho)
+		d.st.SessionConfigured(cfg.Interface, p.TUN, p.MTU)
+		d.st.SetTrafficFunc(func() Traffic { return linkTraffic(p.TUN) })
+	} else {
+		d.st.SetComponent("session", false, "no pppoe section in the config (two-router mode)")
+		d.st.SetComponent("firewall", false, "no pppoe section: there is no PPPoE address to guard")
+	}
+	d.st.SetLineFunc(lineCache(cfg.Interface))
+	d.st.SetWarningsFunc(func() []string { return warnings(cfg) })
+
+	// 3. Status and metrics.
+	srv, err := ListenStatus(cfg.Status.Socket, cfg.Status.Group, d.st.Snapshot, d.log)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if metricsAddr != "" {
+		m, err := ListenMetrics(metricsAddr, cfg.Metrics.AllowRemote, NewRegistry(d.st), d.log)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		d.log.Info("metrics served", "url", "http://"+m.Addr()+"/metrics")
+	}
+
+	// 4. The DNS updater, fed with session addresses.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	if len(cfg.DDNS) > 0 {
+		o := opts.DDNS
+		if o.Logger == nil {
+			o.Logger = d.log.With("component", "ddns")
+		}
+		u, err := ddns.New(cfg, o)
+		if err != nil {
+			return fmt.Errorf("ddns: %v", err)
+		}
+		d.ddnsMu.Lock()
+		d.ddns = u
+		d.ddnsMu.Unlock()
+		d.st.SetComponent("ddns", true, "")
+		d.st.SetDNSFunc(dnsView(u))
+		wg.Add(2)
+		go func() { defer wg.Done(); _ = u.Run(runCtx) }()
+		go func() { defer wg.Done(); d.countDNS(runCtx, u) }()
+	} else {
+		d.st.SetComponent("ddns", false, "no ddns records in the config")
+	}
+
+	// 5. Ready: the firewall guards the TUN name before the session exists.
+	d.notify("READY=1")
+	d.notify("STATUS=" + d.statusLine())
+	d.log.Info("dualpath ready", "status_socket", srv.Path())
+	if opts.Ready != nil {
+		opts.Ready(d.st)
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); d.watchdog(runCtx) }()
+
+	// 6. The session, supervised until ctx ends.
+	var sessErr error
+	if cfg.PPPoE != nil {
+		sessErr = d.superviseSession(ctx)
+	} else {
+		<-ctx.Done()
+	}
+	d.notify("STOPPING=1")
+	d.log.Info("dualpath stopping")
+	stop()
+	wg.Wait()
+	return sessErr
+}
+
+// superviseSession runs the PPPoE client, restarting it with backoff when it
+// gives up, until ctx ends. It returns an error only for a config the
+// session refuses (nothing a restart could fix).
+func (d *daemon) superviseSession(ctx context.Context) error {
+	p := d.cfg.PPPoE
+	password, err := p.Password(d.opts.Getenv)
+	if err != nil {
+		return err
+	}
+	auth, err := ppp.ParseAuthMethod(p.Auth)
+	if err != nil {
+		return err
+	}
+	ccfg := session.ClientConfig{
+		Interface: d.cfg.Interface, Username: p.Username, Password: []byte(password),
+		ServiceName: p.Service, ACName: p.ACName, Auth: auth, MTU: p.MTU, TUN: p.TUN,
+		Table: p.Table, EchoInterval: p.EchoInterval, EchoFailures: p.EchoFailures,
+		StateDir: d.cfg.StateDir, Macvlan: p.Macvlan, DefaultRoute: p.DefaultRoute,
+		OnEvent: d.onSessionEvent,
+	}
+	backoff := d.opts.MinSessionBackoff
+	for {
+		c, err := newSession(ccfg)
+		if err != nil {
+			return fmt.Errorf("pppoe: %v", err)
+		}
+		d.st.SessionState(StateConnecting)
+		started := time.Now()
+		err = c.Run(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err == nil {
+			err = errors.New("the session stopped without a reason")
+		}
+		if time.Since(started) > d.opts.MaxSessionBackoff {
+			backoff = d.opts.MinSessionBackoff
+		}
+		d.st.SessionDown(err.Error())
+		d.setDDNSAddress(netip.Addr{})
+		d.log.Error("PPPoE session gave up; restarting it", "err", err, "retry_in", backoff.String())
+		d.notify("STATUS=" + d.statusLine())
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		backoff = min(backoff*2, d.opts.MaxSessionBackoff)
+	}
+}
+
+// onSessionEvent turns session events into state, DNS updates, logs and
+// systemd status. Events never carry the password.
+func (d *daemon) onSessionEvent(e session.Event) {
+	switch e.Kind {
+	case session.KindDiscovery:
+		if e.State == "padi" {
+			d.st.SessionState(StateConnecting)
+		}
+		d.log.Debug("pppoe discovery", "state", e.State, "ac_name", e.ACName, "reason", e.Reason)
+	case session.KindSession:
+		d.log.Info("pppoe session established", "ac_name", e.ACName, "ac_mac", e.ACMAC, "session_id", e.SessionID)
+	case session.KindAuth:
+		if e.State == "ok" {
+			d.log.Info("pppoe authenticated", "method", e.Method)
+		} else {
+			d.log.Warn("pppoe authentication failed", "method", e.Method, "reason", e.Reason)
+		}
+	case session.KindUp:
+		addr, _ := netip.ParseAddr(e.Address)
+		peer, _ := netip.ParseAddr(e.Peer)
+		var dns []netip.Addr
+		for _, s := range e.DNS {
+			if a, err := netip.ParseAddr(s); err == nil {
+				dns = append(dns, a)
+			}
+		}
+		d.st.SessionUp(addr, peer, dns, e.MTU)
+		d.setDDNSAddress(addr)
+		d.log.Info("pppoe session up", "address", e.Address, "peer", e.Peer, "dns", strings.Join(e.DNS, ","), "mtu", e.MTU)
+		d.notify("STATUS=" + d.statusLine())
+	case session.KindDown:
+		d.st.SessionDown(e.Reason)
+		d.setDDNSAddress(netip.Addr{})
+		d.log.Warn("pppoe session down", "reason", e.Reason, "retry_in", e.RetryIn)
+		d.notify("STATUS=" + d.statusLine())
+	case session.KindCleanup:
+		d.log.Warn("pppoe cleanup", "what", e.Reason)
+	default:
+		d.log.Debug("pppoe event", "event", e.Kind, "state", e.State, "reason", e.Reason)
+	}
+}
+
+func (d *daemon) setDDNSAddress(a netip.Addr) {
+	d.ddnsMu.Lock()
+	u := d.ddns
+	d.ddnsMu.Unlock()
+	if u != nil {
+		u.SetPPPoEAddress(a)
+	}
+}
+
+// statusLine is the one line systemd shows (`systemctl status dualpath`).
+func (d *daemon) statusLine() string {
+	s := d.st.Snapshot()
+	switch {
+	case d.cfg.PPPoE == nil:
+		return "no PPPoE session configured; DNS records: " + fmt.Sprint(len(s.DNS))
+	case s.Session.State == StateUp:
+		return fmt.Sprintf("session up: %s on %s, firewall on, %d reconnects", s.Session.Address, s.Session.TUN, s.Session.Reconnects)
+	case s.Session.LastError != "":
+		return fmt.Sprintf("session %s (%s), firewall on", s.Session.State, s.Session.LastError)
+	}
+	return fmt.Sprintf("session %s, firewall on", s.Session.State)
+}
+
+func changeList(cs []hostnet.Change) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = c.What
+	}
+	return strings.Join(s, "; ")
+}

@@ -1,0 +1,333 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/netnstest"
+)
+
+// These tests run the built `dualpath run` binary inside test namespaces,
+// as systemd would run it on a server.
+
+var (
+	binOnce sync.Once
+	binDir  string
+	binPath string
+	binErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// dualpathBinary builds cmd/dualpath once per test run.
+func dualpathBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		binDir, binErr = os.MkdirTemp("", "dualpath-daemon-test")
+		if binErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "dualpath")
+		out, err := exec.Command(goTool(), "build", "-o", binPath, "github.com/dualpath/dualpath/cmd/dualpath").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v: %s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+func goTool() string {
+	p := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return "go"
+}
+
+// hostState is what dualpath may change in a namespace: links, rules,
+// routes, the nftables ruleset. Equal before and after means "left as found".
+func hostState(t *testing.T, ns *netnstest.NS) string {
+	t.Helper()
+	var b strings.Builder
+	links := ns.MustRun("ip", "-o", "link", "show")
+	for _, l := range strings.Split(strings.TrimSpace(links), "\n") {
+		if f := strings.Fields(l); len(f) > 1 {
+			b.WriteString("link " + f[1] + "\n")
+		}
+	}
+	for _, args := range [][]string{
+		{"ip", "-4", "rule", "show"}, {"ip", "-6", "rule", "show"},
+		{"ip", "-4", "route", "show", "table", "all"},
+		{"ip", "-4", "addr", "show"},
+		{"nft", "list", "ruleset"},
+	} {
+		b.WriteString("# " + strings.Join(args, " ") + "\n" + ns.MustRun(args[0], args[1:]...))
+	}
+	return b.String()
+}
+
+// testDaemon is one `dualpath run` process in a namespace.
+type testDaemon struct {
+	t      *testing.T
+	ns     *netnstest.NS
+	proc   *netnstest.Proc
+	socket string
+	notify chan string
+}
+
+// daemonConfig writes a config for a daemon in ns on interface lan, with
+// secret files holding the given secrets, and returns its path.
+type daemonConfig struct {
+	dir, iface, password, extra string
+	macvlan                     bool
+}
+
+func (c daemonConfig) write(t *testing.T) (path, socket string) {
+	t.Helper()
+	pass := filepath.Join(c.dir, "pppoe.pass")
+	if err := os.WriteFile(pass, []byte(c.password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	socket = filepath.Join(c.dir, "run", "status.sock")
+	y := fmt.Sprintf(`interface: %s
+pppoe:
+  username: dpuser
+  password_file: %s
+  macvlan: %v
+  echo_interval: 2s
+expose:
+  tcp: [8080]
+  icmp_echo: true
+status:
+  socket: %s
+state_dir: %s
+log:
+  level: debug
+%s`, c.iface, pass, c.macvlan, socket, filepath.Join(c.dir, "state"), c.extra)
+	path = filepath.Join(c.dir, "dualpath.yaml")
+	if err := os.WriteFile(path, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, socket
+}
+
+// startDaemon runs `dualpath run --config cfg` in ns with a systemd-style
+// notify socket, and waits for READY=1.
+func startDaemon(t *testing.T, ns *netnstest.NS, cfg, socket string) *testDaemon {
+	t.Helper()
+	d := &testDaemon{t: t, ns: ns, socket: socket, notify: make(chan string, 64)}
+	nsock := filepath.Join(t.TempDir(), "notify.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: nsock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				close(d.notify)
+				return
+			}
+			for _, l := range strings.Split(string(buf[:n]), "\n") {
+				if l != "" {
+					d.notify <- l
+				}
+			}
+		}
+	}()
+	d.proc = ns.Start("env", "NOTIFY_SOCKET="+nsock, dualpathBinary(t), "run", "--config", cfg)
+	d.waitNotify("READY=1", 30*time.Second)
+	return d
+}
+
+func (d *testDaemon) waitNotify(want string, timeout time.Duration) {
+	d.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case m, ok := <-d.notify:
+			if !ok {
+				d.t.Fatalf("notify socket closed before %q; daemon output:\n%s", want, d.proc.Output())
+			}
+			if m == want {
+				return
+			}
+		case <-deadline:
+			d.t.Fatalf("no %q from the daemon within %v; output:\n%s", want, timeout, d.proc.Output())
+		}
+	}
+}
+
+func (d *testDaemon) status() *Status {
+	d.t.Helper()
+	s, err := QueryStatus(context.Background(), d.socket)
+	if err != nil {
+		d.t.Fatalf("status: %v; daemon output:\n%s", err, d.proc.Output())
+	}
+	return s
+}
+
+// stop sends sig and waits for the exit; SIGTERM must exit 0.
+func (d *testDaemon) stop(sig syscall.Signal) {
+	d.t.Helper()
+	d.proc.Signal(sig)
+	err := d.proc.Wait(30 * time.Second)
+	if sig == syscall.SIGTERM && err != nil {
+		d.t.Fatalf("daemon after SIGTERM: %v; output:\n%s", err, d.proc.Output())
+	}
+}
+
+// TestFirewallBeforeSessionAndCleanExit: with no access concentrator on the
+// line the session never comes up, yet when the daemon says READY the
+// nftables table already guards the TUN name with only the listed port;
+// status and metrics answer; SIGTERM leaves the namespace exactly as found
+// and nothing printed anywhere contains a secret.
+func TestFirewallBeforeSessionAndCleanExit(t *testing.T) {
+	netnstest.RequireCommand(t, "nft", "curl")
+	ns := netnstest.New(t, "dmn")
+	peer := netnstest.New(t, "peer")
+	netnstest.Veth(t, ns, "lan0", peer, "lan0p")
+	before := hostState(t, ns)
+
+	const secret = "pppoe-Secret-4711"
+	dir := t.TempDir()
+	cfg, socket := daemonConfig{dir: dir, iface: "lan0", password: secret, macvlan: true}.write(t)
+	d := startDaemon(t, ns, cfg, socket)
+
+	// READY came: the firewall is in place, and no session exists.
+	table := ns.MustRun("nft", "list", "table", "inet", "dualpath")
+	for _, want := range []string{`iifname "dp-ppp0"`, "8080", "established,related", "drop"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("nft table lacks %q:\n%s", want, table)
+		}
+	}
+	for _, closed := range []string{"dport 22 ", "dport 80 ", "dport 443 "} {
+		if strings.Contains(table, closed) {
+			t.Errorf("nft table opens %q:\n%s", closed, table)
+		}
+	}
+	s := d.status()
+	if !s.Firewall.Active || s.Session.State == StateUp || len(s.Firewall.TCP) != 1 || s.Firewall.TCP[0] != 8080 {
+		t.Errorf("status at READY: firewall %+v, session %+v", s.Firewall, s.Session)
+	}
+	// The session keeps trying discovery: its devices exist while the
+	// firewall stays (fail-closed).
+	if !netnstest.WaitFor(20*time.Second, func() bool {
+		out, _ := ns.Run("ip", "link", "show", "dp-ppp0-mv")
+		return strings.Contains(out, "dp-ppp0-mv")
+	}) {
+		t.Errorf("macvlan not created; output:\n%s", d.proc.Output())
+	}
+
+	// Everything a person or a scraper can read.
+	text, err := exec.Command(dualpathBinary(t), "status", "--socket", socket).CombinedOutput()
+	if err != nil || !strings.Contains(string(text), "firewall: inbound on dp-ppp0: TCP 8080, UDP none, ping answered") {
+		t.Errorf("dualpath status: %v\n%s", err, text)
+	}
+	js, err := exec.Command(dualpathBinary(t), "status", "--json", "--socket", socket).CombinedOutput()
+	var parsed Status
+	if err != nil || json.Unmarshal(js, &parsed) != nil || parsed.Session.Interface != "lan0" {
+		t.Errorf("dualpath status --json: %v\n%s", err, js)
+	}
+	metrics := ns.MustRun("curl", "-sS", "http://127.0.0.1:9842/metrics")
+	for _, want := range []string{"dualpath_session_up 0", "dualpath_firewall_active 1", "process_resident_memory_bytes"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+
+	d.stop(syscall.SIGTERM)
+	if after := hostState(t, ns); after != before {
+		t.Errorf("SIGTERM did not leave the namespace as found.\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if _, err := os.Stat(socket); !os.IsNotExist(err) {
+		t.Errorf("status socket left behind: %v", err)
+	}
+	for what, out := range map[string]string{"log": d.proc.Output(), "status": string(text), "status --json": string(js), "metrics": metrics} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the PPPoE password appears in the %s", what)
+		}
+	}
+	if !strings.Contains(d.proc.Output(), "host left as found") {
+		t.Errorf("log lacks the clean-exit line:\n%s", d.proc.Output())
+	}
+}
+
+// TestSIGKILLThenRestartCleansUp: a daemon killed with SIGKILL leaves its
+// firewall table and macvlan behind; the next start removes them (and says
+// so), and its own SIGTERM then leaves the namespace as found.
+func TestSIGKILLThenRestartCleansUp(t *testing.T) {
+	netnstest.RequireCommand(t, "nft")
+	ns := netnstest.New(t, "dmk")
+	peer := netnstest.New(t, "peer")
+	netnstest.Veth(t, ns, "lan0", peer, "lan0p")
+	before := hostState(t, ns)
+	dir := t.TempDir()
+	cfg, socket := daemonConfig{dir: dir, iface: "lan0", password: "pw", macvlan: true}.write(t)
+
+	d := startDaemon(t, ns, cfg, socket)
+	netnstest.WaitFor(20*time.Second, func() bool {
+		out, _ := ns.Run("ip", "link", "show", "dp-ppp0-mv")
+		return strings.Contains(out, "dp-ppp0-mv")
+	})
+	d.stop(syscall.SIGKILL)
+	if _, err := ns.Run("nft", "list", "table", "inet", "dualpath"); err != nil {
+		t.Fatalf("test premise: the killed daemon's table should remain: %v", err)
+	}
+	if hostState(t, ns) == before {
+		t.Fatal("test premise: SIGKILL should leave something behind")
+	}
+	if _, err := QueryStatus(context.Background(), socket); err == nil {
+		t.Error("a dead daemon's socket still answers")
+	}
+
+	d2 := startDaemon(t, ns, cfg, socket)
+	if out := d2.proc.Output(); !strings.Contains(out, "removed leftovers of an unclean exit") {
+		t.Errorf("restart did not report the clean-up:\n%s", out)
+	}
+	if s := d2.status(); !s.Firewall.Active {
+		t.Error("restarted daemon has no firewall")
+	}
+	d2.stop(syscall.SIGTERM)
+	if after := hostState(t, ns); after != before {
+		t.Errorf("namespace not as found after SIGKILL, restart, SIGTERM.\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// TestRunRefusesBadConfig: `dualpath run` checks the config first and
+// exits 2 with the file:line:column message, changing nothing.
+func TestRunRefusesBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "dualpath.yaml")
+	os.WriteFile(cfg, []byte("interface: lan0\npppoe:\n  username: u\n  mtu: 9000\n"), 0o644)
+	out, err := exec.Command(dualpathBinary(t), "run", "--config", cfg).CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 2 {
+		t.Fatalf("exit: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), cfg+":4:3: pppoe.mtu: 9000 is larger than 1492") {
+		t.Errorf("output:\n%s", out)
+	}
+}

@@ -1,0 +1,83 @@
+package daemon
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/dualpath/dualpath/mape"
+)
+
+// lineCache returns a function giving the MAP-E summary of the host's line:
+// the first global IPv6 address on the LAN interface that a built-in MAP-E
+// rule covers. Interfaces change rarely; the answer is kept for a minute.
+func lineCache(ifname string) func() *LineStatus {
+	var mu sync.Mutex
+	var at time.Time
+	var last *LineStatus
+	return func() *LineStatus {
+		mu.Lock()
+		defer mu.Unlock()
+		if !at.IsZero() && time.Since(at) < time.Minute {
+			return last
+		}
+		at, last = time.Now(), lineOf(ifname)
+		return last
+	}
+}
+
+func lineOf(ifname string) *LineStatus {
+	if ifname == "" {
+		return nil
+	}
+	ifi, err := net.InterfaceByName(ifname)
+	if err != nil {
+		return nil
+	}
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return nil
+	}
+	var as []netip.Addr
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(n.IP); ok {
+				as = append(as, ip)
+			}
+		}
+	}
+	return LineFor(mape.Builtin(), as)
+}
+
+// LineFor is the MAP-E summary for the first of addrs (global IPv6, not
+// ULA) that a rule of t covers, or nil.
+func LineFor(t *mape.Table, addrs []netip.Addr) *LineStatus {
+	ula := netip.MustParsePrefix("fc00::/7")
+	for _, a := range addrs {
+		if !a.Is6() || a.Is4In6() || !a.IsGlobalUnicast() || ula.Contains(a) {
+			continue
+		}
+		r, ok := t.Lookup(a)
+		if !ok {
+			continue
+		}
+		l, err := r.Line(a)
+		if err != nil {
+			continue
+		}
+		ls := &LineStatus{
+			Provider:   r.Provider,
+			Prefix:     l.EndUserPrefix.String(),
+			SharedIPv4: l.IPv4.String(),
+			PSID:       int(l.PSID),
+			PortCount:  l.PortCount(),
+			PortRanges: []string{},
+		}
+		for _, pr := range l.PortRanges() {
+			ls.PortRanges = append(ls.PortRanges, pr.String())
+		}
+		return ls
+	}
+	return nil
+}

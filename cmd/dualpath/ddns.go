@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
@@ -68,9 +68,12 @@ func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
 			fmt.Fprintln(stdio.Stdout, line)
 		}
 	}
+	var pe *ddns.PassError
+	if errors.As(err, &pe) {
+		return cli.Failf("ddns: %d record(s) not updated; see the log above", len(pe.Records))
+	}
 	if err != nil {
-		n := strings.Count(err.Error(), "\n") + 1
-		return cli.Failf("ddns: %d record(s) not updated; see the log above", n)
+		return cli.Failf("ddns: %v", err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -252,7 +253,8 @@ func (u *Updater) Status() []RecordStatus {
 }
 
 // RunOnce checks every record once, ignoring any backoff in force, and
-// returns the joined errors of the records that failed.
+// returns a *PassError naming the records that failed (a provider error, or
+// a source that gave no publishable address). Do not call it while Run runs.
 func (u *Updater) RunOnce(ctx context.Context) error {
 	return u.pass(ctx, true)
 }
@@ -319,23 +321,46 @@ func (u *Updater) nextWake() time.Duration {
 }
 
 func (u *Updater) pass(ctx context.Context, ignoreBackoff bool) error {
-	var errs []error
+	var pe PassError
 	for _, r := range u.recs {
 		if err := u.check(ctx, r, ignoreBackoff); err != nil && !errors.Is(err, ErrBackingOff) {
-			errs = append(errs, fmt.Errorf("%s: %w", r.label, err))
-		} else if err != nil && ignoreBackoff {
-			errs = append(errs, fmt.Errorf("%s: %w", r.label, err))
+			pe.Records = append(pe.Records, fmt.Errorf("%s: %w", r.label, err))
 		}
 	}
-	return errors.Join(errs...)
+	if len(pe.Records) == 0 {
+		return nil
+	}
+	return &pe
 }
+
+// PassError lists the records a pass could not bring up to date, one error
+// per record.
+type PassError struct {
+	Records []error
+}
+
+// Error has one line per failed record.
+func (e *PassError) Error() string {
+	lines := make([]string, len(e.Records))
+	for i, err := range e.Records {
+		lines[i] = strings.ReplaceAll(err.Error(), "\n", "; ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap gives the per-record errors to errors.Is/As.
+func (e *PassError) Unwrap() []error { return e.Records }
 
 // resolved is one family's outcome of a check.
 type resolved struct {
 	addr, local netip.Addr
-	fresh       bool // the source answered and the guards passed
+	fresh       bool  // the source answered and the guards passed
+	err         error // why not, when the family is managed
 }
 
+// check resolves a record's addresses and sends them when they changed or a
+// keepalive is due. ignoreBackoff (RunOnce) also reports a source that gave
+// no publishable address as an error.
 func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) error {
 	now := u.opts.Now()
 	u.mu.Lock()
@@ -345,14 +370,26 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 
 	f4 := u.resolveFamily(ctx, r, false)
 	f6 := u.resolveFamily(ctx, r, true)
+	// In a one-shot run, a family that could not be resolved is a failure
+	// (after sending what could be sent); the daemon only logs it.
+	srcErr := func(err error) error {
+		if err == nil && ignoreBackoff {
+			return errors.Join(f4.err, f6.err)
+		}
+		return err
+	}
 	changed := (f4.fresh && f4.addr != st.IPv4) || (f6.fresh && f6.addr != st.IPv6)
 	keepDue := r.keepalive > 0 && (f4.fresh || f6.fresh) && (st.LastUpdate.IsZero() || now.Sub(st.LastUpdate) >= r.keepalive)
 	if !changed && !keepDue {
 		u.unchanged.Add(1)
 		if u.opts.DryRun {
-			fmt.Fprintf(u.opts.Out, "%s: up to date (A %s, AAAA %s): nothing to send\n", r.label, addrOr(st.IPv4, "-"), addrOr(st.IPv6, "-"))
+			if f4.fresh || f6.fresh {
+				fmt.Fprintf(u.opts.Out, "%s: up to date (A %s, AAAA %s): nothing to send\n", r.label, addrOr(st.IPv4, "-"), addrOr(st.IPv6, "-"))
+			} else {
+				fmt.Fprintf(u.opts.Out, "%s: no address to publish (see the log): nothing to send\n", r.label)
+			}
 		}
-		return nil
+		return srcErr(nil)
 	}
 	if !ignoreBackoff && !u.opts.DryRun && now.Before(st.NextTry) {
 		u.log.Debug("ddns backing off", "record", r.label, "until", st.NextTry.Format(time.RFC3339))
@@ -377,13 +414,13 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		}
 	}
 	if !up.IPv4.IsValid() && !up.IPv6.IsValid() {
-		return nil
+		return srcErr(nil)
 	}
 	if u.opts.DryRun {
 		for _, line := range r.prov.DryRun(up) {
 			fmt.Fprintf(u.opts.Out, "%s: would send: %s\n", r.label, Scrub(line, r.secrets...))
 		}
-		return nil
+		return srcErr(nil)
 	}
 	err := r.prov.Update(ctx, up)
 	if err == nil {
@@ -425,7 +462,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 	u.log.Info("ddns record published", "record", r.label, "ipv4", addrOrEmpty(up.IPv4), "ipv6", addrOrEmpty(up.IPv6),
 		"keepalive", !changed)
 	u.saveLocked(r)
-	return nil
+	return srcErr(nil)
 }
 
 func (u *Updater) saveLocked(r *record) {
@@ -476,7 +513,7 @@ func (u *Updater) resolveFamily(ctx context.Context, r *record, v6 bool) resolve
 				"family", fam, "source", src.String(), "why", msg)
 			*last = msg
 		}
-		return resolved{}
+		return resolved{err: fmt.Errorf("%s source %s: %s", fam, src, msg)}
 	}
 	*last = ""
 	return resolved{addr: addr, local: local, fresh: true}

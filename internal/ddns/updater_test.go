@@ -202,8 +202,8 @@ func TestUpdaterGuardsKeepLastGood(t *testing.T) {
 	}
 	for _, bad := range []string{"106.72.18.52", "100.64.3.4", "192.168.1.10"} {
 		u.SetPPPoEAddress(ip(bad))
-		if err := u.RunOnce(ctx); err != nil {
-			t.Fatal(err)
+		if err := u.RunOnce(ctx); err == nil || !strings.Contains(err.Error(), "ipv4 source pppoe") {
+			t.Fatalf("one-shot run with %s: err %v, want the refusal", bad, err)
 		}
 		if got := sim.Record("home.example.net"); got[0] != ip("203.0.113.7") {
 			t.Fatalf("after pushing %s the record is %v, want the last good 203.0.113.7", bad, got)
@@ -217,7 +217,11 @@ func TestUpdaterGuardsKeepLastGood(t *testing.T) {
 	}
 	// Session down: nothing published, record kept.
 	u.SetPPPoEAddress(netip.Addr{})
-	if err := u.RunOnce(ctx); err != nil {
+	if err := u.RunOnce(ctx); err == nil || !strings.Contains(err.Error(), "session is down") {
+		t.Fatalf("err %v, want the session down", err)
+	}
+	// The daemon's pass logs it and goes on.
+	if err := u.pass(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := sim.Record("home.example.net"); got[0] != ip("203.0.113.7") {
@@ -396,8 +400,8 @@ func TestUpdaterHTTPSource(t *testing.T) {
 	mu.Lock()
 	answer = "10.20.30.40"
 	mu.Unlock()
-	if err := u.RunOnce(ctx); err != nil {
-		t.Fatal(err)
+	if err := u.RunOnce(ctx); err == nil {
+		t.Fatal("a private echo answer is not reported by a one-shot run")
 	}
 	if got := sim.Record("home.example.net"); got[0] != ip("203.0.113.50") {
 		t.Fatalf("a private echo answer was published: %v", got)

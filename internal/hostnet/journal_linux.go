@@ -39,6 +39,7 @@ type record struct {
 	Value    string `json:"value,omitempty"`
 	Forget   int    `json:"forget,omitempty"`
 	NetNS    string `json:"netns,omitempty"`
+	BootID   string `json:"boot,omitempty"`
 	PID      int    `json:"pid,omitempty"`
 }
 
@@ -96,6 +97,11 @@ func OpenJournal(path string) (*Journal, error) {
 	if err != nil {
 		j.closeHandles()
 		return nil, err
+	}
+	if len(old) > 0 && old[0].Op == "open" && old[0].BootID != "" && old[0].BootID != bootID() {
+		// written before a reboot: none of its kernel state survived, and
+		// namespace identities are not comparable across boots
+		old = nil
 	}
 	if len(old) > 0 {
 		if hdr := old[0]; hdr.Op == "open" && hdr.NetNS != "" && hdr.NetNS != j.nsID {
@@ -196,7 +202,13 @@ func (j *Journal) reset() error {
 	if err := j.f.Truncate(0); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
-	return j.write(record{Op: "open", NetNS: j.nsID, PID: os.Getpid()})
+	return j.write(record{Op: "open", NetNS: j.nsID, BootID: bootID(), PID: os.Getpid()})
+}
+
+// bootID identifies the running kernel instance (changes at every boot).
+func bootID() string {
+	b, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	return strings.TrimSpace(string(b))
 }
 
 // write appends one record and fsyncs it.

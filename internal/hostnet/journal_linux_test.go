@@ -339,3 +339,29 @@ func TestCreateTUNHasOffloads(t *testing.T) {
 		t.Error("TUN still there after UndoAll")
 	}
 }
+
+// TestJournalFromBeforeRebootIsDiscarded: kernel state does not survive a
+// reboot, so a journal with another boot ID is dropped without touching
+// anything, even a rule that looks like one it recorded.
+func TestJournalFromBeforeRebootIsDiscarded(t *testing.T) {
+	ns := dummyNS(t)
+	ns.MustRun("ip", "rule", "add", "from", "192.0.2.7", "lookup", "4242", "priority", "1000")
+	path := filepath.Join(t.TempDir(), "journal")
+	old := `{"id":0,"op":"open","netns":"NS(9:9)","boot":"00000000-0000-0000-0000-000000000000","pid":1}
+{"id":0,"op":"rule","from":"192.0.2.7","table":4242,"priority":1000}
+`
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j := openIn(t, ns, path)
+	if rec := j.Recovered(); len(rec) != 0 {
+		t.Errorf("Recovered = %v, want nothing", rec)
+	}
+	if rules := ns.MustRun("ip", "rule", "show"); !strings.Contains(rules, "from 192.0.2.7 lookup 4242") {
+		t.Errorf("a rule that was not ours (this boot) was removed:\n%s", rules)
+	}
+	b, _ := os.ReadFile(path)
+	if strings.Contains(string(b), `"op":"rule"`) || !strings.Contains(string(b), bootID()) {
+		t.Errorf("journal not reset for this boot:\n%s", b)
+	}
+}

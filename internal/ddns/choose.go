@@ -33,7 +33,7 @@ type IfAddr struct {
 	Prefix       netip.Prefix  // address and prefix length
 	Flags        AddrFlags     // IFA_F_*
 	Scope        uint8         // RT_SCOPE_*: 0 universe (global), 253 link, 254 host
-	PreferredLft time.Duration // Forever for infinite
+	PreferredLft time.Duration // Forever for infinite; 0 means deprecated
 	ValidLft     time.Duration // Forever for infinite
 }
 

@@ -566,7 +566,9 @@ func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (
 		if err := CheckPublishable(a, r.choice.AllowULA); err != nil {
 			return netip.Addr{}, netip.Addr{}, fmt.Errorf("echo answered %s: %w", a, err)
 		}
-		if via.IsValid() {
+		// An IPv4 echo seen from the MAP-E shared address means the request
+		// left by the IPoE router: that address serves no port 80/443.
+		if a.Is4() {
 			if err := u.notMAPE(a); err != nil {
 				return netip.Addr{}, netip.Addr{}, err
 			}

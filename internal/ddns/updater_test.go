@@ -377,7 +377,8 @@ func TestUpdaterHTTPSource(t *testing.T) {
 		fmt.Fprintln(w, answer)
 	}))
 	dir := t.TempDir()
-	cfg := loadConfig(t, fmt.Sprintf(`ddns:
+	cfg := loadConfig(t, fmt.Sprintf(`interface: lan0
+ddns:
   - provider: dyndns2
     name: home.example.net
     username: user1
@@ -386,7 +387,9 @@ func TestUpdaterHTTPSource(t *testing.T) {
     ipv4: http:%s/ip
 `, writeSecret(t, dir, "pw", secretPW), url, echoURL))
 	logs := &logBuf{}
-	u, err := New(cfg, testOptions(newFakeHost(), logs, "-"))
+	h := newFakeHost()
+	h.set("lan0", "192.168.1.10/24", "240b:10:1234:5600::10/64") // v6プラス line 106.72.18.52
+	u, err := New(cfg, testOptions(h, logs, "-"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,8 +409,21 @@ func TestUpdaterHTTPSource(t *testing.T) {
 	if got := sim.Record("home.example.net"); got[0] != ip("203.0.113.50") {
 		t.Fatalf("a private echo answer was published: %v", got)
 	}
-	if !strings.Contains(logs.String(), "RFC 1918") {
-		t.Fatalf("refusal not logged:\n%s", logs.String())
+	// The echo saw the line's MAP-E shared address: the request left by the
+	// IPoE router; refused too.
+	mu.Lock()
+	answer = "106.72.18.52"
+	mu.Unlock()
+	if err := u.RunOnce(ctx); err == nil {
+		t.Fatal("the MAP-E shared address is not reported")
+	}
+	if got := sim.Record("home.example.net"); got[0] != ip("203.0.113.50") {
+		t.Fatalf("the MAP-E shared address was published: %v", got)
+	}
+	for _, want := range []string{"RFC 1918", "MAP-E shared IPv4"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Fatalf("refusal %q not logged:\n%s", want, logs.String())
+		}
 	}
 }
 

@@ -422,7 +422,9 @@ func writeSysctl(key, value string) error {
 
 // CreateTUN creates TUN device name with the given MTU (with virtio-net
 // offloads where the kernel allows, so reads and writes are batched) and
-// brings it up. Undo closes the device, which removes it.
+// brings it up. Undo closes the device, which removes it. The device's
+// Events channel is drained by the journal (watch the link with netlink if
+// you need its state).
 func (j *Journal) CreateTUN(name string, mtu int) (tun.Device, error) {
 	var dev tun.Device
 	if _, err := j.nl.LinkByName(name); err == nil {
@@ -442,6 +444,13 @@ func (j *Journal) CreateTUN(name string, mtu int) (tun.Device, error) {
 			dev.Close() // a non-persistent TUN goes away with its descriptor
 			return err
 		}
+		// Nobody in dualpath consumes the device's event channel; drain
+		// it so the library's listener goroutines never block and can
+		// exit (releasing their netlink socket) when the device closes.
+		go func(ev <-chan tun.Event) {
+			for range ev {
+			}
+		}(dev.Events())
 		j.tuns[name] = dev
 		return nil
 	})

@@ -28,7 +28,7 @@ import (
 
 // convergenceSetup starts BIND and an updater for an rfc2136 record whose A
 // comes from source (pppoe or interface:d0 in the namespace nsName).
-func convergenceSetup(b *testing.B, source, nsName string) (*Updater, *bind.Server, context.CancelFunc) {
+func convergenceSetup(b testing.TB, source, nsName string) (*Updater, *bind.Server, context.CancelFunc) {
 	srv := bind.Start(b, bind.Options{Zone: "example.test."})
 	cfg, err := config.Parse("bench.yaml", []byte(fmt.Sprintf(`pppoe:
   username: u@example.jp
@@ -57,7 +57,7 @@ ddns:
 }
 
 // waitAnswer polls BIND every 2 ms until it answers want for the A record.
-func waitAnswer(b *testing.B, srv *bind.Server, want netip.Addr) {
+func waitAnswer(b testing.TB, srv *bind.Server, want netip.Addr) {
 	c := &dns.Client{Timeout: 500 * time.Millisecond}
 	m := new(dns.Msg)
 	m.SetQuestion("www.example.test.", dns.TypeA)
@@ -134,4 +134,30 @@ func BenchmarkConvergencePPPoEPush(b *testing.B) {
 	}
 	b.StopTimer()
 	reportConvergence(b, "after a PPPoE reconnect", ds)
+}
+
+// TestUpdaterFollowsNetlinkToBIND runs the daemon loop against a real BIND:
+// an address change on an interface in a namespace reaches the zone through
+// the netlink watch (the periodic check is 5 minutes away); a private
+// address appearing meanwhile is not published. It asserts the behaviour,
+// not the speed.
+func TestUpdaterFollowsNetlinkToBIND(t *testing.T) {
+	ns := netnstest.New(t, "follow")
+	ns.MustRun("ip", "link", "add", "d0", "type", "veth", "peer", "name", "d1")
+	ns.MustRun("ip", "link", "set", "d1", "up")
+	ns.MustRun("ip", "link", "set", "d0", "up")
+	ns.MustRun("ip", "addr", "add", "203.0.113.1/32", "dev", "d0")
+	u, srv, _ := convergenceSetup(t, "interface:d0", ns.Name)
+	waitAnswer(t, srv, netip.MustParseAddr("203.0.113.1"))
+	ns.MustRun("ip", "addr", "add", "10.0.0.1/8", "dev", "d0") // private: never published
+	ns.MustRun("ip", "addr", "del", "203.0.113.1/32", "dev", "d0")
+	ns.MustRun("ip", "addr", "add", "203.0.113.2/32", "dev", "d0")
+	waitAnswer(t, srv, netip.MustParseAddr("203.0.113.2"))
+	if c := u.Counters(); c.Updates != 2 || c.Failures != 0 {
+		t.Fatalf("counters %+v", c)
+	}
+	st := u.Status()[0]
+	if st.IPv4 != "203.0.113.2" || st.LastError != "" {
+		t.Fatalf("status %+v", st)
+	}
 }

@@ -153,6 +153,8 @@ func TestUpdaterFollowsNetlinkToBIND(t *testing.T) {
 	ns.MustRun("ip", "addr", "del", "203.0.113.1/32", "dev", "d0")
 	ns.MustRun("ip", "addr", "add", "203.0.113.2/32", "dev", "d0")
 	waitAnswer(t, srv, netip.MustParseAddr("203.0.113.2"))
+	// BIND answers before the updater has verified and recorded the update.
+	netnstest.WaitFor(10*time.Second, func() bool { return u.Counters().Updates == 2 })
 	if c := u.Counters(); c.Updates != 2 || c.Failures != 0 {
 		t.Fatalf("counters %+v", c)
 	}

@@ -27,8 +27,9 @@ type Client struct {
 	ctlCh   chan []byte
 
 	// host state for the current address
-	addr netip.Addr
-	mtu  int
+	addr       netip.Addr
+	mtu        int
+	maxPayload uint16 // RFC 4638 PPP-Max-Payload to ask for (0: none)
 }
 
 // NewClient checks cfg and returns a client ready to Run.
@@ -118,6 +119,16 @@ func (c *Client) Run(ctx context.Context) (err error) {
 		return err
 	}
 	c.mtu = c.cfg.MTU
+	// RFC 4638: a PPP payload above 1492 needs an Ethernet MTU of at least
+	// payload + 8 (PPPoE and PPP headers); else stay at 1492.
+	c.maxPayload = 0
+	if c.cfg.MTU > pppoe.MaxPayloadDefault {
+		if ifi := link.Interface(); ifi != nil && ifi.MTU >= c.cfg.MTU+8 {
+			c.maxPayload = uint16(c.cfg.MTU)
+		} else {
+			c.mtu = pppoe.MaxPayloadDefault
+		}
+	}
 	d, err := c.journal.CreateTUN(c.cfg.TUN, c.mtu)
 	if err != nil {
 		link.Close()
@@ -302,9 +313,7 @@ func (c *Client) connectOnce(ctx context.Context) outcome {
 	a := &attempt{c: c}
 	cfg := pppoe.ClientConfig{LocalMAC: c.local, ServiceName: c.cfg.ServiceName, ACName: c.cfg.ACName,
 		Timeout: c.cfg.DiscoveryTimeout, PADIAttempts: c.cfg.PADIAttempts}
-	if c.cfg.MTU > pppoe.MaxPayloadDefault {
-		cfg.MaxPayload = uint16(c.cfg.MTU) // RFC 4638
-	}
+	cfg.MaxPayload = c.maxPayload // RFC 4638, when the link allows it
 	a.disc = pppoe.NewClient(cfg)
 	// Frames of an earlier attempt are stale now.
 	for len(c.ctlCh) > 0 {
@@ -393,7 +402,7 @@ func (a *attempt) step() {
 		case ppp.EventAuthFailed:
 			a.out.authFailed = true
 			a.out.reason = ev.Reason
-			c.emit(Event{Kind: KindAuth, State: "failed", Method: ev.Params.AuthMethod.String(), Reason: ev.Reason})
+			c.emit(Event{Kind: KindAuth, State: "failed", Method: authMethodOf(ev), Reason: ev.Reason})
 		case ppp.EventIPCPUp:
 			a.ipUp(ev.Params)
 		case ppp.EventIPv6CPUp:
@@ -444,7 +453,7 @@ func (a *attempt) sessionUp(ev pppoe.Event) {
 
 func (a *attempt) ipUp(p ppp.Params) {
 	c := a.c
-	mtu := c.cfg.MTU
+	mtu := min(c.cfg.MTU, int(a.disc.MaxPayload()))
 	if p.MTU > 0 && p.MTU < mtu {
 		mtu = p.MTU
 	}
@@ -488,4 +497,18 @@ func (a *attempt) shutdown() {
 	}
 	a.disc.Close(time.Now(), "client shutting down")
 	a.flush()
+}
+
+// authMethodOf names the method of an auth event; on failure ppp reports
+// it only in the reason ("PAP authentication failed ...").
+func authMethodOf(ev ppp.Event) string {
+	if ev.Params.AuthMethod != ppp.AuthNone {
+		return ev.Params.AuthMethod.String()
+	}
+	for _, m := range []ppp.AuthMethod{ppp.AuthPAP, ppp.AuthCHAP} {
+		if strings.HasPrefix(strings.ToLower(ev.Reason), m.String()+" ") {
+			return m.String()
+		}
+	}
+	return ev.Params.AuthMethod.String()
 }

@@ -1,0 +1,368 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/dataplane"
+	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/ppp"
+	"github.com/dualpath/dualpath/pppoe"
+)
+
+// ACConfig configures an access concentrator: the ISP side that the lab and
+// the interop tests dial (RFC 4638 and IPv6CP, which pppd's server side
+// lacks).
+type ACConfig struct {
+	// Interface is the link the clients are on.
+	Interface string
+	// TUN names the device that carries all sessions' packets (default
+	// "dp-ac0"); Local is its address and each session's peer address.
+	TUN   string
+	Local netip.Addr
+	// Pool hands out one address per session (Local is skipped).
+	Pool netip.Prefix
+	// DNS is offered to clients (RFC 1877).
+	DNS []netip.Addr
+	// Name is the AC-Name; ServiceNames the services offered (empty: any).
+	Name         string
+	ServiceNames []string
+	// MaxSessions limits sessions (0: 64); beyond it PADS carries
+	// AC-System-Error.
+	MaxSessions int
+	// MaxPayload enables RFC 4638 up to this PPP payload (0: off, 1492).
+	MaxPayload uint16
+	// Auth is the method required (ppp.AuthAuto: CHAP-MD5, PAP if the
+	// client Naks; ppp.AuthNone: none); Secrets maps users to passwords.
+	Auth    ppp.AuthMethod
+	Secrets map[string][]byte
+	// IPv6CP negotiates IPv6CP with clients that want it.
+	IPv6CP bool
+	// EchoInterval / EchoFailures: LCP keepalive towards clients (0: off).
+	EchoInterval time.Duration
+	EchoFailures int
+	// StateDir keeps the journal of host changes (required).
+	StateDir string
+	// Namespace, when set, runs everything in that named network namespace.
+	Namespace string
+	// OnEvent receives session events (Kind session/auth/up/down; Address
+	// is the client's).
+	OnEvent func(Event)
+}
+
+type acSession struct {
+	id   uint16
+	peer pppoe.MAC
+	conn *ppp.Conn
+	addr netip.Addr
+	up   bool
+}
+
+type ctlFrame struct {
+	id   uint16
+	peer pppoe.MAC
+	ppp  []byte
+}
+
+// AccessConcentrator runs the AC role: discovery (pppoe.AC), one ppp.Conn
+// in server role per session, and IPv4 forwarding between the sessions and
+// a TUN, routed by destination address (dataplane.AC).
+type AccessConcentrator struct {
+	cfg      ACConfig
+	mac      pppoe.MAC
+	disc     *pppoe.AC
+	dp       *dataplane.AC
+	sessions map[uint16]*acSession
+	used     map[netip.Addr]bool
+	discCh   chan []byte
+	ctlCh    chan ctlFrame
+	ready    chan struct{}
+}
+
+// NewAccessConcentrator checks cfg.
+func NewAccessConcentrator(cfg ACConfig) (*AccessConcentrator, error) {
+	if cfg.Interface == "" || cfg.StateDir == "" {
+		return nil, errors.New("access concentrator: Interface and StateDir are required")
+	}
+	if !cfg.Local.Is4() || !cfg.Pool.Addr().Is4() {
+		return nil, errors.New("access concentrator: Local and Pool must be IPv4")
+	}
+	if cfg.TUN == "" {
+		cfg.TUN = "dp-ac0"
+	}
+	if cfg.Name == "" {
+		cfg.Name = "dualpath-ac"
+	}
+	if cfg.OnEvent == nil {
+		cfg.OnEvent = func(Event) {}
+	}
+	return &AccessConcentrator{cfg: cfg, sessions: map[uint16]*acSession{}, used: map[netip.Addr]bool{},
+		discCh: make(chan []byte, 256), ctlCh: make(chan ctlFrame, 1024), ready: make(chan struct{})}, nil
+}
+
+// Ready is closed once the AC answers discovery.
+func (a *AccessConcentrator) Ready() <-chan struct{} { return a.ready }
+
+func (a *AccessConcentrator) emit(e Event) {
+	e.Time = time.Now()
+	e.Interface = a.cfg.Interface
+	a.cfg.OnEvent(e)
+}
+
+// Run serves until ctx is cancelled, then terminates every session (PADT)
+// and undoes its host changes.
+func (a *AccessConcentrator) Run(ctx context.Context) (err error) {
+	if err := os.MkdirAll(a.cfg.StateDir, 0o700); err != nil {
+		return err
+	}
+	var j *hostnet.Journal
+	var link, disc *hostnet.PacketConn
+	inNS := func(fn func() error) error {
+		if a.cfg.Namespace == "" {
+			return fn()
+		}
+		return hostnet.InNamespace(a.cfg.Namespace, fn)
+	}
+	if err := inNS(func() error {
+		var err error
+		if j, err = hostnet.OpenJournal(filepath.Join(a.cfg.StateDir, "ac-"+a.cfg.TUN+".journal")); err != nil {
+			return err
+		}
+		if link, err = hostnet.OpenPacketConn(a.cfg.Interface, pppoe.EtherTypeSession); err != nil {
+			return err
+		}
+		disc, err = hostnet.OpenPacketConn(a.cfg.Interface, pppoe.EtherTypeDiscovery)
+		return err
+	}); err != nil {
+		if link != nil {
+			link.Close()
+		}
+		if j != nil {
+			j.Close()
+		}
+		return err
+	}
+	defer func() {
+		if uerr := j.UndoAll(); uerr != nil && err == nil {
+			err = uerr
+		}
+		j.Close()
+	}()
+	a.mac, _ = pppoe.MACFrom(link.HardwareAddr())
+	mtu := pppoe.MaxPayloadDefault
+	if a.cfg.MaxPayload > pppoe.MaxPayloadDefault {
+		mtu = int(a.cfg.MaxPayload)
+	}
+	dev, err := j.CreateTUN(a.cfg.TUN, mtu)
+	if err != nil {
+		link.Close()
+		disc.Close()
+		return err
+	}
+	for _, step := range []func() error{
+		func() error { return j.AddAddress(a.cfg.TUN, netip.PrefixFrom(a.cfg.Local, 32)) },
+		func() error { return j.AddRoute(254, a.cfg.Pool.Masked(), a.cfg.TUN) },
+		func() error { return j.SetSysctl("net.ipv4.ip_forward", "1") },
+	} {
+		if err := step(); err != nil {
+			link.Close()
+			disc.Close()
+			return err
+		}
+	}
+	a.disc = pppoe.NewAC(pppoe.ACConfig{MAC: a.mac, Name: a.cfg.Name, ServiceNames: a.cfg.ServiceNames,
+		MaxSessions: a.cfg.MaxSessions, MaxPayload: a.cfg.MaxPayload})
+	a.dp = dataplane.NewAC(dataplane.ACConfig{TUN: dev, Link: link, Discovery: disc,
+		OnControl: func(id uint16, peer net.HardwareAddr, p []byte) {
+			m, _ := pppoe.MACFrom(peer)
+			select {
+			case a.ctlCh <- ctlFrame{id, m, p}:
+			default:
+			}
+		},
+		OnDiscovery: func(f []byte) {
+			select {
+			case a.discCh <- f:
+			default:
+			}
+		},
+	})
+	dpCtx, stopDP := context.WithCancel(context.Background())
+	dpDone := make(chan error, 1)
+	go func() { dpDone <- a.dp.Run(dpCtx) }()
+	defer func() {
+		stopDP()
+		<-dpDone
+	}()
+	close(a.ready)
+
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		wait := time.Hour
+		for _, s := range a.sessions {
+			if d := s.conn.NextDeadline(); !d.IsZero() {
+				wait = min(wait, max(time.Until(d), 0))
+			}
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			for id := range a.sessions {
+				a.end(id, "access concentrator shutting down")
+			}
+			a.flushDiscovery()
+			return nil
+		case derr := <-dpDone:
+			dpDone <- derr
+			return fmt.Errorf("data plane stopped: %v", derr)
+		case f := <-a.discCh:
+			dst, src, et, payload, ok := splitEth(f)
+			if ok && et == pppoe.EtherTypeDiscovery && (dst == a.mac || dst == pppoe.Broadcast) {
+				a.disc.Input(time.Now(), src, payload)
+			}
+		case c := <-a.ctlCh:
+			if s, ok := a.sessions[c.id]; ok && s.peer == c.peer {
+				s.conn.Input(time.Now(), c.ppp)
+			}
+		case <-timer.C:
+			now := time.Now()
+			for _, s := range a.sessions {
+				s.conn.Tick(now)
+			}
+		}
+		a.step()
+	}
+}
+
+func (a *AccessConcentrator) flushDiscovery() {
+	for _, f := range a.disc.Output() {
+		_ = a.dp.SendDiscovery(ethFrame(f.Dst, a.mac, pppoe.EtherTypeDiscovery, f.Payload))
+	}
+}
+
+func (a *AccessConcentrator) allocate() (netip.Addr, bool) {
+	for p := a.cfg.Pool.Masked().Addr().Next(); a.cfg.Pool.Contains(p); p = p.Next() {
+		if p != a.cfg.Local && !a.used[p] && p.Next().IsValid() && a.cfg.Pool.Contains(p.Next()) {
+			a.used[p] = true
+			return p, true
+		}
+	}
+	return netip.Addr{}, false
+}
+
+func (a *AccessConcentrator) step() {
+	for _, ev := range a.disc.Events() {
+		switch ev.Kind {
+		case pppoe.EventSession:
+			a.open(ev)
+		case pppoe.EventTerminated:
+			if s, ok := a.sessions[ev.SessionID]; ok {
+				a.drop(s, "PADT from the client")
+			}
+		}
+	}
+	a.flushDiscovery()
+	for id, s := range a.sessions {
+		for _, p := range s.conn.Output() {
+			_ = a.dp.SendControl(id, hw(s.peer), p)
+		}
+		for _, ev := range s.conn.Events() {
+			switch ev.Kind {
+			case ppp.EventAuthOK, ppp.EventAuthFailed:
+				st := "ok"
+				if ev.Kind == ppp.EventAuthFailed {
+					st = "failed"
+				}
+				a.emit(Event{Kind: KindAuth, State: st, SessionID: id, ACMAC: s.peer.String(), Method: ev.Params.AuthMethod.String(), Reason: ev.Reason})
+			case ppp.EventIPCPUp:
+				mtu := ev.Params.MTU
+				if mtu == 0 {
+					mtu = pppoe.MaxPayloadDefault
+				}
+				// Now the session owns its address (AddSession replaces
+				// the entry made at PADS).
+				if err := a.dp.AddSession(dataplane.Session{ID: id, Local: hw(a.mac), Peer: hw(s.peer), MTU: mtu},
+					netip.PrefixFrom(ev.Params.PeerIPv4, 32)); err != nil {
+					s.conn.Close(time.Now(), "data plane: "+err.Error())
+					continue
+				}
+				s.up = true
+				a.emit(Event{Kind: KindUp, SessionID: id, ACMAC: s.peer.String(), Address: ev.Params.PeerIPv4.String(),
+					Peer: ev.Params.LocalIPv4.String(), DNS: ipStrings(ev.Params.DNS), MTU: mtu})
+			case ppp.EventIPv6CPUp:
+				a.emit(Event{Kind: KindUp, IPv6: true, SessionID: id, ACMAC: s.peer.String(),
+					Address: fmt.Sprintf("fe80::%x", ev.Params.PeerIID), Peer: fmt.Sprintf("fe80::%x", ev.Params.LocalIID)})
+			case ppp.EventDown:
+				a.end(id, ev.Reason)
+			}
+		}
+		if _, live := a.sessions[id]; live {
+			for _, p := range s.conn.Output() {
+				_ = a.dp.SendControl(id, hw(s.peer), p)
+			}
+		}
+	}
+	a.flushDiscovery()
+}
+
+func (a *AccessConcentrator) open(ev pppoe.Event) {
+	s := &acSession{id: ev.SessionID, peer: ev.Peer}
+	conn, err := ppp.NewConn(ppp.Config{
+		Role: ppp.RoleServer, MRU: ev.MaxPayload, MaxMRU: ev.MaxPayload, Auth: a.cfg.Auth,
+		Secrets: func(user string) ([]byte, bool) {
+			pw, ok := a.cfg.Secrets[user]
+			return pw, ok
+		},
+		LocalIPv4: a.cfg.Local,
+		AssignIPv4: func() (netip.Addr, bool) {
+			addr, ok := a.allocate()
+			s.addr = addr
+			return addr, ok
+		},
+		DNS: a.cfg.DNS, IPv6CP: a.cfg.IPv6CP, EchoInterval: a.cfg.EchoInterval, EchoFailures: a.cfg.EchoFailures,
+		Name: a.cfg.Name,
+	})
+	if err != nil {
+		a.disc.Terminate(ev.SessionID, "PPP configuration error")
+		return
+	}
+	s.conn = conn
+	// Known to the data plane from now on, so its control frames reach us.
+	if err := a.dp.AddSession(dataplane.Session{ID: s.id, Local: hw(a.mac), Peer: hw(s.peer), MTU: int(ev.MaxPayload)}); err != nil {
+		a.disc.Terminate(ev.SessionID, "data plane: "+err.Error())
+		return
+	}
+	a.sessions[s.id] = s
+	a.emit(Event{Kind: KindSession, SessionID: s.id, ACMAC: s.peer.String(), MaxPayload: ev.MaxPayload})
+	conn.Open(time.Now())
+}
+
+// end terminates a session from our side: PADT, then forget it.
+func (a *AccessConcentrator) end(id uint16, reason string) {
+	s, ok := a.sessions[id]
+	if !ok {
+		return
+	}
+	a.disc.Terminate(id, reason)
+	a.drop(s, reason)
+}
+
+func (a *AccessConcentrator) drop(s *acSession, reason string) {
+	delete(a.sessions, s.id)
+	a.dp.RemoveSession(s.id, hw(s.peer))
+	if s.addr.IsValid() {
+		delete(a.used, s.addr)
+	}
+	a.emit(Event{Kind: KindDown, SessionID: s.id, ACMAC: s.peer.String(), Address: s.addr.String(), Reason: reason})
+}
+
+// Sessions returns the number of live sessions. Call it only from OnEvent
+// (the AC's goroutine).
+func (a *AccessConcentrator) Sessions() int { return len(a.sessions) }

@@ -1,0 +1,156 @@
+package session
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/netnstest"
+	"github.com/dualpath/dualpath/ppp"
+)
+
+// ownAC runs our AccessConcentrator in a fresh namespace linked to a fresh
+// client namespace (interfaces "isp0" and "home0", MTU mtu).
+func ownAC(t *testing.T, cfg ACConfig, mtu string) (home *netnstest.NS, isp *netnstest.NS, log *eventLog) {
+	t.Helper()
+	isp = netnstest.New(t, "isp")
+	home = netnstest.New(t, "home")
+	netnstest.Veth(t, isp, "isp0", home, "home0")
+	isp.MustRun("ip", "link", "set", "isp0", "mtu", mtu)
+	home.MustRun("ip", "link", "set", "home0", "mtu", mtu)
+	log = &eventLog{}
+	cfg.Interface, cfg.Namespace, cfg.StateDir, cfg.OnEvent = "isp0", isp.Name, t.TempDir(), log.add
+	if !cfg.Local.IsValid() {
+		cfg.Local = netip.MustParseAddr("198.51.100.1")
+		cfg.Pool = netip.MustParsePrefix("198.51.100.0/24")
+		cfg.DNS = []netip.Addr{netip.MustParseAddr("198.51.100.53")}
+	}
+	if cfg.Secrets == nil {
+		cfg.Secrets = map[string][]byte{"alice": []byte("wonderland")}
+	}
+	ac, err := NewAccessConcentrator(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ac.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("AC Run: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("AC did not stop")
+		}
+	})
+	select {
+	case <-ac.Ready():
+	case err := <-done:
+		t.Fatalf("AC: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("AC not ready")
+	}
+	return home, isp, log
+}
+
+// TestOwnACRFC4638AndIPv6CP covers what pppd cannot: PPP-Max-Payload 1500
+// (RFC 4638) and IPv6CP (RFC 5072).
+func TestOwnACRFC4638AndIPv6CP(t *testing.T) {
+	home, isp, acLog := ownAC(t, ACConfig{Name: "lab-isp", ServiceNames: []string{"inet"}, MaxPayload: 1500, IPv6CP: true, Auth: ppp.AuthCHAP}, "1508")
+	r := startClient(t, home.Name, ClientConfig{Interface: "home0", Username: "alice", Password: []byte("wonderland"),
+		MTU: 1500, IPv6CP: true, ServiceName: "inet"})
+	sess := r.log.wait(t, KindSession, 1, 30*time.Second)
+	if sess.MaxPayload != 1500 || sess.ACName != "lab-isp" {
+		t.Errorf("session event %+v, want PPP-Max-Payload 1500 from lab-isp", sess)
+	}
+	up := r.log.wait(t, KindUp, 1, 30*time.Second)
+	if up.IPv6 {
+		up = r.log.wait(t, KindUp, 2, 30*time.Second)
+	}
+	if up.MTU != 1500 || up.Peer != "198.51.100.1" || !strings.HasPrefix(up.Address, "198.51.100.") {
+		t.Errorf("up event %+v", up)
+	}
+	var v6 bool
+	netnstest.WaitFor(20*time.Second, func() bool {
+		for _, e := range r.log.all() {
+			v6 = v6 || (e.Kind == KindUp && e.IPv6)
+		}
+		return v6
+	})
+	if !v6 {
+		t.Errorf("no IPv6CP up event:\n%s", r.log)
+	}
+	acLog.wait(t, KindUp, 1, 10*time.Second)
+	// A full 1500-byte IPv4 packet crosses the session unfragmented.
+	isp.MustRun("ping", "-c", "2", "-W", "5", "-M", "do", "-s", "1472", up.Address)
+	home.MustRun("ping", "-c", "2", "-W", "5", "-M", "do", "-s", "1472", "-I", up.Address, "198.51.100.1")
+}
+
+// TestOwnACWithoutRFC4638StaysAt1492: a client asking for 1500 gets 1492
+// from an AC that does not offer PPP-Max-Payload.
+func TestOwnACWithoutRFC4638StaysAt1492(t *testing.T) {
+	home, _, _ := ownAC(t, ACConfig{Auth: ppp.AuthPAP}, "1508")
+	r := startClient(t, home.Name, ClientConfig{Interface: "home0", Username: "alice", Password: []byte("wonderland"), MTU: 1500})
+	up := r.log.wait(t, KindUp, 1, 30*time.Second)
+	if up.MTU != 1492 {
+		t.Errorf("MTU %d, want 1492", up.MTU)
+	}
+}
+
+// TestOwnACSessionLimit: the second session (on a macvlan with its own
+// MAC) is refused with the AC's AC-System-Error text.
+func TestOwnACSessionLimit(t *testing.T) {
+	home, _, _ := ownAC(t, ACConfig{MaxSessions: 1, Auth: ppp.AuthPAP}, "1500")
+	r1 := startClient(t, home.Name, ClientConfig{Interface: "home0", Username: "alice", Password: []byte("wonderland")})
+	r1.log.wait(t, KindUp, 1, 30*time.Second)
+	r2 := startClient(t, home.Name, ClientConfig{Interface: "home0", Username: "alice", Password: []byte("wonderland"),
+		TUN: "dp-ppp1", Table: 4243, Macvlan: true})
+	down := r2.log.wait(t, KindDown, 1, 30*time.Second)
+	if !strings.Contains(down.Reason, "session limit reached") || !strings.Contains(down.Reason, "AC-System-Error") {
+		t.Errorf("down reason %q", down.Reason)
+	}
+	for _, e := range r2.log.all() {
+		if e.Kind == KindSession {
+			t.Errorf("refused client got a session: %+v", e)
+		}
+	}
+}
+
+// TestNoAccessConcentrator: nobody answers; the message says what to check.
+func TestNoAccessConcentrator(t *testing.T) {
+	home := netnstest.New(t, "home")
+	empty := netnstest.New(t, "empty")
+	netnstest.Veth(t, empty, "e0", home, "home0")
+	r := startClient(t, home.Name, ClientConfig{Interface: "home0", Username: "u", Password: []byte("p"),
+		DiscoveryTimeout: 100 * time.Millisecond, PADIAttempts: 2})
+	down := r.log.wait(t, KindDown, 1, 20*time.Second)
+	want := "no PPPoE access concentrator answered on home0: is PPPoE passthrough enabled on the router?"
+	if down.Reason != want {
+		t.Errorf("reason %q, want %q", down.Reason, want)
+	}
+}
+
+// TestAuthFailureBacksOff: a wrong password reports the method and what
+// to check, then waits AuthBackoff instead of redialling at once.
+func TestAuthFailureBacksOff(t *testing.T) {
+	home, _, _ := ownAC(t, ACConfig{Auth: ppp.AuthPAP}, "1500")
+	r := startClient(t, home.Name, ClientConfig{Interface: "home0", Username: "alice", Password: []byte("wrong-pass-123"), AuthBackoff: time.Hour})
+	a := r.log.wait(t, KindAuth, 1, 30*time.Second)
+	if a.State != "failed" || a.Method != "pap" || !strings.Contains(a.Reason, "check user name and password") {
+		t.Errorf("auth event %+v", a)
+	}
+	down := r.log.wait(t, KindDown, 1, 30*time.Second)
+	if down.RetryIn != "1h0m0s" {
+		t.Errorf("retry in %q, want the auth backoff", down.RetryIn)
+	}
+	for _, e := range r.log.all() {
+		if strings.Contains(e.Reason, "wrong-pass-123") {
+			t.Fatalf("password in event %+v", e)
+		}
+	}
+}

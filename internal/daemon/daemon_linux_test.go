@@ -45,15 +45,20 @@ func dualpathBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "dualpath")
-		out, err := exec.Command(goTool(), "build", "-o", binPath, "github.com/dualpath/dualpath/cmd/dualpath").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v: %s", err, out)
-		}
+		binErr = buildBinary(binPath)
 	})
 	if binErr != nil {
 		t.Fatal(binErr)
 	}
 	return binPath
+}
+
+func buildBinary(path string) error {
+	out, err := exec.Command(goTool(), "build", "-o", path, "github.com/dualpath/dualpath/cmd/dualpath").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("go build: %v: %s", err, out)
+	}
+	return nil
 }
 
 func goTool() string {

@@ -63,6 +63,7 @@ func NewConn(cfg Config) (*Conn, error) {
 		return nil, err
 	}
 	cfg.DNS = append([]netip.Addr(nil), cfg.DNS...)
+	cfg.Password = append([]byte(nil), cfg.Password...) // the caller may wipe its copy
 	c := &Conn{cfg: cfg}
 	c.lcpP = &lcpProto{c: c}
 	c.lcp = newFSM("LCP", ProtoLCP, c.lcpP, &c.cfg, c.send)

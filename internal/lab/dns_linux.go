@@ -145,6 +145,12 @@ type mydnsBridge struct {
 }
 
 func (b *mydnsBridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/ip" {
+		// An address echo service, like the ones updaters ask which
+		// address their requests come from.
+		fmt.Fprintln(w, providersim.Source(r))
+		return
+	}
 	b.sim.ServeHTTP(w, r)
 	id, _, _ := r.BasicAuth()
 	if id == "" {

@@ -25,6 +25,9 @@ type Options struct {
 	Bin string
 	// Log receives progress lines (nil: discarded).
 	Log io.Writer
+	// ServerWith chooses how the server runs dualpath: ServerAuto (default),
+	// ServerRun or ServerPPPoE.
+	ServerWith string
 }
 
 // Lab is one lab, identified by its prefix.
@@ -35,6 +38,8 @@ type Lab struct {
 	bin      string
 	log      io.Writer
 	st       *State
+
+	serverWith string
 }
 
 // New returns the lab for opt; it does not touch the system.
@@ -70,6 +75,8 @@ func New(opt Options) (*Lab, error) {
 		Scenario: opt.Scenario,
 		bin:      opt.Bin,
 		log:      opt.Log,
+
+		serverWith: opt.ServerWith,
 	}, nil
 }
 

@@ -29,7 +29,7 @@ func (l *Lab) Up(ctx context.Context) error {
 			return err
 		}
 	}
-	l.st = &State{Prefix: l.Prefix, Scenario: l.Scenario, Dir: l.Dir, Started: time.Now().UTC(), Built: builtParts()}
+	l.st = &State{Prefix: l.Prefix, Scenario: l.Scenario, Dir: l.Dir, Started: time.Now().UTC(), Built: l.builtParts()}
 	if err := l.st.Save(); err != nil {
 		return err
 	}

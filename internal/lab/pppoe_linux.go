@@ -1,0 +1,270 @@
+package lab
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/lab/bras"
+	"github.com/dualpath/dualpath/ppp"
+)
+
+// PPPoE in the lab: the ISP's BRAS (package bras, our own access
+// concentrator) on the access network, reached from the house through the
+// IPoE router's PPPoE passthrough; the session itself is held by dualpath
+// on the server (or by the second router in the two-routers scenario).
+
+const (
+	brasTUN  = "bras0"
+	brasName = "lab-bras"
+)
+
+// ServerModes: how the server runs dualpath.
+const (
+	ServerAuto  = "auto"  // `run` when this build has it, else `pppoe` + `ddns`
+	ServerRun   = "run"   // the daemon
+	ServerPPPoE = "pppoe" // `dualpath pppoe` + `dualpath ddns`
+)
+
+func init() {
+	NodeCommands["bras"] = nodeBRAS
+}
+
+func nodeBRAS(ctx context.Context, out io.Writer, args []string) error {
+	fs := flag.NewFlagSet("bras", flag.ContinueOnError)
+	ifname := fs.String("interface", "acc0", "access network interface")
+	dev := fs.String("tun", brasTUN, "TUN device")
+	pool := fs.String("pool", PPPoEPool.String(), "address pool")
+	secrets := fs.String("secrets", "", "file of lines: USER PASSWORD")
+	auth := fs.String("auth", "auto", "auto (CHAP, PAP if refused), chap or pap")
+	dns := fs.String("dns", DNS4.String(), "DNS server handed out")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	p, err := netip.ParsePrefix(*pool)
+	if err != nil {
+		return err
+	}
+	users := map[string][]byte{}
+	f, err := os.Open(*secrets)
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if fl := strings.Fields(sc.Text()); len(fl) == 2 {
+			users[fl[0]] = []byte(fl[1])
+		}
+	}
+	f.Close()
+	am := ppp.AuthAuto
+	switch *auth {
+	case "chap":
+		am = ppp.AuthCHAP
+	case "pap":
+		am = ppp.AuthPAP
+	}
+	d, err := netip.ParseAddr(*dns)
+	if err != nil {
+		return err
+	}
+	s, err := bras.New(bras.Config{
+		Interface: *ifname, TUN: *dev, Name: brasName, Pool: p, DNS: []netip.Addr{d}, Auth: am,
+		EchoInterval: 10 * time.Second, Log: nodeLogger(out),
+		Secrets: func(u string) ([]byte, bool) { pw, ok := users[u]; return pw, ok },
+	})
+	if err != nil {
+		return err
+	}
+	// SIGUSR1: drop every session with PADT (check 8).
+	usr := make(chan os.Signal, 1)
+	signal.Notify(usr, syscall.SIGUSR1)
+	go func() {
+		for range usr {
+			s.DropAll("the lab's ISP dropped the session")
+		}
+	}()
+	return s.Run(ctx)
+}
+
+// serverMode resolves ServerAuto against what this build of dualpath has.
+func (l *Lab) serverMode() string {
+	m := l.serverWith
+	if m == "" || m == ServerAuto {
+		m = ServerPPPoE
+		if cli.Lookup("run") != nil {
+			m = ServerRun
+		}
+	}
+	return m
+}
+
+// pppoeParts adds the parts the PPPoE side brings, judged by the commands
+// this binary has.
+func (l *Lab) pppoeParts() []string {
+	var ps []string
+	switch l.serverMode() {
+	case ServerRun:
+		if cli.Lookup("run") != nil {
+			ps = append(ps, PartPPPoE, PartDaemon, PartDDNS)
+		}
+	case ServerPPPoE:
+		if cli.Lookup("pppoe") != nil {
+			ps = append(ps, PartPPPoE)
+		}
+		if cli.Lookup("ddns") != nil {
+			ps = append(ps, PartDDNS)
+		}
+	}
+	if l.Scenario == ScenarioTwoRouters {
+		// The second router holds the session with `dualpath pppoe`; the
+		// server runs only the DNS updater.
+		ps = ps[:0]
+		if cli.Lookup("pppoe") != nil {
+			ps = append(ps, PartPPPoE)
+		}
+		if cli.Lookup("ddns") != nil {
+			ps = append(ps, PartDDNS)
+		}
+	}
+	return ps
+}
+
+// upBRAS starts the BRAS in the ISP on the access network.
+func (l *Lab) upBRAS(ctx context.Context) error {
+	pw, err := newSecret(filepath.Join(l.Dir, "pppoe.pass"), 12)
+	if err != nil {
+		return err
+	}
+	secrets := filepath.Join(l.Dir, "bras-secrets")
+	if err := os.WriteFile(secrets, []byte(PPPoEUser+" "+pw+"\n"), 0o600); err != nil {
+		return err
+	}
+	if _, err := l.startNode(NodeISP, "bras", "bras", "--interface", "acc0", "--tun", brasTUN, "--pool", PPPoEPool.String(), "--secrets", secrets); err != nil {
+		return err
+	}
+	if err := l.waitLink(ctx, NodeISP, brasTUN); err != nil {
+		return err
+	}
+	return l.ipn(NodeISP, "route", "add", PPPoEPool.String(), "dev", brasTUN)
+}
+
+// upSession starts dualpath where the session belongs and waits until the
+// session is up.
+func (l *Lab) upSession(ctx context.Context) error {
+	cfg, err := l.writeServerConfig()
+	if err != nil {
+		return err
+	}
+	if l.Scenario == ScenarioTwoRouters {
+		return l.upRouter2Session(ctx)
+	}
+	switch l.serverMode() {
+	case ServerRun:
+		if _, err := l.start(NodeServer, "dualpath-run", l.bin, "run", "--config", cfg); err != nil {
+			return err
+		}
+	default:
+		if _, err := l.start(NodeServer, "dualpath-pppoe", l.bin, "pppoe", "--interface", "eth0", "--username", PPPoEUser,
+			"--password-file", filepath.Join(l.Dir, "pppoe.pass"), "--state-dir", filepath.Join(l.Dir, "server-state"), "--events", "json"); err != nil {
+			return err
+		}
+		if cli.Lookup("ddns") != nil {
+			if _, err := l.start(NodeServer, "dualpath-ddns", l.bin, "ddns", "--config", cfg); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := l.waitSession(ctx, 30*time.Second, netip.Addr{}); err != nil {
+		return fmt.Errorf("%v (logs: %s)", err, filepath.Join(l.Dir, "log"))
+	}
+	return nil
+}
+
+// upRouter2Session: the second router dials PPPoE through the IPoE
+// router's passthrough, routes all IPv4 through it, masquerades the LAN
+// and forwards 80/443 to the server (the article's set-up).
+func (l *Lab) upRouter2Session(ctx context.Context) error {
+	if cli.Lookup("pppoe") == nil {
+		return errors.New("this build has no 'dualpath pppoe'")
+	}
+	if _, err := l.start(NodeRouter2, "dualpath-pppoe", l.bin, "pppoe", "--interface", "wan0", "--username", PPPoEUser,
+		"--password-file", filepath.Join(l.Dir, "pppoe.pass"), "--state-dir", filepath.Join(l.Dir, "router2-state"),
+		"--default-route", "--events", "json"); err != nil {
+		return err
+	}
+	if _, err := l.waitSession(ctx, 30*time.Second, netip.Addr{}); err != nil {
+		return fmt.Errorf("%v (logs: %s)", err, filepath.Join(l.Dir, "log"))
+	}
+	rules := fmt.Sprintf(`table ip dualpath_lab_router2 {
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		iifname %[1]q tcp dport { %[2]s } dnat ip to %[3]s
+	}
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname %[1]q masquerade
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		iifname %[1]q ct state established,related accept
+		iifname %[1]q drop
+	}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		iifname %[1]q ct state established,related accept
+		iifname %[1]q ct status dnat accept
+		iifname %[1]q drop
+	}
+}
+`, SessionTUN, strings.ReplaceAll(portsString(ExposedTCP), ",", ", "), ServerLAN4)
+	if err := l.nft(NodeRouter2, "nat", rules); err != nil {
+		return err
+	}
+	if cli.Lookup("ddns") == nil {
+		return nil
+	}
+	cfg, err := l.writeServerDDNSConfig()
+	if err != nil {
+		return err
+	}
+	_, err = l.start(NodeServer, "dualpath-ddns", l.bin, "ddns", "--config", cfg)
+	return err
+}
+
+// writeServerDDNSConfig is the server's config in the two-routers
+// scenario: no PPPoE of its own; the A record is the address its IPv4
+// requests come from (through the second router), learnt from the ISP's
+// echo service and sent with MyDNS's directip form.
+func (l *Lab) writeServerDDNSConfig() (string, error) {
+	c := fmt.Sprintf(`# dualpath lab: the home server's DNS updater (scenario two-routers)
+interface: eth0
+state_dir: %[1]s/server-state
+ddns:
+  - provider: mydns
+    username: %[2]s
+    password_file: %[1]s/mydns.pass
+    ipv4: http:http://%[3]s/ip
+    ipv6: interface:eth0
+    direct_ip: true
+    base_url: http://%[3]s
+    interval: 2s
+status:
+  socket: %[1]s/server-status.sock
+metrics:
+  listen: "off"
+`, l.Dir, MyDNSMasterID, MyDNS4)
+	p := filepath.Join(l.Dir, "server-ddns.yaml")
+	return p, os.WriteFile(p, []byte(c), 0o644)
+}

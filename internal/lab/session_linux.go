@@ -1,0 +1,218 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/lab/probe"
+)
+
+// The PPPoE side of the lab: which node holds the session (the server, or
+// the second router in the two-routers scenario), its TUN, and the checks
+// that need the session.
+
+const (
+	// SessionTUN is the TUN device of the PPPoE session (the daemon's default).
+	SessionTUN = "dp-ppp0"
+	// PPPoEUser is the lab's PPPoE account (the password is in a file).
+	PPPoEUser = "server@lab.example"
+)
+
+// ExposedTCP are the ports the server opens on its PPPoE address.
+var ExposedTCP = []uint16{80, 443}
+
+// sessionNode is the node holding the PPPoE session.
+func (l *Lab) sessionNode() string {
+	if l.Scenario == ScenarioTwoRouters {
+		return NodeRouter2
+	}
+	return NodeServer
+}
+
+// sessionAddr reads the session's address from its TUN device.
+func (l *Lab) sessionAddr() (netip.Addr, error) {
+	node := l.sessionNode()
+	out, err := l.In(node, "ip", "-4", "-o", "addr", "show", "dev", SessionTUN)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("no PPPoE session in %s (%s missing)", node, SessionTUN)
+	}
+	f := strings.Fields(out)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "inet" {
+			p, err := netip.ParsePrefix(f[i+1])
+			if err == nil {
+				return p.Addr(), nil
+			}
+			if a, err := netip.ParseAddr(f[i+1]); err == nil {
+				return a, nil
+			}
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("the PPPoE session in %s has no address yet", node)
+}
+
+// waitSession waits for the session to be up with an address other than
+// not.
+func (l *Lab) waitSession(ctx context.Context, d time.Duration, not netip.Addr) (netip.Addr, error) {
+	var a netip.Addr
+	var err error
+	ok := waitFor(ctx, d, func() bool {
+		a, err = l.sessionAddr()
+		return err == nil && a != not && PPPoEPool.Contains(a)
+	})
+	if !ok {
+		if err == nil {
+			err = fmt.Errorf("the session address stayed %s", a)
+		}
+		return netip.Addr{}, err
+	}
+	return a, nil
+}
+
+// waitRecord waits until the lab zone's record of type t for Name is want.
+func (l *Lab) waitRecord(ctx context.Context, d time.Duration, t string, want netip.Addr) ([]netip.Addr, bool) {
+	var got []netip.Addr
+	ok := waitFor(ctx, d, func() bool {
+		got, _ = l.lookup(ctx, t, Name)
+		return len(got) == 1 && got[0] == want
+	})
+	return got, ok
+}
+
+func addrsString(as []netip.Addr) string {
+	if len(as) == 0 {
+		return "none"
+	}
+	var s []string
+	for _, a := range as {
+		s = append(s, a.String())
+	}
+	return strings.Join(s, ",")
+}
+
+func checkRecordsImpl(ctx context.Context, l *Lab) (string, string, bool) {
+	sess, err := l.waitSession(ctx, 20*time.Second, netip.Addr{})
+	if err != nil {
+		return "a session address in " + PPPoEPool.String(), err.Error(), false
+	}
+	exp := fmt.Sprintf("A %s, AAAA %s", sess, ServerIPv6())
+	a, okA := l.waitRecord(ctx, 10*time.Second, "A", sess)
+	aaaa, okAAAA := l.waitRecord(ctx, 5*time.Second, "AAAA", ServerIPv6())
+	seen := fmt.Sprintf("up %s; A %s, AAAA %s", sess, addrsString(a), addrsString(aaaa))
+	shared := RouterLine().IPv4
+	return exp, seen, okA && okAAAA && sess != shared
+}
+
+func checkScanImpl(ctx context.Context, l *Lab) (string, string, bool) {
+	sess, err := l.sessionAddr()
+	if err != nil {
+		return "open: 80,443", err.Error(), false
+	}
+	exp := "open: " + portsString(ExposedTCP)
+	var res struct {
+		Open []uint16 `json:"open"`
+	}
+	ports := fmt.Sprintf("1-1024,%d,%d", DecoyPort, WhoamiPort)
+	if err := l.nodeJSON(ctx, NodeInet4, &res, "scan", "--ports", ports, sess.String()); err != nil {
+		return exp, short(err), false
+	}
+	return exp, fmt.Sprintf("open on %s: %s", sess, portsString(res.Open)), portsString(res.Open) == portsString(ExposedTCP)
+}
+
+func portsString(ps []uint16) string {
+	if len(ps) == 0 {
+		return "none"
+	}
+	var s []string
+	for _, p := range ps {
+		s = append(s, fmt.Sprint(p))
+	}
+	return strings.Join(s, ",")
+}
+
+// brasProc finds the BRAS process.
+func (l *Lab) brasProc() (*Proc, error) {
+	for i := range l.st.Procs {
+		if p := &l.st.Procs[i]; p.Name == "bras" && alive(p.PID) {
+			return p, nil
+		}
+	}
+	return nil, fmt.Errorf("the BRAS does not run (logs in %s)", filepath.Join(l.Dir, "log"))
+}
+
+// checkHealImpl makes the BRAS end the session with PADT (SIGUSR1 asks it
+// to) and measures how long until a new session has a new address, DNS says
+// so and an IPv4 visitor gets the page again.
+func checkHealImpl(ctx context.Context, l *Lab) (string, string, bool) {
+	exp := "new session, new address, A updated, fetch 200"
+	old, err := l.sessionAddr()
+	if err != nil {
+		return exp, err.Error(), false
+	}
+	p, err := l.brasProc()
+	if err != nil {
+		return exp, err.Error(), false
+	}
+	start := time.Now()
+	if err := syscall.Kill(p.PID, syscall.SIGUSR1); err != nil {
+		return exp, "signal BRAS: " + err.Error(), false
+	}
+	sess, err := l.waitSession(ctx, 45*time.Second, old)
+	if err != nil {
+		return exp, fmt.Sprintf("after PADT: %v", err), false
+	}
+	up := time.Since(start)
+	if _, ok := l.waitRecord(ctx, 20*time.Second, "A", sess); !ok {
+		return exp, fmt.Sprintf("new session %s after %.1fs, but A not updated", sess, up.Seconds()), false
+	}
+	dnsAt := time.Since(start)
+	var f probe.Fetched
+	var ferr error
+	waitFor(ctx, 10*time.Second, func() bool {
+		url, dns := l.fetchTarget("4")
+		ferr = l.nodeJSON(ctx, NodeInet4, &f, "fetch", "--family", "4", "--dns", dns, url)
+		return ferr == nil && f.Status == 200 && f.Addr == sess.String()
+	})
+	total := time.Since(start)
+	if ferr != nil || f.Status != 200 {
+		return exp, fmt.Sprintf("%s -> %s, DNS after %.1fs, fetch failed: %v", old, sess, dnsAt.Seconds(), ferr), false
+	}
+	return exp, fmt.Sprintf("%s -> %s: session %.1fs, DNS %.1fs, fetch %.1fs", old, sess, up.Seconds(), dnsAt.Seconds(), total.Seconds()), true
+}
+
+// writeServerConfig writes the server's dualpath config for the lab.
+func (l *Lab) writeServerConfig() (string, error) {
+	c := fmt.Sprintf(`# dualpath lab: the home server's config (scenario %[1]s)
+interface: eth0
+state_dir: %[2]s/server-state
+pppoe:
+  username: %[3]s
+  password_file: %[2]s/pppoe.pass
+  mtu: 1454
+  table: 4242
+  tun: %[4]s
+expose:
+  tcp: [%[5]s]
+  icmp_echo: true
+ddns:
+  - provider: mydns
+    username: %[6]s
+    password_file: %[2]s/mydns.pass
+    ipv4: pppoe
+    ipv6: interface:eth0
+    ipv4_url: http://%[7]s/login.html
+    ipv6_url: http://[%[8]s]/login.html
+status:
+  socket: %[2]s/server-status.sock
+metrics:
+  listen: "off"
+`, l.Scenario, l.Dir, PPPoEUser, SessionTUN, strings.ReplaceAll(portsString(ExposedTCP), ",", ", "), MyDNSMasterID, MyDNS4, MyDNS6)
+	p := filepath.Join(l.Dir, "server-dualpath.yaml")
+	return p, os.WriteFile(p, []byte(c), 0o644)
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/netnstest"
+	"github.com/dualpath/dualpath/internal/testpeer/umlac"
+)
+
+func runPPPoECmd(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	io := cli.IO{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	err := cli.Lookup("pppoe").Run(context.Background(), io, args)
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	return cli.Code(err), out.String() + errb.String(), msg
+}
+
+func TestPPPoEUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	loose := filepath.Join(dir, "loose.pass")
+	os.WriteFile(loose, []byte("s3cret-loose\n"), 0o644)
+	tight := filepath.Join(dir, "tight.pass")
+	os.WriteFile(tight, []byte("s3cret-tight\n"), 0o600)
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{"no interface", nil, []string{"--username", "u", "--password-file", tight}, 2, "--interface is required"},
+		{"no user", nil, []string{"--interface", "lo", "--password-file", tight}, 2, "--username is required"},
+		{"no password", nil, []string{"--interface", "lo", "--username", "u"}, 2, "DUALPATH_PPPOE_PASSWORD"},
+		{"loose password file", nil, []string{"--interface", "lo", "--username", "u", "--password-file", loose}, 2, "chmod 600 " + loose},
+		{"bad auth", nil, []string{"--interface", "lo", "--username", "u", "--password-file", tight, "--auth", "mschap"}, 2, "--auth"},
+		{"bad events", nil, []string{"--interface", "lo", "--username", "u", "--password-file", tight, "--events", "xml"}, 2, "--events"},
+		{"bad mtu", nil, []string{"--interface", "lo", "--username", "u", "--password-file", tight, "--mtu", "99999"}, 2, "--mtu"},
+		{"missing interface", map[string]string{"DUALPATH_PPPOE_PASSWORD": "s3cret-env"}, []string{"--interface", "nosuchif9", "--username", "u"}, 3, "interface nosuchif9 not found"},
+		{"stray argument", nil, []string{"--interface", "lo", "--username", "u", "--password-file", tight, "extra"}, 2, "no arguments"},
+	} {
+		code, out, msg := runPPPoECmd(t, tc.env, tc.args...)
+		if code != tc.code || !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: exit %d %q, want %d containing %q", tc.name, code, msg, tc.code, tc.want)
+		}
+		for _, secret := range []string{"s3cret-loose", "s3cret-tight", "s3cret-env"} {
+			if strings.Contains(out+msg, secret) {
+				t.Errorf("%s: password in output: %s %s", tc.name, out, msg)
+			}
+		}
+	}
+}
+
+// pppoeBin builds the dualpath binary into the test's temporary directory
+// (readable by others, for the unprivileged run).
+func pppoeBin(t *testing.T) (string, error) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dualpath")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%v: %s", err, out)
+	}
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	return bin, nil
+}
+
+func TestPPPoENeedsPrivileges(t *testing.T) {
+	netnstest.RequireRoot(t)
+	netnstest.RequireCommand(t, "setpriv")
+	bin, err := pppoeBin(t)
+	if err != nil {
+		t.Fatalf("go build: %v", err)
+	}
+	cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin, "pppoe", "--interface", "lo", "--username", "u", "--state-dir", t.TempDir())
+	cmd.Env = append(os.Environ(), "DUALPATH_PPPOE_PASSWORD=s3cret-priv")
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "CAP_NET_ADMIN") || !strings.Contains(string(out), "CAP_NET_RAW") {
+		t.Fatalf("exit %d (%v): %s", code, err, out)
+	}
+	if strings.Contains(string(out), "s3cret-priv") {
+		t.Fatalf("password in output: %s", out)
+	}
+}
+
+// TestPPPoECommandAgainstPppd runs the built binary in the client namespace
+// against the real pppd AC with --events json, then stops it with SIGTERM.
+func TestPPPoECommandAgainstPppd(t *testing.T) {
+	ac := umlac.Start(t, umlac.CHAP)
+	bin, err := pppoeBin(t)
+	if err != nil {
+		t.Fatalf("go build: %v", err)
+	}
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "pass")
+	os.WriteFile(pw, []byte(ac.Password+"\n"), 0o600)
+	p := ac.ClientNS.Start(bin, "pppoe", "--interface", umlac.ClientIf, "--username", ac.Username, "--password-file", pw,
+		"--auth", "chap", "--service", umlac.ServiceName, "--ac-name", umlac.ACName, "--state-dir", filepath.Join(dir, "state"),
+		"--echo-interval", "2s", "--events", "json")
+	var up map[string]any
+	if !netnstest.WaitFor(60*time.Second, func() bool {
+		for _, ev := range pppoeEvents(p.Output()) {
+			if ev["event"] == "up" {
+				up = ev
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("no up event:\n%s", p.Output())
+	}
+	kinds := map[string]bool{}
+	for _, ev := range pppoeEvents(p.Output()) {
+		kinds[ev["event"].(string)] = true
+	}
+	for _, k := range []string{"discovery", "session", "auth", "up"} {
+		if !kinds[k] {
+			t.Errorf("no %q event in:\n%s", k, p.Output())
+		}
+	}
+	addr, _ := up["address"].(string)
+	if !strings.HasPrefix(addr, "192.0.2.") || up["peer"] != umlac.ACAddr.String() || up["mtu"] != float64(1454) || up["dns"] == nil {
+		t.Errorf("up event %v", up)
+	}
+	ac.MustCtl("ping -c 1 -W 5 " + addr)
+	ac.MustCtl("killall pppd")
+	if !netnstest.WaitFor(30*time.Second, func() bool {
+		for _, ev := range pppoeEvents(p.Output()) {
+			if ev["event"] == "down" && ev["reason"] != "" {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Errorf("no down event with a reason:\n%s", p.Output())
+	}
+	p.Signal(syscall.SIGTERM)
+	if err := p.Wait(20 * time.Second); err != nil {
+		t.Fatalf("after SIGTERM: %v\n%s", err, p.Output())
+	}
+	if strings.Contains(p.Output(), ac.Password) {
+		t.Fatal("password in output")
+	}
+	if out := ac.ClientNS.MustRun("ip", "rule"); strings.Contains(out, "4242") {
+		t.Errorf("rule left after exit:\n%s", out)
+	}
+}
+
+func pppoeEvents(out string) []map[string]any {
+	var evs []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) == nil {
+			evs = append(evs, m)
+		}
+	}
+	return evs
+}

@@ -39,9 +39,6 @@ type Options struct {
 	// DDNS tunes the DNS updater (tests shorten its timers); Logger and
 	// StateDir are filled in by the daemon when left empty.
 	DDNS ddns.Options
-	// Ready, when set, is called once the daemon is ready (firewall in
-	// place, status socket listening), with its State.
-	Ready func(*State)
 }
 
 // sessionRunner is one PPPoE client that reconnects by itself until its
@@ -189,9 +186,6 @@ func Run(ctx context.Context, opts Options) (err error) {
 	d.notify("READY=1")
 	d.notify("STATUS=" + d.statusLine())
 	d.log.Info("dualpath ready", "status_socket", srv.Path())
-	if opts.Ready != nil {
-		opts.Ready(d.st)
-	}
 	wg.Add(1)
 	go func() { defer wg.Done(); d.watchdog(runCtx) }()
 

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -15,7 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/netnstest"
+	"github.com/dualpath/dualpath/internal/session"
 )
 
 // These tests run the built `dualpath run` binary inside test namespaces,
@@ -246,6 +250,23 @@ func TestFirewallBeforeSessionAndCleanExit(t *testing.T) {
 		t.Errorf("macvlan not created; output:\n%s", d.proc.Output())
 	}
 
+	// Warnings about the exposed port: nothing listens, then IPv6 only.
+	if w := strings.Join(s.Warnings, "\n"); !strings.Contains(w, "TCP port 8080 is exposed but nothing listens on it") {
+		t.Errorf("warnings with no listener: %q", w)
+	}
+	var ln6 net.Listener
+	if err := hostnet.InNamespace(ns.Name, func() error {
+		var err error
+		ln6, err = net.Listen("tcp6", "[::]:8080") // v6only, like nginx's listen [::]:8080
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if w := strings.Join(d.status().Warnings, "\n"); !strings.Contains(w, "TCP port 8080 listens on IPv6 only") {
+		t.Errorf("warnings with an IPv6-only listener: %q", w)
+	}
+	ln6.Close()
+
 	// Everything a person or a scraper can read.
 	text, err := exec.Command(dualpathBinary(t), "status", "--socket", socket).CombinedOutput()
 	if err != nil || !strings.Contains(string(text), "firewall: inbound on dp-ppp0: TCP 8080, UDP none, ping answered") {
@@ -334,5 +355,79 @@ func TestRunRefusesBadConfig(t *testing.T) {
 	}
 	if !strings.Contains(string(out), cfg+":4:3: pppoe.mtu: 9000 is larger than 1492") {
 		t.Errorf("output:\n%s", out)
+	}
+}
+
+// giveUpSession is a session whose Run gives up at once, as session.Client
+// does when the LAN interface is missing.
+type giveUpSession struct{ runs *atomicCount }
+
+type atomicCount struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *atomicCount) inc() { c.mu.Lock(); c.n++; c.mu.Unlock() }
+func (c *atomicCount) get() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+func (s giveUpSession) Run(ctx context.Context) error {
+	s.runs.inc()
+	return errors.New("interface lan9 not found")
+}
+
+// TestSupervisionRestartsSession: when the session gives up, the daemon
+// restarts it with growing backoff, shows why in status, and keeps the
+// firewall in place all along (fail-closed).
+func TestSupervisionRestartsSession(t *testing.T) {
+	netnstest.RequireCommand(t, "nft")
+	ns := netnstest.New(t, "dsup")
+	runs := &atomicCount{}
+	old := newSession
+	newSession = func(session.ClientConfig) (sessionRunner, error) { return giveUpSession{runs}, nil }
+	t.Cleanup(func() { newSession = old })
+
+	dir := t.TempDir()
+	cfgPath, socket := daemonConfig{dir: dir, iface: "lan9", password: "pw"}.write(t)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Metrics.Listen = "off"
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- hostnet.InNamespace(ns.Name, func() error {
+			return Run(ctx, Options{Config: cfg, Version: "test", Notify: func(string) {},
+				MinSessionBackoff: 10 * time.Millisecond, MaxSessionBackoff: 80 * time.Millisecond})
+		})
+	}()
+	if !netnstest.WaitFor(10*time.Second, func() bool { return runs.get() >= 5 }) {
+		t.Fatalf("session restarted %d times", runs.get())
+	}
+	s, err := QueryStatus(context.Background(), socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Session.State != StateDown || s.Session.LastError != "interface lan9 not found" || !s.Firewall.Active {
+		t.Errorf("status while the session gives up: %+v, firewall %+v", s.Session, s.Firewall)
+	}
+	if _, err := ns.Run("nft", "list", "table", "inet", "dualpath"); err != nil {
+		t.Errorf("firewall gone while the session restarts: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+	if out, _ := ns.Run("nft", "list", "tables"); strings.Contains(out, "dualpath") {
+		t.Errorf("firewall left after stop: %s", out)
 	}
 }

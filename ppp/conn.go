@@ -393,8 +393,10 @@ func (c *Conn) redact(s string) string {
 }
 
 // randBytes fills b from cfg.Rand; on a read error it falls back to a
-// counter-derived value so that the link still works (uniqueness, not
-// secrecy, matters for magic numbers and identifiers).
+// clock- and counter-derived value so that the link still works: magic
+// numbers and identifiers need uniqueness, not secrecy. (A server's CHAP
+// challenges would then be guessable; crypto/rand does not fail in
+// practice.)
 func (c *Conn) randBytes(b []byte) {
 	if _, err := io.ReadFull(c.cfg.Rand, b); err != nil {
 		c.randFails++

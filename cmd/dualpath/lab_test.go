@@ -201,6 +201,13 @@ func TestLabUpAfterSIGKILL(t *testing.T) {
 	if err != nil || st.Ready {
 		t.Fatalf("lab up was not killed half-way (state %+v, %v)", st, err)
 	}
+	l, err := lab.New(lab.Options{Prefix: r.prefix, StateRoot: r.root, Bin: r.bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Leftovers()) == 0 {
+		t.Fatal("the killed lab up left nothing behind: the test proves nothing")
+	}
 	out, code := r.run(t, "up")
 	if code != 0 {
 		t.Fatalf("lab up after SIGKILL: exit %d:\n%s", code, out)

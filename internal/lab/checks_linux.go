@@ -71,7 +71,7 @@ func (l *Lab) Test(ctx context.Context) (*Report, error) {
 			r.Outcome = Missing
 			r.Seen = "needs " + strings.Join(missing, ", ")
 		default:
-			cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 			exp, seen, ok := c.run(cctx, l)
 			cancel()
 			r.Expected, r.Seen, r.Outcome = exp, seen, Fail

@@ -246,7 +246,10 @@ func (l *Lab) upRouter2Session(ctx context.Context) error {
 // writeServerDDNSConfig is the server's config in the two-routers
 // scenario: no PPPoE of its own; the A record is the address its IPv4
 // requests come from (through the second router), learnt from the ISP's
-// echo service and sent with MyDNS's directip form.
+// echo service and sent with MyDNS's directip form. Nothing on the server
+// changes when the second router's session does, so the updater only
+// notices at its next check (1 minute, the shortest the config allows): the
+// article's set-up heals DNS that slowly.
 func (l *Lab) writeServerDDNSConfig() (string, error) {
 	c := fmt.Sprintf(`# dualpath lab: the home server's DNS updater (scenario two-routers)
 interface: eth0
@@ -259,7 +262,7 @@ ddns:
     ipv6: interface:eth0
     direct_ip: true
     base_url: http://%[3]s
-    interval: 2s
+    interval: 1m
 status:
   socket: %[1]s/server-status.sock
 metrics:

@@ -168,7 +168,11 @@ func checkHealImpl(ctx context.Context, l *Lab) (string, string, bool) {
 		return exp, fmt.Sprintf("after PADT: %v", err), false
 	}
 	up := time.Since(start)
-	if _, ok := l.waitRecord(ctx, 20*time.Second, "A", sess); !ok {
+	dnsWait := 20 * time.Second
+	if l.Scenario == ScenarioTwoRouters {
+		dnsWait = 80 * time.Second // the server's updater polls every minute
+	}
+	if _, ok := l.waitRecord(ctx, dnsWait, "A", sess); !ok {
 		return exp, fmt.Sprintf("new session %s after %.1fs, but A not updated", sess, up.Seconds()), false
 	}
 	dnsAt := time.Since(start)

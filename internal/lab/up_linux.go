@@ -21,6 +21,9 @@ type step struct {
 // the scenario: namespaces, links, addresses, routes and the processes of
 // every part that exists in this build.
 func (l *Lab) Up(ctx context.Context) error {
+	if err := Preflight(); err != nil {
+		return err
+	}
 	if err := l.Down(); err != nil {
 		return fmt.Errorf("removing the previous lab: %v", err)
 	}
@@ -403,8 +406,28 @@ func (l *Lab) upWhoami(ctx context.Context) error {
 	return nil
 }
 
-// lookPath reports whether a program is installed.
-func lookPath(name string) bool { _, err := exec.LookPath(name); return err == nil }
+// Programs the lab runs, and the Debian package of each.
+var labPrograms = [][2]string{
+	{"ip", "iproute2"}, {"nft", "nftables"}, {"sysctl", "procps"}, {"ss", "iproute2"},
+	{"nginx", "nginx-light"}, {"dnsmasq", "dnsmasq-base"}, {"named", "bind9"},
+	{"dig", "bind9-dnsutils"}, {"busybox", "busybox-static"},
+}
+
+// Preflight reports, in one line, the programs the lab needs that are
+// missing.
+func Preflight() error {
+	var miss, pkgs []string
+	for _, p := range labPrograms {
+		if _, err := exec.LookPath(p[0]); err != nil {
+			miss = append(miss, p[0])
+			pkgs = append(pkgs, p[1])
+		}
+	}
+	if len(miss) > 0 {
+		return fmt.Errorf("the lab needs %s (Debian: %s): run scripts/deps.sh", strings.Join(miss, ", "), strings.Join(pkgs, " "))
+	}
+	return nil
+}
 
 // upRouter2 gives the second router of the two-routers scenario its LAN
 // address; its PPPoE session, NAT and port forwarding come with the PPPoE

@@ -20,6 +20,14 @@ func ownAC(t *testing.T, cfg ACConfig, mtu string) (home *netnstest.NS, isp *net
 	netnstest.Veth(t, isp, "isp0", home, "home0")
 	isp.MustRun("ip", "link", "set", "isp0", "mtu", mtu)
 	home.MustRun("ip", "link", "set", "home0", "mtu", mtu)
+	log, _ = runOwnAC(t, isp, cfg)
+	return home, isp, log
+}
+
+// runOwnAC runs an AccessConcentrator on isp0 in isp; stop ends it (also
+// done at cleanup).
+func runOwnAC(t *testing.T, isp *netnstest.NS, cfg ACConfig) (log *eventLog, stop func()) {
+	t.Helper()
 	log = &eventLog{}
 	cfg.Interface, cfg.Namespace, cfg.StateDir, cfg.OnEvent = "isp0", isp.Name, t.TempDir(), log.add
 	if !cfg.Local.IsValid() {
@@ -37,7 +45,12 @@ func ownAC(t *testing.T, cfg ACConfig, mtu string) (home *netnstest.NS, isp *net
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- ac.Run(ctx) }()
-	t.Cleanup(func() {
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		cancel()
 		select {
 		case err := <-done:
@@ -47,7 +60,8 @@ func ownAC(t *testing.T, cfg ACConfig, mtu string) (home *netnstest.NS, isp *net
 		case <-time.After(20 * time.Second):
 			t.Error("AC did not stop")
 		}
-	})
+	}
+	t.Cleanup(stop)
 	select {
 	case <-ac.Ready():
 	case err := <-done:
@@ -55,7 +69,7 @@ func ownAC(t *testing.T, cfg ACConfig, mtu string) (home *netnstest.NS, isp *net
 	case <-time.After(20 * time.Second):
 		t.Fatal("AC not ready")
 	}
-	return home, isp, log
+	return log, stop
 }
 
 // TestOwnACRFC4638AndIPv6CP covers what pppd cannot: PPP-Max-Payload 1500
@@ -152,5 +166,40 @@ func TestAuthFailureBacksOff(t *testing.T) {
 		if strings.Contains(e.Reason, "wrong-pass-123") {
 			t.Fatalf("password in event %+v", e)
 		}
+	}
+}
+
+// TestAddressChangeMovesRule: the session comes back with another address
+// (a different ISP pool); the rule and the TUN address follow it, and with
+// DefaultRoute the main table sends IPv4 through the session.
+func TestAddressChangeMovesRule(t *testing.T) {
+	isp := netnstest.New(t, "isp")
+	home := netnstest.New(t, "home")
+	netnstest.Veth(t, isp, "isp0", home, "home0")
+	_, stop1 := runOwnAC(t, isp, ACConfig{Auth: ppp.AuthPAP, TUN: "dp-ac1"})
+	r := startClient(t, home.Name, ClientConfig{Interface: "home0", Username: "alice", Password: []byte("wonderland"), DefaultRoute: true})
+	up1 := r.log.wait(t, KindUp, 1, 30*time.Second)
+	if out := home.MustRun("ip", "route", "get", "203.0.113.9"); !strings.Contains(out, "dev dp-ppp0") {
+		t.Errorf("--default-route: %s", out)
+	}
+	stop1()
+	runOwnAC(t, isp, ACConfig{Auth: ppp.AuthPAP, TUN: "dp-ac2", Local: netip.MustParseAddr("203.0.113.1"),
+		Pool: netip.MustParsePrefix("203.0.113.0/24")})
+	up2 := r.log.wait(t, KindUp, 2, 60*time.Second)
+	if up1.Address == up2.Address || !strings.HasPrefix(up2.Address, "203.0.113.") {
+		t.Fatalf("addresses %s then %s", up1.Address, up2.Address)
+	}
+	rules := home.MustRun("ip", "rule")
+	if !strings.Contains(rules, "from "+up2.Address+" lookup 4242") || strings.Contains(rules, up1.Address) {
+		t.Errorf("rules after the address change:\n%s", rules)
+	}
+	addrs := home.MustRun("ip", "-4", "addr", "show", "dev", "dp-ppp0")
+	if !strings.Contains(addrs, up2.Address+"/32") || strings.Contains(addrs, up1.Address) {
+		t.Errorf("TUN addresses:\n%s", addrs)
+	}
+	isp.MustRun("ping", "-c", "1", "-W", "5", up2.Address)
+	r.stop(t)
+	if out := home.MustRun("ip", "route", "show", "table", "main"); strings.Contains(out, "dp-ppp0") {
+		t.Errorf("default route left behind:\n%s", out)
 	}
 }

@@ -254,7 +254,7 @@ func TestHelperClientProcess(t *testing.T) {
 		t.Skip("helper process for TestStaleSessionAfterSIGKILL")
 	}
 	c, err := NewClient(ClientConfig{Interface: umlac.ClientIf, Username: umlac.Username, Password: []byte(umlac.Password),
-		StateDir: state, DiscoveryTimeout: 500 * time.Millisecond,
+		StateDir: state, DiscoveryTimeout: 500 * time.Millisecond, Macvlan: os.Getenv("DUALPATH_SESSION_MACVLAN") != "",
 		OnEvent: func(e Event) { fmt.Printf("EVENT %s %s\n", e.Kind, e.Address) }})
 	if err != nil {
 		t.Fatal(err)
@@ -268,9 +268,19 @@ func TestHelperClientProcess(t *testing.T) {
 // session at the AC and routing state on the host; the next start sends a
 // PADT for the stale session and removes the leftovers.
 func TestStaleSessionAfterSIGKILL(t *testing.T) {
+	for _, macvlan := range []bool{false, true} {
+		t.Run(fmt.Sprintf("macvlan=%v", macvlan), func(t *testing.T) { testStaleSession(t, macvlan) })
+	}
+}
+
+func testStaleSession(t *testing.T, macvlan bool) {
 	ac := umlac.StartWith(t, umlac.Options{Auth: umlac.PAP, PPPDOptions: "lcp-echo-interval 60"})
 	state := t.TempDir()
-	p := ac.ClientNS.Start("env", "DUALPATH_SESSION_HELPER="+state, os.Args[0], "-test.run=^TestHelperClientProcess$", "-test.v")
+	mv := ""
+	if macvlan {
+		mv = "1"
+	}
+	p := ac.ClientNS.Start("env", "DUALPATH_SESSION_HELPER="+state, "DUALPATH_SESSION_MACVLAN="+mv, os.Args[0], "-test.run=^TestHelperClientProcess$", "-test.v")
 	if !netnstest.WaitFor(60*time.Second, func() bool { return strings.Contains(p.Output(), "EVENT up ") }) {
 		t.Fatalf("helper session did not come up:\n%s", p.Output())
 	}
@@ -286,7 +296,12 @@ func TestStaleSessionAfterSIGKILL(t *testing.T) {
 	if !strings.Contains(before, "rc=0") {
 		t.Fatalf("the AC lost the session by itself: %s", before)
 	}
-	r := startClient(t, ac.ClientNS.Name, ClientConfig{Username: ac.Username, Password: []byte(ac.Password), StateDir: state})
+	if macvlan {
+		if out := ac.ClientNS.MustRun("ip", "link"); !strings.Contains(out, "dp-ppp0-mv") {
+			t.Fatalf("expected the killed client's macvlan to remain:\n%s", out)
+		}
+	}
+	r := startClient(t, ac.ClientNS.Name, ClientConfig{Username: ac.Username, Password: []byte(ac.Password), StateDir: state, Macvlan: macvlan})
 	var stale, cleaned bool
 	netnstest.WaitFor(30*time.Second, func() bool {
 		stale, cleaned = false, false
@@ -311,4 +326,34 @@ func TestStaleSessionAfterSIGKILL(t *testing.T) {
 	if out := ac.ClientNS.MustRun("ip", "rule"); strings.Count(out, "lookup 4242") != 1 {
 		t.Errorf("want exactly one rule for %s:\n%s", up.Address, out)
 	}
+}
+
+// TestPppdRefusesWrongPassword: pppd's PAP Nak becomes an auth event that
+// names the method and says what to check, then the long backoff.
+func TestPppdRefusesWrongPassword(t *testing.T) {
+	ac := umlac.Start(t, umlac.PAP)
+	r := startClient(t, ac.ClientNS.Name, ClientConfig{Username: ac.Username, Password: []byte("not-the-password"), AuthBackoff: time.Hour})
+	a := r.log.wait(t, KindAuth, 1, 60*time.Second)
+	if a.State != "failed" || a.Method != "pap" || !strings.Contains(a.Reason, "check user name and password") {
+		t.Errorf("auth event %+v", a)
+	}
+	if down := r.log.wait(t, KindDown, 1, 30*time.Second); down.RetryIn != "1h0m0s" {
+		t.Errorf("down event %+v, want the auth backoff", down)
+	}
+}
+
+// TestPppoeServerSessionLimit: rp-pppoe with one session slot refuses the
+// second client (on a macvlan, with its own MAC); its error text reaches
+// the user.
+func TestPppoeServerSessionLimit(t *testing.T) {
+	ac := umlac.StartWith(t, umlac.Options{Auth: umlac.PAP, MaxSessions: 1})
+	r1 := startClient(t, ac.ClientNS.Name, ClientConfig{Username: ac.Username, Password: []byte(ac.Password)})
+	r1.log.wait(t, KindUp, 1, 60*time.Second)
+	r2 := startClient(t, ac.ClientNS.Name, ClientConfig{Username: ac.Username, Password: []byte(ac.Password),
+		TUN: "dp-ppp1", Table: 4243, Macvlan: true})
+	down := r2.log.wait(t, KindDown, 1, 60*time.Second)
+	if !strings.Contains(down.Reason, "refused the session: AC-System-Error: ") {
+		t.Errorf("down reason %q", down.Reason)
+	}
+	t.Logf("second session: %s", down.Reason)
 }

@@ -24,10 +24,17 @@ targets=("$@")
 
 # Debian versions must start with a digit and may not contain '-' in the
 # upstream part when there is no revision: v1.2.3 -> 1.2.3,
-# v1.2.3-4-gabc -> 1.2.3+4.gabc, 1a2b3c4 (no tag) -> 0.0.0+g1a2b3c4.
+# v1.2.3-rc1 -> 1.2.3~rc1 (sorts before 1.2.3), v1.2.3-4-gabc (4 commits
+# after the tag) -> 1.2.3+4.gabc, 1a2b3c4 (no tag) -> 0.0.0+g1a2b3c4.
 debver=${VERSION#v}
-if ! [[ $debver =~ ^[0-9]+\.[0-9]+ ]]; then debver="0.0.0+g$debver"; fi
-debver=$(printf '%s' "$debver" | sed 's/-/+/; s/-/./g')
+if ! [[ $debver =~ ^[0-9]+\.[0-9]+ ]]; then
+  debver="0.0.0+g$debver"
+elif [[ $debver =~ ^[^-]+-[0-9]+-g[0-9a-f]+ ]]; then
+  debver=${debver/-/+}
+else
+  debver=${debver/-/\~}
+fi
+debver=${debver//-/.}
 
 mkdir -p dist
 for t in "${targets[@]}"; do

@@ -13,7 +13,7 @@ import (
 
 // ownAC runs our AccessConcentrator in a fresh namespace linked to a fresh
 // client namespace (interfaces "isp0" and "home0", MTU mtu).
-func ownAC(t *testing.T, cfg ACConfig, mtu string) (home *netnstest.NS, isp *netnstest.NS, log *eventLog) {
+func ownAC(t testing.TB, cfg ACConfig, mtu string) (home *netnstest.NS, isp *netnstest.NS, log *eventLog) {
 	t.Helper()
 	isp = netnstest.New(t, "isp")
 	home = netnstest.New(t, "home")
@@ -26,7 +26,7 @@ func ownAC(t *testing.T, cfg ACConfig, mtu string) (home *netnstest.NS, isp *net
 
 // runOwnAC runs an AccessConcentrator on isp0 in isp; stop ends it (also
 // done at cleanup).
-func runOwnAC(t *testing.T, isp *netnstest.NS, cfg ACConfig) (log *eventLog, stop func()) {
+func runOwnAC(t testing.TB, isp *netnstest.NS, cfg ACConfig) (log *eventLog, stop func()) {
 	t.Helper()
 	log = &eventLog{}
 	cfg.Interface, cfg.Namespace, cfg.StateDir, cfg.OnEvent = "isp0", isp.Name, t.TempDir(), log.add

@@ -39,7 +39,7 @@ func (l *eventLog) all() []Event {
 }
 
 // wait returns the n-th (1-based) event of kind, waiting up to d.
-func (l *eventLog) wait(t *testing.T, kind string, n int, d time.Duration) Event {
+func (l *eventLog) wait(t testing.TB, kind string, n int, d time.Duration) Event {
 	t.Helper()
 	var found Event
 	ok := netnstest.WaitFor(d, func() bool {
@@ -77,7 +77,7 @@ type running struct {
 	done   chan error
 }
 
-func startClient(t *testing.T, ns string, cfg ClientConfig) *running {
+func startClient(t testing.TB, ns string, cfg ClientConfig) *running {
 	t.Helper()
 	r := &running{log: &eventLog{}, done: make(chan error, 1)}
 	cfg.Namespace = ns
@@ -106,7 +106,7 @@ func startClient(t *testing.T, ns string, cfg ClientConfig) *running {
 	return r
 }
 
-func (r *running) stop(t *testing.T) {
+func (r *running) stop(t testing.TB) {
 	t.Helper()
 	if r.cancel == nil {
 		return

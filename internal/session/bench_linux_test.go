@@ -1,0 +1,70 @@
+package session
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/netnstest"
+	"github.com/dualpath/dualpath/ppp"
+)
+
+// BenchmarkSessionThroughput measures TCP throughput (iperf3, 3 s each
+// way) through a whole PPPoE session — dualpath's client (policy routing,
+// TUN, data plane) against dualpath's own AccessConcentrator over a veth —
+// and, in the same run, over a plain routed veth as the baseline. It prints
+// both and the ratio. Not a test; run it alone:
+//
+//	go test -run '^$' -bench SessionThroughput -benchtime 1x ./internal/session/
+func BenchmarkSessionThroughput(b *testing.B) {
+	netnstest.RequireCommand(b, "iperf3")
+	iperf := func(srv, cli *netnstest.NS, addr, bind string, reverse bool) float64 {
+		b.Helper()
+		s := srv.Start("iperf3", "-s", "-1", "-B", addr)
+		defer s.Kill()
+		args := []string{"-c", addr, "-B", bind, "-t", "3", "-J"}
+		if reverse {
+			args = append(args, "-R")
+		}
+		var out string
+		var err error
+		if !netnstest.WaitFor(5*time.Second, func() bool { out, err = cli.Run("iperf3", args...); return err == nil }) {
+			b.Fatalf("iperf3: %v\n%s", err, out)
+		}
+		var r struct {
+			End struct {
+				SumReceived struct {
+					BitsPerSecond float64 `json:"bits_per_second"`
+				} `json:"sum_received"`
+			} `json:"end"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			b.Fatalf("iperf3 JSON: %v", err)
+		}
+		return r.End.SumReceived.BitsPerSecond / 1e9
+	}
+	for i := 0; i < b.N; i++ {
+		x, y := netnstest.New(b, "bx"), netnstest.New(b, "by")
+		netnstest.Veth(b, x, "eth0", y, "eth0")
+		x.MustRun("ip", "addr", "add", "10.200.0.1/24", "dev", "eth0")
+		y.MustRun("ip", "addr", "add", "10.200.0.2/24", "dev", "eth0")
+		baseUp := iperf(y, x, "10.200.0.2", "10.200.0.1", false)
+		baseDown := iperf(y, x, "10.200.0.2", "10.200.0.1", true)
+
+		home, isp, _ := ownAC(b, ACConfig{Auth: ppp.AuthCHAP}, "1500")
+		r := startClient(b, home.Name, ClientConfig{Interface: "home0", Username: "alice", Password: []byte("wonderland")})
+		up := r.log.wait(b, KindUp, 1, 30*time.Second)
+		sessUp := iperf(isp, home, "198.51.100.1", up.Address, false)
+		sessDown := iperf(isp, home, "198.51.100.1", up.Address, true)
+		r.stop(b)
+
+		fmt.Printf("session (MTU %d, dualpath client <-> dualpath AC): upload %.2f Gbit/s, download %.2f Gbit/s\n", up.MTU, sessUp, sessDown)
+		fmt.Printf("baseline (routed veth, MTU 1500):                 upload %.2f Gbit/s, download %.2f Gbit/s\n", baseUp, baseDown)
+		fmt.Printf("ratio session/baseline: upload %.0f%%, download %.0f%%\n", 100*sessUp/baseUp, 100*sessDown/baseDown)
+		b.ReportMetric(sessUp, "Gbit/s-up")
+		b.ReportMetric(sessDown, "Gbit/s-down")
+		b.ReportMetric(baseUp, "Gbit/s-base-up")
+		b.ReportMetric(baseDown, "Gbit/s-base-down")
+	}
+}

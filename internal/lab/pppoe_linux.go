@@ -17,6 +17,7 @@ import (
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/lab/bras"
+	"github.com/dualpath/dualpath/internal/session"
 	"github.com/dualpath/dualpath/ppp"
 )
 
@@ -37,8 +38,50 @@ const (
 	ServerPPPoE = "pppoe" // `dualpath pppoe` + `dualpath ddns`
 )
 
+// BRAS implementations.
+const (
+	// BRASLab is package bras: it drops sessions on demand (SIGUSR1) and
+	// hands out addresses round-robin, which check 8 needs.
+	BRASLab = "lab"
+	// BRASSession is internal/session's AccessConcentrator (used by the
+	// PPPoE interop tests). It cannot drop a session on demand, so the lab
+	// restarts it (PADT for every session) instead, and it gives a
+	// returning client the same lowest free address.
+	BRASSession = "session"
+)
+
 func init() {
 	NodeCommands["bras"] = nodeBRAS
+}
+
+// runSessionAC serves with internal/session's AccessConcentrator; SIGUSR1
+// restarts it, which ends every session with PADT.
+func runSessionAC(ctx context.Context, ifname, dev string, pool netip.Prefix, dns netip.Addr, am ppp.AuthMethod, users map[string][]byte, stateDir string) error {
+	usr := make(chan os.Signal, 1)
+	signal.Notify(usr, syscall.SIGUSR1)
+	for {
+		ac, err := session.NewAccessConcentrator(session.ACConfig{
+			Interface: ifname, TUN: dev, Local: PPPoELocal, Pool: pool, DNS: []netip.Addr{dns},
+			Name: brasName, Auth: am, Secrets: users, EchoInterval: 10 * time.Second, StateDir: stateDir,
+			OnEvent: func(e session.Event) { fmt.Fprintf(os.Stderr, "bras: %s %s %s %s\n", e.Kind, e.State, e.Address, e.Reason) },
+		})
+		if err != nil {
+			return err
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- ac.Run(runCtx) }()
+		select {
+		case <-usr:
+			cancel()
+			if err := <-done; err != nil {
+				return err
+			}
+		case err := <-done:
+			cancel()
+			return err
+		}
+	}
 }
 
 func nodeBRAS(ctx context.Context, out io.Writer, args []string) error {
@@ -49,6 +92,8 @@ func nodeBRAS(ctx context.Context, out io.Writer, args []string) error {
 	secrets := fs.String("secrets", "", "file of lines: USER PASSWORD")
 	auth := fs.String("auth", "auto", "auto (CHAP, PAP if refused), chap or pap")
 	dns := fs.String("dns", DNS4.String(), "DNS server handed out")
+	impl := fs.String("impl", BRASLab, "lab (package bras) or session (internal/session's AccessConcentrator)")
+	stateDir := fs.String("state-dir", "", "state dir (impl session)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,6 +123,9 @@ func nodeBRAS(ctx context.Context, out io.Writer, args []string) error {
 	d, err := netip.ParseAddr(*dns)
 	if err != nil {
 		return err
+	}
+	if *impl == BRASSession {
+		return runSessionAC(ctx, *ifname, *dev, p, d, am, users, *stateDir)
 	}
 	s, err := bras.New(bras.Config{
 		Interface: *ifname, TUN: *dev, Name: brasName, Pool: p, DNS: []netip.Addr{d}, Auth: am,
@@ -151,10 +199,21 @@ func (l *Lab) upBRAS(ctx context.Context) error {
 	if err := os.WriteFile(secrets, []byte(PPPoEUser+" "+pw+"\n"), 0o600); err != nil {
 		return err
 	}
-	if _, err := l.startNode(NodeISP, "bras", "bras", "--interface", "acc0", "--tun", brasTUN, "--pool", PPPoEPool.String(), "--secrets", secrets); err != nil {
+	impl := l.brasImpl
+	if impl == "" {
+		impl = BRASLab
+	}
+	if _, err := l.startNode(NodeISP, "bras", "bras", "--impl", impl, "--state-dir", filepath.Join(l.Dir, "bras-state"),
+		"--interface", "acc0", "--tun", brasTUN, "--pool", PPPoEPool.String(), "--secrets", secrets); err != nil {
 		return err
 	}
 	if err := l.waitLink(ctx, NodeISP, brasTUN); err != nil {
+		return err
+	}
+	if impl == BRASSession {
+		return nil // it addresses and routes its TUN itself
+	}
+	if err := l.addr(NodeISP, brasTUN, host(PPPoELocal)); err != nil {
 		return err
 	}
 	return l.ipn(NodeISP, "route", "add", PPPoEPool.String(), "dev", brasTUN)

@@ -135,7 +135,7 @@ func (l *Lab) addr(node, dev string, p netip.Prefix) error {
 func host(a netip.Addr) netip.Prefix { return netip.PrefixFrom(a, a.BitLen()) }
 
 func (l *Lab) upISP(ctx context.Context) error {
-	for _, a := range []netip.Addr{DNS4, MyDNS4, DNS6, MyDNS6, BRAddr, PPPoELocal} {
+	for _, a := range []netip.Addr{DNS4, MyDNS4, DNS6, MyDNS6, BRAddr} {
 		if err := l.addr(NodeISP, "lo", host(a)); err != nil {
 			return err
 		}

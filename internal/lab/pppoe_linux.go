@@ -63,7 +63,9 @@ func runSessionAC(ctx context.Context, ifname, dev string, pool netip.Prefix, dn
 		ac, err := session.NewAccessConcentrator(session.ACConfig{
 			Interface: ifname, TUN: dev, Local: PPPoELocal, Pool: pool, DNS: []netip.Addr{dns},
 			Name: brasName, Auth: am, Secrets: users, EchoInterval: 10 * time.Second, StateDir: stateDir,
-			OnEvent: func(e session.Event) { fmt.Fprintf(os.Stderr, "bras: %s %s %s %s\n", e.Kind, e.State, e.Address, e.Reason) },
+			OnEvent: func(e session.Event) {
+				fmt.Fprintf(os.Stderr, "bras: %s %s %s %s\n", e.Kind, e.State, e.Address, e.Reason)
+			},
 		})
 		if err != nil {
 			return err

@@ -22,6 +22,7 @@ const (
 	ClientClosed                        // Close was called
 )
 
+// String names the state for logs.
 func (s ClientState) String() string {
 	return [...]string{"idle", "discover", "request", "session", "terminated", "failed", "closed"}[s]
 }
@@ -69,6 +70,7 @@ const (
 	EventTerminated
 )
 
+// String names the event kind for logs.
 func (k EventKind) String() string {
 	switch k {
 	case EventOffer:
@@ -96,6 +98,7 @@ const (
 	FailRefused         // PADS without a session (carries error tags)
 )
 
+// String says why discovery failed, in a few words.
 func (f Failure) String() string {
 	return [...]string{"", "no PADO", "no PADS", "refused"}[f]
 }

@@ -19,6 +19,7 @@ const (
 	CodePADT Code = 0xa7 // Terminate, sent by either side
 )
 
+// String returns the packet name ("PADI", ...).
 func (c Code) String() string {
 	switch c {
 	case CodePADI:
@@ -55,6 +56,7 @@ const (
 	TagGenericError     TagType = 0x0203 // UTF-8 text: any other error
 )
 
+// String returns the RFC 2516 name of the tag ("AC-Name", ...).
 func (t TagType) String() string {
 	switch t {
 	case TagEndOfList:
@@ -232,6 +234,7 @@ type TagError struct {
 	Text string  // the tag's UTF-8 value; may be empty (RFC 2516 appendix A)
 }
 
+// Error renders the tag and its (sanitised) text.
 func (e *TagError) Error() string {
 	if e.Text == "" {
 		return fmt.Sprintf("%v with %v", e.Code, e.Type)
@@ -299,6 +302,7 @@ func MACFrom(hw net.HardwareAddr) (MAC, error) {
 // HardwareAddr returns m as a net.HardwareAddr.
 func (m MAC) HardwareAddr() net.HardwareAddr { return net.HardwareAddr(append([]byte(nil), m[:]...)) }
 
+// String returns "aa:bb:cc:dd:ee:ff".
 func (m MAC) String() string { return net.HardwareAddr(m[:]).String() }
 
 // IsZero reports whether m is 00:00:00:00:00:00.

@@ -284,9 +284,6 @@ func (c *Client) hostUp(addr netip.Addr, mtu int) error {
 	return nil
 }
 
-// Address returns the address of the last session that came up.
-func (c *Client) Address() netip.Addr { return c.addr }
-
 // attempt is the state of one connection attempt.
 type attempt struct {
 	c    *Client

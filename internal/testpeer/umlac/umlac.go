@@ -459,7 +459,7 @@ func (a *AC) boot() {
 	var id [4]byte
 	_, _ = rand.Read(id[:])
 	a.proc = a.ACNS.Start("env", "LD_PRELOAD="+a.kit.Preload, a.kit.Kernel, "umid=dpac"+hex.EncodeToString(id[:]), "uml_dir="+a.t.TempDir(), "mem=128M",
-		"root=/dev/root", "rootfstype=hostfs", "rootflags="+a.kit.Root, "rw", "init=/init",
+		"root=/dev/root", "rootfstype=hostfs", "rootflags="+a.kit.Root, "ro", "init=/init",
 		"vec0:transport=raw,ifname="+ACIf, "con=null", "con0=null,fd:1",
 		"dpctl="+a.ctlDir, "dpauth="+string(a.opts.Auth), fmt.Sprintf("dpmax=%d", a.opts.MaxSessions))
 	a.logs = append(a.logs, a.proc)

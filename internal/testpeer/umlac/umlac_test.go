@@ -21,6 +21,10 @@ func TestACBootsAndRunsCommands(t *testing.T) {
 	if out, _ := ac.Ctl("exit 3"); !strings.HasSuffix(strings.TrimSpace(out), "rc=3") {
 		t.Fatalf("exit status not reported: %q", out)
 	}
+	// The cached root is shared by concurrent tests: UML must not write it.
+	if out, _ := ac.Ctl("touch /etc/ppp/x"); strings.HasSuffix(strings.TrimSpace(out), "rc=0") {
+		t.Fatalf("the shared root is writable from inside UML: %q", out)
+	}
 }
 
 // TestRealACAnswersDiscovery runs our pppoe.Client discovery over a raw

@@ -30,10 +30,13 @@ type Config struct {
 	Secrets      func(user string) ([]byte, bool)
 	EchoInterval time.Duration
 	Log          *slog.Logger
+	// Namespace, when set, opens the link and the TUN inside that named
+	// network namespace (tests); empty: the current one.
+	Namespace string
 }
 
-// session is one live PPPoE session.
-type session struct {
+// pppSession is one live PPPoE session.
+type pppSession struct {
 	id   uint16
 	peer pppoe.MAC
 	conn *ppp.Conn
@@ -54,7 +57,7 @@ type Server struct {
 	local pppoe.MAC
 	ac    *pppoe.AC
 	dp    *dataplane.AC
-	sess  map[uint16]*session
+	sess  map[uint16]*pppSession
 	disc  chan []byte
 	ctl   chan ctlFrame
 	drop  chan string
@@ -78,7 +81,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Server{cfg: cfg, pool: pool, sess: map[uint16]*session{},
+	return &Server{cfg: cfg, pool: pool, sess: map[uint16]*pppSession{},
 		disc: make(chan []byte, 256), ctl: make(chan ctlFrame, 1024), drop: make(chan string, 4)}, nil
 }
 
@@ -102,24 +105,42 @@ func ethFrame(dst, src pppoe.MAC, etherType uint16, payload []byte) []byte {
 
 // Run serves until ctx ends, then ends every session with PADT.
 func (s *Server) Run(ctx context.Context) error {
-	link, err := hostnet.OpenPacketConn(s.cfg.Interface, pppoe.EtherTypeSession)
+	var (
+		link, disc *hostnet.PacketConn
+		dev        tun.Device
+	)
+	open := func() (err error) {
+		if link, err = hostnet.OpenPacketConn(s.cfg.Interface, pppoe.EtherTypeSession); err != nil {
+			return err
+		}
+		if disc, err = hostnet.OpenPacketConn(s.cfg.Interface, pppoe.EtherTypeDiscovery); err != nil {
+			return err
+		}
+		if dev, err = tun.CreateTUN(s.cfg.TUN, 1500); err != nil {
+			return fmt.Errorf("create TUN %s: %v", s.cfg.TUN, err)
+		}
+		return nil
+	}
+	var err error
+	if s.cfg.Namespace != "" {
+		err = hostnet.InNamespace(s.cfg.Namespace, open)
+	} else {
+		err = open()
+	}
+	for _, c := range []*hostnet.PacketConn{link, disc} {
+		if c != nil {
+			defer c.Close()
+		}
+	}
+	if dev != nil {
+		defer dev.Close()
+	}
 	if err != nil {
 		return err
 	}
-	defer link.Close()
-	disc, err := hostnet.OpenPacketConn(s.cfg.Interface, pppoe.EtherTypeDiscovery)
-	if err != nil {
-		return err
-	}
-	defer disc.Close()
 	if s.local, err = pppoe.MACFrom(link.HardwareAddr()); err != nil {
 		return err
 	}
-	dev, err := tun.CreateTUN(s.cfg.TUN, 1500)
-	if err != nil {
-		return fmt.Errorf("create TUN %s: %v", s.cfg.TUN, err)
-	}
-	defer dev.Close()
 	s.ac = pppoe.NewAC(pppoe.ACConfig{MAC: s.local, Name: s.cfg.Name, ServiceNames: nonEmpty(s.cfg.Service)})
 	s.dp = dataplane.NewAC(dataplane.ACConfig{
 		TUN: dev, Link: link, Discovery: disc,
@@ -219,7 +240,7 @@ func (s *Server) startPPP(ev pppoe.Event) {
 	if old := s.sess[ev.SessionID]; old != nil {
 		s.end(old, "")
 	}
-	ss := &session{id: ev.SessionID, peer: ev.Peer}
+	ss := &pppSession{id: ev.SessionID, peer: ev.Peer}
 	mtu := uint16(ev.MaxPayload)
 	conn, err := ppp.NewConn(ppp.Config{
 		Role: ppp.RoleServer, Auth: s.cfg.Auth, Secrets: s.cfg.Secrets, Name: s.cfg.Name,
@@ -250,7 +271,7 @@ func (s *Server) startPPP(ev pppoe.Event) {
 
 // open starts LCP on the session once: at openAt, or as soon as the client
 // speaks first.
-func (s *Server) open(ss *session, now time.Time) {
+func (s *Server) open(ss *pppSession, now time.Time) {
 	if ss.opened {
 		return
 	}
@@ -259,7 +280,7 @@ func (s *Server) open(ss *session, now time.Time) {
 }
 
 // service sends what PPP wants sent and acts on its events.
-func (s *Server) service(ss *session) {
+func (s *Server) service(ss *pppSession) {
 	for _, p := range ss.conn.Output() {
 		_ = s.dp.SendControl(ss.id, ss.peer.HardwareAddr(), p)
 	}
@@ -288,7 +309,7 @@ func (s *Server) service(ss *session) {
 }
 
 // end forgets a session; with a reason it also sends PADT.
-func (s *Server) end(ss *session, reason string) {
+func (s *Server) end(ss *pppSession, reason string) {
 	if reason != "" {
 		s.ac.Terminate(ss.id, reason)
 		s.flushDiscovery()

@@ -156,7 +156,7 @@ func (l *Lab) start(node, name, prog string, args ...string) (*Proc, error) {
 	if err := c.Start(); err != nil {
 		return nil, fmt.Errorf("[%s] start %s: %v", node, name, err)
 	}
-	p := Proc{Node: node, Name: name, PID: c.Process.Pid, Log: logPath}
+	p := Proc{Node: node, Name: name, PID: c.Process.Pid, Log: logPath, Prog: prog}
 	// Reap it if it dies while we still run; after we exit, init does.
 	go func() { _ = c.Wait() }()
 	l.st.Procs = append(l.st.Procs, p)
@@ -188,6 +188,24 @@ func alive(pid int) bool {
 		return b[i+2] != 'Z'
 	}
 	return true
+}
+
+// ours reports whether the recorded process still runs and is still the
+// program the lab started (not a stranger that got its PID later).
+func (p Proc) ours() bool {
+	if !alive(p.PID) {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.PID) + "/cmdline")
+	if err != nil {
+		return false
+	}
+	argv0, _, _ := bytes.Cut(b, []byte{0})
+	// Started as `ip netns exec NS PROG ...`, which execs PROG. Some
+	// programs rewrite their argv ("nginx: master process ..."): compare
+	// the first word's base name.
+	first, _, _ := strings.Cut(string(argv0), " ")
+	return p.Prog == "" || strings.HasPrefix(filepath.Base(first), filepath.Base(p.Prog))
 }
 
 // nsExists reports whether the namespace exists.
@@ -222,7 +240,7 @@ func (l *Lab) Down() error {
 	var pids []int
 	if st, err := LoadState(l.Dir); err == nil {
 		for _, p := range st.Procs {
-			if alive(p.PID) {
+			if p.ours() {
 				pids = append(pids, p.PID)
 			}
 		}
@@ -285,7 +303,7 @@ func (l *Lab) Leftovers() []string {
 	}
 	if st, err := LoadState(l.Dir); err == nil {
 		for _, p := range st.Procs {
-			if alive(p.PID) {
+			if p.ours() {
 				left = append(left, fmt.Sprintf("process %s/%s pid %d", p.Node, p.Name, p.PID))
 			}
 		}

@@ -141,3 +141,19 @@ func TestPreflightNamesMissingPrograms(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// A recorded PID that now belongs to another program is not the lab's.
+func TestProcOursChecksProgram(t *testing.T) {
+	self, _ := os.Executable()
+	me := Proc{PID: os.Getpid(), Prog: self}
+	if !me.ours() {
+		t.Errorf("own process not recognised (%s)", self)
+	}
+	stranger := Proc{PID: os.Getpid(), Prog: "/usr/sbin/nginx"}
+	if stranger.ours() {
+		t.Error("a process running another program was taken for the lab's")
+	}
+	if (Proc{PID: 0x7ffffff0, Prog: self}).ours() {
+		t.Error("a dead PID was taken for alive")
+	}
+}

@@ -49,7 +49,8 @@ func init() {
 	NodeCommands["mape-ce"] = nodeMAPECE
 }
 
-func nodeLogger(out io.Writer) *slog.Logger {
+// nodeLogger logs to stderr, which the lab sends to the node's log file.
+func nodeLogger(io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 

@@ -139,7 +139,7 @@ func portsString(ps []uint16) string {
 // brasProc finds the BRAS process.
 func (l *Lab) brasProc() (*Proc, error) {
 	for i := range l.st.Procs {
-		if p := &l.st.Procs[i]; p.Name == "bras" && alive(p.PID) {
+		if p := &l.st.Procs[i]; p.Name == "bras" && p.ours() {
 			return p, nil
 		}
 	}

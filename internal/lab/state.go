@@ -33,6 +33,9 @@ type Proc struct {
 	Name string `json:"name"` // "nginx", "mape-br", ...
 	PID  int    `json:"pid"`
 	Log  string `json:"log"`
+	// Prog is the program's path, checked against /proc before the lab
+	// signals a recorded PID (a PID may have been reused since).
+	Prog string `json:"prog"`
 }
 
 // Has reports whether part was built into the running lab.

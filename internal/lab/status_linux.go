@@ -38,7 +38,7 @@ func (l *Lab) Status(w io.Writer) error {
 	fmt.Fprintln(w, "processes:")
 	for _, p := range st.Procs {
 		state := "running"
-		if !alive(p.PID) {
+		if !p.ours() {
 			state = "EXITED"
 		}
 		fmt.Fprintf(w, "  %-8s %-12s pid %-7d %-8s %s\n", p.Node, p.Name, p.PID, state, p.Log)

@@ -163,7 +163,7 @@ func Scan(ctx context.Context, addr netip.Addr, ports []uint16, timeout time.Dur
 		mu   sync.Mutex
 		open []uint16
 		wg   sync.WaitGroup
-		sem  = make(chan struct{}, 64)
+		sem  = make(chan struct{}, 256)
 	)
 	for _, p := range ports {
 		wg.Add(1)

@@ -217,13 +217,25 @@ func TestPolicyRoutingServesOnSessionAddress(t *testing.T) {
 // TestReconnectAfterPADTFromAC: pppd killed inside the AC ends the session
 // (LCP Terminate and/or PADT); the client reconnects by itself.
 func TestReconnectAfterPADTFromAC(t *testing.T) {
+	for _, tc := range []struct{ name, cmd, reason string }{
+		// SIGTERM: pppd sends LCP Terminate-Request (we Ack), exits, and
+		// pppoe-server's PADT ends the session before LCP's own timer.
+		{"terminate", "killall pppd", "PADT from the access concentrator"},
+		// SIGKILL: no LCP; rp-pppoe's helper sends the PADT.
+		{"padt", "killall -9 pppd", "PADT from the access concentrator"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testReconnect(t, tc.cmd, tc.reason) })
+	}
+}
+
+func testReconnect(t *testing.T, cmd, reason string) {
 	ac := umlac.Start(t, umlac.PAP)
 	r := startClient(t, ac.ClientNS.Name, ClientConfig{Username: ac.Username, Password: []byte(ac.Password)})
 	r.log.wait(t, KindUp, 1, 60*time.Second)
-	ac.MustCtl("killall pppd")
+	ac.MustCtl(cmd)
 	down := r.log.wait(t, KindDown, 1, 30*time.Second)
-	if down.Reason == "" || down.RetryIn == "" {
-		t.Errorf("down event %+v", down)
+	if !strings.HasPrefix(down.Reason, reason) || down.RetryIn == "" {
+		t.Errorf("down event %+v, want reason %q...", down, reason)
 	}
 	up := r.log.wait(t, KindUp, 2, 60*time.Second)
 	ac.MustCtl("ping -c 1 -W 5 " + up.Address)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -86,6 +87,15 @@ func Demo(ctx context.Context, l *Lab, w io.Writer, lang string) (*Report, error
 		return nil, err
 	}
 	rep.Print(w)
+	if l.st.Has(PartDaemon) && l.Scenario == ScenarioServerPPPoE {
+		out, err := l.InCtx(ctx, NodeServer, l.bin, "status", "--socket", filepath.Join(l.Dir, "server-status.sock"))
+		if err == nil {
+			n.say("\nWhat 'dualpath status' says on the server:", "\nサーバーでの 'dualpath status' の表示:")
+			for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+				fmt.Fprintln(w, "  "+line)
+			}
+		}
+	}
 	switch {
 	case rep.Passed(false):
 		n.say("\nAll checks hold: IPv4 visitors come in by PPPoE, IPv6 visitors by IPoE, the rest stays on MAP-E.",

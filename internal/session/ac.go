@@ -82,6 +82,7 @@ type AccessConcentrator struct {
 	used     map[netip.Addr]bool
 	discCh   chan []byte
 	ctlCh    chan ctlFrame
+	dropCh   chan string
 	ready    chan struct{}
 }
 
@@ -103,7 +104,7 @@ func NewAccessConcentrator(cfg ACConfig) (*AccessConcentrator, error) {
 		cfg.OnEvent = func(Event) {}
 	}
 	return &AccessConcentrator{cfg: cfg, sessions: map[uint16]*acSession{}, used: map[netip.Addr]bool{},
-		discCh: make(chan []byte, 256), ctlCh: make(chan ctlFrame, 1024), ready: make(chan struct{})}, nil
+		discCh: make(chan []byte, 256), ctlCh: make(chan ctlFrame, 1024), dropCh: make(chan string, 4), ready: make(chan struct{})}, nil
 }
 
 // Ready is closed once the AC answers discovery.
@@ -222,6 +223,10 @@ func (a *AccessConcentrator) Run(ctx context.Context) (err error) {
 		case derr := <-dpDone:
 			dpDone <- derr
 			return fmt.Errorf("data plane stopped: %v", derr)
+		case reason := <-a.dropCh:
+			for id := range a.sessions {
+				a.end(id, reason)
+			}
 		case f := <-a.discCh:
 			dst, src, et, payload, ok := splitEth(f)
 			if ok && et == pppoe.EtherTypeDiscovery && (dst == a.mac || dst == pppoe.Broadcast) {
@@ -361,6 +366,16 @@ func (a *AccessConcentrator) drop(s *acSession, reason string) {
 		delete(a.used, s.addr)
 	}
 	a.emit(Event{Kind: KindDown, SessionID: s.id, ACMAC: s.peer.String(), Address: s.addr.String(), Reason: reason})
+}
+
+// DropAll ends every live session with a PADT carrying reason (as a BRAS
+// does on maintenance); clients may dial again at once. Safe to call from
+// any goroutine while Run runs.
+func (a *AccessConcentrator) DropAll(reason string) {
+	select {
+	case a.dropCh <- reason:
+	default:
+	}
 }
 
 // Sessions returns the number of live sessions. Call it only from OnEvent

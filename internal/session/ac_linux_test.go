@@ -27,6 +27,11 @@ func ownAC(t testing.TB, cfg ACConfig, mtu string) (home *netnstest.NS, isp *net
 // runOwnAC runs an AccessConcentrator on isp0 in isp; stop ends it (also
 // done at cleanup).
 func runOwnAC(t testing.TB, isp *netnstest.NS, cfg ACConfig) (log *eventLog, stop func()) {
+	log, stop, _ = runOwnACHandle(t, isp, cfg)
+	return log, stop
+}
+
+func runOwnACHandle(t testing.TB, isp *netnstest.NS, cfg ACConfig) (log *eventLog, stop func(), ac *AccessConcentrator) {
 	t.Helper()
 	log = &eventLog{}
 	cfg.Interface, cfg.Namespace, cfg.StateDir, cfg.OnEvent = "isp0", isp.Name, t.TempDir(), log.add
@@ -69,7 +74,7 @@ func runOwnAC(t testing.TB, isp *netnstest.NS, cfg ACConfig) (log *eventLog, sto
 	case <-time.After(20 * time.Second):
 		t.Fatal("AC not ready")
 	}
-	return log, stop
+	return log, stop, ac
 }
 
 // TestOwnACRFC4638AndIPv6CP covers what pppd cannot: PPP-Max-Payload 1500
@@ -202,4 +207,23 @@ func TestAddressChangeMovesRule(t *testing.T) {
 	if out := home.MustRun("ip", "route", "show", "table", "main"); strings.Contains(out, "dp-ppp0") {
 		t.Errorf("default route left behind:\n%s", out)
 	}
+}
+
+// TestOwnACDropAll: the AC ends the session with a PADT whose text reaches
+// the client, which dials again.
+func TestOwnACDropAll(t *testing.T) {
+	isp := netnstest.New(t, "isp")
+	home := netnstest.New(t, "home")
+	netnstest.Veth(t, isp, "isp0", home, "home0")
+	acLog, _, ac := runOwnACHandle(t, isp, ACConfig{Auth: ppp.AuthPAP})
+	r := startClient(t, home.Name, ClientConfig{Interface: "home0", Username: "alice", Password: []byte("wonderland")})
+	r.log.wait(t, KindUp, 1, 30*time.Second)
+	acLog.wait(t, KindUp, 1, 10*time.Second)
+	ac.DropAll("maintenance window")
+	down := r.log.wait(t, KindDown, 1, 10*time.Second)
+	if down.Reason != "PADT from the access concentrator: maintenance window" {
+		t.Errorf("down reason %q", down.Reason)
+	}
+	up := r.log.wait(t, KindUp, 2, 30*time.Second)
+	isp.MustRun("ping", "-c", "1", "-W", "5", up.Address)
 }

@@ -431,3 +431,96 @@ func TestSupervisionRestartsSession(t *testing.T) {
 		t.Errorf("firewall left after stop: %s", out)
 	}
 }
+
+// unitCapabilities returns the capabilities packaging/dualpath.service
+// grants (every AmbientCapabilities line), as setpriv names them.
+func unitCapabilities(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../packaging/dualpath.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var caps []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "AmbientCapabilities="); ok {
+			for _, c := range strings.Fields(v) {
+				caps = append(caps, strings.ToLower(strings.TrimPrefix(c, "CAP_")))
+			}
+		}
+	}
+	if len(caps) == 0 {
+		t.Fatal("the unit grants no capabilities")
+	}
+	return caps
+}
+
+// TestUnprivilegedWithUnitCapabilities runs the daemon as an unprivileged
+// user holding exactly the capabilities the systemd unit grants: it must
+// put its firewall in place, answer status and leave the namespace as found
+// on SIGTERM. (The PPPoE TUN also needs /dev/net/tun to be 0666, Debian's
+// default; where it is not, the session retries and this test does not care.)
+func TestUnprivilegedWithUnitCapabilities(t *testing.T) {
+	netnstest.RequireCommand(t, "nft", "setpriv")
+	caps := unitCapabilities(t)
+	ns := netnstest.New(t, "dunp")
+	peer := netnstest.New(t, "peer")
+	netnstest.Veth(t, ns, "lan0", peer, "lan0p")
+	before := hostState(t, ns)
+
+	bin := dualpathBinary(t)
+	if err := os.Chmod(filepath.Dir(bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "dualpath-unpriv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	cfg, socket := daemonConfig{dir: dir, iface: "lan0", password: "pw", macvlan: true}.write(t)
+	if out, err := exec.Command("chown", "-R", "nobody", dir).CombinedOutput(); err != nil {
+		t.Fatalf("chown: %v %s", err, out)
+	}
+	os.Chmod(dir, 0o755)
+	var plus []string
+	for _, c := range caps {
+		plus = append(plus, "+"+c)
+	}
+	set := strings.Join(plus, ",")
+	p := ns.Start("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+		"--inh-caps="+set, "--ambient-caps="+set, "--bounding-set=-all,"+set, bin, "run", "--config", cfg)
+	d := &testDaemon{t: t, ns: ns, proc: p, socket: socket}
+	if !netnstest.WaitFor(20*time.Second, func() bool { _, err := QueryStatus(context.Background(), socket); return err == nil }) {
+		t.Fatalf("the daemon did not start with the unit's capabilities %v:\n%s", caps, p.Output())
+	}
+	if s := d.status(); !s.Firewall.Active {
+		t.Errorf("no firewall: %+v", s.Firewall)
+	}
+	if _, err := ns.Run("nft", "list", "table", "inet", "dualpath"); err != nil {
+		t.Errorf("nft table missing: %v", err)
+	}
+	d.stop(syscall.SIGTERM)
+	if after := hostState(t, ns); after != before {
+		t.Errorf("not left as found.\nbefore:\n%s\nafter:\n%s\ndaemon output:\n%s", before, after, p.Output())
+	}
+}
+
+// TestSystemdUnitVerifies checks the unit with systemd-analyze (pointing
+// ExecStart at the built binary, since /usr/bin/dualpath is not installed).
+func TestSystemdUnitVerifies(t *testing.T) {
+	netnstest.RequireCommand(t, "systemd-analyze")
+	b, err := os.ReadFile("../../packaging/dualpath.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := filepath.Join(t.TempDir(), "dualpath.service")
+	os.WriteFile(unit, []byte(strings.ReplaceAll(string(b), "/usr/bin/dualpath", dualpathBinary(t))), 0o644)
+	out, err := exec.Command("systemd-analyze", "verify", unit).CombinedOutput()
+	if err != nil || strings.Contains(string(out), "dualpath.service") {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+	for _, want := range []string{"Type=notify", "WatchdogSec=", "User=dualpath", "AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW", "StateDirectory=dualpath", "RuntimeDirectory=dualpath"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("unit lacks %q", want)
+		}
+	}
+}

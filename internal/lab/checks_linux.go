@@ -118,18 +118,31 @@ func short(err error) string {
 	return s
 }
 
-// nginxSaw reports whether nginx's access log has a request from addr.
-func (l *Lab) nginxSaw(addr string) bool {
-	b, err := os.ReadFile(filepath.Join(l.Dir, "nginx", "access.log"))
+// nginxLogSize returns the size of nginx's access log (0 if none).
+func (l *Lab) nginxLogSize() int64 {
+	fi, err := os.Stat(filepath.Join(l.Dir, "nginx", "access.log"))
 	if err != nil {
-		return false
+		return 0
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, addr+" ") {
-			return true
+	return fi.Size()
+}
+
+// nginxSaw reports whether nginx logged a request from addr after the log
+// had size from (so an earlier run's line does not count). nginx writes
+// the line when the response is done: wait a moment for it.
+func (l *Lab) nginxSaw(ctx context.Context, from int64, addr string) bool {
+	return waitFor(ctx, 2*time.Second, func() bool {
+		b, err := os.ReadFile(filepath.Join(l.Dir, "nginx", "access.log"))
+		if err != nil || int64(len(b)) < from {
+			return false
 		}
-	}
-	return false
+		for _, line := range strings.Split(string(b[from:]), "\n") {
+			if strings.HasPrefix(line, addr+" ") {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // fetchURL is what visitors fetch: the name once DNS exists, else the
@@ -155,10 +168,11 @@ func checkFetch6(ctx context.Context, l *Lab) (string, string, bool) {
 	if dns != "" {
 		args = append(args, "--dns", dns)
 	}
+	from := l.nginxLogSize()
 	if err := l.nodeJSON(ctx, NodeInet6, &f, append(args, url)...); err != nil {
 		return exp, short(err), false
 	}
-	logged := l.nginxSaw(Inet6Addr.Addr().String())
+	logged := l.nginxSaw(ctx, from, Inet6Addr.Addr().String())
 	seen := fmt.Sprintf("%d from %s%s", f.Status, f.Addr, loggedAs(logged, Inet6Addr.Addr().String()))
 	return exp, seen, f.Status == 200 && f.Addr == ServerIPv6().String() && logged
 }
@@ -175,10 +189,11 @@ func (l *Lab) fetch4(ctx context.Context, sess netip.Addr) (string, string, bool
 	url, dns := l.fetchTarget("4")
 	exp := fmt.Sprintf("200 from %s", sess)
 	var f probe.Fetched
+	from := l.nginxLogSize()
 	if err := l.nodeJSON(ctx, NodeInet4, &f, "fetch", "--family", "4", "--dns", dns, url); err != nil {
 		return exp, short(err), false
 	}
-	logged := l.nginxSaw(Inet4Addr.Addr().String())
+	logged := l.nginxSaw(ctx, from, Inet4Addr.Addr().String())
 	seen := fmt.Sprintf("%d from %s%s", f.Status, f.Addr, loggedAs(logged, Inet4Addr.Addr().String()))
 	return exp, seen, f.Status == 200 && f.Addr == sess.String() && logged
 }

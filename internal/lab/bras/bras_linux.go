@@ -221,7 +221,9 @@ func (s *Server) discovery(f []byte) {
 		return
 	}
 	s.ac.Input(time.Now(), src, f[14:])
-	s.flushDiscovery()
+	// Register a new session with the data plane before its PADS leaves:
+	// a quick client's first LCP frame must not find it unknown.
+	defer s.flushDiscovery()
 	for _, ev := range s.ac.Events() {
 		switch ev.Kind {
 		case pppoe.EventSession:

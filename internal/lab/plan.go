@@ -2,14 +2,19 @@
 // machine: the newcomer's demo (`dualpath lab demo`) and dualpath's end-to-end
 // test (`dualpath lab test`).
 //
-// The ISP namespace holds a PPPoE access concentrator (our own, from
-// internal/session), a MAP-E border relay in userspace (internal/lab/mapebr),
-// IPv6 routing with a /56 per customer, an authoritative BIND 9 for the lab
-// zone and a MyDNS-compatible update service. The house holds an IPoE router
-// (MAP-E CE in userspace with NAPT restricted to its port set, PPPoE
-// passthrough, DHCPv4 and router advertisements from dnsmasq), a PC and a
-// server running nginx and dualpath. Every name the lab creates starts with a
-// prefix (default "dpl-"), so several labs can run side by side.
+// The ISP namespace holds a BRAS (package bras: a PPPoE access concentrator
+// made of dualpath's own pppoe, ppp and dataplane packages; or, with --bras
+// session, internal/session's AccessConcentrator), a MAP-E border relay in
+// userspace (package mapetun), IPv6 routing with a /56 per customer, an
+// authoritative BIND 9 for the lab zone and a MyDNS-compatible update
+// service that writes to it. The house holds an IPoE router (MAP-E CE in
+// userspace with NAPT restricted to its port set, PPPoE passthrough,
+// DHCPv4 and router advertisements from dnsmasq), a PC and a server running
+// nginx and dualpath; the two-routers scenario adds the article's second
+// router holding the PPPoE session. Every name the lab creates starts with
+// a prefix (default "dpl-"), so several labs can run side by side; programs
+// the lab runs inside its namespaces are `dualpath lab-node ...` (node.go)
+// or real ones (nginx, dnsmasq, named, busybox udhcpc).
 //
 // Only documentation address space is used (RFC 3849 2001:db8::/32, RFC 5737
 // 192.0.2.0/24, 198.51.100.0/24 and 203.0.113.0/24).

@@ -166,7 +166,8 @@ func startDaemon(t *testing.T, ns *netnstest.NS, cfg, socket string) *testDaemon
 			}
 		}
 	}()
-	d.proc = ns.Start("env", "NOTIFY_SOCKET="+nsock, dualpathBinary(t), "run", "--config", cfg)
+	// As systemd runs it: notify socket, and a watchdog of 600 ms.
+	d.proc = ns.Start("env", "NOTIFY_SOCKET="+nsock, "WATCHDOG_USEC=600000", dualpathBinary(t), "run", "--config", cfg)
 	d.waitNotify("READY=1", 30*time.Second)
 	return d
 }
@@ -249,6 +250,10 @@ func TestFirewallBeforeSessionAndCleanExit(t *testing.T) {
 	}) {
 		t.Errorf("macvlan not created; output:\n%s", d.proc.Output())
 	}
+
+	// systemd hears how things stand, and the watchdog is fed.
+	d.waitNotify("STATUS=session starting, firewall on", 10*time.Second)
+	d.waitNotify("WATCHDOG=1", 10*time.Second)
 
 	// Warnings about the exposed port: nothing listens, then IPv6 only.
 	if w := strings.Join(s.Warnings, "\n"); !strings.Contains(w, "TCP port 8080 is exposed but nothing listens on it") {

@@ -229,7 +229,9 @@ func (d *daemon) superviseSession(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("pppoe: %v", err)
 		}
-		d.st.SessionState(StateConnecting)
+		if d.st.SessionState(StateConnecting) {
+			d.notify("STATUS=" + d.statusLine())
+		}
 		started := time.Now()
 		err = c.Run(ctx)
 		if ctx.Err() != nil {
@@ -261,8 +263,8 @@ func (d *daemon) superviseSession(ctx context.Context) error {
 func (d *daemon) onSessionEvent(e session.Event) {
 	switch e.Kind {
 	case session.KindDiscovery:
-		if e.State == "padi" {
-			d.st.SessionState(StateConnecting)
+		if e.State == "padi" && d.st.SessionState(StateConnecting) {
+			d.notify("STATUS=" + d.statusLine())
 		}
 		d.log.Debug("pppoe discovery", "state", e.State, "ac_name", e.ACName, "reason", e.Reason)
 	case session.KindSession:

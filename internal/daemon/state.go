@@ -96,13 +96,16 @@ func (s *State) SessionConfigured(lan, tun string, mtu int) {
 	s.session.State = StateStarting
 }
 
-// SessionState records a state without an address (connecting, stopping, ...).
-func (s *State) SessionState(state string) {
+// SessionState records a state without an address (connecting, stopping,
+// ...) and reports whether it differs from the previous one.
+func (s *State) SessionState(state string) (changed bool) {
 	defer s.lock()()
 	if state != StateUp {
 		s.clearUp()
 	}
+	changed = s.session.State != state
 	s.session.State = state
+	return changed
 }
 
 // SessionUp records that a session came up with addr (and peer, DNS servers

@@ -134,6 +134,11 @@ func testScenario(t *testing.T, scenario string) {
 	if code != 0 || !strings.Contains(out, lab.ServerIPv6().String()) {
 		t.Fatalf("lab exec: exit %d:\n%s", code, out)
 	}
+	// exec resolves names of the lab zone through the node's resolver.
+	out, code = r.run(t, "exec", "inet6", "--", "getent", "ahostsv6", "ns1.lab.example")
+	if code != 0 || !strings.Contains(out, lab.DNS6.String()) {
+		t.Errorf("lab exec inet6 -- getent: exit %d: %s", code, out)
+	}
 	out, code = r.run(t, "test", "--allow-missing", "--json")
 	var rep lab.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {

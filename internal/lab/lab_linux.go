@@ -331,7 +331,15 @@ func (l *Lab) Exec(ctx context.Context, node string, argv []string, stdin io.Rea
 	if !nsExists(l.NS(node)) {
 		return 0, fmt.Errorf("no node %q in the lab %s: run 'dualpath lab status' for the list", node, l.Prefix)
 	}
-	c := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", l.NS(node)}, argv...)...)
+	args := append([]string{"netns", "exec", l.NS(node)}, argv...)
+	if conf := l.resolvConf(node); conf != "" {
+		// `ip netns exec` gives the command its own mount namespace: bind
+		// the node's resolver over /etc/resolv.conf there (the machine's
+		// own file is untouched), so names of the lab zone resolve.
+		args = append([]string{"netns", "exec", l.NS(node), "sh", "-c",
+			`mount --bind "$0" /etc/resolv.conf 2>/dev/null; exec "$@"`, conf}, argv...)
+	}
+	c := exec.CommandContext(ctx, "ip", args...)
 	c.Stdin, c.Stdout, c.Stderr = stdin, stdout, stderr
 	err := c.Run()
 	var ee *exec.ExitError
@@ -343,6 +351,32 @@ func (l *Lab) Exec(ctx context.Context, node string, argv []string, stdin io.Rea
 	}
 	return 0, nil
 }
+
+// resolvConf writes (once) and returns the resolver file of node: the
+// ISP's DNS for the ISP and the visitors, the router's dnsmasq for the LAN.
+func (l *Lab) resolvConf(node string) string {
+	var ns string
+	switch node {
+	case NodeISP, NodeInet4:
+		ns = DNS4.String()
+	case NodeInet6, NodeRouter, NodeRouter2:
+		ns = DNS6.String()
+	case NodePC, NodeServer:
+		ns = RouterLAN4.String()
+	default:
+		return ""
+	}
+	if _, err := os.Stat("/etc/resolv.conf"); err != nil || lookPathErr("mount") != nil {
+		return ""
+	}
+	p := filepath.Join(l.Dir, "resolv-"+node+".conf")
+	if err := os.WriteFile(p, []byte("# dualpath lab: "+node+"\nnameserver "+ns+"\n"), 0o644); err != nil {
+		return ""
+	}
+	return p
+}
+
+func lookPathErr(name string) error { _, err := exec.LookPath(name); return err }
 
 // waitFor polls cond every 50 ms until it holds or d passes.
 func waitFor(ctx context.Context, d time.Duration, cond func() bool) bool {

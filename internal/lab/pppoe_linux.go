@@ -247,8 +247,21 @@ func (l *Lab) upSession(ctx context.Context) error {
 			}
 		}
 	}
-	if _, err := l.waitSession(ctx, 30*time.Second, netip.Addr{}); err != nil {
+	sess, err := l.waitSession(ctx, 30*time.Second, netip.Addr{})
+	if err != nil {
 		return fmt.Errorf("%v (logs: %s)", err, filepath.Join(l.Dir, "log"))
+	}
+	return l.waitDNS(ctx, sess)
+}
+
+// waitDNS waits until the updater published the session address, so that
+// the lab is ready for visitors when up returns.
+func (l *Lab) waitDNS(ctx context.Context, sess netip.Addr) error {
+	if !l.st.Has(PartDDNS) {
+		return nil
+	}
+	if got, ok := l.waitRecord(ctx, 20*time.Second, "A", sess); !ok {
+		return fmt.Errorf("the A record of %s is %s, not the session's %s (logs: %s)", Name, addrsString(got), sess, filepath.Join(l.Dir, "log"))
 	}
 	return nil
 }
@@ -300,8 +313,14 @@ func (l *Lab) upRouter2Session(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = l.start(NodeServer, "dualpath-ddns", l.bin, "ddns", "--config", cfg)
-	return err
+	if _, err = l.start(NodeServer, "dualpath-ddns", l.bin, "ddns", "--config", cfg); err != nil {
+		return err
+	}
+	sess, err := l.sessionAddr()
+	if err != nil {
+		return err
+	}
+	return l.waitDNS(ctx, sess)
 }
 
 // writeServerDDNSConfig is the server's config in the two-routers

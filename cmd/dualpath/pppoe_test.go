@@ -16,6 +16,7 @@ import (
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/netnstest"
+	"github.com/dualpath/dualpath/internal/session"
 	"github.com/dualpath/dualpath/internal/testpeer/umlac"
 )
 
@@ -171,4 +172,25 @@ func pppoeEvents(out string) []map[string]any {
 		}
 	}
 	return evs
+}
+
+func TestPPPoETextEvents(t *testing.T) {
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		ev   session.Event
+		want string
+	}{
+		{session.Event{Kind: session.KindUp, Time: at, Address: "203.0.113.7", Peer: "203.0.113.1", DNS: []string{"192.0.2.53", "192.0.2.54"}, MTU: 1454},
+			"12:00:00 pppoe: up: address 203.0.113.7 peer 203.0.113.1 dns 192.0.2.53,192.0.2.54 mtu 1454\n"},
+		{session.Event{Kind: session.KindDown, Time: at, Reason: "no PPPoE access concentrator answered on enp1s0: is PPPoE passthrough enabled on the router?", RetryIn: "4s"},
+			"12:00:00 pppoe: down: no PPPoE access concentrator answered on enp1s0: is PPPoE passthrough enabled on the router?; retrying in 4s\n"},
+		{session.Event{Kind: session.KindAuth, Time: at, State: "failed", Method: "chap", Reason: "chap authentication failed for user \"u\": check user name and password"},
+			"12:00:00 pppoe: auth chap: failed chap authentication failed for user \"u\": check user name and password\n"},
+	} {
+		var b bytes.Buffer
+		printEvent(&b, tc.ev)
+		if b.String() != tc.want {
+			t.Errorf("got  %q\nwant %q", b.String(), tc.want)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,6 +25,12 @@ func runCheckConfig(_ context.Context, stdio cli.IO, args []string) error {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdio.Stdout, "usage: dualpath check-config FILE")
+			fs.SetOutput(stdio.Stdout)
+			fs.PrintDefaults()
+			return nil
+		}
 		return cli.Usagef("check-config: %v; usage: dualpath check-config FILE", err)
 	}
 	if fs.NArg() != 1 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,6 +27,12 @@ func runDaemon(ctx context.Context, stdio cli.IO, args []string) error {
 	fs.SetOutput(io.Discard)
 	cfgPath := fs.String("config", config.DefaultConfigFile, "the config file")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdio.Stdout, "usage: dualpath run [--config FILE]")
+			fs.SetOutput(stdio.Stdout)
+			fs.PrintDefaults()
+			return nil
+		}
 		return cli.Usagef("run: %v; usage: dualpath run [--config FILE]", err)
 	}
 	if fs.NArg() > 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"time"
 
@@ -29,6 +30,12 @@ func runStatus(ctx context.Context, stdio cli.IO, args []string) error {
 	socket := fs.String("socket", "", "the daemon's status socket (default "+config.DefaultStatusSocket+")")
 	cfgPath := fs.String("config", "", "read the socket path from this config file")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdio.Stdout, "usage: dualpath status [--json] [--socket PATH | --config FILE]")
+			fs.SetOutput(stdio.Stdout)
+			fs.PrintDefaults()
+			return nil
+		}
 		return cli.Usagef("status: %v; usage: dualpath status [--json] [--socket PATH | --config FILE]", err)
 	}
 	if fs.NArg() > 0 {

@@ -186,11 +186,9 @@ func printEvent(w io.Writer, e session.Event) {
 	var s string
 	switch e.Kind {
 	case session.KindUp:
-		if e.IPv6 {
-			s = fmt.Sprintf("up: IPv6 %s peer %s", e.Address, e.Peer)
-		} else {
-			s = fmt.Sprintf("up: address %s peer %s dns %s mtu %d", e.Address, e.Peer, strings.Join(e.DNS, ","), e.MTU)
-		}
+		s = fmt.Sprintf("up: address %s peer %s dns %s mtu %d", e.Address, e.Peer, strings.Join(e.DNS, ","), e.MTU)
+	case session.KindIPv6Up:
+		s = fmt.Sprintf("IPv6 up: %s peer %s", e.Address, e.Peer)
 	case session.KindSession:
 		s = fmt.Sprintf("session %#04x with %s (%s)", e.SessionID, e.ACName, e.ACMAC)
 	case session.KindAuth:

@@ -302,8 +302,8 @@ func (a *AccessConcentrator) step() {
 				a.emit(Event{Kind: KindUp, SessionID: id, ACMAC: s.peer.String(), Address: ev.Params.PeerIPv4.String(),
 					Peer: ev.Params.LocalIPv4.String(), DNS: ipStrings(ev.Params.DNS), MTU: mtu})
 			case ppp.EventIPv6CPUp:
-				a.emit(Event{Kind: KindUp, IPv6: true, SessionID: id, ACMAC: s.peer.String(),
-					Address: fmt.Sprintf("fe80::%x", ev.Params.PeerIID), Peer: fmt.Sprintf("fe80::%x", ev.Params.LocalIID)})
+				a.emit(Event{Kind: KindIPv6Up, SessionID: id, ACMAC: s.peer.String(),
+					Address: linkLocal(ev.Params.PeerIID), Peer: linkLocal(ev.Params.LocalIID)})
 			case ppp.EventDown:
 				a.end(id, ev.Reason)
 			}

@@ -88,21 +88,12 @@ func TestOwnACRFC4638AndIPv6CP(t *testing.T) {
 		t.Errorf("session event %+v, want PPP-Max-Payload 1500 from lab-isp", sess)
 	}
 	up := r.log.wait(t, KindUp, 1, 30*time.Second)
-	if up.IPv6 {
-		up = r.log.wait(t, KindUp, 2, 30*time.Second)
-	}
 	if up.MTU != 1500 || up.Peer != "198.51.100.1" || !strings.HasPrefix(up.Address, "198.51.100.") {
 		t.Errorf("up event %+v", up)
 	}
-	var v6 bool
-	netnstest.WaitFor(20*time.Second, func() bool {
-		for _, e := range r.log.all() {
-			v6 = v6 || (e.Kind == KindUp && e.IPv6)
-		}
-		return v6
-	})
-	if !v6 {
-		t.Errorf("no IPv6CP up event:\n%s", r.log)
+	if v6 := r.log.wait(t, KindIPv6Up, 1, 20*time.Second); !netip.MustParsePrefix("fe80::/64").Contains(netip.MustParseAddr(v6.Address)) ||
+		!netip.MustParsePrefix("fe80::/64").Contains(netip.MustParseAddr(v6.Peer)) || v6.Address == v6.Peer {
+		t.Errorf("IPv6CP event %+v", v6)
 	}
 	acLog.wait(t, KindUp, 1, 10*time.Second)
 	// A full 1500-byte IPv4 packet crosses the session unfragmented.

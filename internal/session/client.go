@@ -207,3 +207,12 @@ func discoveryFailure(ifname string, ev pppoe.Event) string {
 	}
 	return "discovery failed"
 }
+
+// linkLocal is the fe80::/64 address made from an IPv6CP interface
+// identifier (RFC 5072 section 5).
+func linkLocal(iid [8]byte) string {
+	var b [16]byte
+	b[0], b[1] = 0xfe, 0x80
+	copy(b[8:], iid[:])
+	return netip.AddrFrom16(b).String()
+}

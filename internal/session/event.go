@@ -15,7 +15,8 @@ const (
 	KindDiscovery = "discovery" // State: "padi", "offer", "error", "failed"
 	KindSession   = "session"   // PADS: SessionID, ACName, ACMAC, MaxPayload
 	KindAuth      = "auth"      // State "ok"/"failed", Method
-	KindUp        = "up"        // Address, Peer, DNS, MTU
+	KindUp        = "up"        // IPv4 (IPCP) up: Address, Peer, DNS, MTU
+	KindIPv6Up    = "ipv6-up"   // IPv6CP up: link-local Address and Peer from the interface identifiers
 	KindDown      = "down"      // Reason, RetryIn
 )
 
@@ -35,7 +36,6 @@ type Event struct {
 	Peer       string    `json:"peer,omitempty"`
 	DNS        []string  `json:"dns,omitempty"`
 	MTU        int       `json:"mtu,omitempty"`
-	IPv6       bool      `json:"ipv6,omitempty"`
 	Reason     string    `json:"reason,omitempty"`
 	RetryIn    string    `json:"retry_in,omitempty"`
 }

@@ -403,8 +403,8 @@ func (a *attempt) step() {
 		case ppp.EventIPCPUp:
 			a.ipUp(ev.Params)
 		case ppp.EventIPv6CPUp:
-			c.emit(Event{Kind: KindUp, IPv6: true, Address: fmt.Sprintf("fe80::%x", ev.Params.LocalIID),
-				Peer: fmt.Sprintf("fe80::%x", ev.Params.PeerIID), MTU: c.mtu})
+			c.emit(Event{Kind: KindIPv6Up, Address: linkLocal(ev.Params.LocalIID),
+				Peer: linkLocal(ev.Params.PeerIID), MTU: c.mtu})
 		case ppp.EventEchoTimeout:
 			a.out.reason = fmt.Sprintf("the access concentrator stopped answering (%d LCP echo intervals of %v without a frame)", c.cfg.EchoFailures, c.cfg.EchoInterval)
 		case ppp.EventDown:

@@ -40,8 +40,16 @@ func (j *Journal) RemoveFirewall() error {
 	return err
 }
 
+// nft returns an nftables connection whose socket is opened once, on a
+// thread in the journal's namespace (runInNS does not call setns(2) when the
+// caller is already there, so CAP_NET_ADMIN is enough). Close it with
+// CloseLasting.
 func (j *Journal) nft() (*nftables.Conn, error) {
-	c, err := nftables.New(nftables.WithNetNSFd(int(j.ns)))
+	var c *nftables.Conn
+	err := j.inNS(func() (err error) {
+		c, err = nftables.New(nftables.AsLasting())
+		return err
+	})
 	if err != nil {
 		return nil, actionable("nftables", err)
 	}
@@ -53,6 +61,7 @@ func (j *Journal) installFirewall(spec FirewallSpec) error {
 	if err != nil {
 		return err
 	}
+	defer c.CloseLasting()
 	tbl := &nftables.Table{Family: nftables.TableFamilyINet, Name: FirewallTable}
 	// add + delete + add in one batch: atomic replace whether or not the
 	// table existed (the batch either applies whole or not at all).
@@ -149,6 +158,7 @@ func (j *Journal) deleteFirewall() error {
 	if err != nil {
 		return err
 	}
+	defer c.CloseLasting()
 	c.DelTable(&nftables.Table{Family: nftables.TableFamilyINet, Name: FirewallTable})
 	if err := c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
 		return err

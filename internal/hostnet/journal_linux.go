@@ -88,7 +88,11 @@ func OpenJournal(path string) (*Journal, error) {
 		return nil, err
 	}
 	j := &Journal{path: path, f: f, ns: ns, nsID: ns.UniqueId(), tuns: map[string]tun.Device{}}
-	j.nl, err = netlink.NewHandleAt(ns)
+	// The calling thread is in ns (threadNS just read it, and InNamespace
+	// keeps the thread locked), so a plain handle binds its sockets to ns
+	// without setns(2), which would need CAP_SYS_ADMIN: the daemon runs with
+	// CAP_NET_ADMIN and CAP_NET_RAW only.
+	j.nl, err = netlink.NewHandle()
 	if err != nil {
 		j.closeHandles()
 		return nil, actionable("netlink", err)

@@ -369,3 +369,19 @@ func TestPppoeServerSessionLimit(t *testing.T) {
 	}
 	t.Logf("second session: %s", down.Reason)
 }
+
+// TestIPv6CPAgainstPppd: pppd (+ipv6) and our client agree on interface
+// identifiers; IPv6 link-local traffic crosses the session.
+func TestIPv6CPAgainstPppd(t *testing.T) {
+	ac := umlac.Start(t, umlac.PAP)
+	r := startClient(t, ac.ClientNS.Name, ClientConfig{Username: ac.Username, Password: []byte(ac.Password), IPv6CP: true})
+	r.log.wait(t, KindUp, 1, 60*time.Second)
+	v6 := r.log.wait(t, KindIPv6Up, 1, 10*time.Second)
+	if v6.State != "" {
+		t.Fatalf("IPv6 event %+v", v6)
+	}
+	ac.ClientNS.MustRun("ping", "-6", "-c", "2", "-W", "5", v6.Peer+"%dp-ppp0")
+	if strings.Contains(ac.Log(), "IPV6CP TermReq") {
+		t.Errorf("pppd closed IPv6CP:\n%s", ac.Log())
+	}
+}

@@ -29,7 +29,8 @@ type Client struct {
 	// host state for the current address
 	addr       netip.Addr
 	mtu        int
-	maxPayload uint16 // RFC 4638 PPP-Max-Payload to ask for (0: none)
+	maxPayload uint16       // RFC 4638 PPP-Max-Payload to ask for (0: none)
+	ll         netip.Prefix // IPv6CP link-local address on the TUN
 }
 
 // NewClient checks cfg and returns a client ready to Run.
@@ -284,6 +285,25 @@ func (c *Client) hostUp(addr netip.Addr, mtu int) error {
 	return nil
 }
 
+// hostUp6 puts the link-local address made from our IPv6CP interface
+// identifier on the TUN (RFC 5072 section 5), replacing the last one.
+func (c *Client) hostUp6(iid [8]byte) error {
+	ll := netip.PrefixFrom(netip.MustParseAddr(linkLocal(iid)), 64)
+	if ll == c.ll {
+		return nil
+	}
+	if err := c.journal.AddAddress(c.cfg.TUN, ll); err != nil {
+		return err
+	}
+	if c.ll.IsValid() {
+		if err := c.journal.RemoveAddress(c.cfg.TUN, c.ll); err != nil {
+			return err
+		}
+	}
+	c.ll = ll
+	return nil
+}
+
 // attempt is the state of one connection attempt.
 type attempt struct {
 	c    *Client
@@ -403,6 +423,9 @@ func (a *attempt) step() {
 		case ppp.EventIPCPUp:
 			a.ipUp(ev.Params)
 		case ppp.EventIPv6CPUp:
+			if err := c.hostUp6(ev.Params.LocalIID); err != nil {
+				c.emit(Event{Kind: KindIPv6Up, State: "warning", Reason: "configuring the IPv6 link-local address: " + err.Error()})
+			}
 			c.emit(Event{Kind: KindIPv6Up, Address: linkLocal(ev.Params.LocalIID),
 				Peer: linkLocal(ev.Params.PeerIID), MTU: c.mtu})
 		case ppp.EventEchoTimeout:

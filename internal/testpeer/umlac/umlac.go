@@ -48,7 +48,7 @@ var (
 )
 
 // recipe names the layout of the cached root; bump it when the root changes.
-const recipe = "v2"
+const recipe = "v3"
 
 // Packages holds the Debian packages the AC is built from.
 var Packages = []string{"user-mode-linux", "ppp", "pppoe", "busybox-static", "libpcap0.8"}
@@ -200,6 +200,7 @@ var modules = []string{
 	"lib/crc-ccitt.ko", "drivers/net/slip/slhc.ko", "drivers/net/ppp/ppp_generic.ko",
 	"drivers/net/ppp/ppp_async.ko", "drivers/net/ppp/ppp_synctty.ko",
 	"drivers/net/ppp/pppox.ko", "drivers/net/ppp/pppoe.ko",
+	"net/ipv6/ipv6.ko", // pppd's IPv6CP needs it to configure ppp0
 }
 
 // assemble builds the hostfs root in dir from the package tree src.
@@ -372,7 +373,7 @@ mount -t devtmpfs dev /dev 2>/dev/null; mkdir -p /dev/pts; mount -t devpts devpt
 for d in /tmp /run /var/run /var/log /root; do mount -t tmpfs tmpfs $d; done
 arg() { sed -n "s/.*\<$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 mount -t hostfs none /ctl -o "$(arg dpctl)"
-for m in crc-ccitt slhc ppp_generic ppp_async ppp_synctty pppox pppoe; do insmod /lib/modules/$m.ko; done
+for m in crc-ccitt slhc ppp_generic ppp_async ppp_synctty pppox pppoe ipv6; do insmod /lib/modules/$m.ko; done
 [ -e /dev/ppp ] || mknod /dev/ppp c 108 0
 ip link set lo up; ip link set vec0 up
 AUTH=$(arg dpauth); [ -n "$AUTH" ] || AUTH=pap

@@ -80,6 +80,7 @@ type AccessConcentrator struct {
 	dp       *dataplane.AC
 	sessions map[uint16]*acSession
 	used     map[netip.Addr]bool
+	last     netip.Addr // last address handed out (round-robin)
 	discCh   chan []byte
 	ctlCh    chan ctlFrame
 	dropCh   chan string
@@ -252,14 +253,34 @@ func (a *AccessConcentrator) flushDiscovery() {
 	}
 }
 
+// allocate hands out pool addresses round-robin, as ISPs do: a client that
+// redials usually gets a different address (the lab's DDNS checks need
+// that). The network and broadcast addresses and Local are skipped.
 func (a *AccessConcentrator) allocate() (netip.Addr, bool) {
-	for p := a.cfg.Pool.Masked().Addr().Next(); a.cfg.Pool.Contains(p); p = p.Next() {
-		if p != a.cfg.Local && !a.used[p] && p.Next().IsValid() && a.cfg.Pool.Contains(p.Next()) {
+	pool := a.cfg.Pool.Masked()
+	first := pool.Addr().Next()
+	usable := func(p netip.Addr) bool {
+		return pool.Contains(p) && p != a.cfg.Local && p.Next().IsValid() && pool.Contains(p.Next())
+	}
+	start := a.last.Next()
+	if !usable(start) {
+		start = first
+	}
+	p := start
+	for {
+		if usable(p) && !a.used[p] {
 			a.used[p] = true
+			a.last = p
 			return p, true
 		}
+		p = p.Next()
+		if !pool.Contains(p) || !p.Next().IsValid() || !pool.Contains(p.Next()) {
+			p = first
+		}
+		if p == start {
+			return netip.Addr{}, false
+		}
 	}
-	return netip.Addr{}, false
 }
 
 func (a *AccessConcentrator) step() {

@@ -216,5 +216,8 @@ func TestOwnACDropAll(t *testing.T) {
 		t.Errorf("down reason %q", down.Reason)
 	}
 	up := r.log.wait(t, KindUp, 2, 30*time.Second)
+	if first := r.log.wait(t, KindUp, 1, time.Second); first.Address == up.Address {
+		t.Errorf("redial got the same address %s; the pool hands out round-robin", up.Address)
+	}
 	isp.MustRun("ping", "-c", "1", "-W", "5", up.Address)
 }

@@ -242,6 +242,10 @@ func (e *TagError) Error() string {
 	return fmt.Sprintf("%v with %v: %s", e.Code, e.Type, printable(e.Text))
 }
 
+// SafeText returns Text with control characters replaced and its length
+// bounded: the peer's words, fit for a terminal or a log line.
+func (e *TagError) SafeText() string { return printable(e.Text) }
+
 // Errors returns the error tags of the packet.
 func (p *Packet) Errors() []*TagError {
 	var errs []*TagError

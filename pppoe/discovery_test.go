@@ -86,6 +86,9 @@ func TestErrorsAndMaxPayload(t *testing.T) {
 	if s := errs[0].Error(); s != "PADS with AC-System-Error: session limit?reached" {
 		t.Errorf("error text %q (control characters must not reach the terminal)", s)
 	}
+	if s := errs[0].SafeText(); s != "session limit?reached" {
+		t.Errorf("SafeText %q", s)
+	}
 	if mp, ok := q.MaxPayload(); !ok || mp != 1500 {
 		t.Errorf("MaxPayload %d %v", mp, ok)
 	}

@@ -201,7 +201,7 @@ func discoveryFailure(ifname string, ev pppoe.Event) string {
 		return fmt.Sprintf("the access concentrator %s did not confirm the session (no PADS)", ev.Peer)
 	case pppoe.FailRefused:
 		if ev.Err != nil {
-			return fmt.Sprintf("the access concentrator refused the session: %s: %s", ev.Err.Type, ev.Err.Text)
+			return fmt.Sprintf("the access concentrator refused the session: %s: %s", ev.Err.Type, ev.Err.SafeText())
 		}
 		return "the access concentrator refused the session"
 	}

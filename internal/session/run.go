@@ -388,9 +388,9 @@ func (a *attempt) step() {
 			if ev.Accepted {
 				st = "offer"
 			}
-			c.emit(Event{Kind: KindDiscovery, State: st, ACName: ev.ACName, ACMAC: ev.Peer.String()})
+			c.emit(Event{Kind: KindDiscovery, State: st, ACName: safeText(ev.ACName), ACMAC: ev.Peer.String()})
 		case pppoe.EventTagError:
-			c.emit(Event{Kind: KindDiscovery, State: "error", ACName: ev.ACName, ACMAC: ev.Peer.String(), Reason: ev.Err.Error()})
+			c.emit(Event{Kind: KindDiscovery, State: "error", ACName: safeText(ev.ACName), ACMAC: ev.Peer.String(), Reason: ev.Err.Error()})
 		case pppoe.EventFailed:
 			r := discoveryFailure(c.cfg.Interface, ev)
 			c.emit(Event{Kind: KindDiscovery, State: "failed", Reason: r})
@@ -401,7 +401,7 @@ func (a *attempt) step() {
 		case pppoe.EventTerminated:
 			r := "PADT from the access concentrator"
 			if ev.Err != nil {
-				r += ": " + ev.Err.Text
+				r += ": " + ev.Err.SafeText()
 			}
 			a.out.reason = r
 			a.done = true
@@ -451,7 +451,7 @@ func (a *attempt) finish(o outcome) {
 
 func (a *attempt) sessionUp(ev pppoe.Event) {
 	c := a.c
-	c.emit(Event{Kind: KindSession, SessionID: ev.SessionID, ACName: ev.ACName, ACMAC: ev.Peer.String(), MaxPayload: ev.MaxPayload})
+	c.emit(Event{Kind: KindSession, SessionID: ev.SessionID, ACName: safeText(ev.ACName), ACMAC: ev.Peer.String(), MaxPayload: ev.MaxPayload})
 	if err := c.cfg.saveStale(a.disc.Stale(c.cfg.Interface)); err != nil {
 		c.emit(Event{Kind: KindSession, State: "warning", Reason: "cannot record the session for crash recovery: " + err.Error()})
 	}
@@ -531,4 +531,15 @@ func authMethodOf(ev ppp.Event) string {
 		}
 	}
 	return ev.Params.AuthMethod.String()
+}
+
+// safeText replaces control characters in peer-supplied text (AC-Name)
+// before it reaches a terminal or a log.
+func safeText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
 }

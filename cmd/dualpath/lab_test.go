@@ -262,3 +262,86 @@ func TestLabTwoRouters(t *testing.T) {
 	}
 	testScenario(t, lab.ScenarioTwoRouters)
 }
+
+// BenchmarkLabPaths measures TCP throughput (iperf3, 2 s each) over the
+// lab's three IPv4/IPv6 paths in one run: IPv6 routed by the kernel (the
+// baseline), the PC's IPv4 through the userspace MAP-E CE and BR, and a
+// visitor's IPv4 to the server through the PPPoE session (our BRAS and
+// dualpath's client data plane).
+func BenchmarkLabPaths(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	if _, err := exec.LookPath("iperf3"); err != nil {
+		b.Skip("needs iperf3")
+	}
+	var bb [2]byte
+	_, _ = rand.Read(bb[:])
+	root, err := os.MkdirTemp("", "dualpath-labbench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(root)
+	os.Chmod(root, 0o755)
+	dir, _ := os.MkdirTemp("", "dualpath-labbin-")
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "dualpath")
+	if out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v: %s", err, out)
+	}
+	r := &labRun{bin: bin, prefix: "dplb" + hex.EncodeToString(bb[:]) + "-", root: root}
+	lab := func(args ...string) string {
+		out, err := r.cmd(context.Background(), args...).CombinedOutput()
+		if err != nil {
+			b.Fatalf("lab %v: %v: %s", args, err, out)
+		}
+		return string(out)
+	}
+	defer r.cmd(context.Background(), "down").Run()
+	lab("up")
+	st := lab("status")
+	type path struct {
+		name, server, client, target string
+		extra                        []string
+	}
+	paths := []path{
+		{"ipv6-routed-baseline", "inet6", "pc", "2001:db8:f6::2", nil},
+		{"ipv4-mape-userspace", "inet4", "pc", "192.0.2.2", nil},
+	}
+	if strings.Contains(st, "pppoe") {
+		// From the session address (so by PPPoE: the policy rule), both
+		// ways; the firewall keeps iperf3's port closed inbound.
+		sess := strings.TrimSpace(lab("exec", "server", "--", "sh", "-c", "ip -4 -o addr show dev dp-ppp0 | awk '{print $4}' | cut -d/ -f1"))
+		if sess != "" {
+			paths = append(paths,
+				path{"ipv4-pppoe-upload", "inet4", "server", "192.0.2.2", []string{"-B", sess}},
+				path{"ipv4-pppoe-download", "inet4", "server", "192.0.2.2", []string{"-B", sess, "-R"}})
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, p := range paths {
+			ictx, icancel := context.WithTimeout(context.Background(), 30*time.Second)
+			srv := r.cmd(ictx, "exec", p.server, "--", "iperf3", "-s", "-1", "-p", "5201")
+			if err := srv.Start(); err != nil {
+				b.Fatal(err)
+			}
+			time.Sleep(300 * time.Millisecond) // let the server listen
+			out := lab(append([]string{"exec", p.client, "--", "iperf3", "-c", p.target, "-p", "5201", "-t", "2", "-J", "--connect-timeout", "3000"}, p.extra...)...)
+			_ = srv.Wait()
+			icancel()
+			var res struct {
+				End struct {
+					SumReceived struct {
+						BitsPerSecond float64 `json:"bits_per_second"`
+					} `json:"sum_received"`
+				} `json:"end"`
+			}
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				b.Fatalf("%s: %v: %s", p.name, err, out)
+			}
+			b.ReportMetric(res.End.SumReceived.BitsPerSecond/1e6, p.name+"-Mbit/s")
+		}
+	}
+}

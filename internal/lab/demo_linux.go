@@ -97,6 +97,11 @@ func Demo(ctx context.Context, l *Lab, w io.Writer, lang string) (*Report, error
 		}
 	}
 	switch {
+	case rep.Passed(false) && l.Scenario == ScenarioTwoRouters:
+		n.say("\nThe article's set-up works too, at a price: all of the server's IPv4 goes by PPPoE (check 7 does not apply),\n"+
+			"and after a drop DNS follows only at the server's next poll. dualpath alone on the server does better.",
+			"\n記事の構成も動きますが代償があります: サーバーのIPv4はすべてPPPoE経由 (確認7は対象外),\n"+
+				"切断後のDNS更新はサーバーの次の定期確認まで待ちます。dualpath 単体の方が優れています。")
 	case rep.Passed(false):
 		n.say("\nAll checks hold: IPv4 visitors come in by PPPoE, IPv6 visitors by IPoE, the rest stays on MAP-E.",
 			"\nすべて成功: IPv4の訪問者はPPPoEから, IPv6の訪問者はIPoEから, それ以外はMAP-Eのまま。")

@@ -56,8 +56,8 @@ func TestBRASSessionDropAndNewAddress(t *testing.T) {
 		Interface: "eth0", Username: "alice", Password: []byte("s3cret"), Namespace: cl.Name,
 		StateDir: t.TempDir(), MinBackoff: 100 * time.Millisecond,
 		OnEvent: func(e session.Event) {
-			if e.Kind == session.KindUp && !e.IPv6 {
-				if a, err := netip.ParseAddr(e.Address); err == nil {
+			if e.Kind == session.KindUp {
+				if a, err := netip.ParseAddr(e.Address); err == nil && a.Is4() {
 					ups <- a
 				}
 			}

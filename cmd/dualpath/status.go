@@ -27,7 +27,7 @@ func runStatus(ctx context.Context, stdio cli.IO, args []string) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	asJSON := fs.Bool("json", false, "print the status as JSON (schema: internal/daemon.Status)")
-	socket := fs.String("socket", "", "the daemon's status socket (default "+config.DefaultStatusSocket+")")
+	socket := fs.String("socket", "", "the daemon's status socket (default $DUALPATH_STATUS_SOCKET, else "+config.DefaultStatusSocket+")")
 	cfgPath := fs.String("config", "", "read the socket path from this config file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -48,6 +48,9 @@ func runStatus(ctx context.Context, stdio cli.IO, args []string) error {
 			return cli.Usagef("%v", err)
 		}
 		path = cfg.Status.Socket
+	}
+	if path == "" {
+		path = stdio.Env("DUALPATH_STATUS_SOCKET")
 	}
 	if path == "" {
 		path = config.DefaultStatusSocket

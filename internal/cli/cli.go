@@ -66,6 +66,15 @@ type IO struct {
 	Getenv func(string) string
 }
 
+// Env returns the environment variable key, or "" when io has no Getenv
+// (tests that leave it unset see an empty environment).
+func (io IO) Env(key string) string {
+	if io.Getenv == nil {
+		return ""
+	}
+	return io.Getenv(key)
+}
+
 // Command is one subcommand of dualpath.
 type Command struct {
 	Name    string // "mape"

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/dualpath/dualpath/internal/ddns"
@@ -15,7 +16,9 @@ func dnsView(u *ddns.Updater) func() []DNSStatus {
 		for _, r := range u.Status() {
 			name := r.Name
 			if name == "" {
-				name = r.Record
+				// MyDNS records have no name of their own: show the
+				// account ("mydns mydns123456 A = ..."), not the provider twice.
+				name = strings.TrimPrefix(r.Record, r.Provider+" ")
 			}
 			for _, f := range []struct{ family, source, value string }{
 				{"A", r.IPv4Source, r.IPv4}, {"AAAA", r.IPv6Source, r.IPv6},

@@ -341,6 +341,7 @@ func (l *Lab) Exec(ctx context.Context, node string, argv []string, stdin io.Rea
 	}
 	c := exec.CommandContext(ctx, "ip", args...)
 	c.Stdin, c.Stdout, c.Stderr = stdin, stdout, stderr
+	c.Env = l.execEnv(node)
 	err := c.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
@@ -350,6 +351,20 @@ func (l *Lab) Exec(ctx context.Context, node string, argv []string, stdin io.Rea
 		return 0, err
 	}
 	return 0, nil
+}
+
+// execEnv is the environment of `lab exec`: this dualpath binary first on
+// PATH, so that `dualpath lab exec server -- dualpath status` runs the same
+// program the lab runs, and on the server the lab daemon's status socket.
+func (l *Lab) execEnv(node string) []string {
+	env := os.Environ()
+	if l.bin != "" {
+		env = append(env, "PATH="+filepath.Dir(l.bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	}
+	if node == NodeServer {
+		env = append(env, "DUALPATH_STATUS_SOCKET="+filepath.Join(l.Dir, "server-status.sock"))
+	}
+	return env
 }
 
 // resolvConf writes (once) and returns the resolver file of node: the

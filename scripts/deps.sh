@@ -9,7 +9,7 @@ PKGS=(
   iproute2 iputils-ping nftables curl ca-certificates procps psmisc kmod
   nginx-light dnsmasq-base bind9 bind9-utils bind9-dnsutils
   netplan.io iperf3 tcpdump
-  user-mode-linux ppp pppoe busybox-static libpcap0.8 gcc
+  user-mode-linux ppp pppoe busybox-static libpcap0.8 gcc libc6-dev
 )
 
 missing=()
@@ -32,30 +32,57 @@ fi
 
 # Go: go.mod names the version we need.
 need=$(awk '/^go /{print $2; exit}' go.mod)
-have_go() {
-  local g=$1 v
-  [ -x "$g" ] || return 1
-  v=$("$g" env GOVERSION 2>/dev/null | sed 's/^go//') || return 1
+GODIR=/usr/local/lib/dualpath-go
+have_go() {  # is $1 a go command at least as new as go.mod's?
+  local v
+  [ -x "$1" ] || return 1
+  # Outside the repo and without toolchain switching: report the binary's own version.
+  v=$(cd / && GOTOOLCHAIN=local "$1" env GOVERSION 2>/dev/null) || return 1
+  v=${v#go}; v=${v%% *}
   [ "$(printf '%s\n%s\n' "$need" "$v" | sort -V | head -1)" = "$need" ]
 }
 GO=""
-for g in "$(command -v go 2>/dev/null || true)" /usr/local/go/bin/go /usr/local/lib/dualpath-go/bin/go; do
+for g in "$(command -v go 2>/dev/null || true)" /usr/local/go/bin/go "$GODIR/bin/go"; do
   if [ -n "$g" ] && have_go "$g"; then GO=$g; break; fi
 done
 if [ -z "$GO" ]; then
-  # Debian's own Go is older than go.mod; fetch the release toolchain as a Go
-  # module through the module proxy that Debian's go command is set up for.
-  echo "deps: installing Go $need" >&2
-  apt-get install -y -qq --no-install-recommends golang-go >/dev/null
-  arch=$(dpkg --print-architecture); case $arch in armhf) arch=armv6l;; i386) arch=386;; esac
+  if [ "$(id -u)" != 0 ]; then
+    echo "deps: no Go $need or newer found; run this script as root to install it in $GODIR" >&2
+    exit 1
+  fi
+  # Debian's own Go is older than go.mod; use it only to fetch the release
+  # toolchain as a Go module, through the module proxy its go command is set
+  # up for, then remove it again so that no old go stays on PATH.
+  echo "deps: installing Go $need in $GODIR" >&2
+  arch=$(dpkg --print-architecture)
+  case $arch in i386) arch=386;; armhf) arch=armv6l;; ppc64el) arch=ppc64le;; mips64el) arch=mips64le;; esac
   mod="golang.org/toolchain@v0.0.1-go${need}.linux-${arch}"
-  tmp=$(mktemp -d)
-  dir=$(GOPATH=$tmp GOFLAGS=-modcacherw /usr/bin/go mod download -json "$mod" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-  rm -rf /usr/local/lib/dualpath-go && cp -a "$dir" /usr/local/lib/dualpath-go
-  chmod -R u+w,a+rX /usr/local/lib/dualpath-go
-  chmod a+x /usr/local/lib/dualpath-go/bin/* /usr/local/lib/dualpath-go/pkg/tool/*/*
-  rm -rf "$tmp"
-  GO=/usr/local/lib/dualpath-go/bin/go
+  installed() { dpkg-query -W -f='${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort; }
+  before=$(installed)
+  apt-get install -y -qq --no-install-recommends golang-go >/dev/null
+  tmp=$(mktemp -d); trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
+  # In $tmp, because Debian's go cannot parse our go.mod.
+  out=$(cd "$tmp" && GO111MODULE=on GOPATH="$tmp" GOMODCACHE="$tmp/mod" GOFLAGS=-modcacherw \
+    /usr/bin/go mod download -json "$mod" 2>&1) || true
+  mapfile -t added < <(comm -13 <(echo "$before") <(installed))
+  [ ${#added[@]} = 0 ] || apt-get purge -y -qq "${added[@]}" >/dev/null
+  dir=$(sed -n 's/^\t"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$out")
+  if [ -z "$dir" ] || [ ! -f "$dir/bin/go" ]; then
+    err=$(sed -n 's/^\t"Error": "\(.*\)",\{0,1\}$/\1/p' <<<"$out")
+    err=${err//\\\"/\"}
+    echo "deps: could not download $mod: ${err:-$(tail -1 <<<"$out")}" >&2
+    exit 1
+  fi
+  # Module files are read-only and carry no execute bits: make the copy
+  # replaceable next time, and its commands runnable (as cmd/go does itself).
+  rm -rf "$GODIR.new"
+  cp -R "$dir" "$GODIR.new"
+  chmod -R u+w,a+rX "$GODIR.new"
+  chmod a+x "$GODIR.new"/bin/* "$GODIR.new"/pkg/tool/*/* "$GODIR.new"/lib/wasm/go_*_exec
+  rm -rf "$GODIR" && mv "$GODIR.new" "$GODIR"
+  GO=$GODIR/bin/go
+  have_go "$GO" || { echo "deps: $GO does not run here; remove $GODIR and run this again" >&2; exit 1; }
+  echo "deps: Go $need is in $GODIR/bin; the scripts find it through .go-path" >&2
 fi
 echo "$GO" > .go-path   # the other scripts read it
 "$GO" mod download

@@ -54,8 +54,9 @@ if [ -z "$GO" ]; then
   # toolchain as a Go module, through the module proxy its go command is set
   # up for, then remove it again so that no old go stays on PATH.
   echo "deps: installing Go $need in $GODIR" >&2
+  # The module is named by GOARCH (linux-arm, not the tarball's linux-armv6l).
   arch=$(dpkg --print-architecture)
-  case $arch in i386) arch=386;; armhf) arch=armv6l;; ppc64el) arch=ppc64le;; mips64el) arch=mips64le;; esac
+  case $arch in i386) arch=386;; armhf|armel) arch=arm;; ppc64el) arch=ppc64le;; mips64el) arch=mips64le;; esac
   mod="golang.org/toolchain@v0.0.1-go${need}.linux-${arch}"
   installed() { dpkg-query -W -f='${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort; }
   before=$(installed)

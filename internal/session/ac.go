@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/dualpath/dualpath/internal/dataplane"
@@ -62,6 +63,56 @@ type acSession struct {
 	conn *ppp.Conn
 	addr netip.Addr
 	up   bool
+	rx   *rxMark // set by the data plane's receive loop for every frame
+}
+
+// rxMark records that a session frame arrived since the control loop last
+// looked. The receive loop only reads the flag and sets it when clear (no
+// lock, no clock, no write to a shared cache line per packet); the control
+// loop swaps it back at each timer tick and tells ppp.Conn.NoteReceived.
+type rxMark struct {
+	peer pppoe.MAC
+	seen atomic.Bool
+}
+
+// rxMarks maps a PPPoE session ID to its live session's mark; indexed by ID
+// so the receive path needs no hashing.
+type rxMarks [1 << 16]atomic.Pointer[rxMark]
+
+// note marks the session of one received Ethernet frame (RFC 2516 section
+// 4: EtherType 0x8864, code 0, session ID at bytes 16-17, source MAC at
+// 6-11) when it belongs to a live session.
+func (m *rxMarks) note(f []byte) {
+	if len(f) < 20 || f[12] != 0x88 || f[13] != 0x64 || f[15] != 0 {
+		return
+	}
+	r := m[uint16(f[16])<<8|uint16(f[17])].Load()
+	if r == nil || [6]byte(f[6:12]) != r.peer {
+		return
+	}
+	if !r.seen.Load() {
+		r.seen.Store(true)
+	}
+}
+
+// markingLink is the AC's session socket as the data plane sees it: every
+// frame read also marks its session as alive. The data plane hands IPv4 and
+// IPv6 frames straight to the TUN, never to ppp.Conn.Input, yet they are
+// proof of life for the LCP echo keepalive (protocols.md: some BRAS drop
+// echoes under load; the same goes for clients).
+type markingLink struct {
+	*hostnet.PacketConn
+	marks *rxMarks
+}
+
+// ReadBatch reads like hostnet.PacketConn.ReadBatch and marks the sessions
+// of the frames read.
+func (l *markingLink) ReadBatch(bufs [][]byte, sizes []int) (int, error) {
+	n, err := l.PacketConn.ReadBatch(bufs, sizes)
+	for i := 0; i < n; i++ {
+		l.marks.note(bufs[i][:sizes[i]])
+	}
+	return n, err
 }
 
 type ctlFrame struct {
@@ -85,6 +136,7 @@ type AccessConcentrator struct {
 	ctlCh    chan ctlFrame
 	dropCh   chan string
 	ready    chan struct{}
+	rx       *rxMarks
 }
 
 // NewAccessConcentrator checks cfg.
@@ -180,7 +232,8 @@ func (a *AccessConcentrator) Run(ctx context.Context) (err error) {
 	}
 	a.disc = pppoe.NewAC(pppoe.ACConfig{MAC: a.mac, Name: a.cfg.Name, ServiceNames: a.cfg.ServiceNames,
 		MaxSessions: a.cfg.MaxSessions, MaxPayload: a.cfg.MaxPayload})
-	a.dp = dataplane.NewAC(dataplane.ACConfig{TUN: dev, Link: link, Discovery: disc,
+	a.rx = new(rxMarks)
+	a.dp = dataplane.NewAC(dataplane.ACConfig{TUN: dev, Link: &markingLink{PacketConn: link, marks: a.rx}, Discovery: disc,
 		OnControl: func(id uint16, peer net.HardwareAddr, p []byte) {
 			m, _ := pppoe.MACFrom(peer)
 			select {
@@ -240,6 +293,11 @@ func (a *AccessConcentrator) Run(ctx context.Context) (err error) {
 		case <-timer.C:
 			now := time.Now()
 			for _, s := range a.sessions {
+				// Frames the data plane forwarded since the last tick
+				// count as liveness (the echo deadline is a tick).
+				if s.rx.seen.Swap(false) {
+					s.conn.NoteReceived(now)
+				}
 				s.conn.Tick(now)
 			}
 		}
@@ -366,6 +424,8 @@ func (a *AccessConcentrator) open(ev pppoe.Event) {
 		return
 	}
 	a.sessions[s.id] = s
+	s.rx = &rxMark{peer: s.peer}
+	a.rx[s.id].Store(s.rx)
 	a.emit(Event{Kind: KindSession, SessionID: s.id, ACMAC: s.peer.String(), MaxPayload: ev.MaxPayload})
 	conn.Open(time.Now())
 }
@@ -381,6 +441,13 @@ func (a *AccessConcentrator) end(id uint16, reason string) {
 }
 
 func (a *AccessConcentrator) drop(s *acSession, reason string) {
+	// RFC 1661 section 4.1 "Down": the PPPoE session is gone, so PPP sends
+	// nothing more; its EventDown (a no-op if PPP went down first) is not
+	// needed because the session is forgotten here.
+	s.conn.LowerDown(time.Now(), reason)
+	s.conn.Events()
+	s.conn.Output()
+	a.rx[s.id].CompareAndSwap(s.rx, nil)
 	delete(a.sessions, s.id)
 	a.dp.RemoveSession(s.id, hw(s.peer))
 	if s.addr.IsValid() {

@@ -130,6 +130,7 @@ type outcome struct {
 	authFailed bool
 	wasUp      bool
 	noOffer    bool
+	noPADT     bool // the session ended without our PADT (keep its record)
 }
 
 // saveStale records the live session; removeStale forgets it.

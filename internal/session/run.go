@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -31,6 +32,9 @@ type Client struct {
 	mtu        int
 	maxPayload uint16       // RFC 4638 PPP-Max-Payload to ask for (0: none)
 	ll         netip.Prefix // IPv6CP link-local address on the TUN
+
+	dpStopped chan struct{} // closed when the data plane's Run returns
+	dpErr     error         // what it returned; read only after dpStopped
 }
 
 // NewClient checks cfg and returns a client ready to Run.
@@ -159,7 +163,13 @@ func (c *Client) Run(ctx context.Context) (err error) {
 	})
 	dpCtx, stopDP := context.WithCancel(context.Background())
 	dpDone := make(chan error, 1)
-	go func() { dpDone <- c.dp.Run(dpCtx) }()
+	c.dpStopped = make(chan struct{})
+	go func() {
+		err := c.dp.Run(dpCtx)
+		c.dpErr = err
+		close(c.dpStopped)
+		dpDone <- err
+	}()
 	defer func() {
 		stopDP()
 		<-dpDone
@@ -169,14 +179,20 @@ func (c *Client) Run(ctx context.Context) (err error) {
 	for {
 		out := c.connectOnce(ctx)
 		c.dp.ClearSession()
-		c.cfg.removeStale()
+		if !out.noPADT {
+			c.cfg.removeStale()
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
 		select {
-		case derr := <-dpDone:
-			dpDone <- derr
-			return fmt.Errorf("data plane stopped: %v", derr)
+		case <-c.dpStopped:
+			// Without TUN or socket no session can run: say so once
+			// and leave it to whoever restarts us (the session record
+			// stays, so the next start sends the PADT we could not).
+			r := c.dataPlaneGone()
+			c.emit(Event{Kind: KindDown, Reason: r})
+			return errors.New(r)
 		default:
 		}
 		wait := backoff
@@ -311,6 +327,9 @@ type attempt struct {
 	conn *ppp.Conn
 	out  outcome
 	done bool
+	// rxData is the data plane's received-IP-packet counter when PPP
+	// was last told about traffic (noteData).
+	rxData uint64
 }
 
 func (a *attempt) flush() {
@@ -366,16 +385,41 @@ func (c *Client) connectOnce(ctx context.Context) outcome {
 			if a.conn != nil {
 				a.conn.Input(time.Now(), p)
 			}
+		case <-c.dpStopped:
+			// The TUN or the link is gone: the lower layer is down
+			// (RFC 1661 section 4.1) and nothing can be sent any more,
+			// not even the PADT.
+			a.out.reason = c.dataPlaneGone()
+			a.out.noPADT = a.conn != nil
+			if a.conn == nil {
+				return a.out
+			}
+			a.conn.LowerDown(time.Now(), a.out.reason)
 		case <-timer.C:
 			now := time.Now()
 			a.disc.Tick(now)
 			if a.conn != nil {
+				a.noteData(now)
 				a.conn.Tick(now)
 			}
 		}
 		a.step()
 	}
 	return a.out
+}
+
+// noteData tells PPP that IP packets arrived since the last look, so that
+// they count as liveness for the LCP echo keepalive like any control frame
+// (RFC 1661 section 5.8 leaves the policy open; some BRAS drop echoes under
+// load while traffic flows). The data plane hands IPv4/IPv6 frames to the
+// TUN and never to ppp.Conn.Input; instead of a clock read per packet, its
+// RxPackets counter (only frames of the live session) is compared at every
+// timer tick, which includes each echo deadline, before Tick runs.
+func (a *attempt) noteData(now time.Time) {
+	if n := a.c.dp.Stats().RxPackets; n != a.rxData {
+		a.rxData = n
+		a.conn.NoteReceived(now)
+	}
 }
 
 // step handles the events of discovery and PPP after any input.
@@ -399,13 +443,16 @@ func (a *attempt) step() {
 		case pppoe.EventSession:
 			a.sessionUp(ev)
 		case pppoe.EventTerminated:
-			r := "PADT from the access concentrator"
-			if ev.Err != nil {
-				r += ": " + ev.Err.SafeText()
-			}
+			r := padtReason(ev)
 			a.out.reason = r
-			a.done = true
-			return
+			if a.conn == nil {
+				a.done = true
+				return
+			}
+			// RFC 1661 section 4.1 "Down": the lower layer is gone, so
+			// PPP sends nothing more and reports EventDown with r at
+			// once; the EventDown case below ends the attempt.
+			a.conn.LowerDown(time.Now(), r)
 		}
 	}
 	a.flush()
@@ -443,6 +490,24 @@ func (a *attempt) step() {
 	a.flush()
 }
 
+// dataPlaneGone says why the data plane stopped (call after dpStopped).
+func (c *Client) dataPlaneGone() string {
+	if c.dpErr != nil {
+		return "the data plane stopped: " + c.dpErr.Error()
+	}
+	return fmt.Sprintf("the data plane stopped: the TUN %s or the socket on %s was closed or removed", c.cfg.TUN, c.link)
+}
+
+// padtReason is the down reason for a PADT from the access concentrator,
+// with its error tag's text (RFC 2516 section 5.5) when it carried one.
+func padtReason(ev pppoe.Event) string {
+	r := "PADT from the access concentrator"
+	if ev.Err != nil {
+		r += ": " + ev.Err.SafeText()
+	}
+	return r
+}
+
 func (a *attempt) finish(o outcome) {
 	o.wasUp = a.out.wasUp
 	a.out = o
@@ -456,6 +521,7 @@ func (a *attempt) sessionUp(ev pppoe.Event) {
 		c.emit(Event{Kind: KindSession, State: "warning", Reason: "cannot record the session for crash recovery: " + err.Error()})
 	}
 	_ = c.dp.SetSession(dataplane.Session{ID: ev.SessionID, Local: hw(c.local), Peer: hw(ev.Peer), MTU: c.mtu})
+	a.rxData = c.dp.Stats().RxPackets
 	conn, err := ppp.NewConn(ppp.Config{
 		Role: ppp.RoleClient, MRU: uint16(min(c.cfg.MTU, int(ev.MaxPayload))), MaxMRU: ev.MaxPayload,
 		Username: c.cfg.Username, Password: c.cfg.Password, Auth: c.cfg.Auth,

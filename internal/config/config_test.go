@@ -357,3 +357,17 @@ func TestShippedExample(t *testing.T) {
 		t.Errorf("example changed shape: %+v", c)
 	}
 }
+
+func TestSuggestOnlyCloseKeys(t *testing.T) {
+	fields := map[string]int{"mtu": 0, "log": 1, "password_file": 2, "username": 3}
+	for _, c := range []struct{ typed, want string }{
+		{"mut", `: did you mean "mtu"?`},
+		{"pasword_file", `: did you mean "password_file"?`},
+		{"usernmae", `: did you mean "username"?`},
+		{"foo", " (known keys here: log, mtu, password_file, username)"},
+	} {
+		if got := suggest(c.typed, fields); got != c.want {
+			t.Errorf("suggest(%q) = %q, want %q", c.typed, got, c.want)
+		}
+	}
+}

@@ -255,7 +255,10 @@ func describe(n *yaml.Node) string {
 
 // suggest proposes the known key closest to a misspelt one.
 func suggest(name string, fields map[string]int) string {
-	best, bestD := "", 3
+	// A short key is "close" only at distance 1 ("mut" -> "mtu"), so that
+	// "foo" is not answered with "did you mean log"; longer ones up to 2.
+	limit := min(2, max(1, len(name)/3))
+	best, bestD := "", limit+1
 	for k := range fields {
 		if dd := editDistance(strings.ToLower(name), k); dd < bestD || dd == bestD && best != "" && k < best {
 			best, bestD = k, dd

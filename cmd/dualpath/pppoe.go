@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/session"
 	"github.com/dualpath/dualpath/ppp"
@@ -31,11 +32,11 @@ func init() {
 }
 
 // passwordEnv is the environment variable that may carry the PPPoE password.
-const passwordEnv = "DUALPATH_PPPOE_PASSWORD"
+const passwordEnv = config.EnvPPPoEPassword
 
 func runPPPoE(ctx context.Context, stdio cli.IO, args []string) error {
 	fs := flag.NewFlagSet("pppoe", flag.ContinueOnError)
-	fs.SetOutput(stdio.Stderr)
+	fs.SetOutput(io.Discard) // errors are one line (below); -h prints the flags
 	var (
 		cfg          session.ClientConfig
 		passwordFile string
@@ -60,9 +61,15 @@ func runPPPoE(ctx context.Context, stdio cli.IO, args []string) error {
 	fs.StringVar(&events, "events", "", "print events as JSON lines (json)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdio.Stdout, "usage: dualpath pppoe --interface IF --username U --password-file F [flags]")
+			fs.SetOutput(stdio.Stdout)
+			fs.PrintDefaults()
 			return nil
 		}
-		return cli.Usagef("%v", err)
+		if strings.Contains(err.Error(), "-password") && !strings.Contains(err.Error(), "-password-file") {
+			return cli.Usagef("pppoe: %v: the password never goes on the command line (others can read it); use --password-file FILE (mode 0600) or DUALPATH_PPPOE_PASSWORD", err)
+		}
+		return cli.Usagef("pppoe: %v; run 'dualpath pppoe -h' for the flags", err)
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("pppoe takes no arguments (got %q)", fs.Arg(0))
@@ -122,31 +129,16 @@ func runPPPoE(ctx context.Context, stdio cli.IO, args []string) error {
 	return nil
 }
 
-// readPassword takes the password from the file (which must not be
-// readable by group or others) or from the environment.
+// readPassword takes the password the way the daemon does (config.PPPoE.Password):
+// the environment variable wins, else the file, which must be a regular file
+// that group and others cannot read.
 func readPassword(file string, getenv func(string) string) ([]byte, error) {
-	if file == "" {
-		if getenv != nil {
-			if pw := getenv(passwordEnv); pw != "" {
-				return []byte(pw), nil
-			}
-		}
+	if file == "" && (getenv == nil || getenv(passwordEnv) == "") {
 		return nil, cli.Usagef("no password: give --password-file FILE (mode 0600) or set %s", passwordEnv)
 	}
-	st, err := os.Stat(file)
+	pw, err := (&config.PPPoE{PasswordFile: file}).Password(getenv)
 	if err != nil {
 		return nil, cli.Usagef("password file: %v", err)
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return nil, cli.Usagef("password file %s is readable by group or others (mode %04o): run chmod 600 %s", file, st.Mode().Perm(), file)
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, cli.Usagef("password file: %v", err)
-	}
-	pw := strings.TrimRight(string(b), "\r\n")
-	if pw == "" {
-		return nil, cli.Usagef("password file %s is empty", file)
 	}
 	return []byte(pw), nil
 }

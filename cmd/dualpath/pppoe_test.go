@@ -53,13 +53,18 @@ func TestPPPoEUsageErrors(t *testing.T) {
 		{"bad events", nil, []string{"--interface", "lo", "--username", "u", "--password-file", tight, "--events", "xml"}, 2, "--events"},
 		{"bad mtu", nil, []string{"--interface", "lo", "--username", "u", "--password-file", tight, "--mtu", "99999"}, 2, "--mtu"},
 		{"missing interface", map[string]string{"DUALPATH_PPPOE_PASSWORD": "s3cret-env"}, []string{"--interface", "nosuchif9", "--username", "u"}, 3, "interface nosuchif9 not found"},
+		{"password on the command line", nil, []string{"--interface", "lo", "--username", "u", "--password", "s3cret-argv"}, 2, "never goes on the command line"},
+		{"unknown flag", nil, []string{"--interface", "lo", "--bogus"}, 2, "dualpath pppoe -h"},
 		{"stray argument", nil, []string{"--interface", "lo", "--username", "u", "--password-file", tight, "extra"}, 2, "no arguments"},
 	} {
 		code, out, msg := runPPPoECmd(t, tc.env, tc.args...)
 		if code != tc.code || !strings.Contains(msg, tc.want) {
 			t.Errorf("%s: exit %d %q, want %d containing %q", tc.name, code, msg, tc.code, tc.want)
 		}
-		for _, secret := range []string{"s3cret-loose", "s3cret-tight", "s3cret-env"} {
+		if strings.Count(msg, "\n") > 1 {
+			t.Errorf("%s: error is more than one line: %q", tc.name, msg)
+		}
+		for _, secret := range []string{"s3cret-loose", "s3cret-tight", "s3cret-env", "s3cret-argv"} {
 			if strings.Contains(out+msg, secret) {
 				t.Errorf("%s: password in output: %s %s", tc.name, out, msg)
 			}

@@ -127,7 +127,8 @@ func Run(ctx context.Context, opts Options) (err error) {
 
 	// 2. The firewall, before any session exists (fail-closed).
 	if p := cfg.PPPoE; p != nil {
-		spec := hostnet.FirewallSpec{Interface: p.TUN, TCP: cfg.Expose.TCP, UDP: cfg.Expose.UDP, ICMPEcho: *cfg.Expose.ICMPEcho}
+		icmpEcho := cfg.Expose.ICMPEcho == nil || *cfg.Expose.ICMPEcho // default on, also for configs built in code
+		spec := hostnet.FirewallSpec{Interface: p.TUN, TCP: cfg.Expose.TCP, UDP: cfg.Expose.UDP, ICMPEcho: icmpEcho}
 		if err := j.ApplyFirewall(spec); err != nil {
 			return fmt.Errorf("firewall: %w", err)
 		}

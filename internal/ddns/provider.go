@@ -137,12 +137,22 @@ func newClient(network string, local netip.Addr) *http.Client {
 		ForceAttemptHTTP2:     true,
 	}
 	return &http.Client{Transport: tr, Timeout: httpTimeout,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 3 {
-				return errors.New("too many redirects")
-			}
-			return nil
-		}}
+		CheckRedirect: checkRedirect}
+}
+
+// checkRedirect follows a provider's redirect only to the same scheme and
+// host: Go re-sends the Authorization header (Basic password, API token) to
+// the same host even from https to http, so a downgrade or a move to
+// another host is refused rather than followed.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 3 {
+		return errors.New("too many redirects")
+	}
+	first := via[0].URL
+	if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		return fmt.Errorf("refused redirect from %s to %s: credentials are sent only to the configured endpoint", redactURL(first), redactURL(req.URL))
+	}
+	return nil
 }
 
 // redactURL drops the query and any user info: tokens live there.

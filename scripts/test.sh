@@ -15,6 +15,17 @@ if [ -n "$bad" ]; then echo "gofmt needed on: $bad" >&2; exit 1; fi
 echo "== go vet"
 go vet ./...
 
+# Tests remove their namespaces themselves, even when they fail; if the test
+# binary itself is killed (timeout, Ctrl-C) this sweep removes what is left of
+# the test namespaces (dpt*: netnstest, dplt*: lab tests) and their processes.
+sweep() {
+  for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^(dpt|dplt)/ {print $1}'); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+}
+trap sweep EXIT
+
 echo "== go test -race"
 go test -race -count=1 -timeout 25m ./...
 

@@ -55,6 +55,31 @@ func UniqueName(short string) string {
 	return Prefix + hex.EncodeToString(b[:]) + "-" + short
 }
 
+// ownersDir holds one file per live test namespace, holding the PID of the
+// test process that made it, so that namespaces of a test binary that died
+// without its cleanups (SIGKILL, a -timeout panic) are swept by the next one.
+const ownersDir = "/run/dualpath-netnstest"
+
+// sweepOrphans deletes test namespaces whose owning process is gone.
+func sweepOrphans() {
+	entries, _ := os.ReadDir(ownersDir)
+	for _, e := range entries {
+		b, err := os.ReadFile(ownersDir + "/" + e.Name())
+		if err != nil {
+			continue
+		}
+		var pid int
+		if _, err := fmt.Sscan(string(b), &pid); err != nil || pid <= 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
+			Delete(e.Name())
+		}
+	}
+}
+
+var sweepOnce sync.Once
+
 // NS is a network namespace that lives for one test.
 type NS struct {
 	Name string
@@ -67,8 +92,13 @@ type NS struct {
 func New(t testing.TB, short string) *NS {
 	t.Helper()
 	RequireRoot(t)
+	sweepOnce.Do(sweepOrphans)
 	ns := &NS{Name: UniqueName(short), t: t}
+	if err := os.MkdirAll(ownersDir, 0o700); err == nil {
+		_ = os.WriteFile(ownersDir+"/"+ns.Name, []byte(fmt.Sprint(os.Getpid())), 0o600)
+	}
 	if out, err := exec.Command("ip", "netns", "add", ns.Name).CombinedOutput(); err != nil {
+		os.Remove(ownersDir + "/" + ns.Name)
 		t.Fatalf("ip netns add %s: %v: %s", ns.Name, err, out)
 	}
 	t.Cleanup(func() { Delete(ns.Name) })
@@ -94,6 +124,7 @@ func Delete(name string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	_ = exec.Command("ip", "netns", "del", name).Run()
+	os.Remove(ownersDir + "/" + name)
 }
 
 // Command returns a command that runs inside the namespace.

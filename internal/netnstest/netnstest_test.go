@@ -1,7 +1,9 @@
 package netnstest
 
 import (
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,5 +29,35 @@ func TestNamespacesPingAndCleanup(t *testing.T) {
 	out, _ := exec.Command("ip", "netns", "list").Output()
 	if strings.Contains(string(out), name) {
 		t.Fatalf("namespace %s left behind", name)
+	}
+}
+
+// A namespace whose test process died (no cleanup ran) is removed by the
+// next test that makes one.
+func TestOrphansAreSwept(t *testing.T) {
+	RequireRoot(t)
+	// A process that exits at once stands for the dead test binary.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	name := UniqueName("orphan")
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	t.Cleanup(func() { Delete(name) })
+	if err := os.MkdirAll(ownersDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ownersDir+"/"+name, []byte(strconv.Itoa(dead.Process.Pid)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sweepOrphans()
+	out, _ := exec.Command("ip", "netns", "list").Output()
+	if strings.Contains(string(out), name) {
+		t.Fatalf("orphan namespace %s was not swept", name)
+	}
+	if _, err := os.Stat(ownersDir + "/" + name); !os.IsNotExist(err) {
+		t.Fatalf("owner file of %s left: %v", name, err)
 	}
 }

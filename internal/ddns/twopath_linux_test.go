@@ -94,6 +94,9 @@ func TestMyDNSTwoPaths(t *testing.T) {
 	}
 	who6 := strings.TrimSpace(srv.MustRun("busybox", "wget", "-qO-", "http://[2001:db8:ffff::80]/whoami"))
 	t.Logf("unbound IPv6 request came from %s (temporary %s)", who6, tempAddr)
+	if who6 == "2001:db8:1:1::10" {
+		t.Fatalf("unbound IPv6 request already came from the stable address: the control proves nothing (want a temporary one such as %s)", tempAddr)
+	}
 
 	pw := writeSecret(t, dir, "mydns.pass", secretPW)
 	cfgPath := filepath.Join(dir, "dualpath.yaml")

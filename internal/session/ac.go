@@ -64,6 +64,47 @@ type acSession struct {
 	addr netip.Addr
 	up   bool
 	rx   *rxMark // set by the data plane's receive loop for every frame
+	// openAt is when LCP starts if the client has not spoken by then;
+	// opened once it has started (see lcpOpenDelay).
+	openAt time.Time
+	opened bool
+}
+
+// lcpOpenDelay is how long the AC holds back its first LCP
+// Configure-Request after PADS, unless the client speaks first. A client
+// installs the session only once it has read PADS; a Configure-Request that
+// overtakes that is dropped, and LCP cannot open until the restart timer
+// sends it again (RFC 1661 section 4.6: 3 s), which would make every
+// redial 3 s slower. Clients normally send their own Configure-Request at
+// once, which opens our side immediately; the delay only serves passive
+// clients that wait for the AC (RFC 1661 section 4.1 leaves the order
+// open).
+const lcpOpenDelay = 150 * time.Millisecond
+
+// startLCP opens LCP on the session once: on the client's first frame or
+// at openAt.
+func (s *acSession) startLCP(now time.Time) {
+	if s.opened {
+		return
+	}
+	s.opened = true
+	s.conn.Open(now)
+}
+
+// tick runs the session's timers at now: the delayed LCP start, then PPP's.
+func (s *acSession) tick(now time.Time) {
+	if !s.opened && !now.Before(s.openAt) {
+		s.startLCP(now)
+	}
+	s.conn.Tick(now)
+}
+
+// deadline is when the control loop must next call tick (zero: never).
+func (s *acSession) deadline() time.Time {
+	if !s.opened {
+		return s.openAt
+	}
+	return s.conn.NextDeadline()
 }
 
 // rxMark records that a session frame arrived since the control loop last
@@ -262,7 +303,7 @@ func (a *AccessConcentrator) Run(ctx context.Context) (err error) {
 	for {
 		wait := time.Hour
 		for _, s := range a.sessions {
-			if d := s.conn.NextDeadline(); !d.IsZero() {
+			if d := s.deadline(); !d.IsZero() {
 				wait = min(wait, max(time.Until(d), 0))
 			}
 		}
@@ -288,7 +329,9 @@ func (a *AccessConcentrator) Run(ctx context.Context) (err error) {
 			}
 		case c := <-a.ctlCh:
 			if s, ok := a.sessions[c.id]; ok && s.peer == c.peer {
-				s.conn.Input(time.Now(), c.ppp)
+				now := time.Now()
+				s.startLCP(now)
+				s.conn.Input(now, c.ppp)
 			}
 		case <-timer.C:
 			now := time.Now()
@@ -298,7 +341,7 @@ func (a *AccessConcentrator) Run(ctx context.Context) (err error) {
 				if s.rx.seen.Swap(false) {
 					s.conn.NoteReceived(now)
 				}
-				s.conn.Tick(now)
+				s.tick(now)
 			}
 		}
 		a.step()
@@ -418,7 +461,8 @@ func (a *AccessConcentrator) open(ev pppoe.Event) {
 		return
 	}
 	s.conn = conn
-	// Known to the data plane from now on, so its control frames reach us.
+	// Known to the data plane from now on, before PADS leaves (step sends
+	// it after this), so the client's first LCP frame reaches us.
 	if err := a.dp.AddSession(dataplane.Session{ID: s.id, Local: hw(a.mac), Peer: hw(s.peer), MTU: int(ev.MaxPayload)}); err != nil {
 		a.disc.Terminate(ev.SessionID, "data plane: "+err.Error())
 		return
@@ -427,7 +471,7 @@ func (a *AccessConcentrator) open(ev pppoe.Event) {
 	s.rx = &rxMark{peer: s.peer}
 	a.rx[s.id].Store(s.rx)
 	a.emit(Event{Kind: KindSession, SessionID: s.id, ACMAC: s.peer.String(), MaxPayload: ev.MaxPayload})
-	conn.Open(time.Now())
+	s.openAt = time.Now().Add(lcpOpenDelay)
 }
 
 // end terminates a session from our side: PADT, then forget it.

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -220,4 +221,12 @@ func TestOwnACDropAll(t *testing.T) {
 		t.Errorf("redial got the same address %s; the pool hands out round-robin", up.Address)
 	}
 	isp.MustRun("ping", "-c", "1", "-W", "5", up.Address)
+	// The AC reports the drop with its reason and the freed address; no
+	// event of either side carries the password (PAP sends it in clear).
+	if d := acLog.wait(t, KindDown, 1, time.Second); d.Reason != "maintenance window" || d.Address == "" {
+		t.Errorf("AC down event %+v", d)
+	}
+	if all := fmt.Sprintf("%+v %+v", acLog.all(), r.log.all()); strings.Contains(all, "wonderland") {
+		t.Errorf("an event carries the password: %s", all)
+	}
 }

@@ -42,7 +42,6 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 	scenario := fs.String("scenario", lab.ScenarioServerPPPoE, "server-pppoe or two-routers (up, demo)")
 	allowMissing := fs.Bool("allow-missing", false, "test: checks whose part is not yet built do not fail the run")
 	asJSON := fs.Bool("json", false, "test: print the report as JSON")
-	brasImpl := fs.String("bras", lab.BRASLab, "up, demo: the ISP's access concentrator: lab (drops sessions on demand) or session (internal/session's)")
 	serverWith := fs.String("server-with", lab.ServerAuto, "up, demo: how the server runs dualpath: auto, run (the daemon) or pppoe (pppoe + ddns commands)")
 	var cmdArgs []string
 	switch verb {
@@ -79,10 +78,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 	default:
 		return cli.Usagef("--server-with %q: use auto, run or pppoe", *serverWith)
 	}
-	if *brasImpl != lab.BRASLab && *brasImpl != lab.BRASSession {
-		return cli.Usagef("--bras %q: use lab or session", *brasImpl)
-	}
-	l, err := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: stdio.Stdout, ServerWith: *serverWith, BRAS: *brasImpl})
+	l, err := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: stdio.Stdout, ServerWith: *serverWith})
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
@@ -137,7 +133,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		}
 		return nil
 	case "demo":
-		l2, _ := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: io.Discard, ServerWith: *serverWith, BRAS: *brasImpl})
+		l2, _ := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: io.Discard, ServerWith: *serverWith})
 		rep, err := lab.Demo(ctx, l2, stdio.Stdout, lang)
 		if err != nil {
 			return cli.Failf("lab demo: %v", err)

@@ -28,9 +28,6 @@ type Options struct {
 	// ServerWith chooses how the server runs dualpath: ServerAuto (default),
 	// ServerRun or ServerPPPoE.
 	ServerWith string
-	// BRAS chooses the ISP's access concentrator: BRASLab (default) or
-	// BRASSession.
-	BRAS string
 }
 
 // Lab is one lab, identified by its prefix.
@@ -43,7 +40,6 @@ type Lab struct {
 	st       *State
 
 	serverWith string
-	brasImpl   string
 }
 
 // New returns the lab for opt; it does not touch the system.
@@ -81,7 +77,6 @@ func New(opt Options) (*Lab, error) {
 		log:      opt.Log,
 
 		serverWith: opt.ServerWith,
-		brasImpl:   opt.BRAS,
 	}, nil
 }
 

@@ -2,10 +2,9 @@
 // machine: the newcomer's demo (`dualpath lab demo`) and dualpath's end-to-end
 // test (`dualpath lab test`).
 //
-// The ISP namespace holds a BRAS (package bras: a PPPoE access concentrator
-// made of dualpath's own pppoe, ppp and dataplane packages; or, with --bras
-// session, internal/session's AccessConcentrator), a MAP-E border relay in
-// userspace (package mapetun), IPv6 routing with a /56 per customer, an
+// The ISP namespace holds a BRAS (internal/session's AccessConcentrator,
+// made of dualpath's own pppoe, ppp and dataplane packages), a MAP-E border
+// relay in userspace (package mapetun), IPv6 routing with a /56 per customer, an
 // authoritative BIND 9 for the lab zone and a MyDNS-compatible update
 // service that writes to it. The house holds an IPoE router (MAP-E CE in
 // userspace with NAPT restricted to its port set, PPPoE passthrough,

@@ -16,15 +16,15 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/cli"
-	"github.com/dualpath/dualpath/internal/lab/bras"
 	"github.com/dualpath/dualpath/internal/session"
 	"github.com/dualpath/dualpath/ppp"
 )
 
-// PPPoE in the lab: the ISP's BRAS (package bras, our own access
-// concentrator) on the access network, reached from the house through the
-// IPoE router's PPPoE passthrough; the session itself is held by dualpath
-// on the server (or by the second router in the two-routers scenario).
+// PPPoE in the lab: the ISP's BRAS (internal/session's AccessConcentrator,
+// the project's one access concentrator) on the access network, reached
+// from the house through the IPoE router's PPPoE passthrough; the session
+// itself is held by dualpath on the server (or by the second router in the
+// two-routers scenario).
 
 const (
 	brasTUN  = "bras0"
@@ -38,68 +38,31 @@ const (
 	ServerPPPoE = "pppoe" // `dualpath pppoe` + `dualpath ddns`
 )
 
-// BRAS implementations.
-const (
-	// BRASLab is package bras: it drops sessions on demand (SIGUSR1) and
-	// hands out addresses round-robin, which check 8 needs.
-	BRASLab = "lab"
-	// BRASSession is internal/session's AccessConcentrator (used by the
-	// PPPoE interop tests). It cannot drop a session on demand, so the lab
-	// restarts it (PADT for every session) instead, and it gives a
-	// returning client the same lowest free address.
-	BRASSession = "session"
-)
-
 func init() {
 	NodeCommands["bras"] = nodeBRAS
 }
 
-// runSessionAC serves with internal/session's AccessConcentrator; SIGUSR1
-// restarts it, which ends every session with PADT.
-func runSessionAC(ctx context.Context, ifname, dev string, pool netip.Prefix, dns netip.Addr, am ppp.AuthMethod, users map[string][]byte, stateDir string) error {
-	usr := make(chan os.Signal, 1)
-	signal.Notify(usr, syscall.SIGUSR1)
-	for {
-		ac, err := session.NewAccessConcentrator(session.ACConfig{
-			Interface: ifname, TUN: dev, Local: PPPoELocal, Pool: pool, DNS: []netip.Addr{dns},
-			Name: brasName, Auth: am, Secrets: users, EchoInterval: 10 * time.Second, StateDir: stateDir,
-			OnEvent: func(e session.Event) {
-				fmt.Fprintf(os.Stderr, "bras: %s %s %s %s\n", e.Kind, e.State, e.Address, e.Reason)
-			},
-		})
-		if err != nil {
-			return err
-		}
-		runCtx, cancel := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- ac.Run(runCtx) }()
-		select {
-		case <-usr:
-			cancel()
-			if err := <-done; err != nil {
-				return err
-			}
-		case err := <-done:
-			cancel()
-			return err
-		}
-	}
-}
-
+// nodeBRAS serves as the ISP's BRAS until ctx ends; SIGUSR1 drops every
+// session with PADT (check 8), and the pool's round-robin gives the client
+// that dials again a new address.
 func nodeBRAS(ctx context.Context, out io.Writer, args []string) error {
 	fs := flag.NewFlagSet("bras", flag.ContinueOnError)
 	ifname := fs.String("interface", "acc0", "access network interface")
 	dev := fs.String("tun", brasTUN, "TUN device")
 	pool := fs.String("pool", PPPoEPool.String(), "address pool")
+	local := fs.String("local", PPPoELocal.String(), "the BRAS's own address (the sessions' peer address)")
 	secrets := fs.String("secrets", "", "file of lines: USER PASSWORD")
 	auth := fs.String("auth", "auto", "auto (CHAP, PAP if refused), chap or pap")
 	dns := fs.String("dns", DNS4.String(), "DNS server handed out")
-	impl := fs.String("impl", BRASLab, "lab (package bras) or session (internal/session's AccessConcentrator)")
-	stateDir := fs.String("state-dir", "", "state dir (impl session)")
+	stateDir := fs.String("state-dir", "", "journal of the BRAS's changes to the ISP namespace (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	p, err := netip.ParsePrefix(*pool)
+	if err != nil {
+		return err
+	}
+	lo, err := netip.ParseAddr(*local)
 	if err != nil {
 		return err
 	}
@@ -126,26 +89,34 @@ func nodeBRAS(ctx context.Context, out io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *impl == BRASSession {
-		return runSessionAC(ctx, *ifname, *dev, p, d, am, users, *stateDir)
-	}
-	s, err := bras.New(bras.Config{
-		Interface: *ifname, TUN: *dev, Name: brasName, Pool: p, DNS: []netip.Addr{d}, Auth: am,
-		EchoInterval: 10 * time.Second, Log: nodeLogger(out),
-		Secrets: func(u string) ([]byte, bool) { pw, ok := users[u]; return pw, ok },
+	log := nodeLogger(out)
+	ac, err := session.NewAccessConcentrator(session.ACConfig{
+		Interface: *ifname, TUN: *dev, Local: lo, Pool: p, DNS: []netip.Addr{d},
+		Name: brasName, Auth: am, Secrets: users, EchoInterval: 10 * time.Second, StateDir: *stateDir,
+		OnEvent: func(e session.Event) {
+			attrs := []any{"session", e.SessionID, "peer", e.ACMAC}
+			for _, kv := range [][2]string{{"state", e.State}, {"method", e.Method}, {"address", e.Address}, {"reason", e.Reason}} {
+				if kv[1] != "" {
+					attrs = append(attrs, kv[0], kv[1])
+				}
+			}
+			log.Info("session "+e.Kind, attrs...)
+		},
 	})
 	if err != nil {
 		return err
 	}
-	// SIGUSR1: drop every session with PADT (check 8).
 	usr := make(chan os.Signal, 1)
 	signal.Notify(usr, syscall.SIGUSR1)
+	defer signal.Stop(usr)
 	go func() {
 		for range usr {
-			s.DropAll("the lab's ISP dropped the session")
+			log.Info("dropping every session (PADT)")
+			ac.DropAll("the lab's ISP dropped the session")
 		}
 	}()
-	return s.Run(ctx)
+	log.Info("BRAS serving", "interface", *ifname, "ac_name", brasName, "pool", p)
+	return ac.Run(ctx)
 }
 
 // serverMode resolves ServerAuto against what this build of dualpath has.
@@ -201,24 +172,13 @@ func (l *Lab) upBRAS(ctx context.Context) error {
 	if err := os.WriteFile(secrets, []byte(PPPoEUser+" "+pw+"\n"), 0o600); err != nil {
 		return err
 	}
-	impl := l.brasImpl
-	if impl == "" {
-		impl = BRASLab
-	}
-	if _, err := l.startNode(NodeISP, "bras", "bras", "--impl", impl, "--state-dir", filepath.Join(l.Dir, "bras-state"),
-		"--interface", "acc0", "--tun", brasTUN, "--pool", PPPoEPool.String(), "--secrets", secrets); err != nil {
+	// The BRAS addresses its TUN and routes the pool to it itself.
+	if _, err := l.startNode(NodeISP, "bras", "bras", "--state-dir", filepath.Join(l.Dir, "bras-state"),
+		"--interface", "acc0", "--tun", brasTUN, "--pool", PPPoEPool.String(), "--local", PPPoELocal.String(),
+		"--secrets", secrets); err != nil {
 		return err
 	}
-	if err := l.waitLink(ctx, NodeISP, brasTUN); err != nil {
-		return err
-	}
-	if impl == BRASSession {
-		return nil // it addresses and routes its TUN itself
-	}
-	if err := l.addr(NodeISP, brasTUN, host(PPPoELocal)); err != nil {
-		return err
-	}
-	return l.ipn(NodeISP, "route", "add", PPPoEPool.String(), "dev", brasTUN)
+	return l.waitLink(ctx, NodeISP, brasTUN)
 }
 
 // upSession starts dualpath where the session belongs and waits until the

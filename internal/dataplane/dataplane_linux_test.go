@@ -1,6 +1,8 @@
 package dataplane
 
 import (
+	"github.com/dualpath/dualpath/internal/inetsum"
+
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
@@ -310,13 +312,13 @@ func icmpEcho(t *testing.T, src, dst string, seq uint16) []byte {
 	binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
 	copy(p[12:16], netip.MustParseAddr(src).AsSlice())
 	copy(p[16:20], netip.MustParseAddr(dst).AsSlice())
-	binary.BigEndian.PutUint16(p[10:], ^wordsSum(p[:20]))
+	binary.BigEndian.PutUint16(p[10:], inetsum.Checksum(0, p[:20]))
 	icmp := p[20:]
 	icmp[0] = 8
 	binary.BigEndian.PutUint16(icmp[4:], 0x4242)
 	binary.BigEndian.PutUint16(icmp[6:], seq)
 	copy(icmp[8:], "dualpath: a payload long enough for a frame over 60 bytes")
-	binary.BigEndian.PutUint16(icmp[2:], ^wordsSum(icmp))
+	binary.BigEndian.PutUint16(icmp[2:], inetsum.Checksum(0, icmp))
 	return p
 }
 

@@ -1,6 +1,8 @@
 package dataplane
 
 import (
+	"github.com/dualpath/dualpath/internal/inetsum"
+
 	"bytes"
 	"encoding/binary"
 	"net"
@@ -19,7 +21,7 @@ func ipv4TCPSyn(opts []byte) []byte {
 	p[0], p[8], p[9] = 0x45, 64, 6
 	binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
 	copy(p[12:], []byte{192, 0, 2, 1, 198, 51, 100, 2})
-	binary.BigEndian.PutUint16(p[10:], ^wordsSum(p[:20]))
+	binary.BigEndian.PutUint16(p[10:], inetsum.Checksum(0, p[:20]))
 	tcp := p[20:]
 	binary.BigEndian.PutUint16(tcp[0:], 40000)
 	binary.BigEndian.PutUint16(tcp[2:], 80)
@@ -59,7 +61,7 @@ func tcpSum(p []byte) uint16 {
 		tcp = p[40:]
 		pseudo = append(append(pseudo, p[8:40]...), 0, 0, byte(len(tcp)>>8), byte(len(tcp)), 0, 0, 0, 6)
 	}
-	s := uint32(wordsSum(pseudo)) + uint32(wordsSum(tcp))
+	s := uint32(inetsum.Fold(inetsum.Sum(0, pseudo))) + uint32(inetsum.Fold(inetsum.Sum(0, tcp)))
 	for s > 0xffff {
 		s = s>>16 + s&0xffff
 	}
@@ -150,7 +152,7 @@ func TestPacketTooBig(t *testing.T) {
 	if icmp == nil || icmp[9] != 1 || icmp[20] != 3 || icmp[21] != 4 || binary.BigEndian.Uint16(icmp[26:]) != 1454 {
 		t.Fatalf("IPv4 PTB: % x", icmp)
 	}
-	if wordsSum(icmp[:20]) != 0xffff || wordsSum(icmp[20:]) != 0xffff {
+	if inetsum.Fold(inetsum.Sum(0, icmp[:20])) != 0xffff || inetsum.Fold(inetsum.Sum(0, icmp[20:])) != 0xffff {
 		t.Error("IPv4 PTB checksums wrong")
 	}
 	if !bytes.Equal(icmp[12:16], v4[16:20]) || !bytes.Equal(icmp[16:20], v4[12:16]) || !bytes.Equal(icmp[28:], v4[:28]) {
@@ -167,7 +169,7 @@ func TestPacketTooBig(t *testing.T) {
 	}
 	var pseudo []byte
 	pseudo = append(append(pseudo, icmp[8:40]...), 0, 0, byte((len(icmp)-40)>>8), byte(len(icmp)-40), 0, 0, 0, 58)
-	if s := uint32(wordsSum(pseudo)) + uint32(wordsSum(icmp[40:])); (s>>16+s&0xffff)&0xffff != 0xffff {
+	if s := uint32(inetsum.Fold(inetsum.Sum(0, pseudo))) + uint32(inetsum.Fold(inetsum.Sum(0, icmp[40:]))); (s>>16+s&0xffff)&0xffff != 0xffff {
 		t.Error("IPv6 PTB checksum wrong")
 	}
 	// never answer an ICMP error

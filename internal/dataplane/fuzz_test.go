@@ -1,6 +1,8 @@
 package dataplane
 
 import (
+	"github.com/dualpath/dualpath/internal/inetsum"
+
 	"bytes"
 	"encoding/binary"
 	"net"
@@ -178,7 +180,7 @@ func FuzzPacketTooBig(f *testing.F) {
 		if len(out) > 1280 || ipProto(out) == 0 {
 			t.Fatalf("bad ICMP error of %d bytes", len(out))
 		}
-		if out[0]>>4 == 4 && (wordsSum(out[:20]) != 0xffff || wordsSum(out[20:]) != 0xffff) {
+		if out[0]>>4 == 4 && (inetsum.Fold(inetsum.Sum(0, out[:20])) != 0xffff || inetsum.Fold(inetsum.Sum(0, out[20:])) != 0xffff) {
 			t.Fatal("bad IPv4/ICMP checksum")
 		}
 	})

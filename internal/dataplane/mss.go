@@ -1,6 +1,10 @@
 package dataplane
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/dualpath/dualpath/internal/inetsum"
+)
 
 // ClampMSS lowers the TCP Maximum Segment Size option (RFC 9293 section
 // 3.7.1) of a SYN (or SYN-ACK) in the IP packet pkt to at most mtu minus
@@ -100,28 +104,11 @@ func setChecked(b []byte, csum, at int, v uint16) {
 		// an odd field at the very end: pad with a virtual zero byte
 		end = len(b)
 	}
-	old := wordsSum(b[start:end])
+	old := inetsum.Fold(inetsum.Sum(0, b[start:end]))
 	binary.BigEndian.PutUint16(b[at:], v)
-	sum := uint32(^binary.BigEndian.Uint16(b[csum:])) + uint32(^old) + uint32(wordsSum(b[start:end]))
+	sum := uint32(^binary.BigEndian.Uint16(b[csum:])) + uint32(^old) + uint32(inetsum.Fold(inetsum.Sum(0, b[start:end])))
 	for sum > 0xffff {
 		sum = sum>>16 + sum&0xffff
 	}
 	binary.BigEndian.PutUint16(b[csum:], ^uint16(sum))
-}
-
-// wordsSum is the ones' complement sum of b as 16-bit big-endian words (an
-// odd last byte is padded with zero).
-func wordsSum(b []byte) uint16 {
-	var s uint32
-	for len(b) >= 2 {
-		s += uint32(binary.BigEndian.Uint16(b))
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		s += uint32(b[0]) << 8
-	}
-	for s > 0xffff {
-		s = s>>16 + s&0xffff
-	}
-	return uint16(s)
 }

@@ -1,6 +1,8 @@
 package dataplane
 
 import (
+	"github.com/dualpath/dualpath/internal/inetsum"
+
 	"encoding/binary"
 )
 
@@ -30,10 +32,10 @@ func packetTooBig(b []byte, pkt []byte, mtu int) []byte {
 		out = append(out, 0x45, 0, byte(total>>8), byte(total), 0, 0, 0, 0, 64, 1, 0, 0)
 		out = append(out, pkt[16:20]...) // source: the original destination
 		out = append(out, pkt[12:16]...) // destination: the original source
-		binary.BigEndian.PutUint16(out[10:], ^wordsSum(out[:20]))
+		binary.BigEndian.PutUint16(out[10:], inetsum.Checksum(0, out[:20]))
 		out = append(out, 3, 4, 0, 0, 0, 0, byte(mtu>>8), byte(mtu))
 		out = append(out, quote...)
-		binary.BigEndian.PutUint16(out[22:], ^wordsSum(out[20:]))
+		binary.BigEndian.PutUint16(out[22:], inetsum.Checksum(0, out[20:]))
 		return out
 	case ProtoIPv6:
 		if pkt[6] == 58 && len(pkt) > 40 && pkt[40] < 128 { // ICMPv6 error
@@ -56,7 +58,7 @@ func packetTooBig(b []byte, pkt []byte, mtu int) []byte {
 		copy(pseudo[:32], out[8:40])
 		binary.BigEndian.PutUint32(pseudo[32:], uint32(plen))
 		pseudo[39] = 58
-		s := uint32(wordsSum(pseudo[:])) + uint32(wordsSum(out[40:]))
+		s := uint32(inetsum.Fold(inetsum.Sum(0, pseudo[:]))) + uint32(inetsum.Fold(inetsum.Sum(0, out[40:])))
 		for s > 0xffff {
 			s = s>>16 + s&0xffff
 		}

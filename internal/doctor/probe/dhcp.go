@@ -1,6 +1,8 @@
 package probe
 
 import (
+	"github.com/dualpath/dualpath/internal/inetsum"
+
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -72,7 +74,7 @@ func BuildDiscover(mac net.HardwareAddr, xid uint32) []byte {
 	ps += uint32(dst[0])<<8 | uint32(dst[1])
 	ps += uint32(dst[2])<<8 | uint32(dst[3])
 	ps += 17 + uint32(len(udp))
-	cs := checksum(ps, udp)
+	cs := inetsum.Checksum(ps, udp)
 	if cs == 0 {
 		cs = 0xffff
 	}
@@ -84,7 +86,7 @@ func BuildDiscover(mac net.HardwareAddr, xid uint32) []byte {
 	ip[8], ip[9] = 64, 17 // TTL, UDP
 	copy(ip[12:16], src[:])
 	copy(ip[16:20], dst[:])
-	binary.BigEndian.PutUint16(ip[10:], checksum(0, ip))
+	binary.BigEndian.PutUint16(ip[10:], inetsum.Checksum(0, ip))
 	f := appendEth(make([]byte, 0, ethHeaderLen+len(ip)+len(udp)), broadcastMAC, mac, EtherTypeIPv4)
 	f = append(f, ip...)
 	return append(f, udp...)

@@ -55,18 +55,3 @@ func parseEth(f []byte) (src net.HardwareAddr, etherType uint16, payload []byte,
 	}
 	return src, etherType, payload, nil
 }
-
-// checksum is the Internet checksum (RFC 1071) of b, starting from sum.
-func checksum(sum uint32, b []byte) uint16 {
-	for len(b) >= 2 {
-		sum += uint32(b[0])<<8 | uint32(b[1])
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		sum += uint32(b[0]) << 8
-	}
-	for sum>>16 != 0 {
-		sum = sum&0xffff + sum>>16
-	}
-	return ^uint16(sum)
-}

@@ -1,6 +1,8 @@
 package probe
 
 import (
+	"github.com/dualpath/dualpath/internal/inetsum"
+
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -76,7 +78,7 @@ func icmpv6Checksum(src, dst netip.Addr, msg []byte) uint16 {
 	sum += uint32(len(msg)) >> 16
 	sum += uint32(len(msg)) & 0xffff
 	sum += nextHeaderICMP6
-	return checksum(sum, msg)
+	return inetsum.Checksum(sum, msg)
 }
 
 // ParseRA decodes a frame as a Router Advertisement. It enforces RFC 4861

@@ -1,6 +1,8 @@
 package probe
 
 import (
+	"github.com/dualpath/dualpath/internal/inetsum"
+
 	"bytes"
 	"encoding/binary"
 	"net"
@@ -52,12 +54,12 @@ func TestDiscover(t *testing.T) {
 	if err != nil || et != EtherTypeIPv4 || !bytes.Equal(src, clientMAC) || !bytes.Equal(f[:6], broadcastMAC) {
 		t.Fatalf("ethernet: %v %x %v", err, et, src)
 	}
-	if checksum(0, p[:20]) != 0 {
+	if inetsum.Checksum(0, p[:20]) != 0 {
 		t.Fatal("IPv4 header checksum wrong")
 	}
 	udp := p[20:]
 	var ps uint32 = 0xffff + 0xffff + 17 + uint32(len(udp))
-	if checksum(ps, udp) != 0 {
+	if inetsum.Checksum(ps, udp) != 0 {
 		t.Fatal("UDP checksum wrong")
 	}
 	m := udp[8:]

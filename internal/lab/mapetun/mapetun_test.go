@@ -1,6 +1,8 @@
 package mapetun
 
 import (
+	"github.com/dualpath/dualpath/internal/inetsum"
+
 	"encoding/binary"
 	"net/netip"
 	"testing"
@@ -27,7 +29,7 @@ func ipv4(proto uint8, src, dst string, sport, dport uint16) []byte {
 	s, d := netip.MustParseAddr(src).As4(), netip.MustParseAddr(dst).As4()
 	copy(p[12:], s[:])
 	copy(p[16:], d[:])
-	binary.BigEndian.PutUint16(p[10:12], checksum(p[:20]))
+	binary.BigEndian.PutUint16(p[10:12], inetsum.Checksum(0, p[:20]))
 	switch proto {
 	case protoICMP:
 		p[20] = 8 // echo request
@@ -135,7 +137,7 @@ func TestICMPEchoUsesIdentifierAndErrorsUseQuotedPorts(t *testing.T) {
 
 func TestUnreachableChecksums(t *testing.T) {
 	e := Unreachable(netip.MustParseAddr("192.0.2.1"), 13, ipv4(protoTCP, "192.0.2.2", shared, 7007, 80))
-	if checksum(e[:20]) != 0 || checksum(e[20:]) != 0 {
+	if inetsum.Checksum(0, e[:20]) != 0 || inetsum.Checksum(0, e[20:]) != 0 {
 		t.Error("bad checksum")
 	}
 	if e[20] != 3 || e[21] != 13 || netip.AddrFrom4([4]byte(e[16:20])).String() != "192.0.2.2" {

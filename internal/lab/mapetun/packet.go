@@ -10,6 +10,8 @@
 package mapetun
 
 import (
+	"github.com/dualpath/dualpath/internal/inetsum"
+
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -121,21 +123,6 @@ func protoName(p uint8) string {
 	return fmt.Sprintf("protocol %d", p)
 }
 
-// checksum is the Internet checksum (RFC 1071).
-func checksum(b []byte) uint16 {
-	var s uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		s += uint32(b[i])<<8 | uint32(b[i+1])
-	}
-	if len(b)%2 == 1 {
-		s += uint32(b[len(b)-1]) << 8
-	}
-	for s>>16 != 0 {
-		s = s&0xffff + s>>16
-	}
-	return ^uint16(s)
-}
-
 // Unreachable builds an ICMPv4 Destination Unreachable (RFC 792) with the
 // given code from src about the packet orig (its header and 8 bytes).
 func Unreachable(src netip.Addr, code uint8, orig []byte) []byte {
@@ -149,10 +136,10 @@ func Unreachable(src netip.Addr, code uint8, orig []byte) []byte {
 	s4 := src.As4()
 	copy(p[12:16], s4[:])
 	copy(p[16:20], orig[12:16]) // back to the sender
-	binary.BigEndian.PutUint16(p[10:12], checksum(p[:20]))
+	binary.BigEndian.PutUint16(p[10:12], inetsum.Checksum(0, p[:20]))
 	icmp := p[20:]
 	icmp[0], icmp[1] = 3, code
 	copy(icmp[8:], quote)
-	binary.BigEndian.PutUint16(icmp[2:4], checksum(icmp))
+	binary.BigEndian.PutUint16(icmp[2:4], inetsum.Checksum(0, icmp))
 	return p
 }

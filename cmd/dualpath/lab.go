@@ -42,7 +42,6 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 	scenario := fs.String("scenario", lab.ScenarioServerPPPoE, "server-pppoe or two-routers (up, demo)")
 	allowMissing := fs.Bool("allow-missing", false, "test: checks whose part is not yet built do not fail the run")
 	asJSON := fs.Bool("json", false, "test: print the report as JSON")
-	serverWith := fs.String("server-with", lab.ServerAuto, "up, demo: how the server runs dualpath: auto, run (the daemon) or pppoe (pppoe + ddns commands)")
 	var cmdArgs []string
 	switch verb {
 	case "exec":
@@ -73,12 +72,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 	if stdio.Getenv != nil {
 		lang = firstNonEmpty(stdio.Getenv("LC_ALL"), stdio.Getenv("LC_MESSAGES"), stdio.Getenv("LANG"))
 	}
-	switch *serverWith {
-	case lab.ServerAuto, lab.ServerRun, lab.ServerPPPoE:
-	default:
-		return cli.Usagef("--server-with %q: use auto, run or pppoe", *serverWith)
-	}
-	l, err := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: stdio.Stdout, ServerWith: *serverWith})
+	l, err := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: stdio.Stdout})
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
@@ -133,7 +127,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		}
 		return nil
 	case "demo":
-		l2, _ := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: io.Discard, ServerWith: *serverWith})
+		l2, _ := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: io.Discard})
 		rep, err := lab.Demo(ctx, l2, stdio.Stdout, lang)
 		if err != nil {
 			return cli.Failf("lab demo: %v", err)

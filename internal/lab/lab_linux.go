@@ -25,9 +25,6 @@ type Options struct {
 	Bin string
 	// Log receives progress lines (nil: discarded).
 	Log io.Writer
-	// ServerWith chooses how the server runs dualpath: ServerAuto (default),
-	// ServerRun or ServerPPPoE.
-	ServerWith string
 }
 
 // Lab is one lab, identified by its prefix.
@@ -38,8 +35,6 @@ type Lab struct {
 	bin      string
 	log      io.Writer
 	st       *State
-
-	serverWith string
 }
 
 // New returns the lab for opt; it does not touch the system.
@@ -75,8 +70,6 @@ func New(opt Options) (*Lab, error) {
 		Scenario: opt.Scenario,
 		bin:      opt.Bin,
 		log:      opt.Log,
-
-		serverWith: opt.ServerWith,
 	}, nil
 }
 

@@ -37,8 +37,5 @@ func (l *Lab) sessionWhat() string {
 	if l.Scenario == ScenarioTwoRouters {
 		return "second router: dualpath pppoe, NAT, 80/443 forwarded; server: dualpath ddns"
 	}
-	if l.serverMode() == ServerRun {
-		return "server: dualpath run"
-	}
-	return "server: dualpath pppoe + dualpath ddns"
+	return "server: dualpath run"
 }

@@ -31,13 +31,6 @@ const (
 	brasName = "lab-bras"
 )
 
-// ServerModes: how the server runs dualpath.
-const (
-	ServerAuto  = "auto"  // `run` when this build has it, else `pppoe` + `ddns`
-	ServerRun   = "run"   // the daemon
-	ServerPPPoE = "pppoe" // `dualpath pppoe` + `dualpath ddns`
-)
-
 func init() {
 	NodeCommands["bras"] = nodeBRAS
 }
@@ -119,34 +112,12 @@ func nodeBRAS(ctx context.Context, out io.Writer, args []string) error {
 	return ac.Run(ctx)
 }
 
-// serverMode resolves ServerAuto against what this build of dualpath has.
-func (l *Lab) serverMode() string {
-	m := l.serverWith
-	if m == "" || m == ServerAuto {
-		m = ServerPPPoE
-		if cli.Lookup("run") != nil {
-			m = ServerRun
-		}
-	}
-	return m
-}
-
 // pppoeParts adds the parts the PPPoE side brings, judged by the commands
 // this binary has.
 func (l *Lab) pppoeParts() []string {
 	var ps []string
-	switch l.serverMode() {
-	case ServerRun:
-		if cli.Lookup("run") != nil {
-			ps = append(ps, PartPPPoE, PartDaemon, PartDDNS)
-		}
-	case ServerPPPoE:
-		if cli.Lookup("pppoe") != nil {
-			ps = append(ps, PartPPPoE)
-		}
-		if cli.Lookup("ddns") != nil {
-			ps = append(ps, PartDDNS)
-		}
+	if cli.Lookup("run") != nil {
+		ps = append(ps, PartPPPoE, PartDaemon, PartDDNS)
 	}
 	if l.Scenario == ScenarioTwoRouters {
 		// The second router holds the session with `dualpath pppoe`; the
@@ -191,21 +162,8 @@ func (l *Lab) upSession(ctx context.Context) error {
 	if l.Scenario == ScenarioTwoRouters {
 		return l.upRouter2Session(ctx)
 	}
-	switch l.serverMode() {
-	case ServerRun:
-		if _, err := l.start(NodeServer, "dualpath-run", l.bin, "run", "--config", cfg); err != nil {
-			return err
-		}
-	default:
-		if _, err := l.start(NodeServer, "dualpath-pppoe", l.bin, "pppoe", "--interface", "eth0", "--username", PPPoEUser,
-			"--password-file", filepath.Join(l.Dir, "pppoe.pass"), "--state-dir", filepath.Join(l.Dir, "server-state"), "--events", "json"); err != nil {
-			return err
-		}
-		if cli.Lookup("ddns") != nil {
-			if _, err := l.start(NodeServer, "dualpath-ddns", l.bin, "ddns", "--config", cfg); err != nil {
-				return err
-			}
-		}
+	if _, err := l.start(NodeServer, "dualpath-run", l.bin, "run", "--config", cfg); err != nil {
+		return err
 	}
 	sess, err := l.waitSession(ctx, 30*time.Second, netip.Addr{})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"unicode"
 )
 
 // Code is the CODE field of a discovery packet (RFC 2516 section 5).
@@ -239,12 +240,12 @@ func (e *TagError) Error() string {
 	if e.Text == "" {
 		return fmt.Sprintf("%v with %v", e.Code, e.Type)
 	}
-	return fmt.Sprintf("%v with %v: %s", e.Code, e.Type, printable(e.Text))
+	return fmt.Sprintf("%v with %v: %s", e.Code, e.Type, Printable(e.Text))
 }
 
 // SafeText returns Text with control characters replaced and its length
 // bounded: the peer's words, fit for a terminal or a log line.
-func (e *TagError) SafeText() string { return printable(e.Text) }
+func (e *TagError) SafeText() string { return Printable(e.Text) }
 
 // Errors returns the error tags of the packet.
 func (p *Packet) Errors() []*TagError {
@@ -263,7 +264,7 @@ func (p *Packet) String() string {
 	for _, t := range p.Tags {
 		switch t.Type {
 		case TagServiceName, TagACName, TagServiceNameError, TagACSystemError, TagGenericError:
-			s += fmt.Sprintf(" %v=%q", t.Type, printable(string(t.Value)))
+			s += fmt.Sprintf(" %v=%q", t.Type, Printable(string(t.Value)))
 		default:
 			s += fmt.Sprintf(" %v=%s", t.Type, hex.EncodeToString(t.Value))
 		}
@@ -271,12 +272,15 @@ func (p *Packet) String() string {
 	return s
 }
 
-// printable strips control characters from peer-supplied text before it is
-// shown to a user, and bounds its length.
-func printable(s string) string {
-	out := make([]rune, 0, len(s))
+// Printable makes peer-supplied text (AC-Name, Service-Name, error tags)
+// safe to show to a user or write to a log: control characters (C0, C1),
+// bidirectional overrides and other non-printing runes become '?', and the
+// text is cut to 200 runes, so an access concentrator cannot rewrite a
+// terminal line or flood a log.
+func Printable(s string) string {
+	out := make([]rune, 0, min(len(s), 200))
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		if !unicode.IsPrint(r) {
 			r = '?'
 		}
 		out = append(out, r)

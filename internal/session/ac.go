@@ -249,7 +249,11 @@ func (a *AccessConcentrator) Run(ctx context.Context) (err error) {
 		}
 		j.Close()
 	}()
-	a.mac, _ = pppoe.MACFrom(link.HardwareAddr())
+	if a.mac, err = pppoe.MACFrom(link.HardwareAddr()); err != nil {
+		link.Close()
+		disc.Close()
+		return fmt.Errorf("access concentrator on %s: %w", a.cfg.Interface, err)
+	}
 	mtu := pppoe.MaxPayloadDefault
 	if a.cfg.MaxPayload > pppoe.MaxPayloadDefault {
 		mtu = int(a.cfg.MaxPayload)
@@ -276,7 +280,10 @@ func (a *AccessConcentrator) Run(ctx context.Context) (err error) {
 	a.rx = new(rxMarks)
 	a.dp = dataplane.NewAC(dataplane.ACConfig{TUN: dev, Link: &markingLink{PacketConn: link, marks: a.rx}, Discovery: disc,
 		OnControl: func(id uint16, peer net.HardwareAddr, p []byte) {
-			m, _ := pppoe.MACFrom(peer)
+			m, err := pppoe.MACFrom(peer)
+			if err != nil {
+				return // the data plane only hands over Ethernet frames; never a zero MAC
+			}
 			select {
 			case a.ctlCh <- ctlFrame{id, m, p}:
 			default:

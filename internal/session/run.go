@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -432,9 +433,9 @@ func (a *attempt) step() {
 			if ev.Accepted {
 				st = "offer"
 			}
-			c.emit(Event{Kind: KindDiscovery, State: st, ACName: safeText(ev.ACName), ACMAC: ev.Peer.String()})
+			c.emit(Event{Kind: KindDiscovery, State: st, ACName: pppoe.Printable(ev.ACName), ACMAC: ev.Peer.String()})
 		case pppoe.EventTagError:
-			c.emit(Event{Kind: KindDiscovery, State: "error", ACName: safeText(ev.ACName), ACMAC: ev.Peer.String(), Reason: ev.Err.Error()})
+			c.emit(Event{Kind: KindDiscovery, State: "error", ACName: pppoe.Printable(ev.ACName), ACMAC: ev.Peer.String(), Reason: ev.Err.Error()})
 		case pppoe.EventFailed:
 			r := discoveryFailure(c.cfg.Interface, ev)
 			c.emit(Event{Kind: KindDiscovery, State: "failed", Reason: r})
@@ -516,11 +517,16 @@ func (a *attempt) finish(o outcome) {
 
 func (a *attempt) sessionUp(ev pppoe.Event) {
 	c := a.c
-	c.emit(Event{Kind: KindSession, SessionID: ev.SessionID, ACName: safeText(ev.ACName), ACMAC: ev.Peer.String(), MaxPayload: ev.MaxPayload})
+	c.emit(Event{Kind: KindSession, SessionID: ev.SessionID, ACName: pppoe.Printable(ev.ACName), ACMAC: ev.Peer.String(), MaxPayload: ev.MaxPayload})
 	if err := c.cfg.saveStale(a.disc.Stale(c.cfg.Interface)); err != nil {
 		c.emit(Event{Kind: KindSession, State: "warning", Reason: "cannot record the session for crash recovery: " + err.Error()})
 	}
-	_ = c.dp.SetSession(dataplane.Session{ID: ev.SessionID, Local: hw(c.local), Peer: hw(ev.Peer), MTU: c.mtu})
+	if err := c.dp.SetSession(dataplane.Session{ID: ev.SessionID, Local: hw(c.local), Peer: hw(ev.Peer), MTU: c.mtu}); err != nil {
+		a.out.reason = "data plane refused the session: " + err.Error()
+		a.disc.Close(time.Now(), "client data plane error")
+		a.done = true
+		return
+	}
 	a.rxData = c.dp.Stats().RxPackets
 	conn, err := ppp.NewConn(ppp.Config{
 		Role: ppp.RoleClient, MRU: uint16(min(c.cfg.MTU, int(ev.MaxPayload))), MaxMRU: ev.MaxPayload,
@@ -550,7 +556,11 @@ func (a *attempt) ipUp(p ppp.Params) {
 	}
 	if s, ok := c.dp.Session(); ok && s.MTU != mtu {
 		s.MTU = mtu
-		_ = c.dp.SetSession(s)
+		if err := c.dp.SetSession(s); err != nil {
+			a.out.reason = "data plane refused the MTU " + strconv.Itoa(mtu) + ": " + err.Error()
+			a.conn.Close(time.Now(), "data plane error")
+			return
+		}
 	}
 	a.out.wasUp = true
 	c.emit(Event{Kind: KindUp, Address: p.LocalIPv4.String(), Peer: p.PeerIPv4.String(), DNS: ipStrings(p.DNS), MTU: mtu})
@@ -597,15 +607,4 @@ func authMethodOf(ev ppp.Event) string {
 		}
 	}
 	return ev.Params.AuthMethod.String()
-}
-
-// safeText replaces control characters in peer-supplied text (AC-Name)
-// before it reaches a terminal or a log.
-func safeText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, s)
 }

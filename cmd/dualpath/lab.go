@@ -15,7 +15,7 @@ import (
 	"github.com/dualpath/dualpath/internal/lab"
 )
 
-const labUsage = "lab up [--scenario server-pppoe|two-routers] | down | status | exec NODE -- CMD... | test [--allow-missing] [--json] | demo [--scenario S]   (all take --prefix P, default $DUALPATH_LAB_PREFIX or dpl-)"
+const labUsage = "lab up [--scenario server-pppoe|two-routers] | down | status | exec NODE -- CMD... | test [--json] | demo [--scenario S]   (all take --prefix P, default $DUALPATH_LAB_PREFIX or dpl-)"
 
 func init() {
 	cli.Register(&cli.Command{
@@ -40,7 +40,6 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 	prefix := fs.String("prefix", defPrefix, "namespace prefix (run labs side by side)")
 	stateRoot := fs.String("state-root", lab.DefaultStateRoot, "where each lab keeps its state dir")
 	scenario := fs.String("scenario", lab.ScenarioServerPPPoE, "server-pppoe or two-routers (up, demo)")
-	allowMissing := fs.Bool("allow-missing", false, "test: checks whose part is not yet built do not fail the run")
 	asJSON := fs.Bool("json", false, "test: print the report as JSON")
 	var cmdArgs []string
 	switch verb {
@@ -122,7 +121,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 			return cli.Failf("lab test: %v", err)
 		}
 		printReport(stdio.Stdout, rep, *asJSON)
-		if !rep.Passed(*allowMissing) {
+		if !rep.Passed() {
 			return cli.Silent(cli.ExitFailure)
 		}
 		return nil
@@ -132,7 +131,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		if err != nil {
 			return cli.Failf("lab demo: %v", err)
 		}
-		if !rep.Passed(true) {
+		if !rep.Passed() {
 			return cli.Silent(cli.ExitFailure)
 		}
 		return nil

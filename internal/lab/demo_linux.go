@@ -87,7 +87,7 @@ func Demo(ctx context.Context, l *Lab, w io.Writer, lang string) (*Report, error
 		return nil, err
 	}
 	rep.Print(w)
-	if l.st.Has(PartDaemon) && l.Scenario == ScenarioServerPPPoE {
+	if l.Scenario == ScenarioServerPPPoE {
 		out, err := l.InCtx(ctx, NodeServer, l.bin, "status", "--socket", filepath.Join(l.Dir, "server-status.sock"))
 		if err == nil {
 			n.say("\nWhat 'dualpath status' says on the server:", "\nサーバーでの 'dualpath status' の表示:")
@@ -97,17 +97,14 @@ func Demo(ctx context.Context, l *Lab, w io.Writer, lang string) (*Report, error
 		}
 	}
 	switch {
-	case rep.Passed(false) && l.Scenario == ScenarioTwoRouters:
+	case rep.Passed() && l.Scenario == ScenarioTwoRouters:
 		n.say("\nThe article's set-up works too, at a price: all of the server's IPv4 goes by PPPoE (check 7 does not apply),\n"+
 			"and after a drop DNS follows only at the server's next poll. dualpath alone on the server does better.",
 			"\n記事の構成も動きますが代償があります: サーバーのIPv4はすべてPPPoE経由 (確認7は対象外),\n"+
 				"切断後のDNS更新はサーバーの次の定期確認まで待ちます。dualpath 単体の方が優れています。")
-	case rep.Passed(false):
+	case rep.Passed():
 		n.say("\nAll checks hold: IPv4 visitors come in by PPPoE, IPv6 visitors by IPoE, the rest stays on MAP-E.",
 			"\nすべて成功: IPv4の訪問者はPPPoEから, IPv6の訪問者はIPoEから, それ以外はMAP-Eのまま。")
-	case rep.Passed(true):
-		n.say("\nEvery part built so far works; rows marked \"not yet built\" wait for their part of dualpath.",
-			"\n今ある部品はすべて動作; \"not yet built\" の行は dualpath の該当部品を待っています。")
 	default:
 		n.say("\nSome checks failed: the table says what was expected and what was seen.",
 			"\n失敗した確認があります: 表に期待値と実際の値があります。")

@@ -20,7 +20,6 @@ import (
 
 	"github.com/dualpath/dualpath/internal/ddns"
 	"github.com/dualpath/dualpath/internal/ddns/providersim"
-	"github.com/dualpath/dualpath/internal/hostnet"
 )
 
 // DNS in the lab: a real BIND 9 in the ISP, authoritative for the lab zone
@@ -35,7 +34,6 @@ const MyDNSMasterID = "mydns-lab"
 
 func init() {
 	NodeCommands["mydns"] = nodeMyDNS
-	NodeCommands["ddns-v6"] = nodeDDNSv6
 }
 
 func (l *Lab) dnsDir() string { return filepath.Join(l.Dir, "named") }
@@ -241,57 +239,4 @@ func nodeMyDNS(ctx context.Context, out io.Writer, args []string) error {
 	case err := <-errc:
 		return err
 	}
-}
-
-// nodeDDNSv6 publishes the server's stable IPv6 address once through the
-// MyDNS service, with package ddns (address choice, MyDNS client). The lab
-// uses it only while `dualpath run` is not part of the build.
-func nodeDDNSv6(ctx context.Context, out io.Writer, args []string) error {
-	fs := flag.NewFlagSet("ddns-v6", flag.ContinueOnError)
-	iface := fs.String("interface", "eth0", "interface to take the address from")
-	url := fs.String("url", "", "MyDNS IPv6 login URL")
-	id := fs.String("user", "", "MasterID")
-	pwFile := fs.String("password-file", "", "password file")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	pw, err := os.ReadFile(*pwFile)
-	if err != nil {
-		return err
-	}
-	as, err := hostnet.Addrs(*iface)
-	if err != nil {
-		return err
-	}
-	var ifas []ddns.IfAddr
-	for _, a := range as {
-		ifas = append(ifas, ddns.IfAddr{Prefix: a.Prefix, Flags: ddns.AddrFlags(a.Flags), Scope: a.Scope, PreferredLft: a.PreferredLft, ValidLft: a.ValidLft})
-	}
-	v6, err := ddns.ChooseIPv6(ifas, ddns.V6Choice{})
-	if err != nil {
-		return err
-	}
-	p := &ddns.MyDNS{MasterID: *id, Password: strings.TrimSpace(string(pw)), IPv6URL: *url}
-	if err := p.Update(ctx, ddns.Update{Name: Name, IPv6: v6, IPv6Local: v6}); err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "{\"ipv6\":%q}\n", v6)
-	return nil
-}
-
-// publishV6 runs nodeDDNSv6 in the server.
-func (l *Lab) publishV6(ctx context.Context) error {
-	_, err := l.Node(ctx, NodeServer, "ddns-v6", "--interface", "eth0",
-		"--url", "http://["+MyDNS6.String()+"]/login.html", "--user", MyDNSMasterID,
-		"--password-file", filepath.Join(l.Dir, "mydns.pass"))
-	if err != nil {
-		return err
-	}
-	if !waitFor(ctx, 5*time.Second, func() bool {
-		as, _ := l.lookup(ctx, "AAAA", Name)
-		return len(as) == 1 && as[0] == ServerIPv6()
-	}) {
-		return fmt.Errorf("the AAAA record of %s did not become %s", Name, ServerIPv6())
-	}
-	return nil
 }

@@ -3,7 +3,6 @@ package lab
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/session"
 	"github.com/dualpath/dualpath/ppp"
 )
@@ -112,25 +110,14 @@ func nodeBRAS(ctx context.Context, out io.Writer, args []string) error {
 	return ac.Run(ctx)
 }
 
-// pppoeParts adds the parts the PPPoE side brings, judged by the commands
-// this binary has.
-func (l *Lab) pppoeParts() []string {
-	var ps []string
-	if cli.Lookup("run") != nil {
-		ps = append(ps, PartPPPoE, PartDaemon, PartDDNS)
-	}
+// sessionWhat says, for the log of up, who holds the session: the server
+// running the daemon, or in two-routers the second router, with the
+// server's DNS updater alone.
+func (l *Lab) sessionWhat() string {
 	if l.Scenario == ScenarioTwoRouters {
-		// The second router holds the session with `dualpath pppoe`; the
-		// server runs only the DNS updater.
-		ps = ps[:0]
-		if cli.Lookup("pppoe") != nil {
-			ps = append(ps, PartPPPoE)
-		}
-		if cli.Lookup("ddns") != nil {
-			ps = append(ps, PartDDNS)
-		}
+		return "second router: dualpath pppoe, NAT, 80/443 forwarded; server: dualpath ddns"
 	}
-	return ps
+	return "server: dualpath run"
 }
 
 // upBRAS starts the BRAS in the ISP on the access network.
@@ -155,12 +142,12 @@ func (l *Lab) upBRAS(ctx context.Context) error {
 // upSession starts dualpath where the session belongs and waits until the
 // session is up.
 func (l *Lab) upSession(ctx context.Context) error {
+	if l.Scenario == ScenarioTwoRouters {
+		return l.upRouter2Session(ctx)
+	}
 	cfg, err := l.writeServerConfig()
 	if err != nil {
 		return err
-	}
-	if l.Scenario == ScenarioTwoRouters {
-		return l.upRouter2Session(ctx)
 	}
 	if _, err := l.start(NodeServer, "dualpath-run", l.bin, "run", "--config", cfg); err != nil {
 		return err
@@ -175,9 +162,6 @@ func (l *Lab) upSession(ctx context.Context) error {
 // waitDNS waits until the updater published the session address, so that
 // the lab is ready for visitors when up returns.
 func (l *Lab) waitDNS(ctx context.Context, sess netip.Addr) error {
-	if !l.st.Has(PartDDNS) {
-		return nil
-	}
 	if got, ok := l.waitRecord(ctx, 20*time.Second, "A", sess); !ok {
 		return fmt.Errorf("the A record of %s is %s, not the session's %s (logs: %s)", Name, addrsString(got), sess, filepath.Join(l.Dir, "log"))
 	}
@@ -188,9 +172,6 @@ func (l *Lab) waitDNS(ctx context.Context, sess netip.Addr) error {
 // router's passthrough, routes all IPv4 through it, masquerades the LAN
 // and forwards 80/443 to the server (the article's set-up).
 func (l *Lab) upRouter2Session(ctx context.Context) error {
-	if cli.Lookup("pppoe") == nil {
-		return errors.New("this build has no 'dualpath pppoe'")
-	}
 	if _, err := l.start(NodeRouter2, "dualpath-pppoe", l.bin, "pppoe", "--interface", "wan0", "--username", PPPoEUser,
 		"--password-file", filepath.Join(l.Dir, "pppoe.pass"), "--state-dir", filepath.Join(l.Dir, "router2-state"),
 		"--default-route", "--events", "json"); err != nil {
@@ -223,9 +204,6 @@ func (l *Lab) upRouter2Session(ctx context.Context) error {
 `, SessionTUN, strings.ReplaceAll(portsString(ExposedTCP), ",", ", "), ServerLAN4)
 	if err := l.nft(NodeRouter2, "nat", rules); err != nil {
 		return err
-	}
-	if cli.Lookup("ddns") == nil {
-		return nil
 	}
 	cfg, err := l.writeServerDDNSConfig()
 	if err != nil {

@@ -21,10 +21,6 @@ type State struct {
 	Started  time.Time `json:"started"`
 	Ready    bool      `json:"ready"` // every step of up finished
 	Procs    []Proc    `json:"procs"`
-	// Built lists the parts that were available when the lab came up
-	// (e.g. "mape", "pppoe", "ddns", "daemon"); checks needing a missing part
-	// print as "not yet built".
-	Built []string `json:"built"`
 }
 
 // Proc is one background process of the lab.
@@ -36,16 +32,6 @@ type Proc struct {
 	// Prog is the program's path, checked against /proc before the lab
 	// signals a recorded PID (a PID may have been reused since).
 	Prog string `json:"prog"`
-}
-
-// Has reports whether part was built into the running lab.
-func (s *State) Has(part string) bool {
-	for _, b := range s.Built {
-		if b == part {
-			return true
-		}
-	}
-	return false
 }
 
 func statePath(dir string) string { return filepath.Join(dir, "state.json") }

@@ -22,11 +22,6 @@ func (l *Lab) Status(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "lab %s: scenario %s, %s, since %s\n", l.Prefix, st.Scenario, ready, st.Started.Format("15:04:05 UTC"))
 	fmt.Fprintf(w, "state dir %s\n", st.Dir)
-	built := strings.Join(st.Built, ", ")
-	if built == "" {
-		built = "none"
-	}
-	fmt.Fprintf(w, "parts built in: %s\n", built)
 	fmt.Fprintln(w, "nodes:")
 	for _, n := range Nodes(st.Scenario) {
 		state := "missing"

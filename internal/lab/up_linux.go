@@ -18,8 +18,9 @@ type step struct {
 }
 
 // Up removes leftovers of any earlier lab with the same prefix, then builds
-// the scenario: namespaces, links, addresses, routes and the processes of
-// every part that exists in this build.
+// the scenario: namespaces, links, addresses, routes, and every part of the
+// house and the ISP: MAP-E, DNS, the BRAS and dualpath holding the PPPoE
+// session.
 func (l *Lab) Up(ctx context.Context) error {
 	if err := Preflight(); err != nil {
 		return err
@@ -32,7 +33,7 @@ func (l *Lab) Up(ctx context.Context) error {
 			return err
 		}
 	}
-	l.st = &State{Prefix: l.Prefix, Scenario: l.Scenario, Dir: l.Dir, Started: time.Now().UTC(), Built: l.builtParts()}
+	l.st = &State{Prefix: l.Prefix, Scenario: l.Scenario, Dir: l.Dir, Started: time.Now().UTC()}
 	if err := l.st.Save(); err != nil {
 		return err
 	}
@@ -47,8 +48,11 @@ func (l *Lab) Up(ctx context.Context) error {
 		{"server: LAN addresses, nginx", l.upServer},
 		{"second router (two-routers): LAN address", l.upRouter2},
 		{"visitor services", l.upWhoami},
+		{"MAP-E: BR in the ISP, CE with NAPT on its port set in the router", l.upMAPE},
+		{"DNS: BIND 9 for " + Zone + " and a MyDNS-compatible service in the ISP", l.upDNS},
+		{"BRAS: our PPPoE access concentrator in the ISP (pool " + PPPoEPool.String() + ")", l.upBRAS},
+		{"PPPoE session (" + l.sessionWhat() + ")", l.upSession},
 	}
-	steps = append(steps, l.extraSteps()...)
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -431,7 +435,7 @@ func Preflight() error {
 
 // upRouter2 gives the second router of the two-routers scenario its LAN
 // address; its PPPoE session, NAT and port forwarding come with the PPPoE
-// part. Its WAN port (wan0) sits on the IPoE router's LAN, as in the
+// session step (upRouter2Session). Its WAN port (wan0) sits on the IPoE router's LAN, as in the
 // article: PPPoE goes through the IPoE router's passthrough.
 func (l *Lab) upRouter2(ctx context.Context) error {
 	if l.Scenario != ScenarioTwoRouters {

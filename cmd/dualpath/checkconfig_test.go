@@ -34,8 +34,12 @@ func TestCheckConfig(t *testing.T) {
 	if strings.Contains(out+errs, "hunter2") {
 		t.Error("check-config printed the password")
 	}
+	out, errs, code = run(strings.Replace(ok, "username:", "usernmae:", 1))
+	if code != 2 || out != "" || errs != file+":3:3: pppoe.usernmae: unknown key: did you mean \"username\"?\n" {
+		t.Errorf("misspelt key: code %d, out %q, err %q", code, out, errs)
+	}
 	out, errs, code = run(strings.Replace(ok, "tcp: [80, 443]", "tcp: [80, 443]\n  sctp: [9]", 1))
-	if code != 2 || out != "" || errs != file+":7:3: expose.sctp: unknown key: did you mean \"tcp\"?\n" {
+	if code != 2 || out != "" || errs != file+":7:3: expose.sctp: unknown key (known keys here: icmp_echo, tcp, udp)\n" {
 		t.Errorf("bad config: code %d, out %q, err %q", code, out, errs)
 	}
 	if err := os.Chmod(pass, 0o644); err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"reflect"
 	"regexp"
@@ -138,7 +139,11 @@ type Plan struct {
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read config: %v", unwrapPath(err))}
+		msg := fmt.Sprintf("cannot read config: %v", unwrapPath(err))
+		if errors.Is(err, fs.ErrNotExist) {
+			msg += " (start from the commented example in /usr/share/doc/dualpath/dualpath.yaml or packaging/dualpath.yaml, or pass --config FILE)"
+		}
+		return nil, &Error{File: path, Msg: msg}
 	}
 	return Parse(path, data)
 }

@@ -165,16 +165,6 @@ func (l *Lab) fetch4(ctx context.Context, sess netip.Addr) (string, string, bool
 	return exp, seen, f.Status == 200 && f.Addr == sess.String() && logged
 }
 
-// The checks' implementations.
-var (
-	checkPCMAPE       = checkPCMAPEImpl
-	checkSharedPort80 = checkSharedPort80Impl
-	checkRecords      = checkRecordsImpl
-	checkScan         = checkScanImpl
-	checkServerMAPE   = checkServerMAPEImpl
-	checkHeal         = checkHealImpl
-)
-
 // loggedAs says whether nginx logged the visitor's real address.
 func loggedAs(ok bool, addr string) string {
 	if ok {

@@ -191,15 +191,15 @@ func (l *Lab) seenFromMAPE(ctx context.Context, node string) (string, string, bo
 	return exp, fmt.Sprintf("%s:%d (%s)", s.Addr, s.Port, in), s.Addr == line.IPv4 && line.HasPort(s.Port)
 }
 
-func checkPCMAPEImpl(ctx context.Context, l *Lab) (string, string, bool) {
+func checkPCMAPE(ctx context.Context, l *Lab) (string, string, bool) {
 	return l.seenFromMAPE(ctx, NodePC)
 }
 
-func checkServerMAPEImpl(ctx context.Context, l *Lab) (string, string, bool) {
+func checkServerMAPE(ctx context.Context, l *Lab) (string, string, bool) {
 	return l.seenFromMAPE(ctx, NodeServer)
 }
 
-func checkSharedPort80Impl(ctx context.Context, l *Lab) (string, string, bool) {
+func checkSharedPort80(ctx context.Context, l *Lab) (string, string, bool) {
 	target := netip.AddrPortFrom(RouterLine().IPv4, 80).String()
 	exp := "fails: 80 is in no port set"
 	var s probe.Seen

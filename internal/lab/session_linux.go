@@ -96,7 +96,7 @@ func addrsString(as []netip.Addr) string {
 	return strings.Join(s, ",")
 }
 
-func checkRecordsImpl(ctx context.Context, l *Lab) (string, string, bool) {
+func checkRecords(ctx context.Context, l *Lab) (string, string, bool) {
 	sess, err := l.waitSession(ctx, 20*time.Second, netip.Addr{})
 	if err != nil {
 		return "a session address in " + PPPoEPool.String(), err.Error(), false
@@ -109,7 +109,7 @@ func checkRecordsImpl(ctx context.Context, l *Lab) (string, string, bool) {
 	return exp, seen, okA && okAAAA && sess != shared
 }
 
-func checkScanImpl(ctx context.Context, l *Lab) (string, string, bool) {
+func checkScan(ctx context.Context, l *Lab) (string, string, bool) {
 	sess, err := l.sessionAddr()
 	if err != nil {
 		return "open: 80,443", err.Error(), false
@@ -146,10 +146,10 @@ func (l *Lab) brasProc() (*Proc, error) {
 	return nil, fmt.Errorf("the BRAS does not run (logs in %s)", filepath.Join(l.Dir, "log"))
 }
 
-// checkHealImpl makes the BRAS end the session with PADT (SIGUSR1 asks it
+// checkHeal makes the BRAS end the session with PADT (SIGUSR1 asks it
 // to) and measures how long until a new session has a new address, DNS says
 // so and an IPv4 visitor gets the page again.
-func checkHealImpl(ctx context.Context, l *Lab) (string, string, bool) {
+func checkHeal(ctx context.Context, l *Lab) (string, string, bool) {
 	exp := "new session, new address, A updated, fetch 200"
 	old, err := l.sessionAddr()
 	if err != nil {

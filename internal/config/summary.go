@@ -26,7 +26,7 @@ func (c *Config) Summary() string {
 			icmp = "ping answered"
 		}
 		s = append(s, fmt.Sprintf("Inbound on the PPPoE address: TCP %s, UDP %s, %s; everything else dropped.",
-			ports(c.Expose.TCP), ports(c.Expose.UDP), icmp))
+			FormatPorts(c.Expose.TCP), FormatPorts(c.Expose.UDP), icmp))
 	} else {
 		s = append(s, "No PPPoE session (two-router mode).")
 	}
@@ -57,7 +57,10 @@ func (c *Config) Summary() string {
 	return strings.Join(s, " ")
 }
 
-func ports(ps []uint16) string {
+// FormatPorts writes a port list the way dualpath shows it to people:
+// "80,443", or "none" for an empty list. The config summary, `dualpath
+// status` and the daemon's log use it, so a port list reads alike everywhere.
+func FormatPorts(ps []uint16) string {
 	if len(ps) == 0 {
 		return "none"
 	}

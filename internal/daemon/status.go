@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/dualpath/dualpath/internal/config"
 )
 
 // Status is what the daemon answers on its status socket, and what
@@ -205,7 +207,7 @@ func (s *Status) WriteText(w io.Writer, now time.Time) {
 		if fw.ICMPEcho {
 			icmp = "ping answered"
 		}
-		p("firewall: inbound on %s: TCP %s, UDP %s, %s; all else dropped", fw.Interface, portList(fw.TCP), portList(fw.UDP), icmp)
+		p("firewall: inbound on %s: TCP %s, UDP %s, %s; all else dropped", fw.Interface, config.FormatPorts(fw.TCP), config.FormatPorts(fw.UDP), icmp)
 	} else {
 		p("firewall: not active")
 	}
@@ -222,16 +224,8 @@ func (s *Status) WriteText(w io.Writer, now time.Time) {
 	}
 }
 
-func portList(ps []uint16) string {
-	if len(ps) == 0 {
-		return "none"
-	}
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = fmt.Sprint(p)
-	}
-	return strings.Join(s, ",")
-}
+// portList is config.FormatPorts under the name daemon.go's log line uses.
+var portList = config.FormatPorts
 
 // human prints a duration the way a person reads it: 3d4h, 2h5m, 4m10s, 12s.
 func human(d time.Duration) string {

@@ -10,7 +10,8 @@ import (
 )
 
 // lab-node is the hidden entry point of the programs the lab runs inside its
-// namespaces (MAP-E BR and CE, probes); see internal/lab.
+// namespaces (MAP-E BR and CE, BRAS, MyDNS service, the vantage programs
+// of internal/lab/vantage); see internal/lab.
 func init() {
 	cli.Register(&cli.Command{
 		Name:    "lab-node",

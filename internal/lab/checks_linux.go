@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dualpath/dualpath/internal/lab/probe"
+	"github.com/dualpath/dualpath/internal/lab/vantage"
 )
 
 // check is one end-to-end check of the list.
@@ -134,7 +134,7 @@ func (l *Lab) fetchTarget(family string) (url, dns string) {
 func checkFetch6(ctx context.Context, l *Lab) (string, string, bool) {
 	url, dns := l.fetchTarget("6")
 	exp := fmt.Sprintf("200 from %s", ServerIPv6())
-	var f probe.Fetched
+	var f vantage.Fetched
 	from := l.nginxLogSize()
 	if err := l.nodeJSON(ctx, NodeInet6, &f, "fetch", "--family", "6", "--dns", dns, url); err != nil {
 		return exp, short(err), false
@@ -155,7 +155,7 @@ func checkFetch4(ctx context.Context, l *Lab) (string, string, bool) {
 func (l *Lab) fetch4(ctx context.Context, sess netip.Addr) (string, string, bool) {
 	url, dns := l.fetchTarget("4")
 	exp := fmt.Sprintf("200 from %s", sess)
-	var f probe.Fetched
+	var f vantage.Fetched
 	from := l.nginxLogSize()
 	if err := l.nodeJSON(ctx, NodeInet4, &f, "fetch", "--family", "4", "--dns", dns, url); err != nil {
 		return exp, short(err), false

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/lab/mapetun"
-	"github.com/dualpath/dualpath/internal/lab/probe"
+	"github.com/dualpath/dualpath/internal/lab/vantage"
 	"github.com/dualpath/dualpath/mape"
 )
 
@@ -180,7 +180,7 @@ func whoamiInet4() string { return netip.AddrPortFrom(Inet4Addr.Addr(), WhoamiPo
 func (l *Lab) seenFromMAPE(ctx context.Context, node string) (string, string, bool) {
 	line := RouterLine()
 	exp := fmt.Sprintf("%s, a port of PSID %#x (%d)", line.IPv4, line.PSID, line.PortCount())
-	var s probe.Seen
+	var s vantage.Seen
 	if err := l.nodeJSON(ctx, node, &s, "dial", whoamiInet4()); err != nil {
 		return exp, short(err), false
 	}
@@ -202,7 +202,7 @@ func checkServerMAPE(ctx context.Context, l *Lab) (string, string, bool) {
 func checkSharedPort80(ctx context.Context, l *Lab) (string, string, bool) {
 	target := netip.AddrPortFrom(RouterLine().IPv4, 80).String()
 	exp := "fails: 80 is in no port set"
-	var s probe.Seen
+	var s vantage.Seen
 	err := l.nodeJSON(ctx, NodeInet4, &s, "dial", "--timeout", "3s", target)
 	if err == nil {
 		return exp, fmt.Sprintf("connected to %s, seen as %s:%d", target, s.Addr, s.Port), false

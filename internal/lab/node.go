@@ -11,7 +11,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/dualpath/dualpath/internal/lab/probe"
+	"github.com/dualpath/dualpath/internal/lab/vantage"
 )
 
 // NodeCommands are the programs `dualpath lab-node NAME` runs inside the
@@ -44,7 +44,7 @@ func nodeWhoami(ctx context.Context, out io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	return probe.Whoami(ctx, ln)
+	return vantage.Whoami(ctx, ln)
 }
 
 func nodeDial(ctx context.Context, out io.Writer, args []string) error {
@@ -56,7 +56,7 @@ func nodeDial(ctx context.Context, out io.Writer, args []string) error {
 	if fs.NArg() != 1 {
 		return errors.New("usage: lab-node dial [--timeout D] ADDR:PORT")
 	}
-	s, err := probe.Dial(ctx, fs.Arg(0), *timeout)
+	s, err := vantage.Dial(ctx, fs.Arg(0), *timeout)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func nodeFetch(ctx context.Context, out io.Writer, args []string) error {
 	if fs.NArg() != 1 {
 		return errors.New("usage: lab-node fetch [--dns HOST:PORT] [--family 4|6] URL")
 	}
-	f, err := probe.Fetch(ctx, fs.Arg(0), *dns, *family, *timeout)
+	f, err := vantage.Fetch(ctx, fs.Arg(0), *dns, *family, *timeout)
 	if err != nil {
 		return err
 	}
@@ -95,11 +95,11 @@ func nodeScan(ctx context.Context, out io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	ps, err := probe.ParsePorts(*ports)
+	ps, err := vantage.ParsePorts(*ports)
 	if err != nil {
 		return err
 	}
-	open := probe.Scan(ctx, a, ps, *timeout)
+	open := vantage.Scan(ctx, a, ps, *timeout)
 	if open == nil {
 		open = []uint16{}
 	}

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dualpath/dualpath/internal/lab/probe"
+	"github.com/dualpath/dualpath/internal/lab/vantage"
 )
 
 // The PPPoE side of the lab: which node holds the session (the server, or
@@ -176,7 +176,7 @@ func checkHeal(ctx context.Context, l *Lab) (string, string, bool) {
 		return exp, fmt.Sprintf("new session %s after %.1fs, but A not updated", sess, up.Seconds()), false
 	}
 	dnsAt := time.Since(start)
-	var f probe.Fetched
+	var f vantage.Fetched
 	var ferr error
 	waitFor(ctx, 10*time.Second, func() bool {
 		url, dns := l.fetchTarget("4")

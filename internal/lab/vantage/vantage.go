@@ -1,9 +1,11 @@
-// Package probe holds the small network programs the lab runs inside its
-// namespaces to observe the system from outside: a "who am I" service that
-// tells a client the address and port it was seen from, a dialer for it, an
-// HTTP fetch that resolves through a chosen DNS server, and a TCP connect
-// scan. Each prints one JSON object, which the lab's checks read.
-package probe
+// Package vantage holds the small network programs the lab runs at its
+// vantage points (the visitors inet4/inet6, the PC, the server) to observe
+// the system from outside: a "who am I" service that tells a client the
+// address and port it was seen from, a dialer for it, an HTTP fetch that
+// resolves through a chosen DNS server, and a TCP connect scan. Each prints
+// one JSON object, which the lab's checks read. (internal/doctor/probe is
+// unrelated: doctor's active probes of the real LAN.)
+package vantage
 
 import (
 	"bufio"

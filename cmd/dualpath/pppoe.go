@@ -103,7 +103,7 @@ func runPPPoE(ctx context.Context, stdio cli.IO, args []string) error {
 	}
 	cfg.Password = pw
 	if _, err := net.InterfaceByName(cfg.Interface); err != nil {
-		return cli.NotFoundf("interface %s not found (ip link shows: %s)", cfg.Interface, interfaceNames())
+		return cli.NotFoundf("%v", hostnet.InterfaceNotFound(cfg.Interface))
 	}
 	if err := checkPrivileges(); err != nil {
 		return err
@@ -141,15 +141,6 @@ func readPassword(file string, getenv func(string) string) ([]byte, error) {
 		return nil, cli.Usagef("password file: %v", err)
 	}
 	return []byte(pw), nil
-}
-
-func interfaceNames() string {
-	ifs, _ := net.Interfaces()
-	var names []string
-	for _, i := range ifs {
-		names = append(names, i.Name)
-	}
-	return strings.Join(names, ", ")
 }
 
 // checkPrivileges fails early, naming the capabilities, when the process

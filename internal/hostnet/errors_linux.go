@@ -3,7 +3,6 @@ package hostnet
 import (
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -21,17 +20,9 @@ func actionable(what string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// interfaceNotFound builds the "interface X not found (ip link shows: ...)"
-// error listing the interfaces of the current namespace.
-func interfaceNotFound(name string) error {
-	var names []string
-	if ifs, err := net.Interfaces(); err == nil {
-		for _, ifi := range ifs {
-			names = append(names, ifi.Name)
-		}
-	}
-	return fmt.Errorf("interface %s not found (ip link shows: %s): %w", name, strings.Join(names, ", "), ErrInterfaceNotFound)
-}
+// interfaceNotFound is InterfaceNotFound under the name the Linux
+// operations of this package use.
+var interfaceNotFound = InterfaceNotFound
 
 // gone reports whether err means the thing to remove is already gone, which
 // undo treats as success.

@@ -1,7 +1,6 @@
 package dataplane
 
 import (
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -20,50 +19,25 @@ import (
 // or bench/dataplane.sh.
 func BenchmarkThroughput(b *testing.B) {
 	netnstest.RequireCommand(b, "iperf3")
-	const secs = "3"
-	iperf := func(srv, cli *netnstest.NS, addr string, reverse bool) float64 {
-		b.Helper()
-		s := srv.Start("iperf3", "-s", "-1", "-B", addr)
-		defer s.Kill()
-		args := []string{"-c", addr, "-t", secs, "-J"}
-		if reverse {
-			args = append(args, "-R")
-		}
-		var out string
-		var err error
-		if !netnstest.WaitFor(5*time.Second, func() bool { out, err = cli.Run("iperf3", args...); return err == nil }) {
-			b.Fatalf("iperf3: %v\n%s", err, out)
-		}
-		var r struct {
-			End struct {
-				SumReceived struct {
-					BitsPerSecond float64 `json:"bits_per_second"`
-				} `json:"sum_received"`
-			} `json:"end"`
-		}
-		if err := json.Unmarshal([]byte(out), &r); err != nil {
-			b.Fatalf("iperf3 JSON: %v", err)
-		}
-		return r.End.SumReceived.BitsPerSecond / 1e6
-	}
+	const secs = 3
 	for i := 0; i < b.N; i++ {
 		// baseline: plain routed veth
 		x, y := netnstest.New(b, "bx"), netnstest.New(b, "by")
 		netnstest.Veth(b, x, "eth0", y, "eth0")
 		x.MustRun("ip", "addr", "add", "10.200.0.1/24", "dev", "eth0")
 		y.MustRun("ip", "addr", "add", "10.200.0.2/24", "dev", "eth0")
-		baseUp := iperf(y, x, "10.200.0.2", false)
-		baseDown := iperf(y, x, "10.200.0.2", true)
+		baseUp := netnstest.Iperf3(b, y, x, "10.200.0.2", secs, false)
+		baseDown := netnstest.Iperf3(b, y, x, "10.200.0.2", secs, true)
 
 		tb := newTestbed(b, bedOptions{sessionMTU: 1454})
 		if !netnstest.WaitFor(5*time.Second, func() bool { _, err := tb.cli.Run("ping", "-c1", "-W1", "100.64.0.1"); return err == nil }) {
 			b.Fatal("no ping through the session")
 		}
-		up := iperf(tb.ac, tb.cli, "100.64.0.1", false)
-		down := iperf(tb.ac, tb.cli, "100.64.0.1", true)
+		up := netnstest.Iperf3(b, tb.ac, tb.cli, "100.64.0.1", secs, false)
+		down := netnstest.Iperf3(b, tb.ac, tb.cli, "100.64.0.1", secs, true)
 
 		cs, as := tb.client.Stats(), tb.acp.Stats()
-		fmt.Printf("\ndataplane throughput (iperf3 TCP, %s s each, session MTU 1454, this machine, same run)\n", secs)
+		fmt.Printf("\ndataplane throughput (iperf3 TCP, %d s each, session MTU 1454, this machine, same run)\n", secs)
 		fmt.Printf("  %-34s %10s %10s\n", "path", "up Mbit/s", "down Mbit/s")
 		fmt.Printf("  %-34s %10.0f %10.0f\n", "baseline: routed veth (MTU 1500)", baseUp, baseDown)
 		fmt.Printf("  %-34s %10.0f %10.0f\n", "TUN<->PPPoE<->TUN (dataplane)", up, down)

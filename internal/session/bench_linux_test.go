@@ -1,7 +1,6 @@
 package session
 
 import (
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -19,30 +18,10 @@ import (
 //	go test -run '^$' -bench SessionThroughput -benchtime 1x ./internal/session/
 func BenchmarkSessionThroughput(b *testing.B) {
 	netnstest.RequireCommand(b, "iperf3")
+	// iperf runs 3 s of iperf3 with the client bound to bind and returns Gbit/s.
 	iperf := func(srv, cli *netnstest.NS, addr, bind string, reverse bool) float64 {
 		b.Helper()
-		s := srv.Start("iperf3", "-s", "-1", "-B", addr)
-		defer s.Kill()
-		args := []string{"-c", addr, "-B", bind, "-t", "3", "-J"}
-		if reverse {
-			args = append(args, "-R")
-		}
-		var out string
-		var err error
-		if !netnstest.WaitFor(5*time.Second, func() bool { out, err = cli.Run("iperf3", args...); return err == nil }) {
-			b.Fatalf("iperf3: %v\n%s", err, out)
-		}
-		var r struct {
-			End struct {
-				SumReceived struct {
-					BitsPerSecond float64 `json:"bits_per_second"`
-				} `json:"sum_received"`
-			} `json:"end"`
-		}
-		if err := json.Unmarshal([]byte(out), &r); err != nil {
-			b.Fatalf("iperf3 JSON: %v", err)
-		}
-		return r.End.SumReceived.BitsPerSecond / 1e9
+		return netnstest.Iperf3(b, srv, cli, addr, 3, reverse, "-B", bind) / 1e3
 	}
 	for i := 0; i < b.N; i++ {
 		x, y := netnstest.New(b, "bx"), netnstest.New(b, "by")

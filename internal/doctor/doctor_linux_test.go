@@ -79,32 +79,6 @@ func doctorChild() int {
 
 const hostnetFirewallTable = hostnet.FirewallTable
 
-type lan struct {
-	t  *testing.T
-	sw *netnstest.NS
-	n  int
-}
-
-func newLAN(t *testing.T) *lan {
-	sw := netnstest.New(t, "sw")
-	sw.MustRun("ip", "link", "add", "br0", "type", "bridge")
-	sw.MustRun("ip", "link", "set", "br0", "up")
-	return &lan{t: t, sw: sw}
-}
-
-func (l *lan) host(short string, addrs ...string) *netnstest.NS {
-	l.t.Helper()
-	ns := netnstest.New(l.t, short)
-	l.n++
-	port := fmt.Sprintf("p%d", l.n)
-	netnstest.Veth(l.t, ns, "eth0", l.sw, port)
-	l.sw.MustRun("ip", "link", "set", port, "master", "br0")
-	for _, a := range addrs {
-		ns.MustRun("ip", "addr", "add", a, "dev", "eth0", "nodad")
-	}
-	return ns
-}
-
 func startDnsmasq(t *testing.T, ns *netnstest.NS, args ...string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -184,10 +158,10 @@ func macOf(t *testing.T, ns *netnstest.NS) string {
 
 func TestDoctorOnALAN(t *testing.T) {
 	netnstest.RequireCommand(t, "dnsmasq", "pppoe-server", "ss")
-	l := newLAN(t)
-	ipoe := l.host("ipoe", "192.168.1.1/24", "2001:db8:12:3400::1/64")
-	pppoeR := l.host("pppoe", "192.168.1.2/24")
-	srv := l.host("srv", "192.168.1.10/24")
+	l := netnstest.NewLAN(t)
+	ipoe := l.Host("ipoe", "192.168.1.1/24", "2001:db8:12:3400::1/64")
+	pppoeR := l.Host("pppoe", "192.168.1.2/24")
+	srv := l.Host("srv", "192.168.1.10/24")
 	netnstest.WaitFor(5*time.Second, func() bool {
 		out, _ := ipoe.Run("ip", "-6", "addr", "show", "dev", "eth0", "scope", "link")
 		return strings.Contains(out, "fe80") && !strings.Contains(out, "tentative")
@@ -227,8 +201,8 @@ plan:
 	// The article's mistakes: DHCP left on in the PPPoE router, a second
 	// device on the IPoE router's address. And the line's AC appears.
 	startDnsmasq(t, pppoeR, "--dhcp-range=192.168.1.20,192.168.1.50,12h")
-	dup := l.host("dup", "192.168.1.1/24")
-	ac := l.host("ac")
+	dup := l.Host("dup", "192.168.1.1/24")
+	ac := l.Host("ac")
 	ac.MustRun("pppoe-server", "-I", "eth0", "-C", "rlab-ac", "-S", "rlab-svc", "-X", filepath.Join(t.TempDir(), "pid"))
 	netnstest.WaitFor(5*time.Second, func() bool {
 		out, _ := ac.Run("pgrep", "-x", "pppoe-server")

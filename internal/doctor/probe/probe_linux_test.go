@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
 	"path/filepath"
 	"slices"
@@ -14,35 +13,6 @@ import (
 	"github.com/dualpath/dualpath/internal/netnstest"
 	"github.com/dualpath/dualpath/internal/testpeer/umlac"
 )
-
-// lan is one Ethernet segment: a switch namespace with a bridge, and hosts
-// each attached by a veth named eth0.
-type lan struct {
-	t  *testing.T
-	sw *netnstest.NS
-	n  int
-}
-
-func newLAN(t *testing.T) *lan {
-	sw := netnstest.New(t, "sw")
-	sw.MustRun("ip", "link", "add", "br0", "type", "bridge")
-	sw.MustRun("ip", "link", "set", "br0", "up")
-	return &lan{t: t, sw: sw}
-}
-
-// host adds a namespace on the segment; addrs are given to its eth0.
-func (l *lan) host(short string, addrs ...string) *netnstest.NS {
-	l.t.Helper()
-	ns := netnstest.New(l.t, short)
-	l.n++
-	port := fmt.Sprintf("p%d", l.n)
-	netnstest.Veth(l.t, ns, "eth0", l.sw, port)
-	l.sw.MustRun("ip", "link", "set", port, "master", "br0")
-	for _, a := range addrs {
-		ns.MustRun("ip", "addr", "add", a, "dev", "eth0", "nodad")
-	}
-	return ns
-}
 
 func dnsmasq(t *testing.T, ns *netnstest.NS, args ...string) *netnstest.Proc {
 	t.Helper()
@@ -62,9 +32,9 @@ func inNS(t *testing.T, ns *netnstest.NS, fn func() error) {
 
 func TestDHCPOffersRealDnsmasq(t *testing.T) {
 	netnstest.RequireCommand(t, "dnsmasq")
-	l := newLAN(t)
-	ipoe := l.host("ipoe", "192.168.1.1/24")
-	doc := l.host("doc")
+	l := netnstest.NewLAN(t)
+	ipoe := l.Host("ipoe", "192.168.1.1/24")
+	doc := l.Host("doc")
 	dnsmasq(t, ipoe, "--dhcp-range=192.168.1.100,192.168.1.200,12h")
 
 	var offers []Offer
@@ -84,7 +54,7 @@ func TestDHCPOffersRealDnsmasq(t *testing.T) {
 	}
 
 	// The article's mistake: the PPPoE router also runs DHCP.
-	pppoeRouter := l.host("pppoe", "192.168.1.2/24")
+	pppoeRouter := l.Host("pppoe", "192.168.1.2/24")
 	dnsmasq(t, pppoeRouter, "--dhcp-range=192.168.1.20,192.168.1.50,12h")
 	netnstest.WaitFor(10*time.Second, func() bool {
 		inNS(t, doc, func() (err error) {
@@ -109,10 +79,10 @@ func TestDHCPOffersRealDnsmasq(t *testing.T) {
 }
 
 func TestARPClaimsDuplicateRouter(t *testing.T) {
-	l := newLAN(t)
-	r1 := l.host("r1", "192.168.1.1/24")
-	l.host("srv", "192.168.1.10/24")
-	doc := l.host("doc")
+	l := netnstest.NewLAN(t)
+	r1 := l.Host("r1", "192.168.1.1/24")
+	l.Host("srv", "192.168.1.10/24")
+	doc := l.Host("doc")
 	target, server, free := netip.MustParseAddr("192.168.1.1"), netip.MustParseAddr("192.168.1.10"), netip.MustParseAddr("192.168.1.77")
 	probe := func() map[netip.Addr][]ARPAnswer {
 		var got map[netip.Addr][]ARPAnswer
@@ -130,7 +100,7 @@ func TestARPClaimsDuplicateRouter(t *testing.T) {
 		t.Fatalf("owner MAC %v is not r1's: %s", got[target][0].MAC, out)
 	}
 	// The article's mistake: both routers on 192.168.1.1.
-	l.host("r2", "192.168.1.1/24")
+	l.Host("r2", "192.168.1.1/24")
 	got = probe()
 	if len(got[target]) != 2 {
 		t.Fatalf("duplicate address: want two MACs, got %+v", got[target])
@@ -139,8 +109,8 @@ func TestARPClaimsDuplicateRouter(t *testing.T) {
 
 func TestRouterAdvertsRealDnsmasq(t *testing.T) {
 	netnstest.RequireCommand(t, "dnsmasq")
-	l := newLAN(t)
-	doc := l.host("doc")
+	l := netnstest.NewLAN(t)
+	doc := l.Host("doc")
 	var ras []RouterAdvert
 	inNS(t, doc, func() (err error) {
 		ras, err = RouterAdverts(context.Background(), "eth0", 1500*time.Millisecond)
@@ -149,7 +119,7 @@ func TestRouterAdvertsRealDnsmasq(t *testing.T) {
 	if len(ras) != 0 {
 		t.Fatalf("no router yet, got %+v", ras)
 	}
-	r := l.host("ipoe", "2001:db8:12:3400::1/64")
+	r := l.Host("ipoe", "2001:db8:12:3400::1/64")
 	netnstest.WaitFor(5*time.Second, func() bool {
 		out, _ := r.Run("ip", "-6", "addr", "show", "dev", "eth0", "scope", "link")
 		return strings.Contains(out, "fe80") && !strings.Contains(out, "tentative")
@@ -179,8 +149,8 @@ func TestRouterAdvertsRealDnsmasq(t *testing.T) {
 // sends) and checks "none" on a LAN without an AC.
 func TestPPPoEOffersRealAC(t *testing.T) {
 	netnstest.RequireCommand(t, "pppoe-server")
-	l := newLAN(t)
-	doc := l.host("doc")
+	l := netnstest.NewLAN(t)
+	doc := l.Host("doc")
 	var acs []AccessConcentrator
 	inNS(t, doc, func() (err error) {
 		acs, err = PPPoEOffers(context.Background(), "eth0", 1500*time.Millisecond)
@@ -189,7 +159,7 @@ func TestPPPoEOffersRealAC(t *testing.T) {
 	if len(acs) != 0 {
 		t.Fatalf("no AC: got %+v", acs)
 	}
-	ac := l.host("ac")
+	ac := l.Host("ac")
 	ac.MustRun("pppoe-server", "-I", "eth0", "-C", "rlab-ac", "-S", "rlab-svc", "-X", filepath.Join(t.TempDir(), "pid"))
 	netnstest.WaitFor(10*time.Second, func() bool {
 		inNS(t, doc, func() (err error) {

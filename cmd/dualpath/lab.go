@@ -71,7 +71,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 	if stdio.Getenv != nil {
 		lang = firstNonEmpty(stdio.Getenv("LC_ALL"), stdio.Getenv("LC_MESSAGES"), stdio.Getenv("LANG"))
 	}
-	l, err := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: stdio.Stdout})
+	l, err := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: stdio.Stdout, Lang: lang})
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
@@ -120,7 +120,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 			}
 			return cli.Failf("lab test: %v", err)
 		}
-		printReport(stdio.Stdout, rep, *asJSON)
+		printReport(stdio.Stdout, rep, *asJSON, lang)
 		if !rep.Passed() {
 			return cli.Silent(cli.ExitFailure)
 		}
@@ -139,14 +139,14 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 	return nil
 }
 
-func printReport(w io.Writer, rep *lab.Report, asJSON bool) {
+func printReport(w io.Writer, rep *lab.Report, asJSON bool, lang string) {
 	if asJSON {
 		e := json.NewEncoder(w)
 		e.SetIndent("", "  ")
 		_ = e.Encode(rep)
 		return
 	}
-	rep.Print(w)
+	rep.Print(w, lang)
 }
 
 func indexOf(xs []string, s string) int {

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/doctor"
 	"github.com/dualpath/dualpath/internal/lab"
 	"github.com/dualpath/dualpath/internal/netnstest"
 )
@@ -177,6 +179,60 @@ func TestLabServerPPPoE(t *testing.T) {
 		t.Skip("the lab takes a while; skipped with -short")
 	}
 	testScenario(t, lab.ScenarioServerPPPoE)
+}
+
+// TestLabDemoFits80Columns runs the demo as a newcomer would, in English
+// (server-pppoe) and in Japanese (two-routers): every check holds, each has
+// its one line "N outcome name", and every line of the output fits an
+// 80-column terminal (East Asian wide characters count two).
+func TestLabDemoFits80Columns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the lab takes a while; skipped with -short")
+	}
+	r := newLabRun(t)
+	for _, x := range []struct {
+		scenario, lang string
+		want, notWant  []string
+		notHere        int
+	}{
+		{lab.ScenarioServerPPPoE, "C", []string{"Building it:", "  - namespaces", " 1 ok   PC's IPv4 leaves by MAP-E", "8 ok, 0 failed, 0 not applicable"}, []string{"名前空間"}, 0},
+		{lab.ScenarioTwoRouters, "ja_JP.UTF-8", []string{"組み立て中:", "  - 名前空間", " 1 ok   PCのIPv4はMAP-Eから出る", " 7 n/a  ", "成功 7、失敗 0、対象外 1"}, []string{"  - namespaces", "PC's IPv4 leaves"}, 7},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		c := r.cmd(ctx, "demo", "--scenario", x.scenario)
+		c.Env = append(os.Environ(), "LC_ALL="+x.lang, "LANG="+x.lang)
+		out, err := c.CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("lab demo %s (%s): %v:\n%s", x.scenario, x.lang, err, out)
+		}
+		text := string(out)
+		for i, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+			if w := doctor.DisplayWidth(line); w > lab.Width {
+				t.Errorf("lab demo %s (%s): line %d is %d columns:\n%s", x.scenario, x.lang, i+1, w, line)
+			}
+		}
+		for _, s := range x.want {
+			if !strings.Contains(text, s) {
+				t.Errorf("lab demo %s (%s): no %q in:\n%s", x.scenario, x.lang, s, text)
+			}
+		}
+		for _, s := range x.notWant {
+			if strings.Contains(text, s) {
+				t.Errorf("lab demo %s (%s): %q in:\n%s", x.scenario, x.lang, s, text)
+			}
+		}
+		for id := 1; id <= 8; id++ {
+			outcome := "ok  "
+			if id == x.notHere {
+				outcome = "n/a "
+			}
+			if !strings.Contains(text, fmt.Sprintf("\n%2d %s ", id, outcome)) {
+				t.Errorf("lab demo %s (%s): check %d is not %q:\n%s", x.scenario, x.lang, id, outcome, text)
+			}
+		}
+	}
+	r.assertGone(t)
 }
 
 // TestLabUpAfterSIGKILL kills `lab up` half-way and checks that the next

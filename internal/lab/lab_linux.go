@@ -25,6 +25,9 @@ type Options struct {
 	Bin string
 	// Log receives progress lines (nil: discarded).
 	Log io.Writer
+	// Lang is the locale (LC_ALL, LC_MESSAGES or LANG): progress lines are
+	// in Japanese when it asks for it (see Japanese).
+	Lang string
 }
 
 // Lab is one lab, identified by its prefix.
@@ -34,6 +37,7 @@ type Lab struct {
 	Scenario string
 	bin      string
 	log      io.Writer
+	ja       bool // progress lines in Japanese
 	st       *State
 }
 
@@ -70,6 +74,7 @@ func New(opt Options) (*Lab, error) {
 		Scenario: opt.Scenario,
 		bin:      opt.Bin,
 		log:      opt.Log,
+		ja:       Japanese(opt.Lang),
 	}, nil
 }
 
@@ -87,7 +92,14 @@ func RequireRoot() error {
 // NS returns the namespace name of node.
 func (l *Lab) NS(node string) string { return l.Prefix + node }
 
-func (l *Lab) logf(format string, args ...any) { fmt.Fprintf(l.log, format+"\n", args...) }
+// progress writes one progress line, English or Japanese, fitted to Width
+// columns.
+func (l *Lab) progress(en, ja string) {
+	if l.ja {
+		en = ja
+	}
+	writeFitted(l.log, en)
+}
 
 // run runs a program in the host namespace (only `ip netns add/del` and
 // `ip -n NS ...`, which act inside the lab's namespaces).

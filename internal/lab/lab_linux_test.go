@@ -38,7 +38,7 @@ func TestReportPassed(t *testing.T) {
 		t.Error("a check without outcome passed")
 	}
 	var b strings.Builder
-	r.Print(&b)
+	r.Print(&b, "")
 	if !strings.Contains(b.String(), "1 ok, 1 failed, 1 not applicable (scenario two-routers)\n") {
 		t.Errorf("summary line: %s", b.String())
 	}

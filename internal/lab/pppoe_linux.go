@@ -113,9 +113,14 @@ func nodeBRAS(ctx context.Context, out io.Writer, args []string) error {
 // sessionWhat says, for the log of up, who holds the session: the server
 // running the daemon, or in two-routers the second router, with the
 // server's DNS updater alone.
-func (l *Lab) sessionWhat() string {
-	if l.Scenario == ScenarioTwoRouters {
+func (l *Lab) sessionWhat(ja bool) string {
+	switch {
+	case l.Scenario == ScenarioTwoRouters && ja:
+		return "2台目のルーター: dualpath pppoe, NAT, 80/443を転送; サーバー: dualpath ddns"
+	case l.Scenario == ScenarioTwoRouters:
 		return "second router: dualpath pppoe, NAT, 80/443 forwarded; server: dualpath ddns"
+	case ja:
+		return "サーバー: dualpath run"
 	}
 	return "server: dualpath run"
 }

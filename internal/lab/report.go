@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+
+	"github.com/dualpath/dualpath/internal/doctor"
 )
 
 // Outcome of one check.
@@ -24,6 +25,8 @@ type Result struct {
 	Expected string  `json:"expected"`
 	Seen     string  `json:"seen"`
 	Outcome  Outcome `json:"outcome"`
+
+	checkJA string // Check in Japanese, for the text report
 }
 
 // Report is the whole table.
@@ -53,25 +56,51 @@ func (r *Report) Count(o Outcome) int {
 	return n
 }
 
-// Print writes the table.
-func (r *Report) Print(w io.Writer) {
-	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tcheck\texpected\tseen\tok")
-	for _, x := range r.Results {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", x.ID, x.Check, oneLine(x.Expected), oneLine(x.Seen), x.Outcome)
+// Print writes the report for a terminal of Width columns, in Japanese when
+// lang asks for it (see Japanese; the JSON form is always English): for each
+// check one line "N outcome name", then, indented under the name, what was
+// expected and what was seen, wrapped with a hanging indent; then a summary.
+//
+//	1 ok   PC's IPv4 leaves by MAP-E
+//	       expected: 198.51.100.5, a port of PSID 0x12 (240)
+//	       seen:     198.51.100.5:4386 (in set)
+func (r *Report) Print(w io.Writer, lang string) {
+	ja := Japanese(lang)
+	labels := [2]string{"expected: ", "seen:     "}
+	if ja {
+		labels = [2]string{"期待: ", "結果: "}
 	}
-	tw.Flush()
+	const indent = "        "
+	for _, x := range r.Results {
+		name := x.Check
+		if ja && x.checkJA != "" {
+			name = x.checkJA
+		}
+		writeHanging(w, fmt.Sprintf("%2d %-4s ", x.ID, x.Outcome), indent, name)
+		if x.Outcome == NotHere && x.Expected == "" && x.Seen == "" {
+			why := "does not apply to scenario " + r.Scenario
+			if ja {
+				why = "シナリオ " + r.Scenario + " には当てはまらない"
+			}
+			writeHanging(w, indent, indent, why)
+			continue
+		}
+		for i, v := range []string{x.Expected, x.Seen} {
+			writeHanging(w, indent+labels[i], indent+strings.Repeat(" ", doctor.DisplayWidth(labels[0])), orDash(v))
+		}
+	}
+	if ja {
+		fmt.Fprintf(w, "成功 %d、失敗 %d、対象外 %d（シナリオ %s）\n",
+			r.Count(Pass), r.Count(Fail), r.Count(NotHere), r.Scenario)
+		return
+	}
 	fmt.Fprintf(w, "%d ok, %d failed, %d not applicable (scenario %s)\n",
 		r.Count(Pass), r.Count(Fail), r.Count(NotHere), r.Scenario)
 }
 
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 70 {
-		s = s[:67] + "..."
-	}
-	if s == "" {
-		s = "-"
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
 	}
 	return s
 }

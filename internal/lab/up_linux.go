@@ -13,8 +13,9 @@ import (
 
 // step is one named stage of bringing the lab up.
 type step struct {
-	what string
-	fn   func(context.Context) error
+	what   string
+	whatJA string // what in Japanese, for the progress lines
+	fn     func(context.Context) error
 }
 
 // Up removes leftovers of any earlier lab with the same prefix, then builds
@@ -37,33 +38,41 @@ func (l *Lab) Up(ctx context.Context) error {
 	if err := l.st.Save(); err != nil {
 		return err
 	}
-	steps := []step{
-		{"namespaces", l.upNamespaces},
-		{"links", l.upLinks},
-		{"ISP: IPv4/IPv6 internet, access network, /56 route", l.upISP},
-		{"visitors inet4/inet6", l.upVisitors},
-		{"IPoE router: LAN bridge, PPPoE passthrough, IPv6 LAN", l.upRouter},
-		{"dnsmasq on the router (DHCPv4, RA)", l.upDnsmasq},
-		{"home PC (DHCPv4, SLAAC)", l.upPC},
-		{"server: LAN addresses, nginx", l.upServer},
-		{"second router (two-routers): LAN address", l.upRouter2},
-		{"visitor services", l.upWhoami},
-		{"MAP-E: BR in the ISP, CE with NAPT on its port set in the router", l.upMAPE},
-		{"DNS: BIND 9 for " + Zone + " and a MyDNS-compatible service in the ISP", l.upDNS},
-		{"BRAS: our PPPoE access concentrator in the ISP (pool " + PPPoEPool.String() + ")", l.upBRAS},
-		{"PPPoE session (" + l.sessionWhat() + ")", l.upSession},
-	}
-	for _, s := range steps {
+	for _, s := range l.steps() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		l.logf("  - %s", s.what)
+		l.progress("  - "+s.what, "  - "+s.whatJA)
 		if err := s.fn(ctx); err != nil {
 			return fmt.Errorf("%s: %v", s.what, err)
 		}
 	}
 	l.st.Ready = true
 	return l.st.Save()
+}
+
+// steps are the stages of Up, in order.
+func (l *Lab) steps() []step {
+	zone := strings.TrimSuffix(Zone, ".")
+	return []step{
+		{"namespaces", "名前空間", l.upNamespaces},
+		{"links", "リンク (veth)", l.upLinks},
+		{"ISP: IPv4/IPv6 internet, access network, /56 route", "ISP: IPv4/IPv6インターネット, アクセス網, /56の経路", l.upISP},
+		{"visitors inet4/inet6", "訪問者 inet4/inet6", l.upVisitors},
+		{"IPoE router: LAN bridge, PPPoE passthrough, IPv6 LAN", "IPoEルーター: LANブリッジ, PPPoEパススルー, IPv6 LAN", l.upRouter},
+		{"dnsmasq on the router (DHCPv4, RA)", "ルーターのdnsmasq (DHCPv4, RA)", l.upDnsmasq},
+		{"home PC (DHCPv4, SLAAC)", "家のPC (DHCPv4, SLAAC)", l.upPC},
+		{"server: LAN addresses, nginx", "サーバー: LANのアドレス, nginx", l.upServer},
+		{"second router (two-routers): LAN address", "2台目のルーター (two-routers): LANのアドレス", l.upRouter2},
+		{"visitor services", "訪問者側のサービス (whoami)", l.upWhoami},
+		{"MAP-E: BR in the ISP, CE with NAPT on its port set in the router",
+			"MAP-E: ISPにBR, ルーターに自分のポート集合でNAPTするCE", l.upMAPE},
+		{"DNS: BIND 9 for " + zone + " and a MyDNS-compatible service in the ISP",
+			"DNS: ISPに " + zone + " のBIND 9とMyDNS互換サービス", l.upDNS},
+		{"BRAS: our PPPoE access concentrator in the ISP (pool " + PPPoEPool.String() + ")",
+			"BRAS: ISPにdualpathのPPPoEアクセスコンセントレーター (プール " + PPPoEPool.String() + ")", l.upBRAS},
+		{"PPPoE session (" + l.sessionWhat(false) + ")", "PPPoEセッション (" + l.sessionWhat(true) + ")", l.upSession},
+	}
 }
 
 func (l *Lab) upNamespaces(ctx context.Context) error {

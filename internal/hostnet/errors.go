@@ -19,5 +19,11 @@ func InterfaceNotFound(name string) error {
 			names = append(names, ifi.Name)
 		}
 	}
-	return fmt.Errorf("interface %s not found (ip link shows: %s): %w", name, strings.Join(names, ", "), ErrInterfaceNotFound)
+	return &interfaceError{fmt.Sprintf("interface %s not found (ip link shows: %s)", name, strings.Join(names, ", "))}
 }
+
+// interfaceError reads as one sentence and still is ErrInterfaceNotFound.
+type interfaceError struct{ msg string }
+
+func (e *interfaceError) Error() string        { return e.msg }
+func (e *interfaceError) Is(target error) bool { return target == ErrInterfaceNotFound }

@@ -133,7 +133,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 			return fmt.Errorf("firewall: %w", err)
 		}
 		d.st.SetFirewall(FirewallStatus{Active: true, Interface: p.TUN, TCP: spec.TCP, UDP: spec.UDP, ICMPEcho: spec.ICMPEcho})
-		d.log.Info("firewall in place", "interface", p.TUN, "tcp", portList(spec.TCP), "udp", portList(spec.UDP), "icmp_echo", spec.ICMPEcho)
+		d.log.Info("firewall in place", "interface", p.TUN, "tcp", config.FormatPorts(spec.TCP), "udp", config.FormatPorts(spec.UDP), "icmp_echo", spec.ICMPEcho)
 		d.st.SessionConfigured(cfg.Interface, p.TUN, p.MTU)
 		d.st.SetTrafficFunc(func() Traffic { return linkTraffic(p.TUN) })
 	} else {

@@ -224,8 +224,6 @@ func (s *Status) WriteText(w io.Writer, now time.Time) {
 	}
 }
 
-// portList is config.FormatPorts under the name daemon.go's log line uses.
-var portList = config.FormatPorts
 
 // human prints a duration the way a person reads it: 3d4h, 2h5m, 4m10s, 12s.
 func human(d time.Duration) string {

@@ -224,7 +224,6 @@ func (s *Status) WriteText(w io.Writer, now time.Time) {
 	}
 }
 
-
 // human prints a duration the way a person reads it: 3d4h, 2h5m, 4m10s, 12s.
 func human(d time.Duration) string {
 	if d < 0 {

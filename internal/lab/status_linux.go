@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 )
 
@@ -20,7 +21,7 @@ func (l *Lab) Status(w io.Writer) error {
 	if !st.Ready {
 		ready = "NOT ready (up did not finish: run 'dualpath lab up' again)"
 	}
-	fmt.Fprintf(w, "lab %s: scenario %s, %s, since %s\n", l.Prefix, st.Scenario, ready, st.Started.Format("15:04:05 UTC"))
+	writeFitted(w, fmt.Sprintf("lab %s: scenario %s, %s, since %s", l.Prefix, st.Scenario, ready, st.Started.Format("15:04:05 UTC")))
 	fmt.Fprintf(w, "state dir %s\n", st.Dir)
 	fmt.Fprintln(w, "nodes:")
 	for _, n := range Nodes(st.Scenario) {
@@ -30,13 +31,17 @@ func (l *Lab) Status(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "  %-8s namespace %-16s %s\n", n, l.NS(n), state)
 	}
-	fmt.Fprintln(w, "processes:")
+	fmt.Fprintln(w, "processes (logs relative to the state dir):")
 	for _, p := range st.Procs {
 		state := "running"
 		if !p.ours() {
 			state = "EXITED"
 		}
-		fmt.Fprintf(w, "  %-8s %-12s pid %-7d %-8s %s\n", p.Node, p.Name, p.PID, state, p.Log)
+		log := p.Log
+		if rel, err := filepath.Rel(st.Dir, p.Log); err == nil && !strings.HasPrefix(rel, "..") {
+			log = rel
+		}
+		writeFitted(w, fmt.Sprintf("  %-8s %-12s pid %-7d %-8s %s", p.Node, p.Name, p.PID, state, log))
 	}
 	return nil
 }

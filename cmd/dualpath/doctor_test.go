@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dualpath/dualpath/internal/termtext"
+
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/doctor"
 	"github.com/dualpath/dualpath/internal/netnstest"
@@ -67,7 +69,7 @@ func TestDoctorCommand(t *testing.T) {
 		}
 	}
 	for i, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
-		if w := doctor.DisplayWidth(line); w > doctor.Width {
+		if w := termtext.DisplayWidth(line); w > doctor.Width {
 			t.Errorf("line %d is %d columns: %q", i+1, w, line)
 		}
 	}

@@ -19,8 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/termtext"
+
 	"github.com/dualpath/dualpath/internal/cli"
-	"github.com/dualpath/dualpath/internal/doctor"
 	"github.com/dualpath/dualpath/internal/lab"
 	"github.com/dualpath/dualpath/internal/netnstest"
 )
@@ -208,7 +209,7 @@ func TestLabDemoFits80Columns(t *testing.T) {
 		}
 		text := string(out)
 		for i, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-			if w := doctor.DisplayWidth(line); w > lab.Width {
+			if w := termtext.DisplayWidth(line); w > lab.Width {
 				t.Errorf("lab demo %s (%s): line %d is %d columns:\n%s", x.scenario, x.lang, i+1, w, line)
 			}
 		}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/termtext"
+
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/netnstest"
@@ -220,7 +222,7 @@ plan:
 		t.Errorf("Japanese report:\n%s", r.Text)
 	}
 	for i, line := range strings.Split(strings.TrimRight(r.Text, "\n"), "\n") {
-		if w := DisplayWidth(line); w > Width {
+		if w := termtext.DisplayWidth(line); w > Width {
 			t.Errorf("line %d is %d columns: %q", i+1, w, line)
 		}
 	}

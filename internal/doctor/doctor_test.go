@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/dualpath/dualpath/internal/termtext"
+
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/doctor/probe"
 	"github.com/dualpath/dualpath/internal/doctor/sockets"
@@ -165,7 +167,7 @@ func TestTextFits80Columns(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, line := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
-			if w := DisplayWidth(line); w > Width {
+			if w := termtext.DisplayWidth(line); w > Width {
 				t.Errorf("lang %d line %d is %d columns: %q", lang, i+1, w, line)
 			}
 		}
@@ -178,24 +180,6 @@ func TestTextFits80Columns(t *testing.T) {
 			if !strings.Contains(flat, strings.Join(strings.Fields(o.Summary.In(lang)), "")) {
 				t.Errorf("wrapping lost text of %s: %s", o.ID, o.Summary.In(lang))
 			}
-		}
-	}
-}
-
-func TestWrap(t *testing.T) {
-	for _, tc := range []struct {
-		in    string
-		width int
-		want  []string
-	}{
-		{"aaa bbb ccc", 7, []string{"aaa bbb", "ccc"}},
-		{"あいうえおかきくけこ", 10, []string{"あいうえお", "かきくけこ"}},
-		{"あいうえ、かきくけこ", 8, []string{"あいう", "え、かき", "くけこ"}}, // 、 never starts a line
-		{"aaaaaaaaaaaaaaaaaaaa", 8, []string{"aaaaaaaa", "aaaaaaaa", "aaaa"}},
-	} {
-		got := Wrap(tc.in, tc.width, tc.width)
-		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
-			t.Errorf("Wrap(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
 		}
 	}
 }
@@ -262,12 +246,5 @@ func TestRunAllKeepsOrderAndCatchesPanics(t *testing.T) {
 	}
 	if Failed(outs[2:]) {
 		t.Fatal("a warning is not a failure")
-	}
-}
-
-func TestWrapKeepsOpeningBracket(t *testing.T) {
-	got := Wrap("あいう（かきくけ", 8, 12)
-	if len(got) != 2 || got[0] != "あいう" || got[1] != "（かきくけ" {
-		t.Fatalf("%q", got)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/dualpath/dualpath/internal/doctor"
+	"github.com/dualpath/dualpath/internal/termtext"
 )
 
 // Outcome of one check.
@@ -86,7 +86,7 @@ func (r *Report) Print(w io.Writer, lang string) {
 			continue
 		}
 		for i, v := range []string{x.Expected, x.Seen} {
-			writeHanging(w, indent+labels[i], indent+strings.Repeat(" ", doctor.DisplayWidth(labels[0])), orDash(v))
+			writeHanging(w, indent+labels[i], indent+strings.Repeat(" ", termtext.DisplayWidth(labels[0])), orDash(v))
 		}
 	}
 	if ja {

@@ -6,13 +6,13 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/dualpath/dualpath/internal/doctor"
+	"github.com/dualpath/dualpath/internal/termtext"
 )
 
 // Width is the terminal width the lab's text output fits: every line of
 // `lab test`, `lab up` and `lab demo` is at most this many columns, East
 // Asian wide characters counting two (as in doctor's report).
-const Width = doctor.Width
+const Width = termtext.Width
 
 // Japanese reports whether the locale value lang (LC_ALL, LC_MESSAGES or
 // LANG) asks for Japanese output, e.g. "ja_JP.UTF-8".
@@ -36,21 +36,21 @@ func writeFitted(w io.Writer, line string) { writeFittedMore(w, line, 0) }
 // columns more, so that they stand apart from the lines that follow at the
 // same indentation (as in `dualpath status`).
 func writeFittedMore(w io.Writer, line string, extra int) {
-	if doctor.DisplayWidth(line) <= Width {
+	if termtext.DisplayWidth(line) <= Width {
 		fmt.Fprintln(w, line)
 		return
 	}
 	head := hangingIndent.FindString(line)
-	if doctor.DisplayWidth(head) > Width/2 {
+	if termtext.DisplayWidth(head) > Width/2 {
 		head = ""
 	}
-	writeHanging(w, head, strings.Repeat(" ", doctor.DisplayWidth(head)+extra), line[len(head):])
+	writeHanging(w, head, strings.Repeat(" ", termtext.DisplayWidth(head)+extra), line[len(head):])
 }
 
 // writeHanging writes first followed by text, wrapped to Width columns,
 // continuation lines starting with rest.
 func writeHanging(w io.Writer, first, rest, text string) {
-	lines := doctor.Wrap(text, Width-doctor.DisplayWidth(first), Width-doctor.DisplayWidth(rest))
+	lines := termtext.Wrap(text, Width-termtext.DisplayWidth(first), Width-termtext.DisplayWidth(rest))
 	if len(lines) == 0 {
 		lines = []string{""}
 	}

@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dualpath/dualpath/internal/doctor"
+	"github.com/dualpath/dualpath/internal/termtext"
 )
 
 // assertFits fails for every line of out wider than Width columns.
 func assertFits(t *testing.T, what, out string) {
 	t.Helper()
 	for i, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
-		if w := doctor.DisplayWidth(line); w > Width {
+		if w := termtext.DisplayWidth(line); w > Width {
 			t.Errorf("%s, line %d is %d columns (max %d):\n%s", what, i+1, w, Width, line)
 		}
 	}
@@ -116,7 +116,7 @@ func TestChecksAndStepsSpeakJapanese(t *testing.T) {
 
 func hasWide(s string) bool {
 	for _, r := range s {
-		if doctor.RuneWidth(r) == 2 {
+		if termtext.RuneWidth(r) == 2 {
 			return true
 		}
 	}

@@ -1,9 +1,11 @@
-// Package sockets finds which TCP ports this host listens on, per address
-// family, for doctor's "does nginx listen on IPv6 too?" check. It reads the
-// kernel's socket tables (/proc/net/tcp, /proc/net/tcp6) and, on Linux, asks
-// sock_diag for each IPv6 socket's IPV6_V6ONLY flag: a [::]:80 socket with
-// v6only=0 also takes IPv4 (RFC 3493 section 5.3), nginx's `listen [::]:80`
-// sets v6only=1 by default, so the /proc tables alone cannot tell.
+// Package sockets finds which TCP and UDP ports this host listens on, per
+// address family, for doctor's "does nginx listen on IPv6 too?" check. It
+// reads the kernel's socket tables (/proc/net/tcp, tcp6, udp, udp6) and, on
+// Linux, asks sock_diag for each IPv6 socket's IPV6_V6ONLY flag: a [::]:80
+// socket with v6only=0 also takes IPv4 (RFC 3493 section 5.3), nginx's
+// `listen [::]:80` sets v6only=1 by default, so the /proc tables alone cannot
+// tell. UDP has no LISTEN state: a bound, unconnected UDP socket is the
+// listener (the kernel shows it in state 07, TCP_CLOSE).
 package sockets
 
 import (
@@ -16,7 +18,7 @@ import (
 	"strings"
 )
 
-// Listener is one listening TCP socket.
+// Listener is one listening TCP socket or bound, unconnected UDP socket.
 type Listener struct {
 	Addr  netip.AddrPort // local address; 0.0.0.0 / :: for wildcard
 	Inode uint64
@@ -29,14 +31,31 @@ type Listener struct {
 // IPv6 reports whether the socket is an AF_INET6 socket.
 func (l Listener) IPv6() bool { return l.Addr.Addr().Is6() && !l.Addr.Addr().Is4In6() }
 
-// tcpListen is TCP_LISTEN in the kernel's state numbering (include/net/tcp_states.h).
-const tcpListen = 0x0A
+// Socket states in the kernel's numbering (include/net/tcp_states.h), which
+// /proc/net/udp and sock_diag use for UDP too.
+const (
+	tcpListen = 0x0A // TCP_LISTEN: a listening TCP socket
+	// udpUnconnected is TCP_CLOSE: a UDP socket that is bound but not
+	// connect()ed, so it takes datagrams from any peer. A connected UDP
+	// socket (TCP_ESTABLISHED) only hears its one peer and is no server.
+	udpUnconnected = 0x07
+)
 
 // ParseProcNet parses /proc/net/tcp or /proc/net/tcp6 and returns the
 // listening sockets. ipv6 selects the address width (8 or 32 hex digits). The
 // kernel prints each 32-bit word of the address in host byte order; this
 // decoder assumes a little-endian host (every machine dualpath targets).
 func ParseProcNet(data []byte, ipv6 bool) ([]Listener, error) {
+	return parseProcNet(data, ipv6, tcpListen)
+}
+
+// ParseProcNetUDP parses /proc/net/udp or /proc/net/udp6 (same layout as the
+// TCP tables) and returns the bound, unconnected sockets: UDP's listeners.
+func ParseProcNetUDP(data []byte, ipv6 bool) ([]Listener, error) {
+	return parseProcNet(data, ipv6, udpUnconnected)
+}
+
+func parseProcNet(data []byte, ipv6 bool, want uint64) ([]Listener, error) {
 	var out []Listener
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 4096), 1<<20)
@@ -60,7 +79,7 @@ func ParseProcNet(data []byte, ipv6 bool) ([]Listener, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sockets: bad state %q", f[3])
 		}
-		if st != tcpListen {
+		if st != want {
 			continue
 		}
 		ap, err := parseHexAddrPort(f[1], ipv6)
@@ -106,7 +125,7 @@ func parseHexAddrPort(s string, ipv6 bool) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(addr, uint16(port)), nil
 }
 
-// Coverage says how a TCP port is reachable, per family.
+// Coverage says how a TCP or UDP port is reachable, per family.
 type Coverage struct {
 	Port uint16
 	// IPv4 / IPv6: some socket takes connections to a non-loopback address.

@@ -14,11 +14,35 @@ import (
 // fills in the v6only flag of IPv6 sockets from sock_diag. When sock_diag is
 // unavailable it guesses from net.ipv6.bindv6only and marks the guess.
 func List() ([]Listener, error) {
+	return list(tcpTables)
+}
+
+// ListUDP is List for UDP: the bound, unconnected UDP sockets (UDP's
+// listeners), with the v6only flag from sock_diag's UDP dump.
+func ListUDP() ([]Listener, error) {
+	return list(udpTables)
+}
+
+// tables names a protocol's /proc/net files, the parser for them, and the
+// sock_diag query that reports the same sockets.
+type tables struct {
+	v4, v6 string
+	parse  func([]byte, bool) ([]Listener, error)
+	proto  uint8  // IPPROTO_TCP / IPPROTO_UDP for sock_diag
+	states uint32 // idiag_states bit mask
+}
+
+var (
+	tcpTables = tables{"tcp", "tcp6", ParseProcNet, unix.IPPROTO_TCP, 1 << tcpListen}
+	udpTables = tables{"udp", "udp6", ParseProcNetUDP, unix.IPPROTO_UDP, 1 << udpUnconnected}
+)
+
+func list(t tables) ([]Listener, error) {
 	var all []Listener
 	for _, f := range []struct {
 		name string
 		v6   bool
-	}{{"tcp", false}, {"tcp6", true}} {
+	}{{t.v4, false}, {t.v6, true}} {
 		data, err := os.ReadFile("/proc/self/net/" + f.name)
 		if err != nil {
 			if f.v6 && os.IsNotExist(err) { // IPv6 disabled
@@ -26,13 +50,13 @@ func List() ([]Listener, error) {
 			}
 			return nil, err
 		}
-		ls, err := ParseProcNet(data, f.v6)
+		ls, err := t.parse(data, f.v6)
 		if err != nil {
 			return nil, err
 		}
 		all = append(all, ls...)
 	}
-	flags, err := v6OnlyByInode()
+	flags, err := v6OnlyByInode(t.proto, t.states)
 	guess := false
 	if b, err := os.ReadFile("/proc/sys/net/ipv6/bindv6only"); err == nil {
 		guess = strings.TrimSpace(string(b)) == "1"
@@ -58,10 +82,11 @@ const (
 	inetDiagMsgSize   = 72
 )
 
-// v6OnlyByInode asks NETLINK_SOCK_DIAG for all listening AF_INET6 TCP
-// sockets and returns inode -> IPV6_V6ONLY, from the INET_DIAG_SKV6ONLY
-// attribute the kernel adds to every AF_INET6 socket it reports.
-func v6OnlyByInode() (map[uint64]bool, error) {
+// v6OnlyByInode asks NETLINK_SOCK_DIAG for the AF_INET6 sockets of proto
+// (IPPROTO_TCP via tcp_diag, IPPROTO_UDP via udp_diag) in the given states
+// and returns inode -> IPV6_V6ONLY, from the INET_DIAG_SKV6ONLY attribute the
+// kernel adds to every AF_INET6 socket it reports (inet_diag_msg_attrs_fill).
+func v6OnlyByInode(proto uint8, states uint32) (map[uint64]bool, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
 	if err != nil {
 		return nil, err
@@ -79,9 +104,9 @@ func v6OnlyByInode() (map[uint64]bool, error) {
 	binary.NativeEndian.PutUint32(req[8:], 1)
 	r := req[unix.NLMSG_HDRLEN:]
 	r[0] = unix.AF_INET6
-	r[1] = unix.IPPROTO_TCP
+	r[1] = proto
 	r[2] = 0 // idiag_ext: SKV6ONLY needs no extension bit
-	binary.NativeEndian.PutUint32(r[4:], 1<<tcpListen)
+	binary.NativeEndian.PutUint32(r[4:], states)
 	// inet_diag_sockid left zero: no filter, cookie = INET_DIAG_NOCOOKIE.
 	binary.NativeEndian.PutUint32(r[48:], ^uint32(0))
 	binary.NativeEndian.PutUint32(r[52:], ^uint32(0))

@@ -66,6 +66,15 @@ func Checks(env *Env) []Check {
 			return ListenVerdict(sockets.CoverageOf(ls, port))
 		}})
 	}
+	for _, port := range env.UDPPorts() {
+		cs = append(cs, Func{fmt.Sprintf("host.listen.udp%d", port), GroupHost, func(context.Context) Result {
+			ls, err := sockets.ListUDP()
+			if err != nil {
+				return Result{Status: Skip, Summary: T("cannot read the socket tables: %v", "ソケット一覧を読めません: %v", err)}
+			}
+			return UDPListenVerdict(sockets.CoverageOf(ls, port))
+		}})
+	}
 	cs = append(cs,
 		Func{"host.rp_filter", GroupHost, env.checkRPFilter},
 		Func{"host.daemon", GroupHost, env.checkDaemon},

@@ -1,8 +1,8 @@
 // Package doctor finds what is wrong with a home server's line, LAN and host
 // — the ordinary mistakes of the two-router set-up: two DHCP servers on one
 // LAN, two routers with the same address, not knowing whether MAP-E limits
-// IPv6 too (it does not), whether PPPoE passthrough works, and nginx not
-// listening on IPv6 — and says, in English or Japanese, what to do.
+// IPv6 too (it does not), whether PPPoE passthrough works, and nginx (or a
+// UDP service) not listening on IPv6 — and says, in English or Japanese, what to do.
 //
 // # Checks
 //
@@ -22,7 +22,10 @@
 //	                   (listens --timeout + 3 s: servers ping before offering)
 //	lan.addresses      ARP probe of the plan's router and server addresses
 //	lan.ipv6-routers   routers answering a Router Solicitation
-//	host.listen.tcpN   port N listens on IPv4 and IPv6 (v6only from sock_diag)
+//	host.listen.tcpN   port N listens on IPv4 and IPv6 (v6only from sock_diag);
+//	                   one per expose.tcp port, 80 and 443 without a config
+//	host.listen.udpN   UDP port N is bound (unconnected) on IPv4 and IPv6;
+//	                   one per expose.udp port, none without one
 //	host.rp_filter     reverse-path filter on the LAN interface and PPPoE TUN
 //	host.daemon        dualpath run's policy rule, table and nft table
 //	host.ipv6-address  a stable (not only temporary) IPv6 address to publish
@@ -69,6 +72,7 @@
 //	host.listen.tcpN  port (int), ipv4 (bool), ipv6 (bool),
 //	                  ipv4_via_dual_stack (bool), v6only_guessed (bool),
 //	                  sockets: [string]
+//	host.listen.udpN  the same keys as host.listen.tcpN, for UDP port N
 //	host.rp_filter    rp_filter: {interface: int}
 //	host.daemon       status_socket, table (int), missing: [string]
 //	host.ipv6-address stable: [string], temporary: [string]

@@ -36,12 +36,20 @@ func TestMain(m *testing.M) {
 }
 
 // doctorChild runs in the server namespace: it opens the listeners named in
-// DP_DOCTOR_LISTEN ("80:tcp4,443:dual"), runs every check and prints the
-// JSON report, a line "--TEXT--", and the text report.
+// DP_DOCTOR_LISTEN ("80:tcp4,443:dual"; UDP: "53:udp4", "53:udp6only",
+// "53:udpdual"), runs every check and prints the JSON report, a line
+// "--TEXT--", and the text report.
 func doctorChild() int {
 	for _, spec := range strings.Split(os.Getenv("DP_DOCTOR_LISTEN"), ",") {
 		port, kind, ok := strings.Cut(spec, ":")
 		if !ok {
+			continue
+		}
+		if network, ok := map[string]string{"udp4": "udp4", "udp6only": "udp6", "udpdual": "udp"}[kind]; ok {
+			if _, err := net.ListenPacket(network, ":"+port); err != nil {
+				fmt.Fprintln(os.Stderr, "listen:", err)
+				return 3
+			}
 			continue
 		}
 		network := map[string]string{"tcp4": "tcp4", "v6only": "tcp6", "dual": "tcp"}[kind]
@@ -270,4 +278,64 @@ func TestDoctorHostChecks(t *testing.T) {
 	r = runDoctorIn(t, srv, cfg, "", "C.UTF-8", only)
 	r.expect(t, "host.daemon", Fail, "nft table inet "+hostnetFirewallTable)
 	r.expect(t, "host.rp_filter", OK)
+}
+
+// TestDoctorUDPListeners binds real UDP sockets in a namespace for the
+// config's expose.udp ports and runs doctor's host checks there: an IPv4-only
+// socket fails naming the missing IPv6, v4 + v6only sockets and one
+// dual-stack socket pass, a port with no socket (or only a TCP listener)
+// fails, and without expose.udp there is no UDP check at all.
+func TestDoctorUDPListeners(t *testing.T) {
+	srv := netnstest.New(t, "udp")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "dualpath.yaml")
+	if err := os.WriteFile(cfg, []byte("interface: lo\npppoe:\n  username: u@example.jp\n  password_file: /nonexistent\n"+
+		"expose:\n  tcp: [80]\n  udp: [53, 51820]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	only := "DP_DOCTOR_ONLY=host.listen.tcp80,host.listen.udp53,host.listen.udp51820"
+
+	r := runDoctorIn(t, srv, cfg, "53:udp4,51820:udp4,51820:udp6only,80:dual", "C.UTF-8", only)
+	r.expect(t, "host.listen.udp53", Fail, "UDP port 53 listens on IPv4 only", "0.0.0.0:53", "IPv6 clients get no answer")
+	r.expect(t, "host.listen.udp51820", OK, "IPv4 and IPv6", "0.0.0.0:51820", "[::]:51820 v6only")
+	r.expect(t, "host.listen.tcp80", OK)
+	if c := r.byID["host.listen.udp53"]; !strings.Contains(c.Fix, "[::]:53") || c.Details["ipv6"] != false || c.Details["ipv4"] != true {
+		t.Errorf("udp53 fix/details: %q %v", c.Fix, c.Details)
+	}
+	if r.Code != 1 {
+		t.Errorf("exit code %d with a failure, want 1", r.Code)
+	}
+
+	// One dual-stack socket serves both; a TCP listener on 51820 is no UDP
+	// listener.
+	r = runDoctorIn(t, srv, cfg, "53:udpdual,51820:dual,80:dual", "C.UTF-8", only)
+	r.expect(t, "host.listen.udp53", OK, "one dual-stack socket", "[::]:53")
+	r.expect(t, "host.listen.udp51820", Fail, "nothing listens on UDP port 51820")
+	if c := r.byID["host.listen.udp53"]; c.Details["ipv4_via_dual_stack"] != true || c.Details["v6only_guessed"] != false {
+		t.Errorf("udp53 details: %v", c.Details)
+	}
+
+	// IPv6 only, in Japanese: Japanese lines within 80 columns.
+	r = runDoctorIn(t, srv, cfg, "53:udp6only,80:dual", "ja_JP.UTF-8", only)
+	r.expect(t, "host.listen.udp53", Fail, "UDP ポート 53 は IPv6 だけで待ち受けています")
+	r.expect(t, "host.listen.udp51820", Fail, "UDP ポート 51820 で待ち受けているプログラムがありません")
+	for i, line := range strings.Split(strings.TrimRight(r.Text, "\n"), "\n") {
+		if w := termtext.DisplayWidth(line); w > Width {
+			t.Errorf("line %d is %d columns: %q", i+1, w, line)
+		}
+	}
+
+	// Without expose.udp: TCP checks only, no UDP check.
+	noUDP := filepath.Join(dir, "no-udp.yaml")
+	if err := os.WriteFile(noUDP, []byte("interface: lo\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runDoctorIn(t, srv, noUDP, "53:udpdual", "C.UTF-8", "DP_DOCTOR_ONLY=host.listen.udp53,host.listen.tcp80,host.listen.tcp443")
+	for id := range r.byID {
+		if strings.HasPrefix(id, "host.listen.udp") {
+			t.Errorf("check %s without expose.udp", id)
+		}
+	}
+	r.expect(t, "host.listen.tcp80", Fail)
+	r.expect(t, "host.listen.tcp443", Fail)
 }

@@ -248,3 +248,57 @@ func TestRunAllKeepsOrderAndCatchesPanics(t *testing.T) {
 		t.Fatal("a warning is not a failure")
 	}
 }
+
+// TestUDPListenVerdict covers each branch of the UDP listener check: the
+// status, what the line names, both languages, and 80 columns once wrapped.
+func TestUDPListenVerdict(t *testing.T) {
+	cov := func(v4, v6, dual bool, socks ...string) sockets.Coverage {
+		return sockets.Coverage{Port: 51820, IPv4: v4, IPv6: v6, ViaDualStack: dual, Sockets: socks}
+	}
+	cases := []struct {
+		c    sockets.Coverage
+		want Status
+		subs []string // in summary | fix (English)
+		ja   string   // in the Japanese summary
+	}{
+		{cov(true, true, false, "0.0.0.0:51820", "[::]:51820 v6only"), OK, []string{"UDP port 51820 listens on IPv4 and IPv6", "[::]:51820 v6only"}, "IPv4 と IPv6で待ち受け"},
+		{cov(true, true, true, "[::]:51820"), OK, []string{"one dual-stack socket"}, "デュアルスタック"},
+		{cov(true, false, false, "0.0.0.0:51820"), Fail, []string{"IPv4 only", "IPv6 clients get no answer", "[::]:51820"}, "IPv4 だけ"},
+		{cov(false, true, false, "[::]:51820 v6only"), Fail, []string{"IPv6 only", "0.0.0.0:51820", "IPV6_V6ONLY"}, "IPv6 だけ"},
+		{cov(false, false, false), Fail, []string{"nothing listens on UDP port 51820"}, "待ち受けているプログラムがありません"},
+		{sockets.Coverage{Port: 51820, LoopbackOnly4: true, Sockets: []string{"127.0.0.1:51820"}}, Fail, []string{"loopback only", "127.0.0.1:51820"}, "ループバック"},
+	}
+	var outs []Outcome
+	for i, tc := range cases {
+		r := UDPListenVerdict(tc.c)
+		outs = append(outs, Outcome{ID: "host.listen.udp51820", Group: GroupHost, Result: r})
+		if r.Status != tc.want {
+			t.Errorf("case %d: %v, want %v: %s", i, r.Status, tc.want, r.Summary.EN)
+		}
+		for _, s := range tc.subs {
+			if !strings.Contains(r.Summary.EN+" | "+r.Fix.EN, s) {
+				t.Errorf("case %d lacks %q: %s | %s", i, s, r.Summary.EN, r.Fix.EN)
+			}
+		}
+		if !strings.Contains(r.Summary.JA, tc.ja) || !hasKana(r.Summary.JA) {
+			t.Errorf("case %d Japanese lacks %q: %s", i, tc.ja, r.Summary.JA)
+		}
+		if (r.Status == Fail) != (r.Fix.EN != "" && r.Fix.JA != "") {
+			t.Errorf("case %d: a failure needs a fix in both languages, an ok none: %+v", i, r)
+		}
+		if r.Details["port"] != uint16(51820) || r.Details["ipv6"] != tc.c.IPv6 || r.Details["ipv4"] != tc.c.IPv4 {
+			t.Errorf("case %d details: %v", i, r.Details)
+		}
+	}
+	for _, lang := range []Lang{English, Japanese} {
+		var b bytes.Buffer
+		if err := WriteText(&b, outs, lang); err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+			if w := termtext.DisplayWidth(line); w > Width {
+				t.Errorf("lang %d line %d is %d columns: %q", lang, i+1, w, line)
+			}
+		}
+	}
+}

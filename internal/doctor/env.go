@@ -51,6 +51,15 @@ func (e *Env) TCPPorts() []uint16 {
 	return []uint16{80, 443}
 }
 
+// UDPPorts are the UDP ports that must answer on IPv4 and IPv6: expose.udp
+// from the config; none by default.
+func (e *Env) UDPPorts() []uint16 {
+	if e.Config != nil {
+		return e.Config.Expose.UDP
+	}
+	return nil
+}
+
 // AFTRNames are the DS-Lite AFTR names of the Japanese DS-Lite services
 // (transix, Xpass, v6 Connect), resolved at run time (protocols.md).
 var AFTRNames = []string{"gw.transix.jp", "dgw.xpass.jp", "dslite.v6connect.net"}

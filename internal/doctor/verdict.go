@@ -227,6 +227,42 @@ func ListenVerdict(c sockets.Coverage) Result {
 	return r
 }
 
+// UDPListenVerdict judges one exposed UDP port: both families must be
+// served. UDP has no LISTEN state; a bound, unconnected socket is the
+// listener, so "listens" here means "is bound and takes any peer".
+func UDPListenVerdict(c sockets.Coverage) Result {
+	d := map[string]any{"port": c.Port, "ipv4": c.IPv4, "ipv6": c.IPv6, "ipv4_via_dual_stack": c.ViaDualStack,
+		"v6only_guessed": c.Guessed, "sockets": nonNil(c.Sockets)}
+	socks := strings.Join(c.Sockets, ", ")
+	switch {
+	case !c.IPv4 && !c.IPv6 && (c.LoopbackOnly4 || c.LoopbackOnly6):
+		return Result{Status: Fail, Details: d,
+			Summary: T("UDP port %d is bound to loopback only (%s)", "UDP ポート %d はループバックだけで待ち受けています（%s）", c.Port, socks),
+			Fix:     T("bind the server to all addresses: 0.0.0.0:%d and [::]:%d", "全アドレスで待ち受けてください: 0.0.0.0:%d と [::]:%d", c.Port, c.Port)}
+	case !c.IPv4 && !c.IPv6:
+		return Result{Status: Fail, Details: d,
+			Summary: T("nothing listens on UDP port %d", "UDP ポート %d で待ち受けているプログラムがありません", c.Port),
+			Fix:     T("start the server for UDP port %d, bound to 0.0.0.0:%d and [::]:%d", "UDP ポート %d のサーバを 0.0.0.0:%d と [::]:%d で起動してください", c.Port, c.Port, c.Port)}
+	case !c.IPv6:
+		return Result{Status: Fail, Details: d,
+			Summary: T("UDP port %d listens on IPv4 only (%s): IPv6 clients get no answer", "UDP ポート %d は IPv4 だけで待ち受けています（%s）: IPv6 では繋がりません", c.Port, socks),
+			Fix:     T("bind the server on IPv6 too: [::]:%d", "IPv6 でも待ち受けてください（[::]:%d に bind）", c.Port)}
+	case !c.IPv4:
+		return Result{Status: Fail, Details: d,
+			Summary: T("UDP port %d listens on IPv6 only (%s): IPv4 clients get no answer", "UDP ポート %d は IPv6 だけで待ち受けています（%s）: IPv4 では繋がりません", c.Port, socks),
+			Fix: T("bind 0.0.0.0:%d too, or turn IPV6_V6ONLY off on the [::] socket",
+				"0.0.0.0:%d でも待ち受けるか、[::] のソケットの IPV6_V6ONLY を OFF にしてください", c.Port)}
+	}
+	how := T("IPv4 and IPv6", "IPv4 と IPv6")
+	if c.ViaDualStack {
+		how = T("IPv4 and IPv6 (one dual-stack socket)", "IPv4 と IPv6（デュアルスタックの1ソケット）")
+	}
+	return Result{Status: OK, Details: d,
+		Summary: Text{
+			EN: fmt.Sprintf("UDP port %d listens on %s: %s", c.Port, how.EN, socks),
+			JA: fmt.Sprintf("UDP ポート %d は %sで待ち受けています: %s", c.Port, how.JA, socks)}}
+}
+
 // V6Addr is one IPv6 address on the interface with its kernel flags.
 type V6Addr struct {
 	Prefix    netip.Prefix

@@ -79,16 +79,9 @@ func (d *DuckDNS) Update(ctx context.Context, u Update) error {
 	if err != nil {
 		return perr("duckdns", KindBadRequest, "%s: %v", redactURL(ep), err)
 	}
-	req.Header.Set("User-Agent", userAgent)
-	resp, err := newClient("tcp", netip.Addr{}).Do(req)
-	if err != nil {
-		return netError("duckdns", ep, err, d.Token)
-	}
-	defer resp.Body.Close()
-	body, _ := readBody(resp.Body)
-	body = []byte(Scrub(string(body), d.Token))
-	if resp.StatusCode != http.StatusOK {
-		return httpStatusError("duckdns", resp, body)
+	body, ferr := getOK("duckdns", newClient("tcp", netip.Addr{}), req, d.Token)
+	if ferr != nil {
+		return ferr
 	}
 	a, err := ParseDuckDNSAnswer(body)
 	if err != nil {

@@ -91,16 +91,9 @@ func (d *DynDNS2) Update(ctx context.Context, u Update) error {
 		return perr("dyndns2", KindBadRequest, "%s: %v", redactURL(ep), err)
 	}
 	req.SetBasicAuth(d.Username, d.Password)
-	req.Header.Set("User-Agent", userAgent)
-	resp, err := newClient("tcp", netip.Addr{}).Do(req)
-	if err != nil {
-		return netError("dyndns2", ep, err, d.Password)
-	}
-	defer resp.Body.Close()
-	body, _ := readBody(resp.Body)
-	body = []byte(Scrub(string(body), d.Password))
-	if resp.StatusCode != http.StatusOK {
-		return httpStatusError("dyndns2", resp, body)
+	body, ferr := getOK("dyndns2", newClient("tcp", netip.Addr{}), req, d.Password)
+	if ferr != nil {
+		return ferr
 	}
 	a, err := ParseDynDNS2Answer(body)
 	if err != nil {

@@ -95,7 +95,6 @@ func (m *MyDNS) login(ctx context.Context, network, rawURL string, want, local n
 		return perr("mydns", KindBadRequest, "%s: %v", redactURL(u), err)
 	}
 	req.SetBasicAuth(m.MasterID, m.Password)
-	req.Header.Set("User-Agent", userAgent)
 	return m.do(req, u, network, local, want)
 }
 
@@ -116,23 +115,16 @@ func (m *MyDNS) direct(ctx context.Context, u Update) error {
 	if err != nil {
 		return perr("mydns", KindBadRequest, "%s: %v", redactURL(ep), err)
 	}
-	req.Header.Set("User-Agent", userAgent)
 	return m.do(req, ep, "tcp", netip.Addr{}, netip.Addr{})
 }
 
 func (m *MyDNS) do(req *http.Request, u *url.URL, network string, local, want netip.Addr) error {
-	resp, err := newClient(network, local).Do(req)
-	if err != nil {
-		e := netError("mydns", u, err, m.Password, m.MasterID)
-		if local.IsValid() {
+	body, e := getOK("mydns", newClient(network, local), req, m.Password, m.MasterID)
+	if e != nil {
+		if e.Kind == KindTemporary && local.IsValid() {
 			e.Msg += fmt.Sprintf(" (sent from %s)", local)
 		}
 		return e
-	}
-	defer resp.Body.Close()
-	body, _ := readBody(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return httpStatusError("mydns", resp, []byte(Scrub(string(body), m.Password)))
 	}
 	a := ParseMyDNSAnswer(body)
 	if !a.OK {

@@ -165,6 +165,25 @@ func redactURL(u *url.URL) string {
 	return c.String()
 }
 
+// getOK sends a provider's request, with dualpath's User-Agent, through
+// client and returns the body of a 200 answer with every secret scrubbed
+// from it. A network failure or any other status is the provider's error,
+// secrets scrubbed as well.
+func getOK(provider string, client *http.Client, req *http.Request, secrets ...string) ([]byte, *Error) {
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, netError(provider, req.URL, err, secrets...)
+	}
+	defer resp.Body.Close()
+	body, _ := readBody(resp.Body)
+	body = []byte(Scrub(string(body), secrets...))
+	if resp.StatusCode != http.StatusOK {
+		return nil, httpStatusError(provider, resp, body)
+	}
+	return body, nil
+}
+
 // netError turns a transport error into a temporary *Error that names the
 // endpoint without its query (tokens) and scrubs the given secrets.
 func netError(provider string, u *url.URL, err error, secrets ...string) *Error {

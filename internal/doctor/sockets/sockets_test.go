@@ -85,9 +85,29 @@ func TestListInNamespace(t *testing.T) {
 		childList()
 		return
 	}
-	ns := netnstest.New(t, "sock")
-	cmd := ns.Command(os.Args[0], "-test.run=^TestListInNamespace$")
-	cmd.Env = append(os.Environ(), "DP_SOCKETS_CHILD=1")
+	got := coverageInChild(t, "sock", "TestListInNamespace", "DP_SOCKETS_CHILD")
+	if c := got["tcp4"]; !c.IPv4 || c.IPv6 {
+		t.Errorf("tcp4-only listener: %+v", c)
+	}
+	if c := got["v6only"]; c.IPv4 || !c.IPv6 || c.Guessed {
+		t.Errorf("v6only listener: %+v", c)
+	}
+	if c := got["dual"]; !c.IPv4 || !c.IPv6 || !c.ViaDualStack || c.Guessed {
+		t.Errorf("dual-stack listener: %+v", c)
+	}
+	if c := got["both"]; !c.IPv4 || !c.IPv6 || c.ViaDualStack {
+		t.Errorf("separate v4 + v6only listeners: %+v", c)
+	}
+}
+
+// coverageInChild re-runs this test binary's test inside a fresh namespace
+// with env=1, where the child opens its sockets and prints one line
+// "RESULT <json map of name -> Coverage>", and returns that map.
+func coverageInChild(t *testing.T, short, test, env string) map[string]Coverage {
+	t.Helper()
+	ns := netnstest.New(t, short)
+	cmd := ns.Command(os.Args[0], "-test.run=^"+test+"$")
+	cmd.Env = append(os.Environ(), env+"=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
@@ -102,18 +122,7 @@ func TestListInNamespace(t *testing.T) {
 	if err := json.Unmarshal([]byte(line), &got); err != nil {
 		t.Fatalf("child output: %v\n%s", err, out)
 	}
-	if c := got["tcp4"]; !c.IPv4 || c.IPv6 {
-		t.Errorf("tcp4-only listener: %+v", c)
-	}
-	if c := got["v6only"]; c.IPv4 || !c.IPv6 || c.Guessed {
-		t.Errorf("v6only listener: %+v", c)
-	}
-	if c := got["dual"]; !c.IPv4 || !c.IPv6 || !c.ViaDualStack || c.Guessed {
-		t.Errorf("dual-stack listener: %+v", c)
-	}
-	if c := got["both"]; !c.IPv4 || !c.IPv6 || c.ViaDualStack {
-		t.Errorf("separate v4 + v6only listeners: %+v", c)
-	}
+	return got
 }
 
 func childList() {
@@ -218,23 +227,7 @@ func TestListUDPInNamespace(t *testing.T) {
 		childListUDP()
 		return
 	}
-	ns := netnstest.New(t, "sudp")
-	cmd := ns.Command(os.Args[0], "-test.run=^TestListUDPInNamespace$")
-	cmd.Env = append(os.Environ(), "DP_SOCKETS_UDP_CHILD=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
-	var got map[string]Coverage
-	line := ""
-	for _, l := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(l, "RESULT ") {
-			line = strings.TrimPrefix(l, "RESULT ")
-		}
-	}
-	if err := json.Unmarshal([]byte(line), &got); err != nil {
-		t.Fatalf("child output: %v\n%s", err, out)
-	}
+	got := coverageInChild(t, "sudp", "TestListUDPInNamespace", "DP_SOCKETS_UDP_CHILD")
 	if c := got["udp4"]; !c.IPv4 || c.IPv6 {
 		t.Errorf("udp4-only socket: %+v", c)
 	}

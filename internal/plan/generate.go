@@ -34,9 +34,11 @@ func Generate(p *Plan) []File {
 }
 
 // Netplan returns netplan YAML (version 2) for the server's interface. It
-// uses the current keys: `routes` with `to: default` and `via:` (gateway4 and
-// gateway6 are deprecated since netplan 0.103). IPv6 addresses are quoted,
-// since an unquoted value holding colons is fragile YAML.
+// uses only keys netplan 0.99 (Ubuntu 18.04) documents and that later
+// versions still accept: default routes are `routes` entries with
+// `to: 0.0.0.0/0` and `to: "::/0"` (`to: default` is accepted only from
+// netplan 0.103, and gateway4/gateway6 are deprecated there). IPv6 addresses
+// are quoted, since an unquoted value holding colons is fragile YAML.
 //
 // two-routers: a static IPv4 address, IPv4 default via the PPPoE router (so
 // replies to inbound IPv4 leave the way they came), IPv6 default via the IPoE
@@ -58,10 +60,10 @@ func Netplan(p *Plan) []byte {
 		fmt.Fprintf(&b, "      addresses:\n        - %s/%d\n", p.Server, p.ServerBits)
 		b.WriteString("      routes:\n")
 		b.WriteString("        # IPv4 leaves by the PPPoE router, where inbound IPv4 arrives.\n")
-		fmt.Fprintf(&b, "        - to: default\n          via: %s\n", p.PPPoERouter)
+		fmt.Fprintf(&b, "        - to: 0.0.0.0/0\n          via: %s\n", p.PPPoERouter)
 		if p.IPv6Gateway.IsValid() {
 			b.WriteString("        # IPv6 leaves by the IPoE router.\n")
-			fmt.Fprintf(&b, "        - to: default\n          via: %q\n", p.IPv6Gateway.String())
+			fmt.Fprintf(&b, "        - to: \"::/0\"\n          via: %q\n", p.IPv6Gateway.String())
 		}
 		fmt.Fprintf(&b, "      nameservers:\n        addresses: [%s, %s]\n", p.PPPoERouter, p.IPoERouter)
 	default: // server-pppoe

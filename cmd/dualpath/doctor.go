@@ -9,6 +9,7 @@ import (
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/doctor"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 func init() {
@@ -48,7 +49,7 @@ func runDoctor(ctx context.Context, stdio cli.IO, args []string) error {
 		cfg = c
 	}
 	env := doctor.NewEnv(cfg, *ifname, *timeout)
-	lang := doctor.LangFromEnv(stdio.Getenv)
+	lang := msg.FromEnv(stdio.Getenv)
 	ctx, cancel := context.WithTimeout(ctx, *timeout+10*time.Second)
 	defer cancel()
 	outs := doctor.RunAll(ctx, doctor.Checks(env))

@@ -9,10 +9,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/lab"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 const labUsage = "lab up [--scenario server-pppoe|two-routers] | down | status | exec NODE -- CMD... | test [--json] | demo [--scenario S]   (all take --prefix P, default $DUALPATH_LAB_PREFIX or dpl-)"
@@ -67,10 +67,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 	if err := lab.RequireRoot(); err != nil {
 		return cli.Usagef("%v", err)
 	}
-	lang := ""
-	if stdio.Getenv != nil {
-		lang = firstNonEmpty(stdio.Getenv("LC_ALL"), stdio.Getenv("LC_MESSAGES"), stdio.Getenv("LANG"))
-	}
+	lang := msg.FromEnv(stdio.Getenv)
 	l, err := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: stdio.Stdout, Lang: lang})
 	if err != nil {
 		return cli.Usagef("%v", err)
@@ -139,7 +136,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 	return nil
 }
 
-func printReport(w io.Writer, rep *lab.Report, asJSON bool, lang string) {
+func printReport(w io.Writer, rep *lab.Report, asJSON bool, lang msg.Lang) {
 	if asJSON {
 		e := json.NewEncoder(w)
 		e.SetIndent("", "  ")
@@ -156,13 +153,4 @@ func indexOf(xs []string, s string) int {
 		}
 	}
 	return -1
-}
-
-func firstNonEmpty(xs ...string) string {
-	for _, x := range xs {
-		if strings.TrimSpace(x) != "" {
-			return x
-		}
-	}
-	return ""
 }

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 func main() {
@@ -20,7 +21,7 @@ func main() {
 	err := dispatch(ctx, stdio, os.Args[1:])
 	stop()
 	if err != nil && err.Error() != "" {
-		fmt.Fprintln(os.Stderr, "dualpath: "+err.Error())
+		msg.FitText(os.Stderr, "dualpath: "+cli.Message(err, msg.FromEnv(os.Getenv)))
 	}
 	os.Exit(cli.Code(err))
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Exit codes, the command line contract (design.md).
@@ -19,13 +21,41 @@ const (
 )
 
 // Error is an error with an exit code. Its message is shown to the user as is,
-// in one or two lines: what was wrong and what to do.
+// in one or two lines: what was wrong and what to do. Text, when set, is the
+// message in both languages (Usage, Fail, NotFound); Msg is then its English.
 type Error struct {
 	Code int
 	Msg  string
+	Text msg.Text
 }
 
 func (e *Error) Error() string { return e.Msg }
+
+// In is the message in lang: Text when the error has one, else Msg.
+func (e *Error) In(lang msg.Lang) string {
+	if e.Text.IsZero() {
+		return e.Msg
+	}
+	return e.Text.In(lang)
+}
+
+// Message is err's message in lang (an *Error's Text, else err.Error()).
+func Message(err error, lang msg.Lang) string {
+	var e *Error
+	if errors.As(err, &e) && err == error(e) {
+		return e.In(lang)
+	}
+	return err.Error()
+}
+
+// Usage is a usage or configuration error (exit 2) in both languages.
+func Usage(t msg.Text) error { return &Error{Code: ExitUsage, Msg: t.EN, Text: t} }
+
+// NotFound is a "not found / not applicable" answer (exit 3) in both languages.
+func NotFound(t msg.Text) error { return &Error{Code: ExitNotFound, Msg: t.EN, Text: t} }
+
+// Fail is a runtime failure (exit 1) in both languages.
+func Fail(t msg.Text) error { return &Error{Code: ExitFailure, Msg: t.EN, Text: t} }
 
 // Usagef is a usage or configuration error (exit 2).
 func Usagef(format string, args ...any) error {

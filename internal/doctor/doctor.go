@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Status is the outcome of one check.
@@ -57,27 +59,12 @@ const (
 	GroupHost Group = "host"
 )
 
-// Text is one message in both languages the report speaks. Write both.
-type Text struct {
-	EN string
-	JA string
-}
+// Text is one message in both languages: the catalogue's (internal/msg).
+type Text = msg.Text
 
-// T formats en and ja with the same arguments.
-func T(en, ja string, args ...any) Text {
-	if len(args) == 0 {
-		return Text{EN: en, JA: ja}
-	}
-	return Text{EN: fmt.Sprintf(en, args...), JA: fmt.Sprintf(ja, args...)}
-}
-
-// In returns the message in lang ("ja" or anything else for English).
-func (t Text) In(lang Lang) string {
-	if lang == Japanese && t.JA != "" {
-		return t.JA
-	}
-	return t.EN
-}
+// T is msg.T: English and Japanese side by side, formatted with the same
+// arguments. Every check writes its summary and fix with it.
+func T(en, ja string, args ...any) Text { return msg.T(en, ja, args...) }
 
 // Result is what one check found: a status, one line saying what, one line
 // saying what to do (empty when there is nothing to do), and machine-readable

@@ -18,6 +18,7 @@ import (
 
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/netnstest"
 )
 
@@ -77,7 +78,7 @@ func doctorChild() int {
 		checks = keep
 	}
 	outs := RunAll(context.Background(), checks)
-	lang := LangFromEnv(os.Getenv)
+	lang := msg.FromEnv(os.Getenv)
 	_ = WriteJSON(os.Stdout, outs, lang)
 	fmt.Println("--TEXT--")
 	_ = WriteText(os.Stdout, outs, lang)

@@ -16,6 +16,7 @@ import (
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/doctor/probe"
 	"github.com/dualpath/dualpath/internal/doctor/sockets"
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/plan"
 	"github.com/dualpath/dualpath/mape"
 )
@@ -161,7 +162,7 @@ func hasKana(s string) bool {
 
 func TestTextFits80Columns(t *testing.T) {
 	outs := everyVerdict(t)
-	for _, lang := range []Lang{English, Japanese} {
+	for _, lang := range []msg.Lang{msg.English, msg.Japanese} {
 		var b bytes.Buffer
 		if err := WriteText(&b, outs, lang); err != nil {
 			t.Fatal(err)
@@ -171,7 +172,7 @@ func TestTextFits80Columns(t *testing.T) {
 				t.Errorf("lang %d line %d is %d columns: %q", lang, i+1, w, line)
 			}
 		}
-		if lang == Japanese && !strings.Contains(b.String(), "対処: ") {
+		if lang == msg.Japanese && !strings.Contains(b.String(), "対処: ") {
 			t.Errorf("Japanese report lacks 対処:\n%s", b.String())
 		}
 		// Nothing is lost by wrapping: the words all survive.
@@ -184,27 +185,10 @@ func TestTextFits80Columns(t *testing.T) {
 	}
 }
 
-func TestLangFromEnv(t *testing.T) {
-	for _, tc := range []struct {
-		env  map[string]string
-		want Lang
-	}{
-		{map[string]string{"LANG": "ja_JP.UTF-8"}, Japanese},
-		{map[string]string{"LANG": "ja_JP.UTF-8", "LC_ALL": "C"}, English},
-		{map[string]string{"LANG": "C.UTF-8", "LC_MESSAGES": "ja_JP.eucJP"}, Japanese},
-		{map[string]string{"LC_ALL": "ja_JP.UTF-8", "LANG": "en_US.UTF-8"}, Japanese},
-		{map[string]string{}, English},
-	} {
-		if got := LangFromEnv(func(k string) string { return tc.env[k] }); got != tc.want {
-			t.Errorf("%v: %v, want %v", tc.env, got, tc.want)
-		}
-	}
-}
-
 func TestJSONSchema(t *testing.T) {
 	outs := everyVerdict(t)
 	var b bytes.Buffer
-	if err := WriteJSON(&b, outs, English); err != nil {
+	if err := WriteJSON(&b, outs, msg.English); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -290,7 +274,7 @@ func TestUDPListenVerdict(t *testing.T) {
 			t.Errorf("case %d details: %v", i, r.Details)
 		}
 	}
-	for _, lang := range []Lang{English, Japanese} {
+	for _, lang := range []msg.Lang{msg.English, msg.Japanese} {
 		var b bytes.Buffer
 		if err := WriteText(&b, outs, lang); err != nil {
 			t.Fatal(err)

@@ -5,32 +5,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/termtext"
 )
-
-// Lang is the language of the report.
-type Lang int
-
-// Languages doctor speaks.
-const (
-	English Lang = iota
-	Japanese
-)
-
-// LangFromEnv picks the language the way setlocale(3) picks LC_MESSAGES: the
-// first non-empty of LC_ALL, LC_MESSAGES, LANG; Japanese when it starts with
-// "ja" (ja_JP.UTF-8, ja_JP.eucJP, ja), English otherwise.
-func LangFromEnv(getenv func(string) string) Lang {
-	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		if v := getenv(k); v != "" {
-			if strings.HasPrefix(v, "ja") {
-				return Japanese
-			}
-			return English
-		}
-	}
-	return English
-}
 
 // SchemaVersion is the "version" field of the JSON report.
 const SchemaVersion = 1
@@ -53,11 +30,8 @@ type JSONCheck struct {
 }
 
 // WriteJSON writes the outcomes as the version 1 JSON report.
-func WriteJSON(w io.Writer, outs []Outcome, lang Lang) error {
-	r := JSONReport{Version: SchemaVersion, Lang: "en", Checks: []JSONCheck{}}
-	if lang == Japanese {
-		r.Lang = "ja"
-	}
+func WriteJSON(w io.Writer, outs []Outcome, lang msg.Lang) error {
+	r := JSONReport{Version: SchemaVersion, Lang: lang.String(), Checks: []JSONCheck{}}
 	for _, o := range outs {
 		d := o.Details
 		if d == nil {
@@ -72,7 +46,7 @@ func WriteJSON(w io.Writer, outs []Outcome, lang Lang) error {
 }
 
 // Width is the terminal width the text report fits.
-const Width = termtext.Width
+const Width = msg.Width
 
 var groupTitles = map[Group]Text{
 	GroupLine: {EN: "Line (fibre, ISP)", JA: "回線（光回線・プロバイダ）"},
@@ -84,7 +58,7 @@ var statusLabels = map[Status]string{OK: "[ ok ]", Skip: "[skip]", Warn: "[warn]
 
 // WriteText writes the human report, grouped (line, LAN, host), every line at
 // most Width columns (East Asian wide characters count two).
-func WriteText(w io.Writer, outs []Outcome, lang Lang) error {
+func WriteText(w io.Writer, outs []Outcome, lang msg.Lang) error {
 	var b strings.Builder
 	count := map[Status]int{}
 	for _, o := range outs {
@@ -94,10 +68,7 @@ func WriteText(w io.Writer, outs []Outcome, lang Lang) error {
 		"dualpath doctor: %d 項目（失敗 %d、注意 %d、正常 %d、省略 %d）",
 		len(outs), count[Fail], count[Warn], count[OK], count[Skip])
 	writeWrapped(&b, "", "", head.In(lang))
-	fixLabel := "fix: "
-	if lang == Japanese {
-		fixLabel = "対処: "
-	}
+	fixLabel := T("fix: ", "対処: ").In(lang)
 	for _, g := range []Group{GroupLine, GroupLAN, GroupHost} {
 		first := true
 		for _, o := range outs {

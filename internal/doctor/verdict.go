@@ -203,19 +203,19 @@ func ListenVerdict(c sockets.Coverage) Result {
 	case !c.IPv4 && !c.IPv6 && (c.LoopbackOnly4 || c.LoopbackOnly6):
 		return Result{Status: Fail, Details: d,
 			Summary: T("port %d listens on loopback only (%s)", "ポート %d はループバックだけで待ち受けています（%s）", c.Port, socks),
-			Fix:     T("listen on all addresses: listen %d; listen [::]:%d;", "全アドレスで待ち受けてください: listen %d; listen [::]:%d;", c.Port, c.Port)}
+			Fix:     T("listen on all addresses: listen %d; listen [::]:%d;", "全アドレスで待ち受けてください（「listen %d; listen [::]:%d;」）", c.Port, c.Port)}
 	case !c.IPv4 && !c.IPv6:
 		return Result{Status: Fail, Details: d,
 			Summary: T("nothing listens on TCP port %d", "TCP ポート %d で待ち受けているプログラムがありません", c.Port),
-			Fix:     T("start the server (e.g. nginx) with listen %d; listen [::]:%d;", "サーバ（nginx など）を listen %d; listen [::]:%d; で起動してください", c.Port, c.Port)}
+			Fix:     T("start the server (e.g. nginx) with listen %d; listen [::]:%d;", "サーバ（nginx など）を「listen %d; listen [::]:%d;」で起動してください", c.Port, c.Port)}
 	case !c.IPv6:
 		return Result{Status: Fail, Details: d,
 			Summary: T("port %d listens on IPv4 only (%s): IPv6 visitors get no answer", "ポート %d は IPv4 だけで待ち受けています（%s）: IPv6 では繋がりません", c.Port, socks),
-			Fix:     T("add an IPv6 listener, e.g. nginx: listen [::]:%d;", "IPv6 でも待ち受けてください（nginx なら listen [::]:%d;）", c.Port)}
+			Fix:     T("add an IPv6 listener, e.g. nginx: listen [::]:%d;", "IPv6 でも待ち受けてください（nginx なら「listen [::]:%d;」）", c.Port)}
 	case !c.IPv4:
 		return Result{Status: Fail, Details: d,
 			Summary: T("port %d listens on IPv6 only (%s): IPv4 visitors get no answer", "ポート %d は IPv6 だけで待ち受けています（%s）: IPv4 では繋がりません", c.Port, socks),
-			Fix:     T("add an IPv4 listener, e.g. nginx: listen %d;", "IPv4 でも待ち受けてください（nginx なら listen %d;）", c.Port)}
+			Fix:     T("add an IPv4 listener, e.g. nginx: listen %d;", "IPv4 でも待ち受けてください（nginx なら「listen %d;」）", c.Port)}
 	}
 	how := T("IPv4 and IPv6", "IPv4 と IPv6")
 	if c.ViaDualStack {
@@ -246,7 +246,7 @@ func UDPListenVerdict(c sockets.Coverage) Result {
 	case !c.IPv6:
 		return Result{Status: Fail, Details: d,
 			Summary: T("UDP port %d listens on IPv4 only (%s): IPv6 clients get no answer", "UDP ポート %d は IPv4 だけで待ち受けています（%s）: IPv6 では繋がりません", c.Port, socks),
-			Fix:     T("bind the server on IPv6 too: [::]:%d", "IPv6 でも待ち受けてください（[::]:%d に bind）", c.Port)}
+			Fix:     T("bind the server on IPv6 too: [::]:%d", "IPv6 でも待ち受けてください（[::]:%d で待ち受け）", c.Port)}
 	case !c.IPv4:
 		return Result{Status: Fail, Details: d,
 			Summary: T("UDP port %d listens on IPv6 only (%s): IPv4 clients get no answer", "UDP ポート %d は IPv6 だけで待ち受けています（%s）: IPv4 では繋がりません", c.Port, socks),
@@ -308,7 +308,7 @@ func IPv6LineVerdict(ifname string, addrs []V6Addr) Result {
 		return Result{Status: Fail, Details: d,
 			Summary: T("no global IPv6 address on %s: the line's IPv6 (IPoE) does not reach this host", "%s にグローバル IPv6 アドレスがありません: 回線の IPv6（IPoE）がこのサーバに届いていません", ifname),
 			Fix: T("enable IPv6 on the IPoE router and accept RAs here (netplan accept-ra: true)",
-				"IPoE ルータの IPv6 を有効にし、このサーバで RA を受け取る設定にしてください（netplan の accept-ra: true）")}
+				"IPoE ルータの IPv6 を有効にし、このサーバで RA を受け取る設定にしてください（netplan の「accept-ra: true」）")}
 	}
 	return Result{Status: OK, Details: d,
 		Summary: T("global IPv6 on %s: %s", "%s にグローバル IPv6 があります: %s", ifname, strings.Join(list, ", "))}
@@ -333,7 +333,7 @@ func IPv6ChoiceVerdict(ifname string, addrs []V6Addr) Result {
 		return Result{Status: Warn, Details: d,
 			Summary: T("only temporary IPv6 addresses on %s (%s): they change daily, so the AAAA record goes stale", "%s には一時アドレス（%s）しかありません: 毎日変わるので AAAA レコードが古くなります", ifname, strings.Join(tt, ", ")),
 			Fix: T("keep a stable address: netplan ipv6-privacy: false, or sysctl net.ipv6.conf.%s.use_tempaddr=0",
-				"固定的なアドレスを使ってください: netplan の ipv6-privacy: false、または sysctl net.ipv6.conf.%s.use_tempaddr=0", ifname)}
+				"固定的なアドレスを使ってください: netplan の「ipv6-privacy: false」、または sysctl net.ipv6.conf.%s.use_tempaddr=0", ifname)}
 	}
 	return Result{Status: OK, Details: d,
 		Summary: T("stable IPv6 address for DNS: %s", "DNS に載せる固定的な IPv6 アドレス: %s", s[0])}

@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"github.com/dualpath/dualpath/internal/msg"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,9 +18,8 @@ import (
 
 // check is one end-to-end check of the list.
 type check struct {
-	id     int
-	name   string
-	nameJA string // name in Japanese, for the text report
+	id   int
+	name msg.Text
 	// scenarios it applies to (nil: all)
 	only []string
 	run  func(ctx context.Context, l *Lab) (expected, seen string, ok bool)
@@ -30,14 +31,14 @@ type check struct {
 // not apply to two-routers, where all of the server's IPv4 leaves by PPPoE.
 func (l *Lab) checks() []check {
 	return []check{
-		{1, "PC's IPv4 leaves by MAP-E", "PCのIPv4はMAP-Eから出る", nil, checkPCMAPE},
-		{2, "inet4 -> shared IPv4 port 80 fails", "inet4 -> 共有IPv4の80番には届かない", nil, checkSharedPort80},
-		{3, "session up; A = session, AAAA = stable", "セッション確立; A=セッション, AAAA=固定", nil, checkRecords},
-		{4, "inet4 fetches http://NAME/ (IPv4)", "inet4が http://NAME/ を取得 (IPv4)", nil, checkFetch4},
-		{5, "inet6 fetches http://NAME/ (IPv6)", "inet6が http://NAME/ を取得 (IPv6)", nil, checkFetch6},
-		{6, "scan of the session address", "セッションのアドレスをポートスキャン", nil, checkScan},
-		{7, "server's own IPv4 leaves by MAP-E", "サーバー自身のIPv4はMAP-Eから出る", []string{ScenarioServerPPPoE}, checkServerMAPE},
-		{8, "BRAS drops the session: heals", "BRASがセッションを切断: 自動で復旧", nil, checkHeal},
+		{1, msg.T("PC's IPv4 leaves by MAP-E", "PCのIPv4はMAP-Eから出る"), nil, checkPCMAPE},
+		{2, msg.T("inet4 -> shared IPv4 port 80 fails", "inet4 -> 共有IPv4の80番には届かない"), nil, checkSharedPort80},
+		{3, msg.T("session up; A = session, AAAA = stable", "セッション確立。A=セッション、AAAA=固定"), nil, checkRecords},
+		{4, msg.T("inet4 fetches http://NAME/ (IPv4)", "inet4が http://NAME/ を取得（IPv4）"), nil, checkFetch4},
+		{5, msg.T("inet6 fetches http://NAME/ (IPv6)", "inet6が http://NAME/ を取得（IPv6）"), nil, checkFetch6},
+		{6, msg.T("scan of the session address", "セッションのアドレスをポートスキャン"), nil, checkScan},
+		{7, msg.T("server's own IPv4 leaves by MAP-E", "サーバー自身のIPv4はMAP-Eから出る"), []string{ScenarioServerPPPoE}, checkServerMAPE},
+		{8, msg.T("BRAS drops the session: heals", "BRASがセッションを切断: 自動で復旧"), nil, checkHeal},
 	}
 }
 
@@ -53,7 +54,7 @@ func (l *Lab) Test(ctx context.Context) (*Report, error) {
 	}
 	rep := &Report{Scenario: st.Scenario}
 	for _, c := range l.checks() {
-		r := Result{ID: c.id, Check: c.name, checkJA: c.nameJA}
+		r := Result{ID: c.id, Check: c.name.EN, name: c.name}
 		if len(c.only) > 0 && !slices.Contains(c.only, st.Scenario) {
 			r.Outcome = NotHere
 		} else {

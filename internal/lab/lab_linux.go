@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"github.com/dualpath/dualpath/internal/msg"
+
 	"bytes"
 	"context"
 	"errors"
@@ -25,9 +27,8 @@ type Options struct {
 	Bin string
 	// Log receives progress lines (nil: discarded).
 	Log io.Writer
-	// Lang is the locale (LC_ALL, LC_MESSAGES or LANG): progress lines are
-	// in Japanese when it asks for it (see Japanese).
-	Lang string
+	// Lang is the language of the progress lines (msg.FromEnv).
+	Lang msg.Lang
 }
 
 // Lab is one lab, identified by its prefix.
@@ -37,7 +38,7 @@ type Lab struct {
 	Scenario string
 	bin      string
 	log      io.Writer
-	ja       bool // progress lines in Japanese
+	lang     msg.Lang // of the progress lines
 	st       *State
 }
 
@@ -74,7 +75,7 @@ func New(opt Options) (*Lab, error) {
 		Scenario: opt.Scenario,
 		bin:      opt.Bin,
 		log:      opt.Log,
-		ja:       Japanese(opt.Lang),
+		lang:     opt.Lang,
 	}, nil
 }
 
@@ -92,13 +93,10 @@ func RequireRoot() error {
 // NS returns the namespace name of node.
 func (l *Lab) NS(node string) string { return l.Prefix + node }
 
-// progress writes one progress line, English or Japanese, fitted to Width
+// progress writes one progress line in the lab's language, fitted to Width
 // columns.
-func (l *Lab) progress(en, ja string) {
-	if l.ja {
-		en = ja
-	}
-	writeFitted(l.log, en)
+func (l *Lab) progress(t msg.Text) {
+	msg.Printer{W: l.log, Lang: l.lang}.Println(t)
 }
 
 // run runs a program in the host namespace (only `ip netns add/del` and

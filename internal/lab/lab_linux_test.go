@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"github.com/dualpath/dualpath/internal/msg"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -38,7 +39,7 @@ func TestReportPassed(t *testing.T) {
 		t.Error("a check without outcome passed")
 	}
 	var b strings.Builder
-	r.Print(&b, "")
+	r.Print(&b, msg.English)
 	if !strings.Contains(b.String(), "1 ok, 1 failed, 1 not applicable (scenario two-routers)\n") {
 		t.Errorf("summary line: %s", b.String())
 	}

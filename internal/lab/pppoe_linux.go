@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"github.com/dualpath/dualpath/internal/msg"
+
 	"bufio"
 	"context"
 	"flag"
@@ -113,16 +115,12 @@ func nodeBRAS(ctx context.Context, out io.Writer, args []string) error {
 // sessionWhat says, for the log of up, who holds the session: the server
 // running the daemon, or in two-routers the second router, with the
 // server's DNS updater alone.
-func (l *Lab) sessionWhat(ja bool) string {
-	switch {
-	case l.Scenario == ScenarioTwoRouters && ja:
-		return "2台目のルーター: dualpath pppoe, NAT, 80/443を転送; サーバー: dualpath ddns"
-	case l.Scenario == ScenarioTwoRouters:
-		return "second router: dualpath pppoe, NAT, 80/443 forwarded; server: dualpath ddns"
-	case ja:
-		return "サーバー: dualpath run"
+func (l *Lab) sessionWhat() msg.Text {
+	if l.Scenario == ScenarioTwoRouters {
+		return msg.T("second router: dualpath pppoe, NAT, 80/443 forwarded; server: dualpath ddns",
+			"2台目のルーター: dualpath pppoe、NATで80/443を転送。サーバー: dualpath ddns")
 	}
-	return "server: dualpath run"
+	return msg.T("server: dualpath run", "サーバー: dualpath run")
 }
 
 // upBRAS starts the BRAS in the ISP on the access network.

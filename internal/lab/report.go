@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"github.com/dualpath/dualpath/internal/msg"
+
 	"fmt"
 	"io"
 	"strings"
@@ -26,7 +28,7 @@ type Result struct {
 	Seen     string  `json:"seen"`
 	Outcome  Outcome `json:"outcome"`
 
-	checkJA string // Check in Japanese, for the text report
+	name msg.Text // Check in both languages, for the text report
 }
 
 // Report is the whole table.
@@ -64,37 +66,26 @@ func (r *Report) Count(o Outcome) int {
 //	1 ok   PC's IPv4 leaves by MAP-E
 //	       expected: 198.51.100.5, a port of PSID 0x12 (240)
 //	       seen:     198.51.100.5:4386 (in set)
-func (r *Report) Print(w io.Writer, lang string) {
-	ja := Japanese(lang)
-	labels := [2]string{"expected: ", "seen:     "}
-	if ja {
-		labels = [2]string{"期待: ", "結果: "}
-	}
+func (r *Report) Print(w io.Writer, lang msg.Lang) {
+	labels := [2]string{msg.T("expected: ", "期待: ").In(lang), msg.T("seen:     ", "結果: ").In(lang)}
 	const indent = "        "
 	for _, x := range r.Results {
 		name := x.Check
-		if ja && x.checkJA != "" {
-			name = x.checkJA
+		if !x.name.IsZero() {
+			name = x.name.In(lang)
 		}
-		writeHanging(w, fmt.Sprintf("%2d %-4s ", x.ID, x.Outcome), indent, name)
+		msg.Hanging(w, fmt.Sprintf("%2d %-4s ", x.ID, x.Outcome), indent, name)
 		if x.Outcome == NotHere && x.Expected == "" && x.Seen == "" {
-			why := "does not apply to scenario " + r.Scenario
-			if ja {
-				why = "シナリオ " + r.Scenario + " には当てはまらない"
-			}
-			writeHanging(w, indent, indent, why)
+			why := msg.T("does not apply to scenario %s", "シナリオ %s には当てはまらない", r.Scenario).In(lang)
+			msg.Hanging(w, indent, indent, why)
 			continue
 		}
 		for i, v := range []string{x.Expected, x.Seen} {
-			writeHanging(w, indent+labels[i], indent+strings.Repeat(" ", termtext.DisplayWidth(labels[0])), orDash(v))
+			msg.Hanging(w, indent+labels[i], indent+strings.Repeat(" ", termtext.DisplayWidth(labels[0])), orDash(v))
 		}
 	}
-	if ja {
-		fmt.Fprintf(w, "成功 %d、失敗 %d、対象外 %d（シナリオ %s）\n",
-			r.Count(Pass), r.Count(Fail), r.Count(NotHere), r.Scenario)
-		return
-	}
-	fmt.Fprintf(w, "%d ok, %d failed, %d not applicable (scenario %s)\n",
+	msg.Printer{W: w, Lang: lang}.Printf("%d ok, %d failed, %d not applicable (scenario %s)",
+		"成功 %d、失敗 %d、対象外 %d（シナリオ %s）",
 		r.Count(Pass), r.Count(Fail), r.Count(NotHere), r.Scenario)
 }
 

@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"github.com/dualpath/dualpath/internal/msg"
+
 	"fmt"
 	"io"
 	"path/filepath"
@@ -21,7 +23,7 @@ func (l *Lab) Status(w io.Writer) error {
 	if !st.Ready {
 		ready = "NOT ready (up did not finish: run 'dualpath lab up' again)"
 	}
-	writeFitted(w, fmt.Sprintf("lab %s: scenario %s, %s, since %s", l.Prefix, st.Scenario, ready, st.Started.Format("15:04:05 UTC")))
+	msg.Fit(w, fmt.Sprintf("lab %s: scenario %s, %s, since %s", l.Prefix, st.Scenario, ready, st.Started.Format("15:04:05 UTC")))
 	fmt.Fprintf(w, "state dir %s\n", st.Dir)
 	fmt.Fprintln(w, "nodes:")
 	for _, n := range Nodes(st.Scenario) {
@@ -41,7 +43,7 @@ func (l *Lab) Status(w io.Writer) error {
 		if rel, err := filepath.Rel(st.Dir, p.Log); err == nil && !strings.HasPrefix(rel, "..") {
 			log = rel
 		}
-		writeFitted(w, fmt.Sprintf("  %-8s %-12s pid %-7d %-8s %s", p.Node, p.Name, p.PID, state, log))
+		msg.Fit(w, fmt.Sprintf("  %-8s %-12s pid %-7d %-8s %s", p.Node, p.Name, p.PID, state, log))
 	}
 	return nil
 }

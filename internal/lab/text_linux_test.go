@@ -2,6 +2,7 @@ package lab
 
 import (
 	"encoding/json"
+	"github.com/dualpath/dualpath/internal/msg"
 	"strings"
 	"testing"
 
@@ -28,10 +29,10 @@ func sameWords(out, text string) bool {
 func sampleReport() *Report {
 	long := "dial 198.51.100.5:80: connect: no route to host after 3 attempts through the MAP-E border relay at 2001:db8:ffff::1 (the router's CE dropped the SYN: port 80 is outside PSID 0x12)"
 	return &Report{Scenario: ScenarioTwoRouters, Results: []Result{
-		{ID: 1, Check: "PC's IPv4 leaves by MAP-E", checkJA: "PCのIPv4はMAP-Eから出る", Expected: "198.51.100.5, a port of PSID 0x12 (240)", Seen: "198.51.100.5:4386 (in set)", Outcome: Pass},
-		{ID: 2, Check: "inet4 -> shared IPv4 port 80 fails", checkJA: "inet4 -> 共有IPv4の80番には届かない", Expected: "fails: 80 is in no port set", Seen: long, Outcome: Fail},
-		{ID: 7, Check: "server's own IPv4 leaves by MAP-E", checkJA: "サーバー自身のIPv4はMAP-Eから出る", Outcome: NotHere},
-		{ID: 8, Check: "BRAS drops the session: heals", checkJA: "BRASがセッションを切断: 自動で復旧", Expected: "new session, new address, A updated, fetch 200", Seen: "203.0.113.2 -> 203.0.113.3: session 1.0s, DNS 12.8s, fetch 12.8s", Outcome: Pass},
+		{ID: 1, Check: "PC's IPv4 leaves by MAP-E", name: msg.T("PC's IPv4 leaves by MAP-E", "PCのIPv4はMAP-Eから出る"), Expected: "198.51.100.5, a port of PSID 0x12 (240)", Seen: "198.51.100.5:4386 (in set)", Outcome: Pass},
+		{ID: 2, Check: "inet4 -> shared IPv4 port 80 fails", name: msg.T("inet4 -> shared IPv4 port 80 fails", "inet4 -> 共有IPv4の80番には届かない"), Expected: "fails: 80 is in no port set", Seen: long, Outcome: Fail},
+		{ID: 7, Check: "server's own IPv4 leaves by MAP-E", name: msg.T("server's own IPv4 leaves by MAP-E", "サーバー自身のIPv4はMAP-Eから出る"), Outcome: NotHere},
+		{ID: 8, Check: "BRAS drops the session: heals", name: msg.T("BRAS drops the session: heals", "BRASがセッションを切断: 自動で復旧"), Expected: "new session, new address, A updated, fetch 200", Seen: "203.0.113.2 -> 203.0.113.3: session 1.0s, DNS 12.8s, fetch 12.8s", Outcome: Pass},
 	}}
 }
 
@@ -39,17 +40,14 @@ func sampleReport() *Report {
 // each check's outcome and name on its line, expected and seen in full.
 func TestReportPrintFits80Columns(t *testing.T) {
 	r := sampleReport()
-	for _, lang := range []string{"", "C.UTF-8", "ja_JP.UTF-8"} {
+	for _, lang := range []msg.Lang{msg.English, msg.Japanese} {
 		var b strings.Builder
 		r.Print(&b, lang)
 		out := b.String()
-		assertFits(t, "report "+lang, out)
+		assertFits(t, "report "+lang.String(), out)
 		lines := strings.Split(out, "\n")
 		for _, x := range r.Results {
-			name := x.Check
-			if Japanese(lang) {
-				name = x.checkJA
-			}
+			name := x.name.In(lang)
 			head := strings.TrimSpace(strings.Join([]string{itoa2(x.ID), string(x.Outcome), name}, " "))
 			found := false
 			for _, l := range lines {
@@ -66,7 +64,7 @@ func TestReportPrintFits80Columns(t *testing.T) {
 				}
 			}
 		}
-		if Japanese(lang) {
+		if lang == msg.Japanese {
 			if strings.Contains(out, "expected:") || strings.Contains(out, r.Results[0].Check) {
 				t.Errorf("Japanese report has English labels or names:\n%s", out)
 			}
@@ -102,13 +100,13 @@ func TestChecksAndStepsSpeakJapanese(t *testing.T) {
 	for _, sc := range []string{ScenarioServerPPPoE, ScenarioTwoRouters} {
 		l := &Lab{Prefix: "dpl-", Scenario: sc}
 		for _, c := range l.checks() {
-			if c.nameJA == "" || c.nameJA == c.name || !hasWide(c.nameJA) {
-				t.Errorf("check %d %q: Japanese name %q", c.id, c.name, c.nameJA)
+			if c.name.JA == "" || c.name.JA == c.name.EN || !hasWide(c.name.JA) {
+				t.Errorf("check %d %q: Japanese name %q", c.id, c.name.EN, c.name.JA)
 			}
 		}
 		for _, s := range l.steps() {
-			if s.whatJA == "" || s.whatJA == s.what || !hasWide(s.whatJA) {
-				t.Errorf("step %q: Japanese %q", s.what, s.whatJA)
+			if s.what.JA == "" || s.what.JA == s.what.EN || !hasWide(s.what.JA) {
+				t.Errorf("step %q: Japanese %q", s.what.EN, s.what.JA)
 			}
 		}
 	}
@@ -128,28 +126,28 @@ func hasWide(s string) bool {
 // checks show, the report, a long `dualpath status` line, the verdicts.
 func TestDemoNarrativeFits80Columns(t *testing.T) {
 	failed := sampleReport()
-	for _, lang := range []string{"C", "ja_JP.UTF-8"} {
+	for _, lang := range []msg.Lang{msg.English, msg.Japanese} {
 		for _, sc := range []string{ScenarioServerPPPoE, ScenarioTwoRouters} {
 			var b strings.Builder
-			n := narrator{w: &b, ja: Japanese(lang)}
+			n := narrator{w: &b, lang: lang}
 			n.intro("dpl-", sc)
-			l := &Lab{Prefix: "dpl-", Scenario: sc, log: &b, ja: n.ja}
+			l := &Lab{Prefix: "dpl-", Scenario: sc, log: &b, lang: n.lang}
 			for _, s := range l.steps() {
-				l.progress("  - "+s.what, "  - "+s.whatJA)
+				l.progress(msg.T("  - %s", "  - %s", s.what))
 			}
 			n.checkList()
 			failed.Print(&b, lang)
 			status := "  last error (1s ago): PADT from the access concentrator: the lab's ISP dropped the session"
-			writeFittedMore(&b, "  "+status, 2)
+			msg.FitMore(&b, "  "+status, 2)
 			passed := &Report{Scenario: sc, Results: []Result{{ID: 1, Outcome: Pass}}}
 			n.verdict(passed)
 			n.verdict(failed)
 			out := b.String()
-			assertFits(t, lang+" "+sc, out)
+			assertFits(t, lang.String()+" "+sc, out)
 			if !sameWords(out, status) {
 				t.Errorf("the status line lost words:\n%s", out)
 			}
-			if n.ja == strings.Contains(out, "  - namespaces\n") || n.ja != strings.Contains(out, "  - 名前空間\n") {
+			if ja := n.lang == msg.Japanese; ja == strings.Contains(out, "  - namespaces\n") || ja != strings.Contains(out, "  - 名前空間\n") {
 				t.Errorf("%s: build steps in the wrong language:\n%s", lang, out)
 			}
 		}
@@ -160,7 +158,7 @@ func TestDemoNarrativeFits80Columns(t *testing.T) {
 // a line that fits alone, spaces and all.
 func TestWriteFitted(t *testing.T) {
 	var b strings.Builder
-	writeFitted(&b, "  3. "+strings.Repeat("word ", 30))
+	msg.Fit(&b, "  3. "+strings.Repeat("word ", 30))
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	if len(lines) < 2 {
 		t.Fatalf("not wrapped: %q", b.String())
@@ -172,13 +170,13 @@ func TestWriteFitted(t *testing.T) {
 	}
 	assertFits(t, "wrapped item", b.String())
 	b.Reset()
-	writeFitted(&b, "  session:  up   on dp-ppp0")
+	msg.Fit(&b, "  session:  up   on dp-ppp0")
 	if b.String() != "  session:  up   on dp-ppp0\n" {
 		t.Errorf("a line that fits was changed: %q", b.String())
 	}
 	b.Reset()
 	ja := "  - " + strings.Repeat("日本語の文章を八十桁で折り返す。", 6)
-	writeFitted(&b, ja)
+	msg.Fit(&b, ja)
 	assertFits(t, "Japanese", b.String())
 	if !sameWords(b.String(), ja) || strings.Count(b.String(), "\n") < 2 {
 		t.Errorf("Japanese wrapped badly:\n%s", b.String())

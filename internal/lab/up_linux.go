@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"github.com/dualpath/dualpath/internal/msg"
+
 	"context"
 	"fmt"
 	"net/netip"
@@ -13,9 +15,8 @@ import (
 
 // step is one named stage of bringing the lab up.
 type step struct {
-	what   string
-	whatJA string // what in Japanese, for the progress lines
-	fn     func(context.Context) error
+	what msg.Text
+	fn   func(context.Context) error
 }
 
 // Up removes leftovers of any earlier lab with the same prefix, then builds
@@ -42,9 +43,9 @@ func (l *Lab) Up(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		l.progress("  - "+s.what, "  - "+s.whatJA)
+		l.progress(msg.T("  - %s", "  - %s", s.what))
 		if err := s.fn(ctx); err != nil {
-			return fmt.Errorf("%s: %v", s.what, err)
+			return fmt.Errorf("%s: %v", s.what.EN, err)
 		}
 	}
 	l.st.Ready = true
@@ -55,23 +56,23 @@ func (l *Lab) Up(ctx context.Context) error {
 func (l *Lab) steps() []step {
 	zone := strings.TrimSuffix(Zone, ".")
 	return []step{
-		{"namespaces", "名前空間", l.upNamespaces},
-		{"links", "リンク (veth)", l.upLinks},
-		{"ISP: IPv4/IPv6 internet, access network, /56 route", "ISP: IPv4/IPv6インターネット, アクセス網, /56の経路", l.upISP},
-		{"visitors inet4/inet6", "訪問者 inet4/inet6", l.upVisitors},
-		{"IPoE router: LAN bridge, PPPoE passthrough, IPv6 LAN", "IPoEルーター: LANブリッジ, PPPoEパススルー, IPv6 LAN", l.upRouter},
-		{"dnsmasq on the router (DHCPv4, RA)", "ルーターのdnsmasq (DHCPv4, RA)", l.upDnsmasq},
-		{"home PC (DHCPv4, SLAAC)", "家のPC (DHCPv4, SLAAC)", l.upPC},
-		{"server: LAN addresses, nginx", "サーバー: LANのアドレス, nginx", l.upServer},
-		{"second router (two-routers): LAN address", "2台目のルーター (two-routers): LANのアドレス", l.upRouter2},
-		{"visitor services", "訪問者側のサービス (whoami)", l.upWhoami},
-		{"MAP-E: BR in the ISP, CE with NAPT on its port set in the router",
-			"MAP-E: ISPにBR, ルーターに自分のポート集合でNAPTするCE", l.upMAPE},
-		{"DNS: BIND 9 for " + zone + " and a MyDNS-compatible service in the ISP",
-			"DNS: ISPに " + zone + " のBIND 9とMyDNS互換サービス", l.upDNS},
-		{"BRAS: our PPPoE access concentrator in the ISP (pool " + PPPoEPool.String() + ")",
-			"BRAS: ISPにdualpathのPPPoEアクセスコンセントレーター (プール " + PPPoEPool.String() + ")", l.upBRAS},
-		{"PPPoE session (" + l.sessionWhat(false) + ")", "PPPoEセッション (" + l.sessionWhat(true) + ")", l.upSession},
+		{msg.T("namespaces", "名前空間"), l.upNamespaces},
+		{msg.T("links", "リンク（veth）"), l.upLinks},
+		{msg.T("ISP: IPv4/IPv6 internet, access network, /56 route", "ISP: IPv4/IPv6インターネット、アクセス網、/56の経路"), l.upISP},
+		{msg.T("visitors inet4/inet6", "訪問者 inet4/inet6"), l.upVisitors},
+		{msg.T("IPoE router: LAN bridge, PPPoE passthrough, IPv6 LAN", "IPoEルーター: LANブリッジ、PPPoEパススルー、IPv6 LAN"), l.upRouter},
+		{msg.T("dnsmasq on the router (DHCPv4, RA)", "ルーターのdnsmasq（DHCPv4、RA）"), l.upDnsmasq},
+		{msg.T("home PC (DHCPv4, SLAAC)", "家のPC（DHCPv4、SLAAC）"), l.upPC},
+		{msg.T("server: LAN addresses, nginx", "サーバー: LANのアドレスとnginx"), l.upServer},
+		{msg.T("second router (two-routers): LAN address", "2台目のルーター（two-routers）: LANのアドレス"), l.upRouter2},
+		{msg.T("visitor services", "訪問者側のサービス（whoami）"), l.upWhoami},
+		{msg.T("MAP-E: BR in the ISP, CE with NAPT on its port set in the router",
+			"MAP-E: ISPにBR、ルーターに自分のポート集合でNAPTするCE"), l.upMAPE},
+		{msg.T("DNS: BIND 9 for %s and a MyDNS-compatible service in the ISP",
+			"DNS: ISPに %s のBIND 9とMyDNS互換サービス", zone), l.upDNS},
+		{msg.T("BRAS: our PPPoE access concentrator in the ISP (pool %s)",
+			"BRAS: ISPにdualpathのPPPoEアクセスコンセントレーター（プール %s）", PPPoEPool), l.upBRAS},
+		{msg.T("PPPoE session (%s)", "PPPoEセッション（%s）", l.sessionWhat()), l.upSession},
 	}
 }
 

@@ -1,0 +1,28 @@
+package cli
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/dualpath/dualpath/internal/msg"
+)
+
+func TestErrorsSpeakTheLocale(t *testing.T) {
+	err := Usage(msg.T("no such file %s", "ファイル %s がありません", "x.yaml"))
+	if Code(err) != ExitUsage || err.Error() != "no such file x.yaml" {
+		t.Errorf("Usage: code %d, %q", Code(err), err)
+	}
+	if got := Message(err, msg.Japanese); got != "ファイル x.yaml がありません" {
+		t.Errorf("Japanese message %q", got)
+	}
+	if got := Message(Usagef("plain %d", 1), msg.Japanese); got != "plain 1" {
+		t.Errorf("an English-only error: %q", got)
+	}
+	wrapped := fmt.Errorf("context: %w", NotFound(msg.T("gone", "ありません")))
+	if Code(wrapped) != ExitNotFound || Message(wrapped, msg.Japanese) != "context: gone" {
+		t.Errorf("wrapped: %d %q", Code(wrapped), Message(wrapped, msg.Japanese))
+	}
+	if Code(Fail(msg.T("x", "エックス"))) != ExitFailure {
+		t.Error("Fail is not exit 1")
+	}
+}

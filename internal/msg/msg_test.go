@@ -1,0 +1,252 @@
+package msg
+
+import (
+	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/dualpath/dualpath/internal/termtext"
+)
+
+func TestFromEnv(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want Lang
+	}{
+		{nil, English},
+		{map[string]string{"LANG": "ja_JP.UTF-8"}, Japanese},
+		{map[string]string{"LANG": "ja"}, Japanese},
+		{map[string]string{"LANG": "en_US.UTF-8"}, English},
+		{map[string]string{"LC_ALL": "C", "LANG": "ja_JP.UTF-8"}, English},
+		{map[string]string{"LC_MESSAGES": "ja_JP.eucJP", "LANG": "C"}, Japanese},
+		{map[string]string{"LC_ALL": " ", "LANG": "ja_JP.UTF-8"}, Japanese},
+	} {
+		got := FromEnv(func(k string) string { return c.env[k] })
+		if got != c.want {
+			t.Errorf("FromEnv(%v) = %v, want %v", c.env, got, c.want)
+		}
+	}
+	if FromEnv(nil) != English {
+		t.Error("nil getenv is not English")
+	}
+}
+
+func TestTextArgumentsFollowTheLanguage(t *testing.T) {
+	inner := T("two routers", "ルーター2台")
+	got := T("a house with %s (%d)", "%s の家（%d）", inner, 2)
+	if got.EN != "a house with two routers (2)" || got.JA != "ルーター2台 の家（2）" {
+		t.Errorf("T with a Text argument = %+v", got)
+	}
+	if j := Join([]Text{Same("80"), Same("443")}, Comma); j.In(English) != "80, 443" || j.In(Japanese) != "80、443" {
+		t.Errorf("Join = %+v", j)
+	}
+	if (Text{EN: "only English"}).In(Japanese) != "only English" {
+		t.Error("a Text without Japanese is not printed in English")
+	}
+}
+
+func TestPrinterFitsWidth(t *testing.T) {
+	var b bytes.Buffer
+	p := Printer{W: &b, Lang: Japanese}
+	p.Printf("  - %s", "  - %s", strings.Repeat("設定ファイルを確認してください。", 8))
+	p.Hanging("対処: ", "      ", T("do it", strings.Repeat("ルーターのDHCPを止めてください、", 6)))
+	for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+		if w := termtext.DisplayWidth(l); w > Width {
+			t.Errorf("%d columns: %q", w, l)
+		}
+		if strings.HasPrefix(strings.TrimLeft(l, " "), "、") || strings.HasPrefix(strings.TrimLeft(l, " "), "。") {
+			t.Errorf("line starts with closing punctuation: %q", l)
+		}
+	}
+	if !strings.HasPrefix(b.String(), "  - 設定") || !strings.Contains(b.String(), "\n    ") {
+		t.Errorf("no hanging indent under the list marker:\n%s", b.String())
+	}
+}
+
+// call is one catalogue entry found in the source: a T(en, ja, ...) call
+// whose two texts are constants.
+type call struct {
+	pos    token.Position
+	en, ja string
+}
+
+// catalogue parses every non-test Go file of the module and returns the
+// T(en, ja, ...) calls (msg.T, doctor.T, or a package's own T).
+func catalogue(t *testing.T) []call {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("module root not found: %v", err)
+	}
+	fset := token.NewFileSet()
+	var calls []call
+	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if n := d.Name(); n == "testdata" || n == "vendor" || (strings.HasPrefix(n, ".") && path != root) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			c, ok := n.(*ast.CallExpr)
+			if !ok || len(c.Args) < 2 || !isT(c.Fun) {
+				return true
+			}
+			en, ok1 := constString(c.Args[0])
+			ja, ok2 := constString(c.Args[1])
+			if ok1 && ok2 {
+				calls = append(calls, call{fset.Position(c.Pos()), en, ja})
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return calls
+}
+
+func isT(fun ast.Expr) bool {
+	switch f := fun.(type) {
+	case *ast.Ident:
+		return f.Name == "T"
+	case *ast.SelectorExpr:
+		return f.Sel.Name == "T"
+	}
+	return false
+}
+
+// constString evaluates a string literal or a + of string literals.
+func constString(e ast.Expr) (string, bool) {
+	switch v := e.(type) {
+	case *ast.BasicLit:
+		if v.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(v.Value)
+		return s, err == nil
+	case *ast.BinaryExpr:
+		if v.Op != token.ADD {
+			return "", false
+		}
+		a, ok1 := constString(v.X)
+		b, ok2 := constString(v.Y)
+		return a + b, ok1 && ok2
+	case *ast.ParenExpr:
+		return constString(v.X)
+	}
+	return "", false
+}
+
+var verbRE = regexp.MustCompile(`%(\[\d+\])?[-+# 0]*\d*(\.\d+)?[a-zA-Z%]`)
+
+func verbs(s string) []string {
+	var out []string
+	for _, v := range verbRE.FindAllString(s, -1) {
+		if v != "%%" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func hasJapanese(s string) bool {
+	for _, r := range s {
+		if unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) || (r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xffef) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiWords are the English words of s outside quotes, backquotes,
+// format verbs, paths, flags and key names.
+var quoted = regexp.MustCompile("'[^']*'|`[^`]*`|\"[^\"]*\"|「[^」]*」|%(\\[\\d+\\])?[-+# 0]*\\d*(\\.\\d+)?[a-zA-Z]|[-/.\\w]*[/_.=:-][-/.\\w]*")
+var word = regexp.MustCompile(`[A-Za-z]{2,}`)
+
+// names are the words a Japanese sentence keeps in Latin letters: product
+// and protocol names, and what the user types.
+var names = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`dualpath PPPoE PPP MAP MAPE DS Lite IPoE IPv IP IPv4 IPv6 DNS DHCP DHCPv RA
+		NDP ARP TCP UDP MTU MSS ICMP ICMPv LAN WAN ISP NAT NAPT CE BR BRAS AC PADI PADO PADR PADS PADT
+		LCP IPCP IPV CHAP PAP PSID EA TUN AAAA A MyDNS Cloudflare DuckDNS dyndns rfc RFC API URL HTTP HTTPS
+		nginx dnsmasq BIND netplan systemd nftables nft iptables sysctl rp_filter root sudo ID JSON YAML
+		OCN NURO BIGLOBE JPNE NTT FLET'S v6 SLAAC DAD PC OK ok NG yaml json doctor lab mape plan run status
+		pppoe ddns check config ip inet inet4 inet6 veth macvlan whoami UTC TTL IF FILE PREFIX ADDRESS
+		ON OFF RS ND Linux journalctl`) {
+		names[n] = true
+	}
+}
+
+func englishIn(ja string) []string {
+	var out []string
+	for _, w := range word.FindAllString(quoted.ReplaceAllString(ja, " "), -1) {
+		if !names[w] && !names[strings.TrimRight(w, "s")] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// TestEveryMessageHasBothLanguages is the catalogue's tell-tale: every
+// T(en, ja) in the tree has an English and a Japanese text, with the same
+// format arguments, Japanese punctuation and no English words in the
+// Japanese sentence.
+func TestEveryMessageHasBothLanguages(t *testing.T) {
+	calls := catalogue(t)
+	if len(calls) < 50 {
+		t.Fatalf("found only %d T calls: the walk is broken", len(calls))
+	}
+	for _, c := range calls {
+		where := c.pos.String()
+		if c.en == "" && c.ja == "" {
+			continue
+		}
+		if c.en == "" || c.ja == "" {
+			t.Errorf("%s: one language missing: T(%q, %q)", where, c.en, c.ja)
+			continue
+		}
+		ve, vj := verbs(c.en), verbs(c.ja)
+		if strings.Join(ve, " ") != strings.Join(vj, " ") && !strings.Contains(strings.Join(vj, ""), "[") {
+			t.Errorf("%s: format arguments differ: %v in English, %v in Japanese", where, ve, vj)
+		}
+		if len(englishIn(c.en)) > 0 && !hasJapanese(c.ja) {
+			t.Errorf("%s: the Japanese is not Japanese: %q", where, c.ja)
+		}
+		if !hasJapanese(c.ja) {
+			continue
+		}
+		for _, bad := range []string{", ", "; ", ". "} {
+			if strings.Contains(quoted.ReplaceAllString(c.ja, " "), bad) {
+				t.Errorf("%s: %q in Japanese (write 「、」「。」): %q", where, bad, c.ja)
+			}
+		}
+		if w := englishIn(c.ja); len(w) > 0 {
+			t.Errorf("%s: English %q inside Japanese: %q", where, w, c.ja)
+		}
+	}
+}

@@ -31,7 +31,13 @@ func (c *Config) setDefaults() {
 		c.MRU = c.MaxMRU
 	}
 	if c.EchoFailures <= 0 {
-		c.EchoFailures = 3
+		c.EchoFailures = DefaultEchoFailures
+	}
+	if c.EchoProbeInterval <= 0 {
+		c.EchoProbeInterval = DefaultEchoProbeInterval
+	}
+	if c.EchoInterval > 0 && c.EchoProbeInterval > c.EchoInterval {
+		c.EchoProbeInterval = c.EchoInterval // probing is never slower
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Reader

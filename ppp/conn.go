@@ -47,11 +47,7 @@ type Conn struct {
 	downSent  bool          // EventDown emitted for this link
 	pending   string        // a link close requested from inside a callback
 	params    Params
-	echoNext  time.Time // next keepalive check; zero = off
-	echoMiss  int       // consecutive intervals without a received frame
-	echoLast  uint64    // rxCount at the start of the current keepalive interval
-	echoID    uint8
-	echoOff   bool // the peer Code-Rejected Echo-Request
+	ka        keepalive
 	ctlID     uint8
 	randFails int
 }
@@ -130,6 +126,7 @@ func (c *Conn) LowerDown(now time.Time, reason string) {
 // counts as a sign of life for the echo keepalive.
 func (c *Conn) Input(now time.Time, frame []byte) {
 	c.NoteReceived(now)
+	c.echoHeard(now)
 	proto, info, err := ParseFrame(frame)
 	if err != nil {
 		return
@@ -167,10 +164,12 @@ func (c *Conn) Input(now time.Time, frame []byte) {
 	c.runPending(now)
 }
 
-// NoteReceived records that a frame arrived at now. A data plane that
-// handles IPv4/IPv6 frames itself calls it (or not: any frame passed to
-// Input counts too) so that traffic keeps the link alive without echo
-// replies. It is safe to call from any goroutine.
+// NoteReceived records that a frame arrived at or before now, after the
+// previous call. A data plane that handles IPv4/IPv6 frames itself calls
+// it (or not: any frame passed to Input counts too) so that traffic keeps
+// the link alive without echo replies. The keepalive dates such frames to
+// its previous look (a Tick or an Input), the earliest they can have
+// arrived. It is safe to call from any goroutine.
 func (c *Conn) NoteReceived(now time.Time) {
 	c.rxCount.Add(1)
 }
@@ -186,7 +185,7 @@ func (c *Conn) Tick(now time.Time) {
 	if d := c.auth.deadline; !d.IsZero() && !now.Before(d) {
 		c.auth.timeout(c, now)
 	}
-	if !c.echoNext.IsZero() && !now.Before(c.echoNext) {
+	if d := c.echoDeadline(); !d.IsZero() && !now.Before(d) {
 		c.echoTick(now)
 	}
 	c.runPending(now)
@@ -196,7 +195,7 @@ func (c *Conn) Tick(now time.Time) {
 // is running.
 func (c *Conn) NextDeadline() time.Time {
 	var d time.Time
-	for _, t := range []time.Time{c.lcp.deadline, c.ipcp.deadline, c.ipv6cp.deadline, c.auth.deadline, c.echoNext} {
+	for _, t := range []time.Time{c.lcp.deadline, c.ipcp.deadline, c.ipv6cp.deadline, c.auth.deadline, c.echoDeadline()} {
 		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
 			d = t
 		}
@@ -294,7 +293,7 @@ func (c *Conn) linkDown(now time.Time, reason string) {
 	c.phase = phaseDead
 	c.stopNetwork(now)
 	c.auth.stop()
-	c.echoNext = time.Time{}
+	c.echoStop()
 	if c.downSent {
 		return
 	}
@@ -316,11 +315,7 @@ func (c *Conn) lcpUp(now time.Time) {
 	c.params.MTU = c.lcpP.mtu()
 	c.emit(EventLCPUp, "")
 	c.phase = phaseAuthenticate
-	c.echoMiss = 0
-	c.echoLast = c.rxCount.Load()
-	if c.cfg.EchoInterval > 0 {
-		c.echoNext = now.Add(c.cfg.EchoInterval)
-	}
+	c.echoStart(now)
 	c.auth.start(c, now)
 }
 
@@ -331,7 +326,7 @@ func (c *Conn) lcpDown(now time.Time) {
 	}
 	c.auth.stop()
 	c.stopNetwork(now)
-	c.echoNext = time.Time{}
+	c.echoStop()
 }
 
 // authDone moves to the Network phase (RFC 1661 section 3.5).
@@ -355,33 +350,6 @@ func (c *Conn) authDone(now time.Time, m AuthMethod, user string) {
 func (c *Conn) authFailed(now time.Time, reason string) {
 	c.emit(EventAuthFailed, reason)
 	c.lcp.close(now, "authentication failed")
-}
-
-// echoTick runs the keepalive (RFC 1661 section 5.8): a frame of any kind
-// received during the last interval counts as liveness.
-func (c *Conn) echoTick(now time.Time) {
-	iv := c.cfg.EchoInterval
-	if n := c.rxCount.Load(); n == c.echoLast {
-		c.echoMiss++ // nothing at all arrived during the interval
-	} else {
-		c.echoMiss = 0
-		c.echoLast = n
-	}
-	if c.echoMiss >= c.cfg.EchoFailures {
-		reason := fmt.Sprintf("peer not responding: nothing received for %d echo intervals of %v", c.echoMiss, iv)
-		c.emit(EventEchoTimeout, reason)
-		// Say goodbye once, but do not wait for an answer from a
-		// silent peer: the link is down now.
-		c.lcp.close(now, "peer not responding")
-		c.lcp.lowerDown(now)
-		c.linkDown(now, reason)
-		return
-	}
-	c.echoNext = now.Add(iv)
-	if c.lcp.state == StateOpened && !c.echoOff {
-		c.echoID++
-		c.send(ProtoLCP, Packet{Code: CodeEchoRequest, ID: c.echoID, Data: put32(c.lcpP.magicOrZero())})
-	}
 }
 
 // redact removes the password from text that may have come from the peer.

@@ -98,8 +98,8 @@ func TestServerAuthNak(t *testing.T) {
 func TestPeerRejectsIPCP(t *testing.T) {
 	w := upWire(t, clientConfig(), serverConfig(AuthPAP))
 	w.c.Input(w.now, lcpFrame(Packet{Code: CodeCodeReject, ID: 9, Data: Packet{Code: CodeEchoRequest, ID: 1, Data: []byte{0, 0, 0, 0}}.Append(nil)}))
-	if !w.c.echoOff || !w.c.Up() {
-		t.Fatalf("echo off %v, up %v", w.c.echoOff, w.c.Up())
+	if !w.c.ka.off || !w.c.Up() {
+		t.Fatalf("echo off %v, up %v", w.c.ka.off, w.c.Up())
 	}
 	w.now = w.now.Add(time.Minute)
 	w.c.Tick(w.now)

@@ -320,8 +320,8 @@ func (l *lcpProto) extCode(now time.Time, p Packet) bool {
 func (l *lcpProto) codeRejected(code uint8) {
 	if code == CodeEchoRequest {
 		// The peer does not do echoes: keep counting received frames
-		// only, without sending requests.
-		l.c.echoOff = true
+		// only, without sending requests (keepalive.go).
+		l.c.ka.off = true
 	}
 }
 

@@ -186,12 +186,16 @@ type Config struct {
 	// peer get a Protocol-Reject.
 	IPv6CP bool
 	// EchoInterval is the LCP Echo-Request keepalive interval; 0 disables
-	// the keepalive.
+	// the keepalive. When nothing at all (not only Echo-Replies: data
+	// frames count) arrived for EchoInterval, the link is probed.
 	EchoInterval time.Duration
-	// EchoFailures is the number of consecutive echo intervals without
-	// any received frame (not only Echo-Replies) after which the link is
-	// declared down; 0 means 3.
+	// EchoFailures is the number of probes, Echo-Requests sent
+	// EchoProbeInterval apart, left unanswered before the link is declared
+	// down; 0 means DefaultEchoFailures.
 	EchoFailures int
+	// EchoProbeInterval is the time between probes; 0 means
+	// DefaultEchoProbeInterval.
+	EchoProbeInterval time.Duration
 	// RestartTimer is the RFC 1661 restart timer; 0 means 3 s.
 	RestartTimer time.Duration
 	// MaxConfigure, MaxTerminate and MaxFailure are the RFC 1661 section
@@ -246,8 +250,8 @@ const (
 	EventIPv6CPUp
 	// EventIPv6CPDown: IPv6CP left the Opened state.
 	EventIPv6CPDown
-	// EventEchoTimeout: the peer was silent for EchoFailures echo
-	// intervals. EventDown follows at once.
+	// EventEchoTimeout: the peer was silent for EchoInterval and then
+	// through EchoFailures probes; Reason says for how long. EventDown follows at once.
 	EventEchoTimeout
 	// EventDown: the link is finished (LCP This-Layer-Finished or lower
 	// layer lost); Reason says why. The caller should end the PPPoE

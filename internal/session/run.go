@@ -477,7 +477,7 @@ func (a *attempt) step() {
 			c.emit(Event{Kind: KindIPv6Up, Address: linkLocal(ev.Params.LocalIID),
 				Peer: linkLocal(ev.Params.PeerIID), MTU: c.mtu})
 		case ppp.EventEchoTimeout:
-			a.out.reason = fmt.Sprintf("the access concentrator stopped answering (%d LCP echo intervals of %v without a frame)", c.cfg.EchoFailures, c.cfg.EchoInterval)
+			a.out.reason = "the access concentrator stopped answering: " + strings.TrimPrefix(ev.Reason, "peer not responding: ")
 		case ppp.EventDown:
 			if a.out.reason == "" {
 				a.out.reason = "PPP link down: " + ev.Reason

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/probeserve"
+)
+
+const probeServeUsage = "probe-serve --listen ADDR --token-file F [--tls-cert F --tls-key F]"
+
+func init() {
+	cli.Register(&cli.Command{
+		Name:    "probe-serve",
+		Usage:   probeServeUsage,
+		Summary: "let a dualpath server check itself from here (probes only the asker's own address)",
+		Run:     runProbeServe,
+	})
+}
+
+func runProbeServe(ctx context.Context, stdio cli.IO, args []string) error {
+	fs := flag.NewFlagSet("probe-serve", flag.ContinueOnError)
+	fs.SetOutput(stdio.Stderr)
+	listen := fs.String("listen", "", "address to listen on, e.g. [::]:8443 (both families)")
+	tokenFile := fs.String("token-file", "", "file holding the token askers send (mode 0600)")
+	cert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM), optional")
+	key := fs.String("tls-key", "", "the certificate's private key (PEM)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return cli.Usagef("probe-serve: %v; usage: dualpath %s", err, probeServeUsage)
+	}
+	if fs.NArg() > 0 || *listen == "" || *tokenFile == "" {
+		return cli.Usagef("usage: dualpath %s", probeServeUsage)
+	}
+	if (*cert == "") != (*key == "") {
+		return cli.Usagef("probe-serve: give both --tls-cert and --tls-key, or neither")
+	}
+	token, err := config.ReadSecret(*tokenFile)
+	if err != nil {
+		return cli.Usagef("probe-serve: --token-file: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(stdio.Stderr, nil))
+	s, err := probeserve.NewServer(probeserve.Options{Token: token, Log: log})
+	if err != nil {
+		return cli.Usagef("probe-serve: %v", err)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return cli.Failf("probe-serve: %v", err)
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: probeserve.ClientTimeout, MaxHeaderBytes: 8 << 10}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	log.Info("probe-serve listening", "addr", ln.Addr().String(), "tls", *cert != "")
+	if *cert != "" {
+		err = srv.ServeTLS(ln, *cert, *key)
+	} else {
+		err = srv.Serve(ln)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return cli.Failf("probe-serve: %v", err)
+	}
+	fmt.Fprintln(stdio.Stderr, "probe-serve stopped")
+	return nil
+}

@@ -1,0 +1,119 @@
+package probeserve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Prober is one probe service the checker asks.
+type Prober struct {
+	URL   string // base URL, e.g. https://probe.example.net:8443
+	Token string
+}
+
+// ClientTimeout bounds one request to a prober: up to MaxPorts probes of a
+// few steps each.
+const ClientTimeout = 45 * time.Second
+
+// Ask sends req to the prober from local (the address to be probed: the
+// PPPoE address for IPv4, the stable address for IPv6), over that family
+// only. The answer's target must be local: anything else means the request
+// did not leave by the path meant (a proxy, NAT) and the probe saw someone
+// else.
+func Ask(ctx context.Context, p Prober, local netip.Addr, req Request) (Answer, error) {
+	if err := req.Validate(); err != nil {
+		return Answer{}, err
+	}
+	base, err := url.Parse(p.URL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return Answer{}, fmt.Errorf("prober URL %q is not http:// or https://", p.URL)
+	}
+	u := base.JoinPath(Path)
+	body, _ := json.Marshal(req)
+	network := "tcp4"
+	if local.Is6() && !local.Is4In6() {
+		network = "tcp6"
+	}
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	if local.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: local.AsSlice()}
+	}
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			return d.DialContext(ctx, network, addr)
+		},
+		TLSHandshakeTimeout: 5 * time.Second,
+		DisableKeepAlives:   true,
+		Proxy:               nil, // never through a proxy: the source must be ours
+	}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: ClientTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return Answer{}, err
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Authorization", "Bearer "+p.Token)
+	hr.Header.Set("User-Agent", "dualpath-check")
+	resp, err := client.Do(hr)
+	if err != nil {
+		return Answer{}, fmt.Errorf("prober %s: %s", redact(base), scrub(unwrapURL(err), p.Token))
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerSize+1))
+	if err != nil {
+		return Answer{}, fmt.Errorf("prober %s: reading the answer: %v", redact(base), err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e errorBody
+		msg := resp.Status
+		if json.Unmarshal(b, &e) == nil && e.Error != "" {
+			msg += ": " + e.Error
+		}
+		if len(msg) > 200 {
+			msg = msg[:200]
+		}
+		return Answer{}, fmt.Errorf("prober %s refused: %s", redact(base), scrub(msg, p.Token))
+	}
+	a, err := DecodeAnswer(b, req)
+	if err != nil {
+		return Answer{}, fmt.Errorf("prober %s: %v", redact(base), err)
+	}
+	if local.IsValid() && a.Target != local.Unmap() {
+		return Answer{}, fmt.Errorf("prober %s saw this request come from %s, not %s: it did not leave by the path to be checked", redact(base), a.Target, local)
+	}
+	return a, nil
+}
+
+func unwrapURL(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
+}
+
+// redact is the URL without user info or query, for messages.
+func redact(u *url.URL) string {
+	c := *u
+	c.User, c.RawQuery, c.Fragment = nil, "", ""
+	return c.String()
+}
+
+func scrub(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, "[token]")
+}

@@ -319,3 +319,42 @@ func tabIndent(data []byte) (Pos, bool) {
 	}
 	return Pos{}, false
 }
+
+// Keys lists every key path the decoder accepts, walking the same `yaml`
+// tags it does, in the order of the Config types (the order of the example
+// file): "interface", "pppoe", "pppoe.username", ..., "ddns",
+// "ddns[].provider", ... docs/config.md documents each (a test holds it to
+// this list).
+func Keys() []string { return typeKeys(reflect.TypeOf(Config{}), "") }
+
+func typeKeys(t reflect.Type, prefix string) []string {
+	var keys []string
+	fields := structFields(t)
+	for i := 0; i < t.NumField(); i++ {
+		name := ""
+		for k, idx := range fields {
+			if idx == i {
+				name = k
+			}
+		}
+		if name == "" {
+			continue
+		}
+		path := name
+		if prefix != "" {
+			path = prefix + "." + name
+		}
+		keys = append(keys, path)
+		ft := t.Field(i).Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Slice {
+			ft, path = ft.Elem(), path+"[]"
+		}
+		if ft.Kind() == reflect.Struct && ft != durationType {
+			keys = append(keys, typeKeys(ft, path)...)
+		}
+	}
+	return keys
+}

@@ -6,17 +6,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/doctor"
 	"github.com/dualpath/dualpath/internal/plan"
 )
 
 func init() {
 	cli.Register(&cli.Command{
 		Name:    "plan",
-		Usage:   "plan --config FILE [--out DIR] [--force]",
+		Usage:   "plan --config FILE [--out DIR] [--force] [--netplan-dir DIR]",
 		Summary: "write netplan, nginx and router settings for the LAN plan",
 		Run:     runPlan,
 	})
@@ -28,6 +30,7 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 	cfgPath := fs.String("config", "", "config file with a plan: section (required)")
 	out := fs.String("out", "", "write the files into this directory instead of printing them")
 	force := fs.Bool("force", false, "with --out: replace files whose content differs")
+	netplanDir := fs.String("netplan-dir", plan.DefaultNetplanDir, "read the existing netplan files here and report conflicts (only reads)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -57,8 +60,28 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 		return cli.Usagef("%v", err)
 	}
 	files := plan.Generate(p)
+	lang := plan.English
+	if doctor.LangFromEnv(stdio.Getenv) == doctor.Japanese {
+		lang = plan.Japanese
+	}
+	// The existing netplan files: a missing default directory (not a
+	// netplan system) is no error; a missing directory the user named is.
+	var review *plan.NetplanReview
+	srcs, err := plan.ReadNetplanDir(*netplanDir)
+	switch {
+	case err == nil:
+		r := plan.ReviewNetplan(p, srcs)
+		review = &r
+		files = append(files, r.Files()...)
+	case errors.Is(err, os.ErrNotExist) && !flagSet(fs, "netplan-dir"):
+	default:
+		return cli.Usagef("plan: --netplan-dir: %v", err)
+	}
 	if *out == "" {
 		printPlanFiles(stdio.Stdout, files)
+		if review != nil {
+			fmt.Fprintf(stdio.Stdout, "\n==> %s <==\n%s", *netplanDir, review.Report(p, lang, ""))
+		}
 		return nil
 	}
 	res, err := plan.WriteFiles(*out, files, *force)
@@ -75,7 +98,16 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 		}
 		fmt.Fprintf(stdio.Stdout, "%-9s %s\n", state, r.Path)
 	}
+	if review != nil {
+		fmt.Fprintf(stdio.Stdout, "\n%s", review.Report(p, lang, *out))
+	}
 	return nil
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func printPlanFiles(w io.Writer, files []plan.File) {

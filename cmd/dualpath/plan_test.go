@@ -36,19 +36,54 @@ func TestPlanCommand(t *testing.T) {
 		t.Fatalf("duplicate routers: code %d, %s", code, errs)
 	}
 	write("interface: enp1s0\nplan:\n  mode: two-routers\n  subnet: 192.168.1.0/24\n  server: 192.168.1.10\n  ipoe_router: 192.168.1.1\n  pppoe_router: 192.168.1.2\n")
-	out, errs, code := runPlanDoctor(t, nil, "plan", "--config", cfg)
+	empty := t.TempDir() // not the machine's /etc/netplan
+	out, errs, code := runPlanDoctor(t, nil, "plan", "--config", cfg, "--netplan-dir", empty)
 	if code != 0 || !strings.Contains(out, "==> 90-dualpath.yaml") || !strings.Contains(out, "listen [::]:443 ssl;") {
 		t.Fatalf("code %d\n%s\n%s", code, out, errs)
 	}
 	outDir := filepath.Join(dir, "out")
-	if _, errs, code = runPlanDoctor(t, nil, "plan", "--config", cfg, "--out", outDir); code != 0 {
+	if _, errs, code = runPlanDoctor(t, nil, "plan", "--config", cfg, "--out", outDir, "--netplan-dir", empty); code != 0 {
 		t.Fatalf("--out: %d %s", code, errs)
 	}
 	os.WriteFile(filepath.Join(outDir, "dualpath-listen.conf"), []byte("edited\n"), 0o644)
-	if _, errs, code = runPlanDoctor(t, nil, "plan", "--config", cfg, "--out", outDir); code != 1 || !strings.Contains(errs, "--force") {
+	if _, errs, code = runPlanDoctor(t, nil, "plan", "--config", cfg, "--out", outDir, "--netplan-dir", empty); code != 1 || !strings.Contains(errs, "--force") {
 		t.Fatalf("overwrite refused: %d %s", code, errs)
 	}
 	if _, _, code = runPlanDoctor(t, nil, "plan"); code != cli.ExitUsage {
 		t.Fatalf("missing --config: %d", code)
+	}
+}
+
+// TestPlanNetplanDir: the article's house, its 04-... file in the netplan
+// directory: plan names the conflicting lines and the file to move away.
+func TestPlanNetplanDir(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(cfg, []byte("interface: enp1s0\nplan:\n  mode: two-routers\n  subnet: 192.168.1.0/24\n  server: 192.168.1.10\n  ipoe_router: 192.168.1.1\n  pppoe_router: 192.168.1.2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	np := filepath.Join(dir, "netplan")
+	old, err := os.ReadFile("../../internal/plan/testdata/netplan-article/04-network-setting-20210315.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(np, 0o755)
+	oldPath := filepath.Join(np, "04-network-setting-20210315.yaml")
+	if err := os.WriteFile(oldPath, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []map[string]string{nil, {"LANG": "ja_JP.UTF-8"}} {
+		out, errs, code := runPlanDoctor(t, env, "plan", "--config", cfg, "--netplan-dir", np, "--out", filepath.Join(dir, "out"), "--force")
+		if code != 0 {
+			t.Fatalf("code %d: %s", code, errs)
+		}
+		for _, want := range []string{oldPath + ":7:", oldPath + ":8:", "sudo mv " + oldPath} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+	}
+	if _, errs, code := runPlanDoctor(t, nil, "plan", "--config", cfg, "--netplan-dir", filepath.Join(dir, "nope")); code != cli.ExitUsage || !strings.Contains(errs, "nope") {
+		t.Fatalf("missing dir: %d %s", code, errs)
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
-	"github.com/dualpath/dualpath/internal/doctor"
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/plan"
 )
 
@@ -60,10 +60,7 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 		return cli.Usagef("%v", err)
 	}
 	files := plan.Generate(p)
-	lang := plan.English
-	if doctor.LangFromEnv(stdio.Getenv) == doctor.Japanese {
-		lang = plan.Japanese
-	}
+	lang := msg.FromEnv(stdio.Getenv)
 	// The existing netplan files: a missing default directory (not a
 	// netplan system) is no error; a missing directory the user named is.
 	var review *plan.NetplanReview

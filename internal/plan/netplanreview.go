@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/termtext"
 )
 
@@ -357,38 +358,38 @@ func lastLine(n *yaml.Node) int {
 }
 
 // Text says what the conflicting setting does, in both languages.
-func (c Conflict) Text(p *Plan) Text {
+func (c Conflict) Text(p *Plan) msg.Text {
 	switch c.Kind {
 	case ConflictGateway, ConflictDefaultRoute:
 		fam := "IPv4"
 		if c.IPv6 {
 			fam = "IPv6"
 		}
-		return T("%s on %s: one more %s default route beside %s's; which one is used depends on the order they are added",
+		return msg.T("%s on %s: one more %s default route beside %s's; which one is used depends on the order they are added",
 			"%[2]s の %[1]s: %[3]s の既定経路がもう一つあり、%[4]s の経路と並び、どちらが使われるかは追加の順序次第です",
 			c.Setting, c.Iface, fam, NetplanFile)
 	case ConflictDHCP4:
-		want := T("false (a static address)", "false（固定アドレス）")
+		want := msg.T("false (a static address)", "`false`（固定アドレス）")
 		if p.Mode != ModeTwoRouters {
-			want = T("true (the IPoE router's DHCP)", "true（IPoEルータのDHCP）")
+			want = msg.T("true (the IPoE router's DHCP)", "`true`（IPoEルータのDHCP）")
 		}
-		return Text{EN: fmt.Sprintf("%s on %s, but %s sets dhcp4: %s", c.Setting, c.Iface, NetplanFile, want.EN),
+		return msg.Text{EN: fmt.Sprintf("%s on %s, but %s sets dhcp4: %s", c.Setting, c.Iface, NetplanFile, want.EN),
 			JA: fmt.Sprintf("%s の %s は %s の dhcp4: %s と食い違います", c.Iface, c.Setting, NetplanFile, want.JA)}
 	case ConflictAddress:
-		return T("%s on %s: netplan adds it beside %s's, so the interface has two IPv4 addresses",
+		return msg.T("%s on %s: netplan adds it beside %s's, so the interface has two IPv4 addresses",
 			"%[2]s の %[1]s: netplan は %[3]s の分と足し合わせるため、IPv4 アドレスが2つになります",
 			c.Setting, c.Iface, NetplanFile)
 	case ConflictSecondFile:
-		return T("%s is also defined here; netplan merges this file with %s",
+		return msg.T("%s is also defined here; netplan merges this file with %s",
 			"%s はここでも定義されています。netplan はこのファイルと %s を合わせて使います",
 			c.Iface, NetplanFile)
 	}
-	return T("%s", "%s", c.Setting)
+	return msg.T("%s", "%s", c.Setting)
 }
 
 // Report is the review as text for the terminal in l, wrapped to 80
 // columns; outDir is where replacements were written ("" when printed).
-func (r NetplanReview) Report(p *Plan, l Lang, outDir string) string {
+func (r NetplanReview) Report(p *Plan, l msg.Lang, outDir string) string {
 	var b strings.Builder
 	line := func(first, rest string, t string) {
 		for i, s := range termtext.Wrap(t, termtext.Width-termtext.DisplayWidth(first), termtext.Width-len(rest)) {
@@ -400,15 +401,15 @@ func (r NetplanReview) Report(p *Plan, l Lang, outDir string) string {
 		}
 	}
 	for _, u := range r.Unreadable {
-		line("", "  ", T("cannot read %s; netplan will refuse it too", "%s を読めません。netplan も受け付けません", u).In(l))
+		line("", "  ", msg.T("cannot read %s; netplan will refuse it too", "%s を読めません。netplan も受け付けません", u).In(l))
 	}
 	if len(r.Conflicts) == 0 && len(r.Fixes) == 0 {
 		if len(r.Unreadable) == 0 {
-			line("", "", T("No netplan file conflicts with %s.", "%s とぶつかる netplan の設定はありません。", NetplanFile).In(l))
+			line("", "", msg.T("No netplan file conflicts with %s.", "%s とぶつかる netplan の設定はありません。", NetplanFile).In(l))
 		}
 		return b.String()
 	}
-	line("", "", T("Existing netplan settings that conflict with %s:", "%s とぶつかる既存の netplan の設定:", NetplanFile).In(l))
+	line("", "", msg.T("Existing netplan settings that conflict with %s:", "%s とぶつかる既存の netplan の設定:", NetplanFile).In(l))
 	for _, c := range r.Conflicts {
 		fmt.Fprintf(&b, "  %s:%d:\n", c.Path, c.Line)
 		line("      ", "      ", c.Text(p).In(l))
@@ -417,26 +418,26 @@ func (r NetplanReview) Report(p *Plan, l Lang, outDir string) string {
 		b.WriteString("\n")
 		switch {
 		case f.MoveAway:
-			line("", "", T("%s configures only %s: move it away (netplan reads only *.yaml):",
+			line("", "", msg.T("%s configures only %s: move it away (netplan reads only *.yaml):",
 				"%s は %s の設定だけです。netplan が読まないよう名前を変えてください（*.yaml だけが読まれます）:",
 				f.Path, p.Interface).In(l))
 			b.WriteString(shellLine("sudo", "mv", f.Path, f.MovedName()))
 		case f.Replacement != nil && outDir != "":
-			line("", "", T("%s configures other devices too: %s is that file without lines %d-%d (%s); install it in its place:",
+			line("", "", msg.T("%s configures other devices too: %s is that file without lines %d-%d (%s); install it in its place:",
 				"%s は他の機器も設定しています。%s は %d〜%d 行目（%s）を除いたものです。置き換えてください:",
 				f.Path, filepath.Join(outDir, f.ReplacementName()), f.FromLine, f.ToLine, p.Interface).In(l))
 			b.WriteString(shellLine("sudo", "install", "-m", "0600", filepath.Join(outDir, f.ReplacementName()), f.Path))
 		case f.Replacement != nil:
-			line("", "", T("%s configures other devices too: remove its lines %d-%d (%s); with --out DIR plan writes the file without them as %s.",
-				"%s は他の機器も設定しています。%d〜%d 行目（%s）を削除してください。--out DIR を付けると、その行を除いたファイルを %s として書き出します。",
+			line("", "", msg.T("%s configures other devices too: remove its lines %d-%d (%s); with --out DIR plan writes the file without them as %s.",
+				"%s は他の機器も設定しています。%d〜%d 行目（%s）を削除してください。`--out DIR` を付けると、その行を除いたファイルを %s として書き出します。",
 				f.Path, f.FromLine, f.ToLine, p.Interface, f.ReplacementName()).In(l))
 		default:
-			line("", "", T("%s: remove lines %d-%d (%s) by hand, then run netplan generate.",
-				"%s: %d〜%d 行目（%s）を手で削除し、netplan generate を実行してください。",
+			line("", "", msg.T("%s: remove lines %d-%d (%s) by hand, then run netplan generate.",
+				"%s: %d〜%d 行目（%s）を手で削除し、`netplan generate` を実行してください。",
 				f.Path, f.FromLine, f.ToLine, p.Interface).In(l))
 		}
 		if len(f.Dropped) > 0 {
-			line("", "  ", T("Not carried into %s (add what you still need):", "%s に引き継がれない設定（必要なものは追加してください）:", NetplanFile).In(l))
+			line("", "  ", msg.T("Not carried into %s (add what you still need):", "%s に引き継がれない設定（必要なものは追加してください）:", NetplanFile).In(l))
 			for _, d := range f.Dropped {
 				line(fmt.Sprintf("  %s:%d: ", filepath.Base(d.Path), d.Line), "      ", d.Setting)
 			}
@@ -444,7 +445,7 @@ func (r NetplanReview) Report(p *Plan, l Lang, outDir string) string {
 	}
 	for _, c := range r.Conflicts {
 		if (c.Kind == ConflictGateway || c.Kind == ConflictDefaultRoute) && !r.fixed(c) {
-			line("", "", T("Remove %s:%d (%s) by hand: it sets a default route on %s.",
+			line("", "", msg.T("Remove %s:%d (%s) by hand: it sets a default route on %s.",
 				"%s:%d（%s）は %s に既定経路を設定しています。手で削除してください。",
 				c.Path, c.Line, c.Setting, c.Iface).In(l))
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/netnstest"
 	"github.com/dualpath/dualpath/internal/termtext"
 )
@@ -49,17 +50,17 @@ func TestReviewArticleNetplan(t *testing.T) {
 	if strings.Join(dropped, "|") != "addresses: fd9c:5e1a:20b3::10/64|optional: true" {
 		t.Errorf("dropped settings: %q", dropped)
 	}
-	for _, lang := range []Lang{English, Japanese} {
+	for _, lang := range []msg.Lang{msg.English, msg.Japanese} {
 		rep := r.Report(two, lang, "")
 		for _, s := range []string{articleNetplan + ":7:", "gateway4:", "192.168.1.2", articleNetplan + ":8:",
 			"sudo mv " + articleNetplan + " \\\n      " + articleNetplan + ".before-dualpath", "optional: true"} {
 			if !strings.Contains(rep, s) {
-				t.Errorf("%s report lacks %q:\n%s", lang.Code(), s, rep)
+				t.Errorf("%s report lacks %q:\n%s", lang, s, rep)
 			}
 		}
 		for _, l := range strings.Split(rep, "\n") {
 			if termtext.DisplayWidth(l) > termtext.Width {
-				t.Errorf("%s line wider than 80: %q", lang.Code(), l)
+				t.Errorf("%s line wider than 80: %q", lang, l)
 			}
 		}
 	}
@@ -139,7 +140,7 @@ network:
 	if strings.Contains(repl, "enp1s0") || !strings.Contains(repl, "enp2s0") || !strings.Contains(repl, "wlp3s0") {
 		t.Fatalf("replacement:\n%s", repl)
 	}
-	rep := r.Report(p, English, "/tmp/out")
+	rep := r.Report(p, msg.English, "/tmp/out")
 	for _, s := range []string{"sudo install -m 0600 /tmp/out/50-cloud-init.yaml.replacement \\\n      /etc/netplan/50-cloud-init.yaml",
 		"Remove /etc/netplan/50-cloud-init.yaml:15 (gateway4: 10.0.0.1)"} {
 		if !strings.Contains(rep, s) {
@@ -175,7 +176,7 @@ func TestReviewMatchAndUnreadable(t *testing.T) {
 	if len(r.Unreadable) != 1 || !strings.HasPrefix(r.Unreadable[0], "b.yaml: ") {
 		t.Fatalf("unreadable: %v", r.Unreadable)
 	}
-	if rep := (NetplanReview{}).Report(p, Japanese, ""); !strings.Contains(rep, "ありません") {
+	if rep := (NetplanReview{}).Report(p, msg.Japanese, ""); !strings.Contains(rep, "ありません") {
 		t.Fatalf("empty report: %q", rep)
 	}
 }
@@ -219,6 +220,6 @@ func FuzzReviewNetplan(f *testing.F) {
 				t.Fatalf("bad cut %d-%d", fx.FromLine, fx.ToLine)
 			}
 		}
-		_ = r.Report(p, Japanese, "out")
+		_ = r.Report(p, msg.Japanese, "out")
 	})
 }

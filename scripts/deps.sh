@@ -2,8 +2,85 @@
 # Installs what dualpath's demo and tests need on a Debian machine (as root):
 # Debian packages, a Go toolchain new enough for go.mod, and the Go modules.
 # Safe to run again: it installs only what is missing.
+#
+# It never stops, restarts or disables a service that existed before it ran
+# (the user's nginx keeps serving): while apt runs, a temporary
+# /usr/sbin/policy-rc.d tells the packages' maintainer scripts not to start
+# or restart anything (Debian's own mechanism, see invoke-rc.d(8)); it is
+# removed afterwards, even on failure, and one that was there before is put
+# back as it was. Units that appear only because of this run's installs
+# (named.service of bind9, for instance) are then disabled again, so that
+# nothing new starts at the next boot; units that existed before are not
+# touched. The demo and the tests start their own daemons, inside network
+# namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# --- keeping apt from starting services --------------------------------------
+POLICY=/usr/sbin/policy-rc.d
+SAVED=$POLICY.dualpath-saved     # a policy-rc.d that was there before us
+MARK="# dualpath scripts/deps.sh: temporary, removed when apt is done"
+held=""
+cleanups=()
+on_exit() {
+  local i
+  for ((i=${#cleanups[@]}-1; i>=0; i--)); do eval "${cleanups[i]}" || true; done
+}
+trap on_exit EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
+
+# hold_services installs our policy-rc.d (once). Two runs at a time would
+# take each other's file for the user's: the policy directory is locked
+# (flock on the directory itself, so no lock file is left anywhere) until
+# this script exits.
+hold_services() {
+  [ -z "$held" ] || return 0
+  held=1
+  exec 9<"$(dirname "$POLICY")"
+  flock 9
+  # A run killed with SIGKILL may have left its file (marked) and the saved
+  # original: keep the saved one then; otherwise save whatever is there.
+  if [ -e "$POLICY" ] && ! grep -qxF "$MARK" "$POLICY"; then
+    cp -a "$POLICY" "$SAVED.new" && mv -f "$SAVED.new" "$SAVED"
+  fi
+  cleanups+=(release_services)
+  printf '#!/bin/sh\n%s\n# Exit status 101: action forbidden (invoke-rc.d(8)).\nexit 101\n' "$MARK" >"$POLICY.new"
+  chmod 755 "$POLICY.new"
+  mv -f "$POLICY.new" "$POLICY"
+}
+release_services() {
+  if [ -e "$SAVED" ]; then mv -f "$SAVED" "$POLICY"; else rm -f "$POLICY"; fi
+}
+
+# Unit files and their state (enabled, disabled, static...), to tell the
+# units this run's installs add from those that were there before.
+unit_files() {
+  command -v systemctl >/dev/null || return 0
+  systemctl list-unit-files --no-legend --no-pager --type=service,socket,timer 2>/dev/null |
+    awk '{print $1, $2}' | sort
+}
+# disable_new_units BEFORE: disables the enabled units not listed in BEFORE.
+# They were not started (policy-rc.d); this keeps them from starting at boot.
+disable_new_units() {
+  local unit state
+  while read -r unit state; do
+    [ "$state" = enabled ] || continue
+    if ! awk -v u="$unit" '$1 == u {found=1} END {exit !found}' <<<"$1"; then
+      echo "deps: disabling $unit (installed just now; not started)" >&2
+      systemctl disable --quiet "$unit" || true
+    fi
+  done < <(unit_files)
+}
+
+# apt_get ARGS: apt-get with services held and new units disabled afterwards.
+apt_get() {
+  hold_services
+  local before rc=0
+  before=$(unit_files)
+  DEBIAN_FRONTEND=noninteractive apt-get "$@" || rc=$?
+  disable_new_units "$before"
+  return $rc
+}
 
 PKGS=(
   iproute2 iputils-ping nftables curl ca-certificates procps psmisc kmod
@@ -22,12 +99,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   echo "deps: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # The Debian services we use are started by the tests themselves, inside
-  # network namespaces; do not leave the packaged daemons running on the host.
-  for s in nginx named bind9 dnsmasq; do systemctl disable --now "$s" >/dev/null 2>&1 || true; done
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # Go: go.mod names the version we need.
@@ -60,13 +133,13 @@ if [ -z "$GO" ]; then
   mod="golang.org/toolchain@v0.0.1-go${need}.linux-${arch}"
   installed() { dpkg-query -W -f='${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort; }
   before=$(installed)
-  apt-get install -y -qq --no-install-recommends golang-go >/dev/null
-  tmp=$(mktemp -d); trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
+  apt_get install -y -qq --no-install-recommends golang-go >/dev/null
+  tmp=$(mktemp -d); cleanups+=('chmod -R u+w "$tmp"; rm -rf "$tmp"')
   # In $tmp, because Debian's go cannot parse our go.mod.
   out=$(cd "$tmp" && GO111MODULE=on GOPATH="$tmp" GOMODCACHE="$tmp/mod" GOFLAGS=-modcacherw \
     /usr/bin/go mod download -json "$mod" 2>&1) || true
   mapfile -t added < <(comm -13 <(echo "$before") <(installed))
-  [ ${#added[@]} = 0 ] || apt-get purge -y -qq "${added[@]}" >/dev/null
+  [ ${#added[@]} = 0 ] || apt_get purge -y -qq "${added[@]}" >/dev/null
   dir=$(sed -n 's/^\t"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$out")
   if [ -z "$dir" ] || [ ! -f "$dir/bin/go" ]; then
     err=$(sed -n 's/^\t"Error": "\(.*\)",\{0,1\}$/\1/p' <<<"$out")

@@ -121,7 +121,7 @@ func (m *MyDNS) direct(ctx context.Context, u Update) error {
 func (m *MyDNS) do(req *http.Request, u *url.URL, network string, local, want netip.Addr) error {
 	body, e := getOK("mydns", newClient(network, local), req, m.Password, m.MasterID)
 	if e != nil {
-		if e.Kind == KindTemporary && local.IsValid() {
+		if (e.Kind == KindTemporary || e.Kind == KindUnreachable) && local.IsValid() {
 			e.Msg += fmt.Sprintf(" (sent from %s)", local)
 		}
 		return e

@@ -56,9 +56,10 @@ const (
 	KindRateLimited                  // 429 or abuse: wait at least RetryAfter
 	KindBadRequest                   // the provider did not understand us
 	KindVerify                       // the provider said yes but the record does not show it
+	KindUnreachable                  // the request never reached the provider (no route, refused, connect timeout)
 )
 
-var kindNames = [...]string{"temporary", "auth", "nohost", "ratelimited", "badrequest", "verify"}
+var kindNames = [...]string{"temporary", "auth", "nohost", "ratelimited", "badrequest", "verify", "unreachable"}
 
 // String names the kind, as in log lines (kind=auth).
 func (k ErrorKind) String() string {
@@ -184,7 +185,8 @@ func getOK(provider string, client *http.Client, req *http.Request, secrets ...s
 	return body, nil
 }
 
-// netError turns a transport error into a temporary *Error that names the
+// netError turns a transport error into a temporary *Error (unreachable
+// when the request never reached the provider, reach.go) that names the
 // endpoint without its query (tokens) and scrubs the given secrets.
 func netError(provider string, u *url.URL, err error, secrets ...string) *Error {
 	var ue *url.Error
@@ -192,7 +194,11 @@ func netError(provider string, u *url.URL, err error, secrets ...string) *Error 
 		err = ue.Err
 	}
 	msg := fmt.Sprintf("%s: %v", redactURL(u), err)
-	return perr(provider, KindTemporary, "%s", Scrub(msg, secrets...))
+	kind := KindTemporary
+	if unreachable(err) {
+		kind = KindUnreachable
+	}
+	return perr(provider, kind, "%s", Scrub(msg, secrets...))
 }
 
 // Scrub replaces every occurrence of each non-empty secret (and its URL

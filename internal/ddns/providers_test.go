@@ -226,5 +226,8 @@ func TestParseRetryAfter(t *testing.T) {
 func TestNetErrorHidesQuery(t *testing.T) {
 	d := &DuckDNS{Domain: "x", Token: secretToken, BaseURL: "http://127.0.0.1:1"}
 	err := d.Update(context.Background(), Update{IPv4: ip("203.0.113.7")})
-	wantKind(t, err, KindTemporary)
+	wantKind(t, err, KindUnreachable) // connection refused: it never reached the provider
+	if strings.Contains(err.Error(), secretToken) {
+		t.Fatalf("token in %q", err)
+	}
 }

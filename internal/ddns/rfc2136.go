@@ -82,7 +82,11 @@ func (r *RFC2136) Update(ctx context.Context, u Update) error {
 		if errors.Is(err, dns.ErrSig) || errors.Is(err, dns.ErrTime) || errors.Is(err, dns.ErrAuth) || errors.Is(err, dns.ErrKey) || errors.Is(err, dns.ErrSecret) {
 			return perr("rfc2136", KindAuth, "%s: TSIG refused (%v): check the key name, algorithm and secret", r.server(), err)
 		}
-		return perr("rfc2136", KindTemporary, "%s: %v", r.server(), err)
+		kind := KindTemporary
+		if unreachable(err) {
+			kind = KindUnreachable
+		}
+		return perr("rfc2136", kind, "%s: %v", r.server(), err)
 	}
 	return rcodeError(r.server(), resp)
 }

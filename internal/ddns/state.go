@@ -22,6 +22,10 @@ type recordState struct {
 	Failures   int        `json:"failures,omitempty"`
 	NextTry    time.Time  `json:"next_try,omitzero"`
 	LastError  string     `json:"last_error,omitempty"`
+	// FailedIPv4 and FailedIPv6 are what the failed attempt tried to
+	// publish: a different address is sent at once, whatever the backoff.
+	FailedIPv4 netip.Addr `json:"failed_ipv4,omitzero"`
+	FailedIPv6 netip.Addr `json:"failed_ipv6,omitzero"`
 }
 
 // recordID names a record in state files and status: provider, name and,

@@ -94,6 +94,7 @@ type record struct {
 	st                         recordState
 	lastCheck                  time.Time
 	lastRefusal4, lastRefusal6 string
+	retry                      retryState // backoff.go
 }
 
 // Updater keeps every ddns record of a config up to date.
@@ -304,6 +305,9 @@ func (u *Updater) nextWake() time.Duration {
 		if !r.st.NextTry.IsZero() {
 			cands = append(cands, r.st.NextTry)
 		}
+		if !r.retry.probeAt.IsZero() {
+			cands = append(cands, r.retry.probeAt)
+		}
 		if r.keepalive > 0 && !r.st.LastUpdate.IsZero() {
 			cands = append(cands, r.st.LastUpdate.Add(r.keepalive))
 		}
@@ -391,10 +395,6 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		}
 		return srcErr(nil)
 	}
-	if !ignoreBackoff && !u.opts.DryRun && now.Before(st.NextTry) {
-		u.log.Debug("ddns backing off", "record", r.label, "until", st.NextTry.Format(time.RFC3339))
-		return ErrBackingOff
-	}
 	up := Update{Name: r.cfg.Name}
 	if f4.fresh {
 		up.IPv4, up.IPv4Local = f4.addr, f4.local
@@ -422,6 +422,10 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		}
 		return srcErr(nil)
 	}
+	if !ignoreBackoff && !u.mayRetry(ctx, r, up, now) {
+		u.log.Debug("ddns backing off", "record", r.label, "until", st.NextTry.Format(time.RFC3339))
+		return ErrBackingOff
+	}
 	err := r.prov.Update(ctx, up)
 	if err == nil {
 		if v, ok := r.prov.(Verifier); ok {
@@ -434,6 +438,12 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 	if err != nil {
 		msg := Scrub(err.Error(), r.secrets...)
 		r.st.Failures++
+		r.st.FailedIPv4, r.st.FailedIPv6 = up.IPv4, up.IPv6
+		if KindOf(err) == KindUnreachable {
+			r.retry.unreachableAt(now)
+		} else {
+			r.retry = retryState{}
+		}
 		delay := u.backoff(r, err)
 		r.st.NextTry = now.Add(delay)
 		r.st.LastError = msg
@@ -454,6 +464,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		r.st.IPv6 = up.IPv6
 	}
 	r.st.LastUpdate, r.st.Failures, r.st.NextTry, r.st.LastError = now, 0, time.Time{}, ""
+	r.st.FailedIPv4, r.st.FailedIPv6, r.retry = netip.Addr{}, netip.Addr{}, retryState{}
 	if changed {
 		u.updates.Add(1)
 	} else {
@@ -469,26 +480,6 @@ func (u *Updater) saveLocked(r *record) {
 	if err := saveState(u.opts.StateDir, r.id, r.st); err != nil {
 		u.log.Warn("ddns state not saved", "record", r.label, "dir", filepath.Clean(u.opts.StateDir), "err", err)
 	}
-}
-
-// backoff is base * 2^(failures-1), capped, with ±25 % jitter, at least the
-// provider's floor (MyDNS 5 min) and at least the provider's Retry-After.
-func (u *Updater) backoff(r *record, err error) time.Duration {
-	d := u.opts.BackoffBase
-	for i := 1; i < r.st.Failures && d < u.opts.BackoffMax; i++ {
-		d *= 2
-	}
-	if d > u.opts.BackoffMax {
-		d = u.opts.BackoffMax
-	}
-	d = time.Duration(float64(d) * (0.75 + 0.5*u.opts.Jitter()))
-	if d < r.minBackoff {
-		d = r.minBackoff
-	}
-	if ra := RetryAfterOf(err); ra > d {
-		d = ra
-	}
-	return d
 }
 
 // resolveFamily reads one family's source and applies the guards. A source

@@ -66,6 +66,11 @@ func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
 				line += " (failed: " + s.LastError + ")"
 			}
 			fmt.Fprintln(stdio.Stdout, line)
+			for _, p := range []struct{ rr, why string }{{"A", s.IPv4Problem}, {"AAAA", s.IPv6Problem}} {
+				if p.why != "" {
+					fmt.Fprintf(stdio.Stdout, "  %s not published: %s\n", p.rr, p.why)
+				}
+			}
 		}
 	}
 	var pe *ddns.PassError

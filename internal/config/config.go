@@ -76,8 +76,11 @@ type DDNSRecord struct {
 	PasswordFile string `yaml:"password_file"`
 	TokenFile    string `yaml:"token_file"` // cloudflare API token, duckdns token
 
-	IPv4 string `yaml:"ipv4"` // pppoe | interface:NAME | http:URL | static:ADDR | none
-	IPv6 string `yaml:"ipv6"` // interface:NAME | http:URL | static:ADDR | none
+	IPv4 string `yaml:"ipv4"` // pppoe | interface:NAME | http:URL | static:ADDR | seen[:NAME] | none
+	IPv6 string `yaml:"ipv6"` // interface:NAME | http:URL | static:ADDR | seen[:NAME] | none
+	// EchoURL answers the address a request arrives from; seen sources ask
+	// it through the same path (required for rfc2136, cloudflare, dyndns2).
+	EchoURL string `yaml:"echo_url"`
 
 	// IPv6 address choice for interface sources.
 	IPv6Include []string `yaml:"ipv6_include"` // only addresses inside these prefixes

@@ -185,7 +185,7 @@ func (k *checker) ddns(i int, d *DDNSRecord) {
 	v4 := k.source(at("ipv4"), d.IPv4, false)
 	v6 := k.source(at("ipv6"), d.IPv6, true)
 	if !v4 && !v6 && d.IPv4 == "" && d.IPv6 == "" {
-		k.errorf(at("ipv4"), "the record publishes no address: set ipv4 and/or ipv6 (pppoe, interface:NAME, http:URL, static:ADDR)")
+		k.errorf(at("ipv4"), "the record publishes no address: set ipv4 and/or ipv6 (pppoe, interface:NAME, http:URL, static:ADDR, seen)")
 	}
 	for _, s := range []struct{ key, path string }{
 		{"password_file", d.PasswordFile}, {"token_file", d.TokenFile}, {"tsig_key_file", d.TSIGKeyFile},
@@ -214,7 +214,7 @@ func (k *checker) ddns(i int, d *DDNSRecord) {
 	if d.Keepalive < 0 || d.Keepalive > 0 && d.Keepalive < time.Hour {
 		k.errorf(at("keepalive"), "%s is out of range: use at least 1h (MyDNS needs 24h or less), or leave it out", d.Keepalive)
 	}
-	for _, u := range []struct{ key, v string }{{"base_url", d.BaseURL}, {"ipv4_url", d.IPv4URL}, {"ipv6_url", d.IPv6URL}} {
+	for _, u := range []struct{ key, v string }{{"base_url", d.BaseURL}, {"ipv4_url", d.IPv4URL}, {"ipv6_url", d.IPv6URL}, {"echo_url", d.EchoURL}} {
 		if u.v != "" {
 			k.httpURL(at(u.key), u.v)
 		}
@@ -240,6 +240,10 @@ func (k *checker) source(key, s string, v6 bool) bool {
 		}
 	case "interface":
 		k.ifname(key, arg, true)
+	case "seen":
+		if arg != "" {
+			k.ifname(key, arg, true)
+		}
 	case "http":
 		k.httpURL(key, arg)
 	case "static":
@@ -252,7 +256,7 @@ func (k *checker) source(key, s string, v6 bool) bool {
 			k.errorf(key, "%q is not an %s address", arg, fam)
 		}
 	default:
-		k.errorf(key, "%q is not an address source: use pppoe, interface:NAME, http:URL, static:ADDR or none", s)
+		k.errorf(key, "%q is not an address source: use pppoe, interface:NAME, http:URL, static:ADDR, seen or none", s)
 	}
 	return true
 }

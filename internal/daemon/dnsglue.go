@@ -20,14 +20,14 @@ func dnsView(u *ddns.Updater) func() []DNSStatus {
 				// account ("mydns mydns123456 A = ..."), not the provider twice.
 				name = strings.TrimPrefix(r.Record, r.Provider+" ")
 			}
-			for _, f := range []struct{ family, source, value string }{
-				{"A", r.IPv4Source, r.IPv4}, {"AAAA", r.IPv6Source, r.IPv6},
+			for _, f := range []struct{ family, source, value, problem string }{
+				{"A", r.IPv4Source, r.IPv4, r.IPv4Problem}, {"AAAA", r.IPv6Source, r.IPv6, r.IPv6Problem},
 			} {
 				if f.source == "" || f.source == "none" {
 					continue
 				}
 				e := DNSStatus{Provider: r.Provider, Name: name, Family: f.family, Source: f.source, Value: f.value,
-					LastUpdate: timePtr(r.LastUpdate), NextKeepalive: timePtr(r.NextKeepalive), LastError: r.LastError}
+					LastUpdate: timePtr(r.LastUpdate), NextKeepalive: timePtr(r.NextKeepalive), LastError: r.LastError, Problem: f.problem}
 				out = append(out, e)
 			}
 		}

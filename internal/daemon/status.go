@@ -128,6 +128,9 @@ type DNSStatus struct {
 	NextKeepalive *time.Time `json:"next_keepalive,omitempty"`
 	LastError     string     `json:"last_error,omitempty"`
 	LastErrorAt   *time.Time `json:"last_error_at,omitempty"`
+	// Problem says why the source gave nothing to publish at the last
+	// check (e.g. "enp1s0 has only 192.168.1.10 (private); ...").
+	Problem string `json:"problem,omitempty"`
 }
 
 // FirewallStatus is the nftables table guarding the PPPoE address.
@@ -199,6 +202,9 @@ func (s *Status) WriteText(w io.Writer, now time.Time) {
 		p("%s", line)
 		if d.LastError != "" {
 			p("           last error: %s", d.LastError)
+		}
+		if d.Problem != "" {
+			p("           not published: %s", d.Problem)
 		}
 	}
 	fw := s.Firewall

@@ -34,6 +34,8 @@ func fixedState(t *testing.T) *State {
 		return []DNSStatus{
 			{Provider: "mydns", Name: "mydns123456", Family: "A", Source: "pppoe", Value: "203.0.113.8", LastUpdate: &updated, NextKeepalive: &keepalive},
 			{Provider: "mydns", Name: "mydns123456", Family: "AAAA", Source: "interface:enp1s0", LastError: "mydns: login failed: check the MasterID and password", LastErrorAt: &failed},
+			{Provider: "dyndns2", Name: "home.example.net", Family: "A", Source: "interface:enp1s0",
+				Problem: "enp1s0 has only 192.168.1.10 (private); in two-router mode use `ipv4: seen`"},
 		}
 	})
 	st.CountDNS("mydns", true, clock)
@@ -54,7 +56,7 @@ func TestSnapshot(t *testing.T) {
 	if ss.LastError == "" || ss.RxBytes != 2048 || ss.TxPackets != 700 || ss.MTU != 1454 {
 		t.Errorf("session details = %+v", ss)
 	}
-	if len(s.DNS) != 2 || s.DNS[0].Value != "203.0.113.8" || s.DNS[0].NextKeepalive == nil || s.DNS[1].LastError == "" || s.DNS[1].Value != "" {
+	if len(s.DNS) != 3 || s.DNS[0].Value != "203.0.113.8" || s.DNS[0].NextKeepalive == nil || s.DNS[1].LastError == "" || s.DNS[1].Value != "" {
 		t.Errorf("dns = %+v", s.DNS)
 	}
 	if !s.Firewall.Active || len(s.Firewall.TCP) != 2 || s.Firewall.UDP == nil {
@@ -115,6 +117,7 @@ func TestStatusSocketRoundTrip(t *testing.T) {
 		"mydns mydns123456 A = 203.0.113.8 from pppoe, updated 0s ago, keepalive in 1d0h",
 		"mydns mydns123456 AAAA = (not published yet) from interface:enp1s0",
 		"last error: mydns: login failed",
+		"dyndns2 home.example.net A = (not published yet) from interface:enp1s0\n           not published: enp1s0 has only 192.168.1.10 (private); in two-router mode use `ipv4: seen`",
 		"firewall: inbound on dp-ppp0: TCP 80,443, UDP none, ping answered; all else dropped",
 		"note:     line is not running: no MAP-E rule matches",
 		"warning:  nothing listens on TCP port 443 over IPv6",

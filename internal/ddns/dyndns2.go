@@ -75,30 +75,77 @@ func (d *DynDNS2) url(u Update) (*url.URL, error) {
 	if u.IPv6.IsValid() {
 		ips = append(ips, u.IPv6.String())
 	}
-	q := url.Values{"hostname": {d.Hostname}, "myip": {strings.Join(ips, ",")}}
+	q := url.Values{"hostname": {d.Hostname}}
+	if len(ips) > 0 {
+		q.Set("myip", strings.Join(ips, ","))
+	}
 	ep.RawQuery = q.Encode()
 	return ep, nil
 }
 
 // Update implements Provider.
 func (d *DynDNS2) Update(ctx context.Context, u Update) error {
+	_, err := d.send(ctx, u, "tcp", netip.Addr{})
+	return err
+}
+
+// UpdateSeen implements SeenProvider: a request without myip, sent over
+// the seen family from its local address; the server records the address
+// of the connection ("defaults to the best IP address the server can
+// determine") and says it after good/nochg. Only one family can be seen,
+// and then the record publishes no other (ValidateConfig): a myip for the
+// other family would turn the detection off.
+func (d *DynDNS2) UpdateSeen(ctx context.Context, u SeenUpdate) (Recorded, error) {
+	var rec Recorded
+	if !u.Seen4 && !u.Seen6 {
+		return rec, d.Update(ctx, u.Update)
+	}
+	if (u.Seen4 && (u.Seen6 || u.IPv6.IsValid())) || (u.Seen6 && u.IPv4.IsValid()) {
+		return rec, perr("dyndns2", KindBadRequest, "a seen record publishes one family only")
+	}
+	network, local := "tcp4", u.IPv4Local
+	if u.Seen6 {
+		network, local = "tcp6", u.IPv6Local
+	}
+	a, err := d.send(ctx, Update{Name: u.Name}, network, local)
+	if err != nil {
+		return rec, err
+	}
+	for _, x := range a.Addrs {
+		if x.Unmap().Is4() && u.Seen4 {
+			rec.IPv4 = x.Unmap()
+		} else if x.Is6() && !x.Is4In6() && u.Seen6 {
+			rec.IPv6 = x
+		}
+	}
+	return rec, nil
+}
+
+// send sends one update over network, from local when valid, and checks
+// that a good/nochg answer lists the addresses u asked for.
+func (d *DynDNS2) send(ctx context.Context, u Update, network string, local netip.Addr) (DynDNS2Answer, error) {
 	ep, err := d.url(u)
 	if err != nil {
-		return perr("dyndns2", KindBadRequest, "%v", err)
+		return DynDNS2Answer{}, perr("dyndns2", KindBadRequest, "%v", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.String(), nil)
 	if err != nil {
-		return perr("dyndns2", KindBadRequest, "%s: %v", redactURL(ep), err)
+		return DynDNS2Answer{}, perr("dyndns2", KindBadRequest, "%s: %v", redactURL(ep), err)
 	}
 	req.SetBasicAuth(d.Username, d.Password)
-	body, ferr := getOK("dyndns2", newClient("tcp", netip.Addr{}), req, d.Password)
+	body, ferr := getOK("dyndns2", newClient(network, local), req, d.Password)
 	if ferr != nil {
-		return ferr
+		return DynDNS2Answer{}, ferr
 	}
 	a, err := ParseDynDNS2Answer(body)
 	if err != nil {
-		return perr("dyndns2", KindTemporary, "%v", err)
+		return a, perr("dyndns2", KindTemporary, "%v", err)
 	}
+	return a, d.judge(a, u)
+}
+
+// judge turns a decoded answer into nil or the provider's error.
+func (d *DynDNS2) judge(a DynDNS2Answer, u Update) error {
 	e := func(k ErrorKind, msg string) error { return perr("dyndns2", k, "%s: %s", a.Code, msg) }
 	switch a.Code {
 	case "good", "nochg":
@@ -129,6 +176,23 @@ func containsAddr(as []netip.Addr, a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// DryRunSeen implements SeenProvider.
+func (d *DynDNS2) DryRunSeen(u SeenUpdate) []string {
+	if !u.Seen4 && !u.Seen6 {
+		return d.DryRun(u.Update)
+	}
+	ep, err := d.url(Update{Name: u.Name})
+	if err != nil {
+		return []string{err.Error()}
+	}
+	local, want := u.IPv4Local, u.IPv4
+	if u.Seen6 {
+		local, want = u.IPv6Local, u.IPv6
+	}
+	return []string{fmt.Sprintf("GET %s (Basic %s:***) from %s; the server records the address it arrives from%s",
+		ep, d.Username, seenFrom(local), seenExpect(want))}
 }
 
 // DryRun implements Provider.

@@ -31,6 +31,8 @@ func TestMain(m *testing.M) {
 		os.Exit(helperMyDNSServer())
 	case "ddns-once":
 		os.Exit(helperDDNSOnce())
+	case "seen-fakes":
+		os.Exit(helperSeenFakes())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper", os.Getenv(helperEnv))
 		os.Exit(2)
@@ -92,7 +94,9 @@ func helperDDNSOnce() int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	u, err := New(cfg, Options{Logger: log, StateDir: "-"})
+	// HELPER_DRYRUN=1: a dry run, its lines on stdout instead of the status.
+	dry := os.Getenv("HELPER_DRYRUN") != ""
+	u, err := New(cfg, Options{Logger: log, StateDir: "-", DryRun: dry, Out: os.Stdout})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -100,7 +104,9 @@ func helperDDNSOnce() int {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	err = u.RunOnce(ctx)
-	_ = json.NewEncoder(os.Stdout).Encode(u.Status())
+	if !dry {
+		_ = json.NewEncoder(os.Stdout).Encode(u.Status())
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

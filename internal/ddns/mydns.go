@@ -72,27 +72,46 @@ func (m *MyDNS) Update(ctx context.Context, u Update) error {
 	if m.DirectIP {
 		return m.direct(ctx, u)
 	}
-	if u.IPv4.IsValid() {
-		if err := m.login(ctx, "tcp4", def(m.IPv4URL, MyDNSIPv4URL), u.IPv4, u.IPv4Local); err != nil {
-			return err
-		}
-	}
-	if u.IPv6.IsValid() {
-		if err := m.login(ctx, "tcp6", def(m.IPv6URL, MyDNSIPv6URL), u.IPv6, u.IPv6Local); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := m.UpdateSeen(ctx, SeenUpdate{Update: u})
+	return err
 }
 
-func (m *MyDNS) login(ctx context.Context, network, rawURL string, want, local netip.Addr) error {
+// UpdateSeen implements SeenProvider: login mode never sends an address,
+// so a seen family is a login like any other, its expected address
+// possibly unknown; the answer's REMOTE ADDRESS is what MyDNS recorded.
+func (m *MyDNS) UpdateSeen(ctx context.Context, u SeenUpdate) (Recorded, error) {
+	var rec Recorded
+	if m.DirectIP {
+		if u.Seen4 || u.Seen6 {
+			return rec, perr("mydns", KindBadRequest, "direct_ip sends explicit addresses: a seen source needs login mode")
+		}
+		return rec, m.direct(ctx, u.Update)
+	}
+	if u.IPv4.IsValid() || u.Seen4 {
+		a, err := m.login(ctx, "tcp4", def(m.IPv4URL, MyDNSIPv4URL), u.IPv4, u.IPv4Local)
+		if err != nil {
+			return rec, err
+		}
+		rec.IPv4 = a.RemoteAddr
+	}
+	if u.IPv6.IsValid() || u.Seen6 {
+		a, err := m.login(ctx, "tcp6", def(m.IPv6URL, MyDNSIPv6URL), u.IPv6, u.IPv6Local)
+		if err != nil {
+			return rec, err
+		}
+		rec.IPv6 = a.RemoteAddr
+	}
+	return rec, nil
+}
+
+func (m *MyDNS) login(ctx context.Context, network, rawURL string, want, local netip.Addr) (MyDNSAnswer, error) {
 	u, err := endpoint(rawURL, "")
 	if err != nil {
-		return perr("mydns", KindBadRequest, "%v", err)
+		return MyDNSAnswer{}, perr("mydns", KindBadRequest, "%v", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return perr("mydns", KindBadRequest, "%s: %v", redactURL(u), err)
+		return MyDNSAnswer{}, perr("mydns", KindBadRequest, "%s: %v", redactURL(u), err)
 	}
 	req.SetBasicAuth(m.MasterID, m.Password)
 	return m.do(req, u, network, local, want)
@@ -115,30 +134,48 @@ func (m *MyDNS) direct(ctx context.Context, u Update) error {
 	if err != nil {
 		return perr("mydns", KindBadRequest, "%s: %v", redactURL(ep), err)
 	}
-	return m.do(req, ep, "tcp", netip.Addr{}, netip.Addr{})
+	_, err = m.do(req, ep, "tcp", netip.Addr{}, netip.Addr{})
+	return err
 }
 
-func (m *MyDNS) do(req *http.Request, u *url.URL, network string, local, want netip.Addr) error {
+func (m *MyDNS) do(req *http.Request, u *url.URL, network string, local, want netip.Addr) (MyDNSAnswer, error) {
 	body, e := getOK("mydns", newClient(network, local), req, m.Password, m.MasterID)
 	if e != nil {
 		if (e.Kind == KindTemporary || e.Kind == KindUnreachable) && local.IsValid() {
 			e.Msg += fmt.Sprintf(" (sent from %s)", local)
 		}
-		return e
+		return MyDNSAnswer{}, e
 	}
 	a := ParseMyDNSAnswer(body)
 	if !a.OK {
 		if a.Status != "" {
-			return perr("mydns", KindAuth, "%s: login_status = %s", redactURL(u), a.Status)
+			return a, perr("mydns", KindAuth, "%s: login_status = %s", redactURL(u), a.Status)
 		}
-		return perr("mydns", KindAuth, "%s: answer does not say \"Login and IP address notify OK\"", redactURL(u))
+		return a, perr("mydns", KindAuth, "%s: answer does not say \"Login and IP address notify OK\"", redactURL(u))
 	}
 	if want.IsValid() && a.RemoteAddr.IsValid() && a.RemoteAddr != want {
-		return perr("mydns", KindVerify,
+		return a, perr("mydns", KindVerify,
 			"MyDNS recorded %s, not %s: the request did not leave through the intended path (check the policy rule for %s)",
 			a.RemoteAddr, want, local)
 	}
-	return nil
+	return a, nil
+}
+
+// DryRunSeen implements SeenProvider.
+func (m *MyDNS) DryRunSeen(u SeenUpdate) []string {
+	out := m.DryRun(Update{Name: u.Name, IPv4: pick(!u.Seen4, u.IPv4), IPv6: pick(!u.Seen6, u.IPv6),
+		IPv4Local: u.IPv4Local, IPv6Local: u.IPv6Local})
+	for _, f := range []struct {
+		seen        bool
+		url, def    string
+		want, local netip.Addr
+	}{{u.Seen4, m.IPv4URL, MyDNSIPv4URL, u.IPv4, u.IPv4Local}, {u.Seen6, m.IPv6URL, MyDNSIPv6URL, u.IPv6, u.IPv6Local}} {
+		if f.seen {
+			out = append(out, fmt.Sprintf("GET %s (Basic %s:***) from %s; MyDNS records the address it arrives from%s",
+				def(f.url, f.def), m.MasterID, seenFrom(f.local), seenExpect(f.want)))
+		}
+	}
+	return out
 }
 
 // DryRun implements Provider.

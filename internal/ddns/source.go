@@ -20,12 +20,16 @@ const (
 	SourceInterface                   // "interface:NAME"
 	SourceHTTP                        // "http:URL": an echo service, asked through the chosen path
 	SourceStatic                      // "static:ADDR"
+	// SourceSeen ("seen" or "seen:NAME"): the address the provider sees a
+	// request arrive from, the request sent from the interface's own
+	// address by the normal route (seen.go).
+	SourceSeen
 )
 
 // Source is a parsed ipv4/ipv6 config value.
 type Source struct {
 	Kind   SourceKind
-	Link   string     // interface name for SourceInterface
+	Link   string     // interface name for SourceInterface; for SourceSeen, "" means the config's interface
 	URL    string     // echo URL for SourceHTTP
 	Static netip.Addr // SourceStatic
 }
@@ -41,12 +45,18 @@ func (s Source) String() string {
 		return "http:" + s.URL
 	case SourceStatic:
 		return "static:" + s.Static.String()
+	case SourceSeen:
+		if s.Link != "" {
+			return "seen:" + s.Link
+		}
+		return "seen"
 	}
 	return "none"
 }
 
 // ParseSource parses an ipv4 (v6 false) or ipv6 (v6 true) config value:
-// pppoe | interface:NAME | http:URL | static:ADDR | none. "http:URL" keeps
+// pppoe | interface:NAME | http:URL | static:ADDR | seen[:NAME] | none.
+// "http:URL" keeps
 // the whole URL: "http:https://api.example/ip" and "http://..." both work.
 func ParseSource(s string, v6 bool) (Source, error) {
 	s = strings.TrimSpace(s)
@@ -87,8 +97,13 @@ func ParseSource(s string, v6 bool) (Source, error) {
 			return Source{}, fmt.Errorf("static:%s: want an %s address", arg, fam)
 		}
 		return Source{Kind: SourceStatic, Static: a}, nil
+	case "seen":
+		if arg != "" && (len(arg) > 15 || strings.ContainsAny(arg, "/ \t")) {
+			return Source{}, fmt.Errorf("seen:%s: want seen or seen:NAME, e.g. seen:enp1s0", arg)
+		}
+		return Source{Kind: SourceSeen, Link: arg}, nil
 	}
-	return Source{}, fmt.Errorf("%q: want pppoe, interface:NAME, http:URL, static:ADDR or none", s)
+	return Source{}, fmt.Errorf("%q: want pppoe, interface:NAME, http:URL, static:ADDR, seen or none", s)
 }
 
 var reIPToken = regexp.MustCompile(`[0-9A-Fa-f:.]{2,45}`)

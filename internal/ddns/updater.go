@@ -79,6 +79,10 @@ type RecordStatus struct {
 	NextTry       time.Time `json:"next_try,omitzero"` // when backing off
 	Failures      int       `json:"failures,omitempty"`
 	LastError     string    `json:"last_error,omitempty"`
+	// IPv4Problem and IPv6Problem say why a family's source gave nothing
+	// to publish at the last check (e.g. only a private IPv4 address).
+	IPv4Problem string `json:"ipv4_problem,omitempty"`
+	IPv6Problem string `json:"ipv6_problem,omitempty"`
 }
 
 type record struct {
@@ -238,7 +242,8 @@ func (u *Updater) Status() []RecordStatus {
 	for _, r := range u.recs {
 		s := RecordStatus{Record: r.label, Provider: r.cfg.Provider, Name: r.cfg.Name,
 			IPv4Source: r.v4.String(), IPv6Source: r.v6.String(),
-			LastUpdate: r.st.LastUpdate, NextTry: r.st.NextTry, Failures: r.st.Failures, LastError: r.st.LastError}
+			LastUpdate: r.st.LastUpdate, NextTry: r.st.NextTry, Failures: r.st.Failures, LastError: r.st.LastError,
+			IPv4Problem: r.lastRefusal4, IPv6Problem: r.lastRefusal6}
 		if r.st.IPv4.IsValid() {
 			s.IPv4 = r.st.IPv4.String()
 		}
@@ -359,6 +364,7 @@ func (e *PassError) Unwrap() []error { return e.Records }
 type resolved struct {
 	addr, local netip.Addr
 	fresh       bool  // the source answered and the guards passed
+	seen        bool  // a seen source: addr is zero until the provider says (no echo_url)
 	err         error // why not, when the family is managed
 }
 
@@ -382,15 +388,19 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		}
 		return err
 	}
-	changed := (f4.fresh && f4.addr != st.IPv4) || (f6.fresh && f6.addr != st.IPv6)
+	changed := (f4.fresh && f4.addr.IsValid() && f4.addr != st.IPv4) || (f6.fresh && f6.addr.IsValid() && f6.addr != st.IPv6)
 	keepDue := r.keepalive > 0 && (f4.fresh || f6.fresh) && (st.LastUpdate.IsZero() || now.Sub(st.LastUpdate) >= r.keepalive)
-	if !changed && !keepDue {
+	blind := seenBlindDue(r, f4, f6, st, now)
+	if u.opts.DryRun {
+		u.dryRunProblems(r, f4, f6)
+	}
+	if !changed && !keepDue && !blind {
 		u.unchanged.Add(1)
 		if u.opts.DryRun {
 			if f4.fresh || f6.fresh {
 				fmt.Fprintf(u.opts.Out, "%s: up to date (A %s, AAAA %s): nothing to send\n", r.label, addrOr(st.IPv4, "-"), addrOr(st.IPv6, "-"))
 			} else {
-				fmt.Fprintf(u.opts.Out, "%s: no address to publish (see the log): nothing to send\n", r.label)
+				fmt.Fprintf(u.opts.Out, "%s: no address to publish: nothing to send\n", r.label)
 			}
 		}
 		return srcErr(nil)
@@ -404,20 +414,28 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 	}
 	// DuckDNS and dyndns2 fill a missing address from the request's source
 	// (the MAP-E path): send the last good one instead.
+	// (A seen family is never filled in: its request must carry no address.)
 	switch r.prov.(type) {
 	case *DuckDNS, *DynDNS2:
-		if !up.IPv4.IsValid() && r.v4.Kind != SourceNone {
+		if !up.IPv4.IsValid() && r.v4.Kind != SourceNone && r.v4.Kind != SourceSeen {
 			up.IPv4 = st.IPv4
 		}
-		if !up.IPv6.IsValid() && r.v6.Kind != SourceNone {
+		if !up.IPv6.IsValid() && r.v6.Kind != SourceNone && r.v6.Kind != SourceSeen {
 			up.IPv6 = st.IPv6
 		}
 	}
-	if !up.IPv4.IsValid() && !up.IPv6.IsValid() {
+	sp, viaSeen := r.prov.(SeenProvider)
+	su := SeenUpdate{Update: up, Seen4: f4.fresh && f4.seen, Seen6: f6.fresh && f6.seen}
+	viaSeen = viaSeen && (su.Seen4 || su.Seen6)
+	if !up.IPv4.IsValid() && !up.IPv6.IsValid() && !viaSeen {
 		return srcErr(nil)
 	}
 	if u.opts.DryRun {
-		for _, line := range r.prov.DryRun(up) {
+		lines := r.prov.DryRun(up)
+		if viaSeen {
+			lines = sp.DryRunSeen(su)
+		}
+		for _, line := range lines {
 			fmt.Fprintf(u.opts.Out, "%s: would send: %s\n", r.label, Scrub(line, r.secrets...))
 		}
 		return srcErr(nil)
@@ -426,7 +444,15 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		u.log.Debug("ddns backing off", "record", r.label, "until", st.NextTry.Format(time.RFC3339))
 		return ErrBackingOff
 	}
-	err := r.prov.Update(ctx, up)
+	var err error
+	if viaSeen {
+		up, err = u.seenUpdate(ctx, sp, su)
+		if err == nil && blind {
+			changed = changed || (su.Seen4 && up.IPv4.IsValid() && up.IPv4 != st.IPv4) || (su.Seen6 && up.IPv6.IsValid() && up.IPv6 != st.IPv6)
+		}
+	} else {
+		err = r.prov.Update(ctx, up)
+	}
 	if err == nil {
 		if v, ok := r.prov.(Verifier); ok {
 			err = v.Verify(ctx, up)
@@ -499,15 +525,20 @@ func (u *Updater) resolveFamily(ctx context.Context, r *record, v6 bool) resolve
 		if errors.Is(err, ErrNotPublishable) {
 			u.refused.Add(1)
 		}
-		if msg != *last {
+		u.mu.Lock()
+		prev := *last
+		*last = msg
+		u.mu.Unlock()
+		if msg != prev {
 			u.log.Warn("ddns address not published; keeping the last good record", "record", r.label,
 				"family", fam, "source", src.String(), "why", msg)
-			*last = msg
 		}
 		return resolved{err: fmt.Errorf("%s source %s: %s", fam, src, msg)}
 	}
+	u.mu.Lock()
 	*last = ""
-	return resolved{addr: addr, local: local, fresh: true}
+	u.mu.Unlock()
+	return resolved{addr: addr, local: local, fresh: true, seen: src.Kind == SourceSeen}
 }
 
 func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (addr, local netip.Addr, err error) {
@@ -533,6 +564,11 @@ func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (
 		}
 		if !v6 {
 			a, err := ChooseIPv4(as)
+			if err != nil {
+				if hint := privateOnly(src.Link, as); hint != nil {
+					err = hint
+				}
+			}
 			return a, a, err
 		}
 		a, err := ChooseIPv6(as, r.choice)
@@ -545,6 +581,8 @@ func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (
 			}
 		}
 		return a, netip.Addr{}, nil
+	case SourceSeen:
+		return u.resolveSeen(ctx, r, src, v6)
 	case SourceHTTP:
 		var via netip.Addr
 		if !v6 {
@@ -595,6 +633,19 @@ func (u *Updater) pppoeAddr() (netip.Addr, error) {
 // notMAPE refuses the MAP-E shared IPv4 address of this server's own line:
 // a record meant to carry the PPPoE address must never point there.
 func (u *Updater) notMAPE(a netip.Addr) error {
+	for _, p := range u.sharedIPv4() {
+		if p.Contains(a) {
+			return fmt.Errorf("%s is the MAP-E shared IPv4 address of this line (%s): refusing to publish it for a record meant to carry the PPPoE address: %w",
+				a, p, ErrNotPublishable)
+		}
+	}
+	return nil
+}
+
+// sharedIPv4 is the MAP-E shared IPv4 address of the lines that hold this
+// server's IPv6 addresses (the config's interface and every interface
+// source).
+func (u *Updater) sharedIPv4() []netip.Prefix {
 	links := map[string]bool{}
 	if u.cfg.Interface != "" {
 		links[u.cfg.Interface] = true
@@ -616,11 +667,5 @@ func (u *Updater) notMAPE(a netip.Addr) error {
 			}
 		}
 	}
-	for _, p := range MAPESharedIPv4(v6) {
-		if p.Contains(a) {
-			return fmt.Errorf("%s is the MAP-E shared IPv4 address of this line (%s): refusing to publish it for a record meant to carry the PPPoE address: %w",
-				a, p, ErrNotPublishable)
-		}
-	}
-	return nil
+	return MAPESharedIPv4(v6)
 }

@@ -78,13 +78,16 @@ func ValidateConfig(cfg *config.Config) error {
 		if err4 == nil && err6 == nil && v4.Kind == SourceNone && v6.Kind == SourceNone {
 			add(at("ipv4"), "the record publishes nothing: set ipv4 and/or ipv6")
 		}
+		if err4 == nil && err6 == nil {
+			validateSeen(cfg, d, v4, v6, at, add)
+		}
 		if d.Provider == "mydns" && !d.DirectIP {
 			for _, s := range []struct {
 				key string
 				src Source
 			}{{"ipv4", v4}, {"ipv6", v6}} {
 				if s.src.Kind == SourceHTTP || s.src.Kind == SourceStatic {
-					add(at(s.key), "MyDNS login records the request's source address, so %s cannot be sent this way: use pppoe or interface:NAME, or set direct_ip: true", s.src)
+					add(at(s.key), "MyDNS login records the request's source address, so %s cannot be sent this way: use pppoe, interface:NAME or seen, or set direct_ip: true", s.src)
 				}
 			}
 		}

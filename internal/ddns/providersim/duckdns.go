@@ -11,7 +11,8 @@ import (
 // DuckDNS behaves as https://www.duckdns.org/spec.jsp documents:
 // GET /update?domains=a,b&token=T[&ip=][&ipv6=][&verbose=true][&clear=true]
 // answers "OK" or "KO" (verbose: OK, the IPv4, the IPv6, UPDATED|NOCHANGE).
-// A missing ip= is taken from the request's source address.
+// A missing ip= is taken from the request's source address when it is
+// IPv4 and no ipv6= is given; IPv6 is never detected.
 type DuckDNS struct {
 	base
 	mu      sync.Mutex
@@ -57,20 +58,35 @@ func (d *DuckDNS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	names := strings.Split(q.Get("domains"), ",")
-	v4, v6 := Source(r), netip.Addr{}
-	if s := q.Get("ip"); s != "" {
-		var err error
-		if v4, err = netip.ParseAddr(s); err != nil {
+	var v4, v6 netip.Addr
+	ip, ipv6 := q.Get("ip"), q.Get("ipv6")
+	switch {
+	case ip != "":
+		// "you can supply a valid IPv4 or IPv6 address" in ip.
+		a, err := netip.ParseAddr(ip)
+		if err != nil {
 			ko()
 			return
+		}
+		if a.Unmap().Is4() {
+			v4 = a.Unmap()
+		} else {
+			v6 = a
+		}
+	case ipv6 == "":
+		// "if left blank we detect IPv4 addresses": only IPv4, and
+		// only when neither ip nor ipv6 is given.
+		if src := Source(r); src.Is4() {
+			v4 = src
 		}
 	}
-	if s := q.Get("ipv6"); s != "" {
-		var err error
-		if v6, err = netip.ParseAddr(s); err != nil || !v6.Is6() {
+	if ipv6 != "" {
+		a, err := netip.ParseAddr(ipv6)
+		if err != nil || !a.Is6() || a.Is4In6() {
 			ko()
 			return
 		}
+		v6 = a
 	}
 	d.mu.Lock()
 	changed := false
@@ -81,7 +97,7 @@ func (d *DuckDNS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ko()
 			return
 		}
-		if v4.Is4() && rec.IPv4 != v4 {
+		if v4.IsValid() && rec.IPv4 != v4 {
 			rec.IPv4, changed = v4, true
 		}
 		if v6.IsValid() && rec.IPv6 != v6 {
@@ -95,12 +111,17 @@ func (d *DuckDNS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if changed {
 			state = "UPDATED"
 		}
-		v6s := ""
-		if v6.IsValid() {
-			v6s = v6.String()
-		}
-		fmt.Fprintf(w, "OK\n%s\n%s\n%s", v4, v6s, state)
+		fmt.Fprintf(w, "OK\n%s\n%s\n%s", blank(v4), blank(v6), state)
 		return
 	}
 	fmt.Fprint(w, "OK")
+}
+
+// blank prints an address, or nothing for the zero address (the spec's
+// "can be blank").
+func blank(a netip.Addr) string {
+	if a.IsValid() {
+		return a.String()
+	}
+	return ""
 }

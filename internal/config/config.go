@@ -78,9 +78,6 @@ type DDNSRecord struct {
 
 	IPv4 string `yaml:"ipv4"` // pppoe | interface:NAME | http:URL | static:ADDR | seen[:NAME] | none
 	IPv6 string `yaml:"ipv6"` // interface:NAME | http:URL | static:ADDR | seen[:NAME] | none
-	// EchoURL answers the address a request arrives from; seen sources ask
-	// it through the same path (required for rfc2136, cloudflare, dyndns2).
-	EchoURL string `yaml:"echo_url"`
 
 	// IPv6 address choice for interface sources.
 	IPv6Include []string `yaml:"ipv6_include"` // only addresses inside these prefixes
@@ -101,7 +98,10 @@ type DDNSRecord struct {
 	IPv4URL  string `yaml:"ipv4_url"`
 	IPv6URL  string `yaml:"ipv6_url"`
 	DirectIP bool   `yaml:"direct_ip"` // mydns: use directip.html with explicit addresses
-	ZoneID   string `yaml:"zone_id"`   // cloudflare, optional (looked up by zone name otherwise)
+	// EchoURL answers the address a request arrives from; seen sources ask
+	// it through the same path (required for rfc2136, cloudflare, dyndns2).
+	EchoURL string `yaml:"echo_url"`
+	ZoneID  string `yaml:"zone_id"` // cloudflare, optional (looked up by zone name otherwise)
 }
 
 // Status is the local status socket.

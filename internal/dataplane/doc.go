@@ -3,7 +3,7 @@
 // header (RFC 2516 section 4) and the PPP protocol field (RFC 1661 section
 // 2; 0x0021 IPv4, 0x0057 IPv6).
 //
-// Two roles share one engine:
+// Three roles share one engine:
 //
 //   - Client holds one session (the PPPoE client that dualpath runs on a home
 //     server). Its parameters can be swapped at run time, so a reconnect keeps
@@ -11,6 +11,10 @@
 //   - AC holds many sessions on one link (the access concentrator of the
 //     lab's simulated ISP); packets from the TUN pick their session by
 //     destination address.
+//   - Tunnel is the server's end of a fixed-IP IPv4-over-IPv6 service (RFC
+//     2473 IPv4-in-IPv6 to the provider's border relay): the link is a raw
+//     IPv6 socket (hostnet.IPIP6Conn) carrying bare IPv4 packets, and only
+//     packets of the fixed address or block cross.
 //
 // Session frames that are not IPv4/IPv6 (LCP, PAP, CHAP, IPCP, ...) go to a
 // control callback; the control plane sends its frames back with

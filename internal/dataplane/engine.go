@@ -79,15 +79,25 @@ const (
 	linkBatch = 64
 )
 
-// engine is the forwarding machinery shared by Client and AC.
+// engine is the forwarding machinery shared by Client, AC and Tunnel.
 type engine struct {
 	tun       TUN
 	link      Link
 	discovery Link
 	cnt       counters
 
-	// out picks the session for a packet from the TUN (nil: drop).
-	out func(pkt []byte) *live
+	// out picks the session for a packet from the TUN (nil: drop, counted
+	// as noOut, DropNoSession when unset).
+	out   func(pkt []byte) *live
+	noOut DropReason
+	// seal, when set, turns the packet at buf[Headroom:Headroom+n] into
+	// what is written on the link (default: PPPoE session headers).
+	seal func(buf []byte, s *live, n int) []byte
+	// open, when set, decodes what the link read into buf[rxOff:rxOff+n]
+	// and returns buf resliced so the IP packet sits at buf[Headroom:], or
+	// nil after counting a drop (default: inbound, PPPoE frames, rxOff 0).
+	open  func(buf []byte, n int) []byte
+	rxOff int
 	// in picks the live session for a received frame (nil: drop).
 	in func(id uint16, src, dst [6]byte) *live
 	// control receives non-IP session payloads.
@@ -227,7 +237,11 @@ func (e *engine) outbound(buf []byte, n int) []byte {
 	}
 	s := e.out(pkt)
 	if s == nil {
-		e.cnt.drop(DropNoSession)
+		if e.noOut != dropNone {
+			e.cnt.drop(e.noOut)
+		} else {
+			e.cnt.drop(DropNoSession)
+		}
 		return nil
 	}
 	if n > s.mtu {
@@ -240,6 +254,9 @@ func (e *engine) outbound(buf []byte, n int) []byte {
 	}
 	e.cnt.txPackets.Add(1)
 	e.cnt.txBytes.Add(uint64(n))
+	if e.seal != nil {
+		return e.seal(buf, s, n)
+	}
 	return putSessionHeaders(buf, s.peer[:], s.local[:], s.id, proto, n)
 }
 
@@ -272,17 +289,28 @@ func (e *engine) tooBig(pkt []byte, mtu int) {
 
 const ptbPerSecond = 100
 
-// linkToTUN: PPPoE frames from the link -> packets to the TUN (IP) or the
-// control callback (everything else).
+// linkToTUN: frames from the link -> packets to the TUN (IP) or, for
+// PPPoE, the control callback (everything else).
 func (e *engine) linkToTUN() error {
 	bufs := make([][]byte, linkBatch)
 	for i := range bufs {
 		bufs[i] = make([]byte, rxBufSize)
 	}
+	rx := bufs // what the link reads into: bufs[i][rxOff:]
+	if e.rxOff > 0 {
+		rx = make([][]byte, len(bufs))
+		for i := range bufs {
+			rx[i] = bufs[i][e.rxOff:]
+		}
+	}
+	open := e.inbound
+	if e.open != nil {
+		open = e.open
+	}
 	sizes := make([]int, linkBatch)
 	pkts := make([][]byte, 0, linkBatch)
 	for {
-		n, err := e.link.ReadBatch(bufs, sizes)
+		n, err := e.link.ReadBatch(rx, sizes)
 		if err != nil {
 			if closed(err) {
 				return nil
@@ -295,7 +323,7 @@ func (e *engine) linkToTUN() error {
 		e.cnt.linkReads.Add(1)
 		pkts = pkts[:0]
 		for i := 0; i < n; i++ {
-			if p := e.inbound(bufs[i], sizes[i]); p != nil {
+			if p := open(bufs[i], sizes[i]); p != nil {
 				pkts = append(pkts, p)
 			}
 		}

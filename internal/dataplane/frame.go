@@ -59,6 +59,10 @@ const (
 	DropNoSession
 	// DropIO: a read or write error on the link or the TUN.
 	DropIO
+	// DropForeign: a tunnel packet that is not IPv4 of the tunnel's own
+	// addresses (from the TUN: its source; from the link: its destination,
+	// or a source inside our own block).
+	DropForeign
 	numDropReasons
 )
 
@@ -73,6 +77,7 @@ var dropNames = [...]string{
 	DropTooBig:         "too_big",
 	DropNoSession:      "no_session",
 	DropIO:             "io_error",
+	DropForeign:        "foreign_address",
 }
 
 // String returns the reason's metric label, e.g. "bad_length".

@@ -110,3 +110,27 @@ func (c *PacketConn) ReadBatch(bufs [][]byte, sizes []int) (int, error) { return
 
 // WriteBatch fails with ErrUnsupportedOS.
 func (c *PacketConn) WriteBatch(bufs [][]byte) (int, error) { return 0, ErrUnsupportedOS }
+
+// IPIP6Conn is a raw IPv4-in-IPv6 socket; on this OS it cannot be opened.
+type IPIP6Conn struct{}
+
+// OpenIPIP6 fails with ErrUnsupportedOS.
+func OpenIPIP6(remote, source netip.Addr) (*IPIP6Conn, error) { return nil, ErrUnsupportedOS }
+
+// SetSource does nothing.
+func (c *IPIP6Conn) SetSource(a netip.Addr) {}
+
+// Remote returns the zero address.
+func (c *IPIP6Conn) Remote() netip.Addr { return netip.Addr{} }
+
+// Close does nothing.
+func (c *IPIP6Conn) Close() error { return nil }
+
+// TxQueueDrops returns 0.
+func (c *IPIP6Conn) TxQueueDrops() uint64 { return 0 }
+
+// ReadBatch fails with ErrUnsupportedOS.
+func (c *IPIP6Conn) ReadBatch(bufs [][]byte, sizes []int) (int, error) { return 0, ErrUnsupportedOS }
+
+// WriteBatch fails with ErrUnsupportedOS.
+func (c *IPIP6Conn) WriteBatch(bufs [][]byte) (int, error) { return 0, ErrUnsupportedOS }

@@ -25,6 +25,8 @@ const (
 	DefaultStatusSocket  = "/run/dualpath/status.sock"
 	DefaultMetricsListen = "127.0.0.1:9842"
 	DefaultStateDir      = "/var/lib/dualpath"
+	// DefaultTUN is the PPPoE session's TUN device (pppoe.tun).
+	DefaultTUN = "dp-ppp0"
 )
 
 // Config is the whole file. Keys and meanings follow design.md.
@@ -241,7 +243,7 @@ func (c *Config) applyDefaults() {
 			p.Table = 4242
 		}
 		if p.TUN == "" {
-			p.TUN = "dp-ppp0"
+			p.TUN = DefaultTUN
 		}
 		if p.Auth == "" {
 			p.Auth = "auto"

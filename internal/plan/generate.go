@@ -2,6 +2,8 @@ package plan
 
 import (
 	"fmt"
+
+	"github.com/dualpath/dualpath/internal/msg"
 	"net/netip"
 	"strings"
 )
@@ -28,8 +30,8 @@ func Generate(p *Plan) []File {
 	return []File{
 		{Name: NetplanFile, Title: "netplan (/etc/netplan/" + NetplanFile + ")", Mode: 0o600, Content: Netplan(p)},
 		{Name: NginxFile, Title: "nginx listen lines (include in each server block)", Mode: 0o644, Content: NginxListen(p)},
-		{Name: ChecklistENFile, Title: "router checklist (English)", Mode: 0o644, Content: Checklist(p, "en")},
-		{Name: ChecklistJAFile, Title: "router checklist (Japanese)", Mode: 0o644, Content: Checklist(p, "ja")},
+		{Name: ChecklistENFile, Title: "router checklist (English)", Mode: 0o644, Content: Checklist(p, msg.English)},
+		{Name: ChecklistJAFile, Title: "router checklist (Japanese)", Mode: 0o644, Content: Checklist(p, msg.Japanese)},
 	}
 }
 
@@ -101,74 +103,6 @@ func NginxListen(p *Plan) []byte {
 		fmt.Fprintf(&b, "listen %d%s;\n", port, ssl)
 		fmt.Fprintf(&b, "listen [::]:%d%s;\n", port, ssl)
 	}
-	return []byte(b.String())
-}
-
-// Checklist returns the router checklist in Markdown, lang "en" or "ja".
-func Checklist(p *Plan, lang string) []byte {
-	tcp := joinPorts(p.TCP)
-	udp := joinPorts(p.UDP)
-	pool := "(not given)"
-	if p.HasDHCPRange() {
-		pool = p.DHCPFirst.String() + "–" + p.DHCPLast.String()
-	}
-	var b strings.Builder
-	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	if lang == "ja" {
-		w("# ルータ設定チェックリスト（%s）\n\n", p.Mode)
-		w("サブネット %s、サーバ %s、IPoEルータ %s", p.Subnet, p.Server, p.IPoERouter)
-		if p.PPPoERouter.IsValid() {
-			w("、PPPoEルータ %s", p.PPPoERouter)
-		}
-		w("。\n\n## IPoEルータ\n\n")
-		w("- [ ] DHCPサーバはこのルータだけでONにする（配布範囲 %s）。\n", pool)
-		w("- [ ] ルータ自身のアドレスを %s にする。\n", p.IPoERouter)
-		w("- [ ] サーバ %s を手動割り当て（予約）にし、配布範囲の外に置く。\n", p.Server)
-		w("- [ ] PPPoEパススルーをONにする。\n")
-		if p.Mode == ModeTwoRouters {
-			w("\n## PPPoEルータ\n\n")
-			w("- [ ] DHCPサーバをOFFにする（DHCPが2台あるとアドレスが重複する）。\n")
-			w("- [ ] ルータ自身のアドレスを %s にする（IPoEルータ %s と重複させない、配布範囲の外）。\n", p.PPPoERouter, p.IPoERouter)
-			w("- [ ] 接続方法は「PPPoEクライアント」、WAN側をIPoEルータのLANポートにつなぐ。\n")
-			if tcp != "" {
-				w("- [ ] ポート変換: TCP %s をサーバ %s の同じポートへ転送する。\n", tcp, p.Server)
-			}
-			if udp != "" {
-				w("- [ ] ポート変換: UDP %s をサーバ %s の同じポートへ転送する。\n", udp, p.Server)
-			}
-		} else {
-			w("\n## サーバ（dualpath）\n\n")
-			w("- [ ] ルータの2台目は不要。dualpath がサーバで PPPoE を張り、TCP %s だけを開ける。\n", tcp)
-		}
-		w("\n確認: `dualpath doctor --config ...` で DHCP の重複・アドレスの重複・PPPoE の到達を調べられます。\n")
-		return []byte(b.String())
-	}
-	w("# Router checklist (%s)\n\n", p.Mode)
-	w("Subnet %s, server %s, IPoE router %s", p.Subnet, p.Server, p.IPoERouter)
-	if p.PPPoERouter.IsValid() {
-		w(", PPPoE router %s", p.PPPoERouter)
-	}
-	w(".\n\n## IPoE router\n\n")
-	w("- [ ] DHCP server on here and only here (pool %s).\n", pool)
-	w("- [ ] The router's own address is %s.\n", p.IPoERouter)
-	w("- [ ] Reserve %s for the server (manual assignment), outside the pool.\n", p.Server)
-	w("- [ ] PPPoE passthrough on.\n")
-	if p.Mode == ModeTwoRouters {
-		w("\n## PPPoE router\n\n")
-		w("- [ ] DHCP server off (two DHCP servers on one LAN hand out clashing addresses).\n")
-		w("- [ ] The router's own address is %s: not %s (the IPoE router), not in the pool.\n", p.PPPoERouter, p.IPoERouter)
-		w("- [ ] Connection type PPPoE client; its WAN port cabled to the IPoE router's LAN.\n")
-		if tcp != "" {
-			w("- [ ] Port forwarding: TCP %s to the server %s, same ports.\n", tcp, p.Server)
-		}
-		if udp != "" {
-			w("- [ ] Port forwarding: UDP %s to the server %s, same ports.\n", udp, p.Server)
-		}
-	} else {
-		w("\n## Server (dualpath)\n\n")
-		w("- [ ] No second router: dualpath holds the PPPoE session on the server and opens only TCP %s.\n", tcp)
-	}
-	w("\nCheck with `dualpath doctor --config ...`: duplicate DHCP servers, duplicate addresses, PPPoE reachability.\n")
 	return []byte(b.String())
 }
 

@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/netnstest"
+	"github.com/dualpath/dualpath/internal/termtext"
 )
 
 func twoRouters() *config.Config {
@@ -254,15 +256,53 @@ func TestChecklist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	en, ja := string(Checklist(p, "en")), string(Checklist(p, "ja"))
-	for _, want := range []string{"DHCP server off", "PPPoE passthrough on", "Reserve 192.168.1.10", "TCP 80, 443 to the server 192.168.1.10", "192.168.1.100–192.168.1.200"} {
-		if !strings.Contains(en, want) {
-			t.Errorf("English checklist lacks %q:\n%s", want, en)
+	c := twoRouters()
+	c.Plan.Mode, c.Plan.PPPoERouter = ModeServerPPPoE, ""
+	c.PPPoE = &config.PPPoE{TUN: "ppp-srv"}
+	one, err := FromConfig(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		p      *Plan
+		lang   msg.Lang
+		phrase []string
+	}
+	common := map[msg.Lang][]string{
+		msg.English: {"PPPoE passthrough on", "Reserve 192.168.1.10", "192.168.1.100–192.168.1.200",
+			"IPv6 filter: allow new inbound connections to TCP 80, 443 on the server's stable IPv6 address only",
+			"「IPv6パケットフィルタ設定（IPoE）」", "「IPv6フィルター」", "`pppoe pass-through member lan1 lan2`", "`ipv6 filter N pass",
+			"One PPPoE session per ISP account", "FLET'S allows two PPPoE sessions per line"},
+		msg.Japanese: {"PPPoE パススルーを ON", "IPv6 フィルタ: サーバの固定的な IPv6 アドレスの TCP 80, 443 への新しい接続だけを通します",
+			"「IPv6パケットフィルタ設定（IPoE）」", "「IPv6フィルター」", "`pppoe pass-through member lan1 lan2`", "アカウント1つにつき1本", "2セッションまで", "フレッツ"},
+	}
+	for _, w := range []want{
+		{p, msg.English, []string{"DHCP server off", "TCP 80, 443 to the server 192.168.1.10", "Two cables to the IPoE router", "Internet@Start off", "「ポート変換」"}},
+		{p, msg.Japanese, []string{"DHCP サーバを OFF", "TCP 80, 443 をサーバ 192.168.1.10", "ケーブルは2本", "「Internet@Start」を OFF", "「ポート変換」"}},
+		{one, msg.English, []string{"Retire the PPPoE router", "Retire the cron job", "`ufw allow in on ppp-srv to any port 80 proto tcp`", "gateway4"}},
+		{one, msg.Japanese, []string{"PPPoE ルータは外します", "のジョブをやめます", "`ufw allow in on ppp-srv to any port 80 proto tcp`", "gateway4"}},
+	} {
+		steps := checklistSteps(w.p, w.lang)
+		for _, s := range append(w.phrase, common[w.lang]...) {
+			if !strings.Contains(steps, s) {
+				t.Errorf("%s %s checklist lacks %q:\n%s", w.p.Mode, w.lang, s, steps)
+			}
+		}
+		out := string(Checklist(w.p, w.lang))
+		for _, l := range strings.Split(out, "\n") {
+			if termtext.DisplayWidth(l) > termtext.Width {
+				t.Errorf("%s %s line wider than 80: %q", w.p.Mode, w.lang, l)
+			}
+		}
+		if !strings.Contains(out, "- [ ] ") || strings.Count(out, "\n## ") < 3 {
+			t.Errorf("not a Markdown checklist:\n%s", out)
 		}
 	}
-	for _, want := range []string{"PPPoEパススルーをON", "DHCPサーバをOFF", "TCP 80, 443 をサーバ 192.168.1.10"} {
-		if !strings.Contains(ja, want) {
-			t.Errorf("Japanese checklist lacks %q:\n%s", want, ja)
+	// One template: both languages have the same steps, one for one.
+	for _, q := range []*Plan{p, one} {
+		en, ja := checklistSteps(q, msg.English), checklistSteps(q, msg.Japanese)
+		if strings.Count(en, "\n") != strings.Count(ja, "\n") || en == ja {
+			t.Errorf("%s: English and Japanese differ in shape", q.Mode)
 		}
 	}
 }

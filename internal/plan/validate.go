@@ -59,6 +59,7 @@ type Plan struct {
 	TCP         []uint16     // exposed TCP ports (default 80, 443)
 	UDP         []uint16     // exposed UDP ports
 	ServerBits  int          // prefix length used for the server's address
+	TUN         string       // the PPPoE session's TUN device (pppoe.tun)
 	Source      *config.Plan // what was read
 }
 
@@ -185,6 +186,10 @@ func FromConfig(cfg *config.Config) (*Plan, error) {
 	}
 
 	// Exposed ports.
+	p.TUN = config.DefaultTUN
+	if cfg.PPPoE != nil && cfg.PPPoE.TUN != "" {
+		p.TUN = cfg.PPPoE.TUN
+	}
 	p.TCP = uniquePorts(cfg.Expose.TCP)
 	p.UDP = uniquePorts(cfg.Expose.UDP)
 	if len(p.TCP) == 0 && len(p.UDP) == 0 {

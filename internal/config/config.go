@@ -40,6 +40,7 @@ type Config struct {
 	Plan      *Plan        `yaml:"plan"`
 	StateDir  string       `yaml:"state_dir"` // default /var/lib/dualpath
 	Log       Log          `yaml:"log"`
+	Check     *Check       `yaml:"check"` // reachability from outside (check.go)
 
 	// Path is the file the config came from (for messages); not a YAML key.
 	Path string `yaml:"-"`
@@ -254,6 +255,9 @@ func (c *Config) applyDefaults() {
 		if p.EchoFailures == 0 {
 			p.EchoFailures = 3
 		}
+	}
+	if c.Check != nil {
+		c.Check.applyDefaults()
 	}
 	for i := range c.DDNS {
 		d := &c.DDNS[i]

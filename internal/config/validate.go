@@ -84,6 +84,7 @@ func (c *Config) validate(opts validateOpts) error {
 	if c.Plan != nil {
 		k.plan(c.Plan)
 	}
+	k.check()
 	return k.errs.asError()
 }
 

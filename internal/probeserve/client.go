@@ -25,12 +25,13 @@ type Prober struct {
 // few steps each.
 const ClientTimeout = 45 * time.Second
 
-// Ask sends req to the prober from local (the address to be probed: the
-// PPPoE address for IPv4, the stable address for IPv6), over that family
-// only. The answer's target must be local: anything else means the request
-// did not leave by the path meant (a proxy, NAT) and the probe saw someone
-// else.
-func Ask(ctx context.Context, p Prober, local netip.Addr, req Request) (Answer, error) {
+// Ask sends req to the prober from bind (the address to be probed: the
+// PPPoE address for IPv4, the stable address for IPv6; invalid to let the
+// routing choose, as when a second router's NAT gives the address), over
+// expect's family only. The answer's target must be expect: anything else
+// means the request did not leave by the path meant and the probe saw
+// someone else.
+func Ask(ctx context.Context, p Prober, bind, expect netip.Addr, req Request) (Answer, error) {
 	if err := req.Validate(); err != nil {
 		return Answer{}, err
 	}
@@ -41,12 +42,12 @@ func Ask(ctx context.Context, p Prober, local netip.Addr, req Request) (Answer, 
 	u := base.JoinPath(Path)
 	body, _ := json.Marshal(req)
 	network := "tcp4"
-	if local.Is6() && !local.Is4In6() {
+	if expect.Is6() && !expect.Is4In6() {
 		network = "tcp6"
 	}
 	d := &net.Dialer{Timeout: 5 * time.Second}
-	if local.IsValid() {
-		d.LocalAddr = &net.TCPAddr{IP: local.AsSlice()}
+	if bind.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: bind.AsSlice()}
 	}
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
@@ -90,8 +91,8 @@ func Ask(ctx context.Context, p Prober, local netip.Addr, req Request) (Answer, 
 	if err != nil {
 		return Answer{}, fmt.Errorf("prober %s: %v", redact(base), err)
 	}
-	if local.IsValid() && a.Target != local.Unmap() {
-		return Answer{}, fmt.Errorf("prober %s saw this request come from %s, not %s: it did not leave by the path to be checked", redact(base), a.Target, local)
+	if expect.IsValid() && a.Target != expect.Unmap() {
+		return Answer{}, fmt.Errorf("prober %s saw this request come from %s, not %s: it did not leave by the path to be checked", redact(base), a.Target, expect)
 	}
 	return a, nil
 }

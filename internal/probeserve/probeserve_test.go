@@ -100,7 +100,7 @@ func TestProbesOnlyTheRequestSource(t *testing.T) {
 	} else {
 		t.Skipf("port %d taken on 127.0.0.1", onlyOther)
 	}
-	ans, err := Ask(context.Background(), Prober{URL: url, Token: testToken}, me,
+	ans, err := Ask(context.Background(), Prober{URL: url, Token: testToken}, me, me,
 		Request{Host: "www.example.jp", Ports: []PortRequest{{Port: open, HTTP: true}, {Port: onlyOther}}})
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +159,7 @@ func TestAskFromAnotherSource(t *testing.T) {
 	url := serve(t, s)
 	src := netip.MustParseAddr("127.0.0.3")
 	p := listen(t, src.String())
-	ans, err := Ask(context.Background(), Prober{URL: url, Token: testToken}, src, Request{Ports: []PortRequest{{Port: p}}})
+	ans, err := Ask(context.Background(), Prober{URL: url, Token: testToken}, src, src, Request{Ports: []PortRequest{{Port: p}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestToken(t *testing.T) {
 	req := Request{Ports: []PortRequest{{Port: p}}}
 	me := netip.MustParseAddr("127.0.0.1")
 	for _, tok := range []string{"", "wrong", testToken + "x", testToken[:5]} {
-		_, err := Ask(context.Background(), Prober{URL: url, Token: tok}, me, req)
+		_, err := Ask(context.Background(), Prober{URL: url, Token: tok}, me, me, req)
 		if err == nil || !strings.Contains(err.Error(), "401") {
 			t.Errorf("token %q: %v, want a 401 refusal", tok, err)
 		}
@@ -183,7 +183,7 @@ func TestToken(t *testing.T) {
 			t.Errorf("error shows the token: %v", err)
 		}
 	}
-	if _, err := Ask(context.Background(), Prober{URL: url, Token: testToken}, me, req); err != nil {
+	if _, err := Ask(context.Background(), Prober{URL: url, Token: testToken}, me, me, req); err != nil {
 		t.Errorf("right token: %v", err)
 	}
 	if _, err := NewServer(Options{}); err == nil {
@@ -200,7 +200,7 @@ func TestRateLimit(t *testing.T) {
 	p := freePort(t, "127.0.0.1")
 	req := Request{Ports: []PortRequest{{Port: p}}}
 	ask := func(src string) error {
-		_, err := Ask(context.Background(), Prober{URL: url, Token: testToken}, netip.MustParseAddr(src), req)
+		_, err := Ask(context.Background(), Prober{URL: url, Token: testToken}, netip.MustParseAddr(src), netip.MustParseAddr(src), req)
 		return err
 	}
 	for i := 0; i < 2; i++ {
@@ -212,7 +212,7 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("third request: %v, want 429", err)
 	}
 	// Wrong tokens count too: the limit also slows guessing.
-	if _, err := Ask(context.Background(), Prober{URL: url, Token: "guess"}, netip.MustParseAddr("127.0.0.1"), req); err == nil || !strings.Contains(err.Error(), "429") {
+	if _, err := Ask(context.Background(), Prober{URL: url, Token: "guess"}, netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.1"), req); err == nil || !strings.Contains(err.Error(), "429") {
 		t.Errorf("a guess over the limit: %v, want 429", err)
 	}
 	if err := ask("127.0.0.4"); err != nil {
@@ -318,7 +318,7 @@ func TestAskRejectsAnAnswerForSomeoneElse(t *testing.T) {
 		io.WriteString(w, `{"version":1,"target":"192.0.2.99","results":[{"port":80,"state":"open"}]}`)
 	}))
 	defer ts.Close()
-	_, err := Ask(context.Background(), Prober{URL: ts.URL, Token: "t"}, netip.MustParseAddr("127.0.0.1"), Request{Ports: []PortRequest{{Port: 80}}})
+	_, err := Ask(context.Background(), Prober{URL: ts.URL, Token: "t"}, netip.Addr{}, netip.MustParseAddr("127.0.0.1"), Request{Ports: []PortRequest{{Port: 80}}})
 	if err == nil || !strings.Contains(err.Error(), "192.0.2.99") {
 		t.Errorf("answer about another target: %v, want an error naming it", err)
 	}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/daemon"
+	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/reach"
+)
+
+const checkUsage = "check [--json] [--config FILE] [--socket PATH]"
+
+func init() {
+	cli.Register(&cli.Command{
+		Name:    "check",
+		Usage:   checkUsage,
+		Summary: "check from outside that visitors reach the site over IPv4 and IPv6",
+		Run:     runCheck,
+	})
+}
+
+// checkTimeout bounds the whole check: DNS, then every prober in parallel.
+const checkTimeout = 90 * time.Second
+
+func runCheck(ctx context.Context, stdio cli.IO, args []string) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "print the JSON report (schema: internal/reach/report.go)")
+	cfgPath := fs.String("config", "", "config file (default: the running daemon's)")
+	socket := fs.String("socket", "", "the daemon's status socket (default $DUALPATH_STATUS_SOCKET, else "+config.DefaultStatusSocket+")")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdio.Stdout, "usage: dualpath "+checkUsage)
+			fs.SetOutput(stdio.Stdout)
+			fs.PrintDefaults()
+			return nil
+		}
+		return cli.Usagef("check: %v; usage: dualpath %s", err, checkUsage)
+	}
+	if fs.NArg() > 0 {
+		return cli.Usagef("check takes no arguments; usage: dualpath %s", checkUsage)
+	}
+	var cfg *config.Config
+	if *cfgPath != "" {
+		c, err := config.Load(*cfgPath)
+		if err == nil {
+			err = daemon.CheckConfig(c)
+		}
+		if err != nil {
+			fmt.Fprintln(stdio.Stderr, err)
+			return cli.Silent(cli.ExitUsage)
+		}
+		cfg = c
+	}
+	path := *socket
+	if path == "" && cfg != nil {
+		path = cfg.Status.Socket
+	}
+	if path == "" {
+		path = stdio.Env("DUALPATH_STATUS_SOCKET")
+	}
+	if path == "" {
+		path = config.DefaultStatusSocket
+	}
+	// The addresses the site should have are the running daemon's: the
+	// session address, and what its DNS records publish.
+	st, err := daemon.QueryStatus(ctx, path)
+	if err != nil {
+		return cli.Failf("check needs the running daemon for the addresses to expect: %v", err)
+	}
+	if cfg == nil {
+		if st.Config == "" {
+			return cli.Usagef("check: the daemon does not say which config it runs: pass --config FILE")
+		}
+		c, err := config.Load(st.Config)
+		if err == nil {
+			err = daemon.CheckConfig(c)
+		}
+		if err != nil {
+			fmt.Fprintln(stdio.Stderr, err)
+			return cli.Silent(cli.ExitUsage)
+		}
+		cfg = c
+	}
+	want4, want6 := expectedAddrs(st)
+	t, err := reach.TargetFrom(cfg, want4, want6, config.ReadSecret)
+	if err != nil {
+		return cli.Usagef("%v", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	rep := reach.Run(ctx, t, reach.Env{})
+	if *asJSON {
+		err = rep.WriteJSON(stdio.Stdout)
+	} else {
+		rep.WriteText(stdio.Stdout, msg.FromEnv(stdio.Getenv))
+	}
+	if err != nil {
+		return cli.Failf("check: %v", err)
+	}
+	if !rep.OK() {
+		return cli.Silent(cli.ExitFailure)
+	}
+	return nil
+}
+
+// expectedAddrs are the addresses visitors should reach: the session's
+// IPv4 (else the A value the daemon published, as in two-router mode) and
+// the published AAAA value (the stable IPv6).
+func expectedAddrs(st *daemon.Status) (v4, v6 netip.Addr) {
+	if a, err := netip.ParseAddr(st.Session.Address); err == nil && st.Session.State == daemon.StateUp {
+		v4 = a
+	}
+	for _, d := range st.DNS {
+		a, err := netip.ParseAddr(d.Value)
+		if err != nil {
+			continue
+		}
+		switch {
+		case d.Family == "A" && !v4.IsValid() && a.Is4():
+			v4 = a
+		case d.Family == "AAAA" && !v6.IsValid() && a.Is6():
+			v6 = a
+		}
+	}
+	return v4, v6
+}

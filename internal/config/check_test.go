@@ -52,11 +52,11 @@ func TestCheckSection(t *testing.T) {
 		{"    - url: https://probe.example.net:8443\n", `check.probers[0].url: "ftp://x" is not an http:// or https:// URL`},
 	} {
 		bad := map[string]string{
-			"  name: www.example.jp\n": "  name: www example\n",
+			"  name: www.example.jp\n":                                "  name: www example\n",
 			"  dns_servers: [192.0.2.53:53, \"[2001:db8::53]:53\"]\n": "  dns_servers: [ns1.example.jp:53]\n",
-			"  interval: 15m\n":                                          "  interval: 10s\n",
-			"      token_file: TOKEN\n":                                  "",
-			"    - url: https://probe.example.net:8443\n":               "    - url: ftp://x\n",
+			"  interval: 15m\n":                                       "  interval: 10s\n",
+			"      token_file: TOKEN\n":                               "",
+			"    - url: https://probe.example.net:8443\n":             "    - url: ftp://x\n",
 		}[tc.edit]
 		y := s.fill(good) + strings.ReplaceAll(strings.Replace(section, tc.edit, bad, 1), "TOKEN", tok)
 		c, err := Parse("dualpath.yaml", []byte(y))

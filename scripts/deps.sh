@@ -87,6 +87,7 @@ PKGS=(
   nginx-light dnsmasq-base bind9 bind9-utils bind9-dnsutils
   netplan.io iperf3 tcpdump
   user-mode-linux ppp pppoe busybox-static libpcap0.8 gcc libc6-dev
+  man-db groff-base
 )
 
 missing=()

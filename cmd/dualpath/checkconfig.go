@@ -2,36 +2,28 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/daemon"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 func init() {
 	cli.Register(&cli.Command{
-		Name:    "check-config",
-		Usage:   "check-config FILE",
-		Summary: "validate a config file without touching the network",
-		Run:     runCheckConfig,
+		Name:  "check-config",
+		Usage: "check-config FILE",
+		Summary: msg.T("validate a config file without touching the network",
+			"設定ファイルを、ネットワークに触れずに確認する"),
+		Run: runCheckConfig,
 	})
 }
 
 func runCheckConfig(_ context.Context, stdio cli.IO, args []string) error {
-	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdio.Stdout, "usage: dualpath check-config FILE")
-			fs.SetOutput(stdio.Stdout)
-			fs.PrintDefaults()
-			return nil
-		}
-		return cli.Usagef("check-config: %v; usage: dualpath check-config FILE", err)
+	fs := cli.NewFlagSet("check-config")
+	if err := cli.Parse(stdio, fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return cli.Usagef("usage: dualpath check-config FILE (e.g. /etc/dualpath/dualpath.yaml)")

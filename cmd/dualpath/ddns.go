@@ -3,33 +3,32 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/ddns"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 func init() {
 	cli.Register(&cli.Command{
-		Name:    "ddns",
-		Usage:   "ddns --config FILE [--once] [--dry-run]",
-		Summary: "keep DNS records on the PPPoE IPv4 and the stable IPv6 (MyDNS, RFC 2136, Cloudflare, DuckDNS, dyndns2)",
-		Run:     runDDNS,
+		Name:  "ddns",
+		Usage: "ddns --config FILE [--once] [--dry-run]",
+		Summary: msg.T("keep DNS records on the PPPoE IPv4 and the stable IPv6 (MyDNS, RFC 2136, Cloudflare, DuckDNS, dyndns2)",
+			"DNS レコードを PPPoE の IPv4 と固定的な IPv6 に保つ（MyDNS、RFC 2136、Cloudflare、DuckDNS、dyndns2）"),
+		Run: runDDNS,
 	})
 }
 
 func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
-	fs := flag.NewFlagSet("ddns", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet("ddns")
 	path := fs.String("config", "", "config file with a ddns: section")
 	once := fs.Bool("once", false, "check and update every record once, then exit (1 if any failed)")
 	dryRun := fs.Bool("dry-run", false, "show what would be sent, send nothing")
-	if err := fs.Parse(args); err != nil {
-		return cli.Usagef("ddns: %v; usage: dualpath ddns --config FILE [--once] [--dry-run]", err)
+	if err := cli.Parse(stdio, fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("ddns: unexpected argument %q; usage: dualpath ddns --config FILE [--once] [--dry-run]", fs.Arg(0))

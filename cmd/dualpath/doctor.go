@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"time"
 
 	"github.com/dualpath/dualpath/internal/cli"
@@ -14,25 +12,22 @@ import (
 
 func init() {
 	cli.Register(&cli.Command{
-		Name:    "doctor",
-		Usage:   "doctor [--json] [--config FILE] [--interface IF] [--timeout 3s]",
-		Summary: "find what is wrong with the line, the LAN and this host",
-		Run:     runDoctor,
+		Name:  "doctor",
+		Usage: "doctor [--json] [--config FILE] [--interface IF] [--timeout 3s]",
+		Summary: msg.T("find what is wrong with the line, the LAN and this host",
+			"回線、LAN、このサーバの問題を見つける"),
+		Run: runDoctor,
 	})
 }
 
 func runDoctor(ctx context.Context, stdio cli.IO, args []string) error {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	fs.SetOutput(stdio.Stderr)
+	fs := cli.NewFlagSet("doctor")
 	asJSON := fs.Bool("json", false, "print the JSON report (schema: internal/doctor/doc.go)")
 	cfgPath := fs.String("config", "", "config file (plan:, expose:, pppoe:); optional")
 	ifname := fs.String("interface", "", "LAN interface to probe (default: config's interface, else the default route's)")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long each probe listens for answers")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.Usagef("doctor: %v", err)
+	if err := cli.Parse(stdio, fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("doctor: unexpected argument %q", fs.Arg(0))

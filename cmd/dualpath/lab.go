@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -15,14 +14,29 @@ import (
 	"github.com/dualpath/dualpath/internal/msg"
 )
 
-const labUsage = "lab up [--scenario server-pppoe|two-routers] | down | status | exec NODE -- CMD... | test [--json] | demo [--scenario S]   (all take --prefix P, default $DUALPATH_LAB_PREFIX or dpl-)"
+const labUsage = "lab up|down|status|exec|test|demo [--prefix P] [flags]"
 
 func init() {
 	cli.Register(&cli.Command{
-		Name:    "lab",
-		Usage:   labUsage,
-		Summary: "the whole house and an ISP in network namespaces: demo and end-to-end test",
-		Run:     runLab,
+		Name:  "lab",
+		Usage: labUsage,
+		Summary: msg.T("the whole house and an ISP in network namespaces: demo and end-to-end test",
+			"家と ISP をネットワーク名前空間に再現する（デモと総合テスト）"),
+		Subs: []cli.Sub{
+			{Name: "up", Usage: "lab up [--scenario server-pppoe|two-routers] [--prefix P] [--state-root DIR]",
+				Summary: msg.T("build the house and the ISP and leave them running", "家と ISP を組み立て、動かしたままにする")},
+			{Name: "down", Usage: "lab down [--prefix P] [--state-root DIR]",
+				Summary: msg.T("remove the lab: namespaces, processes, state", "ラボを削除する（名前空間、プロセス、状態）")},
+			{Name: "status", Usage: "lab status [--prefix P] [--state-root DIR]",
+				Summary: msg.T("show the running lab's nodes and processes", "動作中のラボのノードとプロセスを表示する")},
+			{Name: "exec", Usage: "lab exec NODE [--prefix P] -- COMMAND [ARGS...]",
+				Summary: msg.T("run a command inside one node's namespace", "ノードの名前空間の中でコマンドを実行する")},
+			{Name: "test", Usage: "lab test [--json] [--prefix P] [--state-root DIR]",
+				Summary: msg.T("run the end-to-end checks against the running lab", "動作中のラボで総合テストを行う")},
+			{Name: "demo", Usage: "lab demo [--scenario server-pppoe|two-routers] [--prefix P]",
+				Summary: msg.T("build, check and remove the lab, telling the story", "ラボを組み立て、確認し、削除しながら説明する")},
+		},
+		Run: runLab,
 	})
 }
 
@@ -31,8 +45,10 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		return cli.Usagef("usage: dualpath %s", labUsage)
 	}
 	verb, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("lab "+verb, flag.ContinueOnError)
-	fs.SetOutput(stdio.Stderr)
+	if verb == "-h" || verb == "--help" || verb == "-help" {
+		return cli.Help(stdio, "lab")
+	}
+	fs := cli.NewFlagSet("lab " + verb)
 	defPrefix := lab.DefaultPrefix
 	if stdio.Getenv != nil && stdio.Getenv("DUALPATH_LAB_PREFIX") != "" {
 		defPrefix = stdio.Getenv("DUALPATH_LAB_PREFIX")
@@ -50,13 +66,11 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		}
 	case "up", "down", "status", "test", "demo":
 	default:
-		return cli.Usagef("unknown lab command %q: usage: dualpath %s", verb, labUsage)
+		return cli.Usage(msg.T("unknown lab command %q%s: usage: dualpath %s",
+			"%q というラボのサブコマンドはありません%s。使い方: dualpath %s", verb, cli.DidYouMean(verb, []string{"up", "down", "status", "exec", "test", "demo"}), labUsage))
 	}
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.Usagef("lab %s: %v", verb, err)
+	if err := cli.Parse(stdio, fs, rest); err != nil {
+		return err
 	}
 	if !lab.ValidScenario(*scenario) {
 		return cli.Usagef("unknown scenario %q: use server-pppoe or two-routers", *scenario)

@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -27,24 +26,23 @@ func main() {
 }
 
 func dispatch(ctx context.Context, stdio cli.IO, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stdio)
-		if len(args) == 0 {
-			return cli.Silent(cli.ExitUsage)
+	switch {
+	case len(args) == 0:
+		cli.PrintTop(stdio.Stderr, msg.FromEnv(stdio.Getenv))
+		return cli.Silent(cli.ExitUsage)
+	case args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help":
+		if len(args) > 1 && cli.Lookup(args[1]) != nil {
+			return cli.Lookup(args[1]).Run(ctx, stdio, append(args[2:], "--help"))
 		}
+		cli.PrintTop(stdio.Stdout, msg.FromEnv(stdio.Getenv))
 		return nil
+	case args[0] == "--version" || args[0] == "-version" || args[0] == "-V":
+		return cli.Lookup("version").Run(ctx, stdio, nil)
 	}
 	c := cli.Lookup(args[0])
 	if c == nil {
-		return cli.Usagef("unknown command %q: run 'dualpath help' for the list", args[0])
+		return cli.Usage(msg.T("unknown command %q%s: run 'dualpath -h' for the list",
+			"%q というコマンドはありません%s。一覧は 'dualpath -h' で表示します", args[0], cli.DidYouMean(args[0], cli.Names())))
 	}
 	return c.Run(ctx, stdio, args[1:])
-}
-
-func usage(stdio cli.IO) {
-	fmt.Fprintln(stdio.Stderr, "usage: dualpath COMMAND [flags]\n\ncommands:")
-	for _, c := range cli.Commands() {
-		fmt.Fprintf(stdio.Stderr, "  %-14s %s\n", c.Name, c.Summary)
-	}
-	fmt.Fprintln(stdio.Stderr, "\nrun 'dualpath COMMAND -h' for a command's flags")
 }

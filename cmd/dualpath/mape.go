@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/mape"
 )
 
@@ -19,10 +18,11 @@ const mapeUsage = "mape [--json] [--rule R] [--iid draft03|rfc7597] [--check-por
 
 func init() {
 	cli.Register(&cli.Command{
-		Name:    "mape",
-		Usage:   mapeUsage,
-		Summary: "what a MAP-E line gives you: shared IPv4 address, ports, CE address",
-		Run:     runMape,
+		Name:  "mape",
+		Usage: mapeUsage,
+		Summary: msg.T("what a MAP-E line gives you: shared IPv4 address, ports, CE address",
+			"MAP-E の回線で使えるもの（共有 IPv4 アドレス、ポート、CE アドレス）"),
+		Run: runMape,
 	})
 }
 
@@ -69,8 +69,7 @@ type localAddr struct {
 
 func runMape(_ context.Context, stdio cli.IO, args []string) error {
 	var f mapeFlags
-	fs := flag.NewFlagSet("mape", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet("mape")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object")
 	fs.StringVar(&f.rule, "rule", "", "use this rule instead of the built-in table: IPV6PREFIX/LEN,IPV4PREFIX/LEN,EA_LEN,PSID_OFFSET[,BR]")
 	fs.StringVar(&f.iid, "iid", "", "CE interface-identifier format: draft03 (Japanese services, default) or rfc7597")
@@ -80,14 +79,8 @@ func runMape(_ context.Context, stdio cli.IO, args []string) error {
 	// Flags may follow the prefix: `dualpath mape 240b:10::/56 --json`.
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintf(stdio.Stdout, "usage: dualpath %s\n\n", mapeUsage)
-				fs.SetOutput(stdio.Stdout)
-				fs.PrintDefaults()
-				return nil
-			}
-			return cli.Usagef("mape: %v (usage: dualpath %s)", err, mapeUsage)
+		if err := cli.Parse(stdio, fs, args); err != nil {
+			return err
 		}
 		args = fs.Args()
 		if len(args) == 0 {

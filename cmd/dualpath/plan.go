@@ -17,25 +17,22 @@ import (
 
 func init() {
 	cli.Register(&cli.Command{
-		Name:    "plan",
-		Usage:   "plan --config FILE [--out DIR] [--force] [--netplan-dir DIR]",
-		Summary: "write netplan, nginx and router settings for the LAN plan",
-		Run:     runPlan,
+		Name:  "plan",
+		Usage: "plan --config FILE [--out DIR] [--force] [--netplan-dir DIR]",
+		Summary: msg.T("write netplan, nginx and router settings for the LAN plan",
+			"LAN の構成から netplan、nginx、ルータの設定を書く"),
+		Run: runPlan,
 	})
 }
 
 func runPlan(_ context.Context, stdio cli.IO, args []string) error {
-	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	fs.SetOutput(stdio.Stderr)
+	fs := cli.NewFlagSet("plan")
 	cfgPath := fs.String("config", "", "config file with a plan: section (required)")
 	out := fs.String("out", "", "write the files into this directory instead of printing them")
 	force := fs.Bool("force", false, "with --out: replace files whose content differs")
 	netplanDir := fs.String("netplan-dir", plan.DefaultNetplanDir, "read the existing netplan files here and report conflicts (only reads)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.Usagef("plan: %v", err)
+	if err := cli.Parse(stdio, fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("plan: unexpected argument %q: use --config FILE", fs.Arg(0))

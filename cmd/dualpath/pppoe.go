@@ -16,6 +16,7 @@ import (
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/session"
 	"github.com/dualpath/dualpath/ppp"
 )
@@ -26,8 +27,9 @@ func init() {
 		Usage: "pppoe --interface IF --username U --password-file F [--service S] [--ac-name N] [--auth auto|pap|chap] " +
 			"[--mtu 1454] [--tun dp-ppp0] [--table 4242] [--echo-interval 10s] [--echo-failures 3] [--state-dir DIR] " +
 			"[--macvlan] [--default-route] [--ipv6cp] [--events json]",
-		Summary: "hold one PPPoE session in the foreground (userspace, over a TUN device)",
-		Run:     runPPPoE,
+		Summary: msg.T("hold one PPPoE session in the foreground (userspace, over a TUN device)",
+			"PPPoE セッションを1つ、フォアグラウンドで張る（ユーザー空間、TUN デバイス経由）"),
+		Run: runPPPoE,
 	})
 }
 
@@ -59,17 +61,11 @@ func runPPPoE(ctx context.Context, stdio cli.IO, args []string) error {
 	fs.BoolVar(&cfg.DefaultRoute, "default-route", false, "also route all IPv4 through the session (main table)")
 	fs.BoolVar(&cfg.IPv6CP, "ipv6cp", false, "negotiate IPv6CP (RFC 5072) too")
 	fs.StringVar(&events, "events", "", "print events as JSON lines (json)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdio.Stdout, "usage: dualpath pppoe --interface IF --username U --password-file F [flags]")
-			fs.SetOutput(stdio.Stdout)
-			fs.PrintDefaults()
-			return nil
+	if err := cli.Parse(stdio, fs, args); err != nil {
+		if !cli.IsHelp(err) && strings.Contains(err.Error(), "not defined: -password\n") {
+			return cli.Usagef("pppoe: the password never goes on the command line (others can read it): use --password-file FILE (mode 0600) or DUALPATH_PPPOE_PASSWORD")
 		}
-		if strings.Contains(err.Error(), "-password") && !strings.Contains(err.Error(), "-password-file") {
-			return cli.Usagef("pppoe: %v: the password never goes on the command line (others can read it); use --password-file FILE (mode 0600) or DUALPATH_PPPOE_PASSWORD", err)
-		}
-		return cli.Usagef("pppoe: %v; run 'dualpath pppoe -h' for the flags", err)
+		return err
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("pppoe takes no arguments (got %q)", fs.Arg(0))

@@ -54,7 +54,7 @@ func TestPPPoEUsageErrors(t *testing.T) {
 		{"bad mtu", nil, []string{"--interface", "lo", "--username", "u", "--password-file", tight, "--mtu", "99999"}, 2, "--mtu"},
 		{"missing interface", map[string]string{"DUALPATH_PPPOE_PASSWORD": "s3cret-env"}, []string{"--interface", "nosuchif9", "--username", "u"}, 3, "interface nosuchif9 not found"},
 		{"password on the command line", nil, []string{"--interface", "lo", "--username", "u", "--password", "s3cret-argv"}, 2, "never goes on the command line"},
-		{"unknown flag", nil, []string{"--interface", "lo", "--bogus"}, 2, "dualpath pppoe -h"},
+		{"unknown flag", nil, []string{"--interface", "lo", "--bogus"}, 2, "usage: dualpath pppoe"},
 		{"stray argument", nil, []string{"--interface", "lo", "--username", "u", "--password-file", tight, "extra"}, 2, "no arguments"},
 	} {
 		code, out, msg := runPPPoECmd(t, tc.env, tc.args...)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/probeserve"
 )
 
@@ -19,25 +19,22 @@ const probeServeUsage = "probe-serve --listen ADDR --token-file F [--tls-cert F 
 
 func init() {
 	cli.Register(&cli.Command{
-		Name:    "probe-serve",
-		Usage:   probeServeUsage,
-		Summary: "let a dualpath server check itself from here (probes only the asker's own address)",
-		Run:     runProbeServe,
+		Name:  "probe-serve",
+		Usage: probeServeUsage,
+		Summary: msg.T("let a dualpath server check itself from here (probes only the asker's own address)",
+			"このサーバから dualpath のサーバを外から確認させる（確認するのは問い合わせ元のアドレスだけ）"),
+		Run: runProbeServe,
 	})
 }
 
 func runProbeServe(ctx context.Context, stdio cli.IO, args []string) error {
-	fs := flag.NewFlagSet("probe-serve", flag.ContinueOnError)
-	fs.SetOutput(stdio.Stderr)
+	fs := cli.NewFlagSet("probe-serve")
 	listen := fs.String("listen", "", "address to listen on, e.g. [::]:8443 (both families)")
 	tokenFile := fs.String("token-file", "", "file holding the token askers send (mode 0600)")
 	cert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM), optional")
 	key := fs.String("tls-key", "", "the certificate's private key (PEM)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.Usagef("probe-serve: %v; usage: dualpath %s", err, probeServeUsage)
+	if err := cli.Parse(stdio, fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 || *listen == "" || *tokenFile == "" {
 		return cli.Usagef("usage: dualpath %s", probeServeUsage)

@@ -2,38 +2,30 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/daemon"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 func init() {
 	cli.Register(&cli.Command{
-		Name:    "run",
-		Usage:   "run [--config FILE]",
-		Summary: "run the daemon: PPPoE session, policy routing, firewall, DNS, status and metrics",
-		Run:     runDaemon,
+		Name:  "run",
+		Usage: "run [--config FILE]",
+		Summary: msg.T("run the daemon: PPPoE session, policy routing, firewall, DNS, status and metrics",
+			"デーモンを動かす（PPPoE セッション、ポリシールーティング、ファイアウォール、DNS、状態、メトリクス）"),
+		Run: runDaemon,
 	})
 }
 
 func runDaemon(ctx context.Context, stdio cli.IO, args []string) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet("run")
 	cfgPath := fs.String("config", config.DefaultConfigFile, "the config file")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdio.Stdout, "usage: dualpath run [--config FILE]")
-			fs.SetOutput(stdio.Stdout)
-			fs.PrintDefaults()
-			return nil
-		}
-		return cli.Usagef("run: %v; usage: dualpath run [--config FILE]", err)
+	if err := cli.Parse(stdio, fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("run takes no arguments; usage: dualpath run [--config FILE]")

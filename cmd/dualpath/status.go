@@ -4,39 +4,31 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"time"
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/daemon"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 func init() {
 	cli.Register(&cli.Command{
-		Name:    "status",
-		Usage:   "status [--json] [--socket PATH | --config FILE]",
-		Summary: "show the running daemon's session, DNS, firewall and warnings",
-		Run:     runStatus,
+		Name:  "status",
+		Usage: "status [--json] [--socket PATH | --config FILE]",
+		Summary: msg.T("show the running daemon's session, DNS, firewall and warnings",
+			"動作中のデーモンのセッション、DNS、ファイアウォール、警告を表示する"),
+		Run: runStatus,
 	})
 }
 
 func runStatus(ctx context.Context, stdio cli.IO, args []string) error {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet("status")
 	asJSON := fs.Bool("json", false, "print the status as JSON (schema: internal/daemon.Status)")
 	socket := fs.String("socket", "", "the daemon's status socket (default $DUALPATH_STATUS_SOCKET, else "+config.DefaultStatusSocket+")")
 	cfgPath := fs.String("config", "", "read the socket path from this config file")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdio.Stdout, "usage: dualpath status [--json] [--socket PATH | --config FILE]")
-			fs.SetOutput(stdio.Stdout)
-			fs.PrintDefaults()
-			return nil
-		}
-		return cli.Usagef("status: %v; usage: dualpath status [--json] [--socket PATH | --config FILE]", err)
+	if err := cli.Parse(stdio, fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("status takes no arguments; usage: dualpath status [--json] [--socket PATH | --config FILE]")

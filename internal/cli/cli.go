@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -94,6 +95,9 @@ type IO struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// Describe, when set, asks the command for its flags instead of running
+	// it: Parse hands it the flag set and returns at once (see Describe).
+	Describe func(fs *flag.FlagSet)
 }
 
 // Env returns the environment variable key, or "" when io has no Getenv
@@ -107,10 +111,11 @@ func (io IO) Env(key string) string {
 
 // Command is one subcommand of dualpath.
 type Command struct {
-	Name    string // "mape"
-	Usage   string // one line: "mape [--json] ... PREFIX|ADDRESS|--local"
-	Summary string // one short sentence for the command list
-	Hidden  bool   // internal helpers (e.g. lab node processes)
+	Name    string   // "mape"
+	Usage   string   // one line: "mape [--json] ... PREFIX|ADDRESS|--local"
+	Summary msg.Text // its purpose in one line, in both languages
+	Subs    []Sub    // subcommands (lab up, lab down...), if any
+	Hidden  bool     // internal helpers (e.g. lab node processes)
 	Run     func(ctx context.Context, io IO, args []string) error
 }
 

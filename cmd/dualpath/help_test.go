@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/termtext"
+)
+
+// runDispatch runs `dualpath args...` in-process as main does and returns
+// stdout, stderr (with main's error line) and the exit code.
+func runDispatch(env map[string]string, args ...string) (string, string, int) {
+	var out, errb bytes.Buffer
+	stdio := cli.IO{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	err := dispatch(context.Background(), stdio, args)
+	if err != nil && err.Error() != "" {
+		msg.FitText(&errb, "dualpath: "+cli.Message(err, msg.FromEnv(stdio.Getenv)))
+	}
+	return out.String(), errb.String(), cli.Code(err)
+}
+
+func describeAll() []cli.Described {
+	return cli.Describe(func(c *cli.Command, args []string, d func(*flag.FlagSet)) error {
+		return c.Run(context.Background(), cli.IO{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Describe: d}, args)
+	})
+}
+
+func assertWithin80(t *testing.T, what, out string) {
+	t.Helper()
+	for _, l := range strings.Split(out, "\n") {
+		if w := termtext.DisplayWidth(l); w > termtext.Width {
+			t.Errorf("%s: %d columns: %q", what, w, l)
+		}
+	}
+}
+
+// Every command and subcommand of the registry follows one help
+// convention, in English and Japanese: -h and --help print the usage line,
+// the purpose and every flag on stdout and exit 0; an unknown flag exits 2
+// with the usage line.
+func TestHelpConvention(t *testing.T) {
+	cmds := describeAll()
+	if len(cmds) < 10 {
+		t.Fatalf("the registry walk found %d commands", len(cmds))
+	}
+	en := map[string]string{"LANG": "C.UTF-8"}
+	ja := map[string]string{"LANG": "ja_JP.UTF-8"}
+	for _, d := range cmds {
+		args := strings.Fields(d.Name)
+		for _, h := range []string{"-h", "--help"} {
+			for _, env := range []map[string]string{en, ja} {
+				out, errOut, code := runDispatch(env, append(args, h)...)
+				what := "dualpath " + d.Name + " " + h + " (" + env["LANG"] + ")"
+				if code != 0 || errOut != "" {
+					t.Errorf("%s: exit %d, stderr %q", what, code, errOut)
+				}
+				lang := msg.FromEnv(func(k string) string { return env[k] })
+				squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
+				if !strings.Contains(squash(out), squash("dualpath "+d.Usage)) || !strings.Contains(squash(out), squash(d.Summary.In(lang))) {
+					t.Errorf("%s: no usage line or purpose:\n%s", what, out)
+				}
+				for _, f := range d.Flags {
+					if !strings.Contains(out, "  "+f.Synopsis()+"\n") {
+						t.Errorf("%s: flag %s not listed:\n%s", what, f.Synopsis(), out)
+					}
+				}
+				if lang == msg.Japanese && !strings.Contains(out, "使い方: ") {
+					t.Errorf("%s: not in Japanese:\n%s", what, out)
+				}
+				assertWithin80(t, what, out)
+			}
+		}
+		if len(d.Subs) > 0 {
+			continue // a bare `lab --no-such-flag` is an unknown subcommand
+		}
+		_, errOut, code := runDispatch(en, append(args, "--no-such-flag")...)
+		if code != cli.ExitUsage || !strings.Contains(errOut, "usage: dualpath "+strings.Fields(d.Usage)[0]) ||
+			!strings.Contains(errOut, "no-such-flag") {
+			t.Errorf("dualpath %s --no-such-flag: exit %d, stderr %q", d.Name, code, errOut)
+		}
+	}
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"--version"}, {"help", "mape"}} {
+		out, errOut, code := runDispatch(ja, args...)
+		if code != 0 || errOut != "" || out == "" {
+			t.Errorf("dualpath %v: exit %d, stderr %q, stdout %q", args, code, errOut, out)
+		}
+		assertWithin80(t, strings.Join(args, " "), out)
+	}
+	out, _, _ := runDispatch(en, "-h")
+	for _, d := range cmds {
+		if !strings.Contains(d.Name, " ") && !strings.Contains(out, "  "+d.Name+" ") {
+			t.Errorf("dualpath -h does not list %s:\n%s", d.Name, out)
+		}
+	}
+	if _, errOut, code := runDispatch(en, "mpae"); code != cli.ExitUsage || !strings.Contains(errOut, `did you mean "mape"?`) {
+		t.Errorf("dualpath mpae: exit %d, %q", code, errOut)
+	}
+	if _, errOut, code := runDispatch(nil); code != cli.ExitUsage || !strings.Contains(errOut, "usage: dualpath COMMAND") {
+		t.Errorf("dualpath alone: exit %d, %q", code, errOut)
+	}
+}
+
+// generated are the files made from the registry and shipped in the .deb.
+var generated = []struct {
+	path string
+	make func(*bytes.Buffer, []cli.Described)
+}{
+	{"../../packaging/dualpath.1", func(b *bytes.Buffer, c []cli.Described) { cli.Man(b, c, "") }},
+	{"../../packaging/completions/dualpath.bash", func(b *bytes.Buffer, c []cli.Described) { cli.Bash(b, c) }},
+	{"../../packaging/completions/_dualpath", func(b *bytes.Buffer, c []cli.Described) { cli.Zsh(b, c) }},
+}
+
+// The man page and completions in packaging/ are what the registry makes
+// now. DUALPATH_UPDATE_GENERATED=1 rewrites them.
+func TestGeneratedFilesUpToDate(t *testing.T) {
+	cmds := describeAll()
+	for _, g := range generated {
+		var b bytes.Buffer
+		g.make(&b, cmds)
+		if os.Getenv("DUALPATH_UPDATE_GENERATED") == "1" {
+			if err := os.MkdirAll(filepath.Dir(g.path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(g.path, b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		have, err := os.ReadFile(g.path)
+		if err != nil || !bytes.Equal(have, b.Bytes()) {
+			t.Errorf("%s is not what the command registry makes (%v): run DUALPATH_UPDATE_GENERATED=1 go test ./cmd/dualpath -run Generated", g.path, err)
+		}
+	}
+}
+
+// man -l renders the page: every command and the exit codes appear.
+func TestManPageRenders(t *testing.T) {
+	if _, err := exec.LookPath("man"); err != nil {
+		t.Skip("man is not installed: run scripts/deps.sh")
+	}
+	var b bytes.Buffer
+	cli.Man(&b, describeAll(), "test")
+	page := filepath.Join(t.TempDir(), "dualpath.1")
+	if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("man", "-l", page)
+	cmd.Env = append(os.Environ(), "MANWIDTH=80", "MANPAGER=cat", "PAGER=cat", "LANG=C.UTF-8")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("man -l: %v\n%s", err, stderr.String())
+	}
+	text := string(out)
+	for _, want := range []string{"NAME", "SYNOPSIS", "EXIT STATUS", "dualpath mape", "--check-port", "lab up",
+		"/usr/share/doc/dualpath/config.md"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("rendered page lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// The bash completion loads and completes commands, subcommands and flags.
+func TestBashCompletion(t *testing.T) {
+	var b bytes.Buffer
+	cli.Bash(&b, describeAll())
+	file := filepath.Join(t.TempDir(), "dualpath.bash")
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `source "$1" && complete -p dualpath &&
+comp() { COMP_WORDS=("$@"); COMP_CWORD=$(($#-1)); _dualpath; echo "${COMPREPLY[*]}"; }
+comp dualpath ma; comp dualpath lab d; comp dualpath mape --ch; comp dualpath lab test --j`
+	out, err := exec.Command("bash", "-c", script, "bash", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("bash: %v\n%s", err, out)
+	}
+	want := "complete -F _dualpath dualpath\nmape\ndown demo\n--check-port\n--json\n"
+	if string(out) != want {
+		t.Errorf("completions:\n%s\nwant\n%s", out, want)
+	}
+	if _, err := exec.LookPath("zsh"); err == nil {
+		var z bytes.Buffer
+		cli.Zsh(&z, describeAll())
+		if out, err := exec.Command("zsh", "-n", "-c", z.String()).CombinedOutput(); err != nil {
+			t.Errorf("zsh -n: %v\n%s", err, out)
+		}
+	}
+}

@@ -1,0 +1,51 @@
+package msg
+
+import "strings"
+
+// Closest returns the choice nearest to word (case-insensitive edit
+// distance, a swap of neighbours counting one), or "" when none is close
+// enough to be what was meant: distance 1 for short words, 2 for longer.
+// It is for "did you mean" in messages (`mydsn` -> mydns, `ppoe` -> pppoe).
+func Closest(word string, choices []string) string {
+	w := strings.ToLower(word)
+	limit := min(2, max(1, len(w)/3))
+	best, bestD := "", limit+1
+	for _, c := range choices {
+		d := editDistance(w, strings.ToLower(c))
+		if d == 0 {
+			continue
+		}
+		if d < bestD || d == bestD && c < best {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the optimal-string-alignment distance.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 99
+	}
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}

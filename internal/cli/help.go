@@ -19,7 +19,7 @@ import (
 
 // DocPointer is where help sends people for the config file.
 var DocPointer = msg.T("The config file is described in /usr/share/doc/dualpath/config.md; see also man dualpath.",
-	"設定ファイルの説明: /usr/share/doc/dualpath/config.ja.md（man dualpath も参照）")
+	"設定ファイルの説明: /usr/share/doc/dualpath/config.ja.md（「man dualpath」も参照）")
 
 // errHelp ends a command after its help was printed: exit 0, nothing more.
 var errHelp = &Error{Code: ExitOK}
@@ -260,10 +260,10 @@ var ExitCodes = []struct {
 }{
 	{ExitOK, msg.T("success; mape --check-port: the port is yours", "成功。mape --check-port では自分のポート")},
 	{ExitFailure, msg.T("runtime failure; doctor or lab test: a check failed; mape --check-port: the port is not yours",
-		"実行時の失敗。doctor と lab test では失敗した確認あり。mape --check-port では自分のポートでない")},
+		"実行時の失敗。doctor と「lab test」では失敗した確認あり。mape --check-port では自分のポートでない")},
 	{ExitUsage, msg.T("usage or config error (nothing was changed)", "使い方か設定の誤り（何も変更していません）")},
 	{ExitNotFound, msg.T("not found or not running: no MAP-E rule for the prefix, no daemon, no lab",
-		"見つからない、動いていない（その prefix の MAP-E ルールがない、デーモンやラボが動いていない）")},
+		"見つからない、動いていない（そのプレフィックスの MAP-E ルールがない、デーモンやラボが動いていない）")},
 }
 
 // PrintTop writes `dualpath -h`: usage, every command with its purpose,

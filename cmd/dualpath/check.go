@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"net/netip"
 	"time"
 
@@ -20,10 +17,11 @@ const checkUsage = "check [--json] [--config FILE] [--socket PATH]"
 
 func init() {
 	cli.Register(&cli.Command{
-		Name:    "check",
-		Usage:   checkUsage,
-		Summary: "check from outside that visitors reach the site over IPv4 and IPv6",
-		Run:     runCheck,
+		Name:  "check",
+		Usage: checkUsage,
+		Summary: msg.T("check from outside that visitors reach the site over IPv4 and IPv6",
+			"訪問者が IPv4 と IPv6 でサイトに届くか、外から確認する"),
+		Run: runCheck,
 	})
 }
 
@@ -31,19 +29,12 @@ func init() {
 const checkTimeout = 90 * time.Second
 
 func runCheck(ctx context.Context, stdio cli.IO, args []string) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet("check")
 	asJSON := fs.Bool("json", false, "print the JSON report (schema: internal/reach/report.go)")
 	cfgPath := fs.String("config", "", "config file (default: the running daemon's)")
 	socket := fs.String("socket", "", "the daemon's status socket (default $DUALPATH_STATUS_SOCKET, else "+config.DefaultStatusSocket+")")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdio.Stdout, "usage: dualpath "+checkUsage)
-			fs.SetOutput(stdio.Stdout)
-			fs.PrintDefaults()
-			return nil
-		}
-		return cli.Usagef("check: %v; usage: dualpath %s", err, checkUsage)
+	if err := cli.Parse(stdio, fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("check takes no arguments; usage: dualpath %s", checkUsage)

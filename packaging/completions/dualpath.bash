@@ -3,12 +3,13 @@ _dualpath() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
   local cmd=${COMP_WORDS[1]} sub=${COMP_WORDS[2]} words=""
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "check-config ddns doctor lab mape plan pppoe probe-serve run status version -h --help --version" -- "$cur")); return
+    COMPREPLY=($(compgen -W "check check-config ddns doctor lab mape plan pppoe probe-serve run status version -h --help --version" -- "$cur")); return
   fi
   case "$prev" in
     --config|--out|--password-file|--state-dir|--state-root|--socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   case "$cmd" in
+    check) words="--config --json --socket -h --help" ;;
     check-config) words="-h --help" ;;
     ddns) words="--config --dry-run --once -h --help" ;;
     doctor) words="--config --interface --json --timeout -h --help" ;;

@@ -7,7 +7,6 @@ package termtext
 
 import (
 	"strings"
-	"unicode/utf8"
 )
 
 // Width is the terminal width dualpath's reports fit.
@@ -48,9 +47,13 @@ const noLineStart = "、。，．）」』】〕！？ー：・,.)!?:;"
 const noLineEnd = "（「『【〔"
 
 // Wrap breaks text into lines of at most firstWidth (first line) and
-// restWidth columns. English breaks at spaces; Japanese (wide characters) may
-// break between any two characters except before closing punctuation. A
-// word longer than the width is cut.
+// restWidth columns. English breaks at spaces. Japanese breaks between
+// words: before a kanji or katakana word that follows hiragana (a particle
+// or an ending), around brackets and after 「、」「。」, never inside a run
+// of kanji or katakana nor before hiragana; only where a line would
+// otherwise end up shorter than half the width does it break between any two
+// characters. Closing punctuation never starts a line (kinsoku), opening
+// brackets never end one. A word longer than the width is cut.
 func Wrap(text string, firstWidth, restWidth int) []string {
 	text = strings.Join(strings.Fields(text), " ")
 	var lines []string
@@ -63,47 +66,81 @@ func Wrap(text string, firstWidth, restWidth int) []string {
 			lines = append(lines, text)
 			break
 		}
-		// Find the last allowed break at or before limit.
-		cut, width, lastBreak, lastBreakNext := 0, 0, -1, -1
-		prev := rune(0)
-		for i, r := range text {
-			rw := RuneWidth(r)
-			if width+rw > limit {
-				cut = i
-				break
-			}
-			if r == ' ' {
-				lastBreak, lastBreakNext = i, i+1
-			} else if i > 0 && (RuneWidth(r) == 2 || RuneWidth(prev) == 2) && prev != ' ' && !strings.ContainsRune(noLineStart, r) {
-				lastBreak, lastBreakNext = i, i
-			}
-			width += rw
-			prev = r
-		}
-		if cut == 0 { // cannot happen: text is wider than limit
-			cut = len(text)
-		}
-		// Breaking right at the cut is allowed when the next char is a space
-		// or a wide character may start a line there.
-		next, _ := utf8.DecodeRuneInString(text[cut:])
-		switch {
-		case next == ' ':
-			lastBreak, lastBreakNext = cut, cut+1
-		case (RuneWidth(next) == 2 || RuneWidth(prev) == 2) && prev != ' ' && !strings.ContainsRune(noLineStart, next):
-			lastBreak, lastBreakNext = cut, cut
-		}
-		// Keep an opening bracket with what follows it.
-		if lastBreak > 0 && lastBreak == lastBreakNext {
-			if r, size := utf8.DecodeLastRuneInString(text[:lastBreak]); strings.ContainsRune(noLineEnd, r) && lastBreak-size > 0 {
-				lastBreak, lastBreakNext = lastBreak-size, lastBreak-size
-			}
-		}
-		if lastBreak <= 0 {
-			lastBreak, lastBreakNext = cut, cut
-		}
-		lines = append(lines, strings.TrimRight(text[:lastBreak], " "))
-		text = strings.TrimLeft(text[lastBreakNext:], " ")
+		end, next := breakAt(text, limit)
+		lines = append(lines, strings.TrimRight(text[:end], " "))
+		text = strings.TrimLeft(text[next:], " ")
 		limit = restWidth
 	}
 	return lines
+}
+
+// breakAt finds where to end the first line of text (wider than limit):
+// the line is text[:end], the rest starts at text[next:].
+func breakAt(text string, limit int) (end, next int) {
+	space, word, char := -1, -1, -1 // best break of each kind, as byte offsets
+	spaceW, wordW := 0, 0           // width of the line ending there
+	width := 0
+	prev := rune(0)
+	for i, r := range text {
+		if i > 0 {
+			switch {
+			case r == ' ':
+				space, spaceW = i, width
+			case prev == ' ':
+			case RuneWidth(r) == 2 || RuneWidth(prev) == 2:
+				if !strings.ContainsRune(noLineStart, r) && !strings.ContainsRune(noLineEnd, prev) {
+					char = i
+					if wordBoundary(prev, r) {
+						word, wordW = i, width
+					}
+				}
+			}
+		}
+		if width+RuneWidth(r) > limit {
+			if char < 0 && space < 0 && word < 0 {
+				return i, i // one long word: cut it
+			}
+			break
+		}
+		width += RuneWidth(r)
+		prev = r
+	}
+	best, bestW, bestNext := -1, -1, -1
+	if space >= 0 {
+		best, bestW, bestNext = space, spaceW, space+1
+	}
+	if word >= 0 && wordW > bestW {
+		best, bestW, bestNext = word, wordW, word
+	}
+	if best >= 0 && (bestW >= limit/2 || char < 0) {
+		return best, bestNext
+	}
+	return char, char
+}
+
+// wordBoundary reports whether a Japanese line may break between a and b
+// without splitting a word: not before hiragana (particles, endings), the
+// prolonged sound mark or small kana, not inside a run of kanji or of
+// katakana.
+func wordBoundary(a, b rune) bool {
+	switch {
+	case isHiragana(b), b == 'ー', strings.ContainsRune(smallKana, b):
+		return false
+	case isKanji(a) && isKanji(b), isKatakana(a) && isKatakana(b):
+		return false
+	case isASCIIWord(a) && isKatakana(b), isKatakana(a) && isASCIIWord(b):
+		return false // "IPv4アドレス", "MAP-Eルータ" read as one word
+	}
+	return true
+}
+
+const smallKana = "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
+
+func isHiragana(r rune) bool { return r >= 0x3041 && r <= 0x309f }
+func isKatakana(r rune) bool { return r >= 0x30a0 && r <= 0x30ff || r >= 0x31f0 && r <= 0x31ff }
+func isKanji(r rune) bool {
+	return r >= 0x4e00 && r <= 0x9fff || r >= 0x3400 && r <= 0x4dbf || r == '々' || r >= 0xf900 && r <= 0xfaff
+}
+func isASCIIWord(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }

@@ -33,6 +33,7 @@ const (
 type Config struct {
 	Interface string       `yaml:"interface"` // the server's LAN interface, e.g. enp1s0
 	PPPoE     *PPPoE       `yaml:"pppoe"`     // nil in two-router mode
+	Tunnel    *Tunnel      `yaml:"tunnel"`    // fixed-IP IPv4-over-IPv6 (instead of pppoe)
 	Expose    Expose       `yaml:"expose"`
 	DDNS      []DDNSRecord `yaml:"ddns"`
 	Status    Status       `yaml:"status"`
@@ -258,6 +259,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Check != nil {
 		c.Check.applyDefaults()
+	}
+	if c.Tunnel != nil {
+		c.Tunnel.applyDefaults()
 	}
 	for i := range c.DDNS {
 		d := &c.DDNS[i]

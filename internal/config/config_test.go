@@ -164,7 +164,7 @@ func TestBadConfigs(t *testing.T) {
 		{"pppoe as an IPv6 source", rep("    ipv6: interface:enp1s0\n  - provider: rfc2136", "    ipv6: pppoe\n  - provider: rfc2136"),
 			`dualpath.yaml:18:5: ddns[0].ipv6: pppoe gives only IPv4 here: use interface:NAME for the AAAA record`},
 		{"bad address source", rep("    ipv4: pppoe\n    ipv6: interface:enp1s0\n  - provider: rfc2136", "    ipv4: dhcp\n    ipv6: interface:enp1s0\n  - provider: rfc2136"),
-			`dualpath.yaml:17:5: ddns[0].ipv4: "dhcp" is not an address source: use pppoe, interface:NAME, http:URL, static:ADDR, seen or none`},
+			`dualpath.yaml:17:5: ddns[0].ipv4: "dhcp" is not an address source: use pppoe, tunnel, interface:NAME, http:URL, static:ADDR, seen or none`},
 		{"metrics on all addresses", rep("listen: 127.0.0.1:9842", "listen: 0.0.0.0:9842"),
 			`dualpath.yaml:29:3: metrics.listen: 0.0.0.0:9842 is not a loopback address and the metrics show your session address and traffic: use 127.0.0.1:9842, or set metrics.allow_remote: true`},
 		{"duplicate key", rep("  macvlan: true\n", "  macvlan: true\n  macvlan: false\n"),

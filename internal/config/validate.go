@@ -53,11 +53,14 @@ func (k *checker) errorf(key, format string, args ...any) {
 
 func (c *Config) validate(opts validateOpts) error {
 	k := &checker{c: c, opts: opts}
-	if c.PPPoE != nil || c.Interface != "" {
+	if c.PPPoE != nil || c.Tunnel != nil || c.Interface != "" {
 		k.ifname("interface", c.Interface, true)
 	}
 	if c.PPPoE != nil {
 		k.pppoe(c.PPPoE)
+	}
+	if c.Tunnel != nil {
+		k.tunnel(c.Tunnel)
 	}
 	k.expose()
 	for i := range c.DDNS {
@@ -167,8 +170,8 @@ func (k *checker) expose() {
 			seen[p] = true
 		}
 	}
-	if k.c.PPPoE == nil && (len(e.TCP) > 0 || len(e.UDP) > 0) && (k.c.Plan == nil || k.c.Plan.Mode != "two-routers") {
-		k.errorf("expose", "ports are listed but there is no pppoe section: expose applies to the PPPoE address; add a pppoe section")
+	if k.c.PPPoE == nil && k.c.Tunnel == nil && (len(e.TCP) > 0 || len(e.UDP) > 0) && (k.c.Plan == nil || k.c.Plan.Mode != "two-routers") {
+		k.errorf("expose", "ports are listed but there is no pppoe or tunnel section: expose applies to the PPPoE or fixed tunnel address; add one of them")
 	}
 }
 
@@ -239,6 +242,12 @@ func (k *checker) source(key, s string, v6 bool) bool {
 		} else if k.c.PPPoE == nil {
 			k.errorf(key, "pppoe needs a pppoe section in this file")
 		}
+	case "tunnel":
+		if v6 {
+			k.errorf(key, "tunnel gives only IPv4 (the fixed address): use interface:NAME for the AAAA record")
+		} else if k.c.Tunnel == nil {
+			k.errorf(key, "tunnel needs a tunnel section in this file")
+		}
 	case "interface":
 		k.ifname(key, arg, true)
 	case "seen":
@@ -257,7 +266,7 @@ func (k *checker) source(key, s string, v6 bool) bool {
 			k.errorf(key, "%q is not an %s address", arg, fam)
 		}
 	default:
-		k.errorf(key, "%q is not an address source: use pppoe, interface:NAME, http:URL, static:ADDR, seen or none", s)
+		k.errorf(key, "%q is not an address source: use pppoe, tunnel, interface:NAME, http:URL, static:ADDR, seen or none", s)
 	}
 	return true
 }

@@ -24,6 +24,10 @@ const (
 	// request arrive from, the request sent from the interface's own
 	// address by the normal route (seen.go).
 	SourceSeen
+	// SourceTunnel ("tunnel"): the fixed IPv4 address of the config's
+	// tunnel section (a fixed-IP IPv4-over-IPv6 service), as the daemon
+	// pushes it; like pppoe, the request leaves from it.
+	SourceTunnel
 )
 
 // Source is a parsed ipv4/ipv6 config value.
@@ -39,6 +43,8 @@ func (s Source) String() string {
 	switch s.Kind {
 	case SourcePPPoE:
 		return "pppoe"
+	case SourceTunnel:
+		return "tunnel"
 	case SourceInterface:
 		return "interface:" + s.Link
 	case SourceHTTP:
@@ -55,7 +61,7 @@ func (s Source) String() string {
 }
 
 // ParseSource parses an ipv4 (v6 false) or ipv6 (v6 true) config value:
-// pppoe | interface:NAME | http:URL | static:ADDR | seen[:NAME] | none.
+// pppoe | tunnel | interface:NAME | http:URL | static:ADDR | seen[:NAME] | none.
 // "http:URL" keeps
 // the whole URL: "http:https://api.example/ip" and "http://..." both work.
 func ParseSource(s string, v6 bool) (Source, error) {
@@ -72,6 +78,14 @@ func ParseSource(s string, v6 bool) (Source, error) {
 			return Source{}, fmt.Errorf("pppoe takes no argument (the TUN device is pppoe.tun)")
 		}
 		return Source{Kind: SourcePPPoE}, nil
+	case "tunnel":
+		if v6 {
+			return Source{}, fmt.Errorf("tunnel gives only the fixed IPv4 address: use interface:NAME for IPv6")
+		}
+		if arg != "" {
+			return Source{}, fmt.Errorf("tunnel takes no argument (the TUN device is tunnel.tun)")
+		}
+		return Source{Kind: SourceTunnel}, nil
 	case "interface":
 		if arg == "" || len(arg) > 15 || strings.ContainsAny(arg, "/ \t") {
 			return Source{}, fmt.Errorf("interface:%s: want interface:NAME, e.g. interface:enp1s0", arg)
@@ -103,7 +117,7 @@ func ParseSource(s string, v6 bool) (Source, error) {
 		}
 		return Source{Kind: SourceSeen, Link: arg}, nil
 	}
-	return Source{}, fmt.Errorf("%q: want pppoe, interface:NAME, http:URL, static:ADDR, seen or none", s)
+	return Source{}, fmt.Errorf("%q: want pppoe, tunnel, interface:NAME, http:URL, static:ADDR, seen or none", s)
 }
 
 var reIPToken = regexp.MustCompile(`[0-9A-Fa-f:.]{2,45}`)

@@ -168,6 +168,9 @@ func New(cfg *config.Config, opts Options) (*Updater, error) {
 	if cfg.PPPoE != nil && cfg.PPPoE.TUN != "" {
 		u.tun = cfg.PPPoE.TUN
 	}
+	if cfg.Tunnel != nil {
+		u.tun = cfg.Tunnel.TUN
+	}
 	for i, d := range cfg.DDNS {
 		prov, secrets, err := NewProvider(d, nil)
 		if err != nil {
@@ -208,7 +211,8 @@ func New(cfg *config.Config, opts Options) (*Updater, error) {
 	return u, nil
 }
 
-// SetPPPoEAddress tells the updater the PPPoE session's address (the daemon
+// SetPPPoEAddress tells the updater the PPPoE session's address, or the
+// fixed tunnel's (the tunnel source reads the same value; the daemon
 // calls it on session up, address change and down; an invalid address means
 // the session is down). From then on the pppoe source uses it instead of
 // reading the TUN device. It triggers a debounced check.
@@ -545,13 +549,13 @@ func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (
 	switch src.Kind {
 	case SourceStatic:
 		return src.Static, netip.Addr{}, CheckPublishable(src.Static, r.choice.AllowULA)
-	case SourcePPPoE:
+	case SourcePPPoE, SourceTunnel:
 		a, err := u.pppoeAddr()
 		if err != nil {
 			return netip.Addr{}, netip.Addr{}, err
 		}
 		if err := CheckPublishable(a, false); err != nil {
-			return netip.Addr{}, netip.Addr{}, fmt.Errorf("PPPoE address %s: %w", a, err)
+			return netip.Addr{}, netip.Addr{}, fmt.Errorf("%s address %s: %w", src, a, err)
 		}
 		if err := u.notMAPE(a); err != nil {
 			return netip.Addr{}, netip.Addr{}, err

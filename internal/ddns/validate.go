@@ -94,6 +94,9 @@ func ValidateConfig(cfg *config.Config) error {
 		if v4.Kind == SourcePPPoE && cfg.PPPoE == nil {
 			add(at("ipv4"), "pppoe needs a pppoe section in this file (or use interface:NAME)")
 		}
+		if v4.Kind == SourceTunnel && cfg.Tunnel == nil {
+			add(at("ipv4"), "tunnel needs a tunnel section in this file (or use interface:NAME)")
+		}
 		if d.Provider == "rfc2136" && d.TSIGKeyFile != "" {
 			if _, err := os.Stat(d.TSIGKeyFile); err == nil {
 				if _, err := LoadTSIGKey(d.TSIGKeyFile); err != nil {

@@ -27,6 +27,10 @@
 //	host.listen.udpN   UDP port N is bound (unconnected) on IPv4 and IPv6;
 //	                   one per expose.udp port, none without one
 //	host.rp_filter     reverse-path filter on the LAN interface and PPPoE TUN
+//	host.default-routes where the IPv4 and IPv6 default routes point (interface,
+//	                   gateway, which router by address or by MAC from the
+//	                   neighbour table); more than one IPv4 default route;
+//	                   with a plan, whether they match its mode
 //	host.daemon        dualpath run's policy rule, table and nft table
 //	host.ipv6-address  a stable (not only temporary) IPv6 address to publish
 //
@@ -74,6 +78,8 @@
 //	                  sockets: [string]
 //	host.listen.udpN  the same keys as host.listen.tcpN, for UDP port N
 //	host.rp_filter    rp_filter: {interface: int}
+//	host.default-routes ipv4, ipv6: [{interface, gateway, metric (int), mac,
+//	                  router}], mode (with a plan)
 //	host.daemon       status_socket, table (int), missing: [string]
 //	host.ipv6-address stable: [string], temporary: [string]
 package doctor

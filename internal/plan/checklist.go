@@ -111,6 +111,8 @@ func checklist(p *Plan) []section {
 		server := section{title: msg.T("Server", "サーバ"), steps: []step{
 			{text: msg.T("Install %s (IPv4 default route via %s, IPv6 via the IPoE router); `dualpath plan --netplan-dir /etc/netplan` names the old files to move away.",
 				"%s を入れます（IPv4 の既定経路は %s、IPv6 は IPoE ルータ）。移すべき古いファイルは `dualpath plan --netplan-dir /etc/netplan` が示します。", NetplanFile, p.PPPoERouter)},
+			{text: msg.T("Retire the cron job (wget --bind-address to ipv4.mydns.jp, and ipv6.mydns.jp): give the ddns: entry `ipv4: seen` and `ipv6: interface:%s`, and run `dualpath ddns --config FILE`; the provider records the address the request arrives from, through the PPPoE router.",
+				"`cron` のジョブ（ipv4.mydns.jp への `wget --bind-address` と ipv6.mydns.jp）をやめます。ddns: に `ipv4: seen` と `ipv6: interface:%s` を書き、`dualpath ddns --config FILE` を動かします。通知は PPPoE ルータを通り、プロバイダは届いた送信元のアドレスを登録します。", p.Interface)},
 			{text: msg.T("Do not run `dualpath run` with the PPPoE router's account as well: one session per account.",
 				"PPPoE ルータと同じアカウントで `dualpath run` を動かさないでください。セッションはアカウント1つにつき1本です。")},
 		}}

@@ -277,8 +277,8 @@ func TestChecklist(t *testing.T) {
 			"「IPv6パケットフィルタ設定（IPoE）」", "「IPv6フィルター」", "`pppoe pass-through member lan1 lan2`", "アカウント1つにつき1本", "2セッションまで", "フレッツ"},
 	}
 	for _, w := range []want{
-		{p, msg.English, []string{"DHCP server off", "TCP 80, 443 to the server 192.168.1.10", "Two cables to the IPoE router", "Internet@Start off", "「ポート変換」"}},
-		{p, msg.Japanese, []string{"DHCP サーバを OFF", "TCP 80, 443 をサーバ 192.168.1.10", "ケーブルは2本", "「Internet@Start」を OFF", "「ポート変換」"}},
+		{p, msg.English, []string{"`ipv4: seen`", "DHCP server off", "TCP 80, 443 to the server 192.168.1.10", "Two cables to the IPoE router", "Internet@Start off", "「ポート変換」"}},
+		{p, msg.Japanese, []string{"`ipv4: seen`", "DHCP サーバを OFF", "TCP 80, 443 をサーバ 192.168.1.10", "ケーブルは2本", "「Internet@Start」を OFF", "「ポート変換」"}},
 		{one, msg.English, []string{"Retire the PPPoE router", "Retire the cron job", "`ufw allow in on ppp-srv to any port 80 proto tcp`", "gateway4"}},
 		{one, msg.Japanese, []string{"PPPoE ルータは外します", "のジョブをやめます", "`ufw allow in on ppp-srv to any port 80 proto tcp`", "gateway4"}},
 	} {

@@ -51,7 +51,14 @@ func runStatus(ctx context.Context, stdio cli.IO, args []string) error {
 	if err != nil {
 		var nr *daemon.NotRunningError
 		if errors.As(err, &nr) {
-			return cli.Failf("%v", nr)
+			// Not running is "not found" (exit 3), as for `lab status`;
+			// --json still prints an object.
+			if *asJSON {
+				enc := json.NewEncoder(stdio.Stdout)
+				enc.SetIndent("", "  ")
+				_ = enc.Encode(map[string]any{"running": false, "socket": path, "error": nr.Error()})
+			}
+			return cli.NotFound(msg.T("%[1]v", "dualpath は動いていません（%[2]s にソケットがありません）。「systemctl start dualpath」で起動してください", nr, path))
 		}
 		return cli.Failf("%v", err)
 	}
@@ -60,6 +67,6 @@ func runStatus(ctx context.Context, stdio cli.IO, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
 	}
-	st.WriteText(stdio.Stdout, time.Now())
+	st.WriteTextIn(stdio.Stdout, time.Now(), msg.FromEnv(stdio.Getenv))
 	return nil
 }

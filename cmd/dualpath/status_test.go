@@ -21,8 +21,14 @@ func TestStatusCommand(t *testing.T) {
 		return out.String(), err
 	}
 	_, err := run("--socket", path)
-	if cli.Code(err) != 1 || err.Error() != "dualpath is not running (no socket at "+path+"): start it with systemctl start dualpath" {
+	if cli.Code(err) != cli.ExitNotFound || err.Error() != "dualpath is not running (no socket at "+path+"): start it with systemctl start dualpath" {
 		t.Errorf("no daemon: code %d, %v", cli.Code(err), err)
+	}
+	// --json with no daemon: an object saying so, exit 3 (as lab status).
+	out, err := run("--json", "--socket", path)
+	var nr map[string]any
+	if cli.Code(err) != cli.ExitNotFound || json.Unmarshal([]byte(out), &nr) != nil || nr["running"] != false || nr["socket"] != path {
+		t.Errorf("no daemon, --json: code %d, %q", cli.Code(err), out)
 	}
 
 	st := daemon.NewState("v1.2.3")
@@ -33,7 +39,7 @@ func TestStatusCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	out, err := run("--socket", path)
+	out, err = run("--socket", path)
 	if err != nil || !strings.Contains(out, "dualpath v1.2.3") || !strings.Contains(out, "address 203.0.113.7") {
 		t.Errorf("text: %v\n%s", err, out)
 	}

@@ -202,6 +202,7 @@ func (s *State) Snapshot() *Status {
 	line, warnings, traffic, dnsFunc := s.line, s.warnings, s.traffic, s.dnsFunc
 	now := s.now().UTC()
 	st := &Status{
+		Running:  true,
 		Version:  s.version,
 		PID:      s.pid,
 		Started:  s.started,

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/termtext"
 )
 
 // Status is what the daemon answers on its status socket, and what
@@ -14,6 +16,7 @@ import (
 // ever added, never renamed or removed, and times are RFC 3339 in UTC.
 //
 //	{
+//	  "running": true,
 //	  "version": "v1.0.0",            // daemon version
 //	  "pid": 1234,
 //	  "started": "2026-11-25T23:00:00Z",
@@ -64,6 +67,10 @@ import (
 //	  "warnings": ["nothing listens on TCP port 443 over IPv6: ..."]
 //	}
 type Status struct {
+	// Running is true in every answer of the daemon; `dualpath status
+	// --json` prints {"running": false, "socket": ..., "error": ...} when
+	// none answers.
+	Running    bool            `json:"running"`
 	Version    string          `json:"version"`
 	PID        int             `json:"pid"`
 	Started    time.Time       `json:"started"`
@@ -149,85 +156,145 @@ type ComponentNote struct {
 	Note    string `json:"note,omitempty"`
 }
 
-// WriteText prints the status for a person: one block per area, the most
-// important line first.
-func (s *Status) WriteText(w io.Writer, now time.Time) {
-	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
-	p("dualpath %s, pid %d, running for %s", s.Version, s.PID, human(now.Sub(s.Started)))
+// WriteText prints the status for a person, in English.
+func (s *Status) WriteText(w io.Writer, now time.Time) { s.WriteTextIn(w, now, msg.English) }
+
+// statusLabels are the labels of WriteTextIn's blocks, padded to one column.
+var statusLabels = map[string]msg.Text{
+	"line":     msg.T("line:", "回線:"),
+	"session":  msg.T("session:", "セッション:"),
+	"dns":      msg.T("dns:", "DNS:"),
+	"firewall": msg.T("firewall:", "ファイアウォール:"),
+	"metrics":  msg.T("metrics:", "メトリクス:"),
+	"note":     msg.T("note:", "注意:"),
+	"warning":  msg.T("warning:", "警告:"),
+}
+
+// WriteTextIn prints the status for a person in lang: one block per area,
+// the most important line first, every line fitted to 80 columns. Values
+// the daemon's parts report (errors, problems, warnings) are as they gave
+// them.
+func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
+	col := 0
+	for _, l := range statusLabels {
+		col = max(col, termtext.DisplayWidth(l.In(lang))+1)
+	}
+	pad := strings.Repeat(" ", col)
+	line := func(label string, t msg.Text) {
+		head := pad
+		if label != "" {
+			l := statusLabels[label].In(lang)
+			head = l + strings.Repeat(" ", col-termtext.DisplayWidth(l))
+		}
+		msg.Hanging(w, head, pad+"  ", t.In(lang))
+	}
+	more := func(t msg.Text) { msg.Hanging(w, pad+" ", pad+"   ", t.In(lang)) }
+	ago := func(t time.Time) msg.Text { return msg.T("%s ago", "%s前", human(now.Sub(t))) }
+
+	msg.Fit(w, msg.T("dualpath %s, pid %d, running for %s", "dualpath %s、pid %d、稼働 %s",
+		s.Version, s.PID, human(now.Sub(s.Started))).In(lang))
 	if l := s.Line; l != nil {
 		ranges := strings.Join(l.PortRanges, " ")
 		if len(l.PortRanges) > 4 {
 			ranges = strings.Join(l.PortRanges[:4], " ") + " ..."
 		}
-		p("line:     %s, prefix %s: MAP-E IPv4 %s shared, PSID %d, %d ports (%s)",
-			l.Provider, l.Prefix, l.SharedIPv4, l.PSID, l.PortCount, ranges)
+		line("line", msg.T("%s, prefix %s: MAP-E IPv4 %s shared, PSID %d, %d ports (%s)",
+			"%s、プレフィックス %s: MAP-E の共有 IPv4 %s、PSID %d、%d ポート（%s）",
+			l.Provider, l.Prefix, l.SharedIPv4, l.PSID, l.PortCount, ranges))
 	}
 	ss := s.Session
 	switch ss.State {
 	case StateUp:
-		p("session:  up on %s via %s, address %s (peer %s), up %s, %d reconnects",
-			ss.TUN, ss.Interface, ss.Address, ss.Peer, human(time.Duration(ss.UptimeSeconds)*time.Second), ss.Reconnects)
-		p("          traffic in %s (%d packets), out %s (%d packets)", bytesHuman(ss.RxBytes), ss.RxPackets, bytesHuman(ss.TxBytes), ss.TxPackets)
+		line("session", msg.T("up on %s via %s, address %s (peer %s), up %s, %d reconnects",
+			"接続中（%s、%s 経由）、アドレス %s（相手 %s）、接続 %s、再接続 %d 回",
+			ss.TUN, ss.Interface, ss.Address, ss.Peer, human(time.Duration(ss.UptimeSeconds)*time.Second), ss.Reconnects))
+		line("", msg.T("traffic in %s (%d packets), out %s (%d packets)", "受信 %s（%d パケット）、送信 %s（%d パケット）",
+			bytesHuman(ss.RxBytes), ss.RxPackets, bytesHuman(ss.TxBytes), ss.TxPackets))
 	case StateDisabled:
-		p("session:  not running")
+		line("session", msg.T("not running", "動いていません"))
 	default:
-		p("session:  %s on %s, %d reconnects", ss.State, ss.Interface, ss.Reconnects)
+		line("session", msg.T("%s on %s, %d reconnects", "%s（%s）、再接続 %d 回", sessionState(ss.State), ss.Interface, ss.Reconnects))
 	}
 	if ss.LastError != "" {
-		at := ""
 		if ss.LastErrorAt != nil {
-			at = " (" + human(now.Sub(*ss.LastErrorAt)) + " ago)"
+			line("", msg.T("last error (%s): %s", "最後のエラー（%s）: %s", ago(*ss.LastErrorAt), ss.LastError))
+		} else {
+			line("", msg.T("last error: %s", "最後のエラー: %s", ss.LastError))
 		}
-		p("          last error%s: %s", at, ss.LastError)
 	}
 	if len(s.DNS) == 0 {
-		p("dns:      no records")
+		line("dns", msg.T("no records", "レコードなし"))
 	}
 	for i, d := range s.DNS {
-		label := "dns:     "
+		label := "dns"
 		if i > 0 {
-			label = "         "
+			label = ""
 		}
-		val := d.Value
-		if val == "" {
-			val = "(not published yet)"
+		val := msg.Same(d.Value)
+		if d.Value == "" {
+			val = msg.T("(not published yet)", "（未登録）")
 		}
-		line := fmt.Sprintf("%s %s %s %s = %s from %s", label, d.Provider, d.Name, d.Family, val, d.Source)
+		t := msg.T("%s %s %s = %s from %s", "%s %s %s = %s（取得元 %s）", d.Provider, d.Name, d.Family, val, d.Source)
 		if d.LastUpdate != nil {
-			line += ", updated " + human(now.Sub(*d.LastUpdate)) + " ago"
+			t = msg.T("%s, updated %s", "%s、更新 %s", t, ago(*d.LastUpdate))
 		}
 		if d.NextKeepalive != nil {
-			line += ", keepalive in " + human(d.NextKeepalive.Sub(now))
+			t = msg.T("%s, keepalive in %s", "%s、次の再送まで %s", t, human(d.NextKeepalive.Sub(now)))
 		}
-		p("%s", line)
+		line(label, t)
 		if d.LastError != "" {
-			p("           last error: %s", d.LastError)
+			more(msg.T("last error: %s", "最後のエラー: %s", d.LastError))
 		}
 		if d.Problem != "" {
-			p("           not published: %s", d.Problem)
+			more(msg.T("not published: %s", "未登録の理由: %s", d.Problem))
 		}
 	}
 	fw := s.Firewall
 	if fw.Active {
-		icmp := "ping refused"
+		icmp := msg.T("ping refused", "ping は拒否")
 		if fw.ICMPEcho {
-			icmp = "ping answered"
+			icmp = msg.T("ping answered", "ping に応答")
 		}
-		p("firewall: inbound on %s: TCP %s, UDP %s, %s; all else dropped", fw.Interface, config.FormatPorts(fw.TCP), config.FormatPorts(fw.UDP), icmp)
+		line("firewall", msg.T("inbound on %s: TCP %s, UDP %s, %s; all else dropped",
+			"%s への受信: TCP %s、UDP %s、%s。それ以外は破棄",
+			fw.Interface, portsText(fw.TCP), portsText(fw.UDP), icmp))
 	} else {
-		p("firewall: not active")
+		line("firewall", msg.T("not active", "無効"))
 	}
 	if s.Metrics != "" {
-		p("metrics:  http://%s/metrics", s.Metrics)
+		line("metrics", msg.Same("http://"+s.Metrics+"/metrics"))
 	}
 	for _, c := range s.Components {
 		if !c.Running {
-			p("note:     %s is not running: %s", c.Name, c.Note)
+			line("note", msg.T("%s is not running: %s", "%s は動いていません: %s", c.Name, c.Note))
 		}
 	}
 	for _, wng := range s.Warnings {
-		p("warning:  %s", wng)
+		line("warning", msg.Same(wng))
 	}
+}
+
+// portsText is config.FormatPorts ("80,443", "none") in both languages.
+func portsText(ports []uint16) msg.Text {
+	if len(ports) == 0 {
+		return msg.T("none", "なし")
+	}
+	return msg.Same(config.FormatPorts(ports))
+}
+
+// sessionState names a session state in both languages.
+func sessionState(state string) msg.Text {
+	switch state {
+	case StateStarting:
+		return msg.T("starting", "準備中")
+	case StateConnecting:
+		return msg.T("connecting", "接続処理中")
+	case StateDown:
+		return msg.T("down", "切断中")
+	case StateStopping:
+		return msg.T("stopping", "停止中")
+	}
+	return msg.Same(state)
 }
 
 // human prints a duration the way a person reads it: 3d4h, 2h5m, 4m10s, 12s.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/termtext"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -122,8 +124,21 @@ func TestStatusSocketRoundTrip(t *testing.T) {
 		"note:     line is not running: no MAP-E rule matches",
 		"warning:  nothing listens on TCP port 443 over IPv6",
 	} {
-		if !strings.Contains(out, want) {
+		if flat := func(s string) string { return strings.Join(strings.Fields(s), " ") }; !strings.Contains(flat(out), flat(want)) {
 			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	// Fitted to 80 columns, in English and in Japanese.
+	var ja bytes.Buffer
+	got.WriteTextIn(&ja, st.now(), msg.Japanese)
+	for _, l := range strings.Split(out+ja.String(), "\n") {
+		if termtext.DisplayWidth(l) > termtext.Width {
+			t.Errorf("%d columns: %q", termtext.DisplayWidth(l), l)
+		}
+	}
+	for _, want := range []string{"セッション:", "接続中（dp-ppp0、enp1s0 経由）", "再接続 1 回", "（未登録）", "ファイアウォール:", "TCP 80,443、UDP なし、ping に応答"} {
+		if !strings.Contains(ja.String(), want) {
+			t.Errorf("Japanese text lacks %q:\n%s", want, ja.String())
 		}
 	}
 

@@ -197,7 +197,7 @@ func init() {
 		nginx dnsmasq BIND netplan systemd nftables nft iptables sysctl rp_filter root sudo ID JSON YAML
 		OCN NURO BIGLOBE JPNE NTT FLET'S v6 SLAAC DAD PC OK ok NG yaml json doctor lab mape plan run status
 		pppoe ddns check config ip inet inet4 inet6 veth macvlan whoami UTC TTL IF FILE PREFIX ADDRESS
-		ON OFF RS ND Linux journalctl`) {
+		ON OFF RS ND Linux journalctl pid ping`) {
 		names[n] = true
 	}
 }

@@ -88,6 +88,7 @@ PKGS=(
   netplan.io iperf3 tcpdump
   user-mode-linux ppp pppoe busybox-static libpcap0.8 gcc libc6-dev
   man-db groff-base
+  lintian
 )
 
 missing=()

@@ -37,6 +37,9 @@ func runCheckConfig(_ context.Context, stdio cli.IO, args []string) error {
 		fmt.Fprintln(stdio.Stderr, err)
 		return cli.Silent(cli.ExitUsage)
 	}
+	for _, w := range daemon.ConfigWarnings(cfg, daemon.LinkExists) {
+		fmt.Fprintln(stdio.Stderr, w)
+	}
 	fmt.Fprintf(stdio.Stdout, "%s: ok\n%s\n", path, cfg.Summary())
 	return nil
 }

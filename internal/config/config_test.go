@@ -296,6 +296,7 @@ func TestReadSecret(t *testing.T) {
 		{write("c", "topsecret\n", 0o640), "run chmod 600"},
 		{write("d", "topsecret\n", 0o604), "run chmod 600"},
 		{write("e", "\n", 0o600), "is empty"},
+		{write("f", " \t\r\n", 0o600), "is empty"},
 		{dir, "not a regular file"},
 		{filepath.Join(dir, "none"), "does not exist"},
 	} {

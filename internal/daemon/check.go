@@ -2,9 +2,12 @@ package daemon
 
 import (
 	"errors"
+	"fmt"
+	"net"
 
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/ddns"
+	"github.com/dualpath/dualpath/internal/hostnet"
 )
 
 // CheckConfig runs every check of a loaded config that needs no network:
@@ -34,4 +37,39 @@ func CheckConfig(cfg *config.Config) error {
 		return nil
 	}
 	return all.Sorted()
+}
+
+// ConfigWarnings lists what check-config points out but does not refuse:
+// each network interface the config names (interface, and the interface:NAME
+// and seen:NAME sources of DNS records) that this machine does not have, or
+// does not have yet (a USB adapter not plugged in, a VLAN made later). Each
+// warning is one line at the key's position, naming what `ip link` shows.
+// linkExists is net.InterfaceByName-based outside tests.
+func ConfigWarnings(cfg *config.Config, linkExists func(string) bool) config.Errors {
+	var ws config.Errors
+	warn := func(key, link string) {
+		if link != "" && !linkExists(link) {
+			ws = append(ws, cfg.Errorf(key, "warning: %v: correct the name, or create the interface before the daemon needs it", hostnet.InterfaceNotFound(link)))
+		}
+	}
+	warn("interface", cfg.Interface)
+	for i, d := range cfg.DDNS {
+		for _, f := range []struct {
+			key, value string
+			v6         bool
+		}{{"ipv4", d.IPv4, false}, {"ipv6", d.IPv6, true}} {
+			s, err := ddns.ParseSource(f.value, f.v6)
+			if err == nil && (s.Kind == ddns.SourceInterface || s.Kind == ddns.SourceSeen) {
+				warn(fmt.Sprintf("ddns[%d].%s", i, f.key), s.Link)
+			}
+		}
+	}
+	return ws.Sorted()
+}
+
+// LinkExists reports whether this machine has a network interface called
+// name (in the current network namespace).
+func LinkExists(name string) bool {
+	_, err := net.InterfaceByName(name)
+	return err == nil
 }

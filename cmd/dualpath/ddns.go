@@ -61,6 +61,9 @@ func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
 	if !*dryRun {
 		for _, s := range u.Status() {
 			line := fmt.Sprintf("%s: A %s AAAA %s", s.Record, orDash(s.IPv4), orDash(s.IPv6))
+			if s.Check != "" {
+				line += " — " + s.Check
+			}
 			if s.LastError != "" {
 				line += " (failed: " + s.LastError + ")"
 			}

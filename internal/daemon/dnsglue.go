@@ -27,7 +27,8 @@ func dnsView(u *ddns.Updater) func() []DNSStatus {
 					continue
 				}
 				e := DNSStatus{Provider: r.Provider, Name: name, Family: f.family, Source: f.source, Value: f.value,
-					LastUpdate: timePtr(r.LastUpdate), NextKeepalive: timePtr(r.NextKeepalive), LastError: r.LastError, Problem: f.problem}
+					LastUpdate: timePtr(r.LastUpdate), NextKeepalive: timePtr(r.NextKeepalive), LastError: r.LastError, Problem: f.problem,
+					Check: r.Check}
 				out = append(out, e)
 			}
 		}

@@ -138,6 +138,9 @@ type DNSStatus struct {
 	// Problem says why the source gave nothing to publish at the last
 	// check (e.g. "enp1s0 has only 192.168.1.10 (private); ...").
 	Problem string `json:"problem,omitempty"`
+	// Check is what the last check did: "sent", "unchanged (checked at
+	// ns1.example.net 0.2 s ago)", "unchanged (not verifiable: ...)".
+	Check string `json:"check,omitempty"`
 }
 
 // FirewallStatus is the nftables table guarding the PPPoE address.
@@ -242,6 +245,9 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 			t = msg.T("%s, keepalive in %s", "%s、次の再送まで %s", t, human(d.NextKeepalive.Sub(now)))
 		}
 		line(label, t)
+		if d.Check != "" {
+			more(msg.T("last check: %s", "最後の確認: %s", d.Check))
+		}
 		if d.LastError != "" {
 			more(msg.T("last error: %s", "最後のエラー: %s", d.LastError))
 		}

@@ -51,6 +51,12 @@ type Options struct {
 	// Addrs and Watch replace the netlink address reader and watcher.
 	Addrs func(link string) ([]IfAddr, error)
 	Watch func(ctx context.Context) <-chan struct{}
+	// Resolver (host:port) finds the zone and name servers of MyDNS,
+	// DuckDNS and dyndns2 names for the DNS truth check (truth.go);
+	// default the first nameserver of /etc/resolv.conf. AuthPort is the
+	// port the authoritative servers are asked on (default 53; tests).
+	Resolver string
+	AuthPort uint16
 	// Now and Jitter (a number in [0,1)) replace the clock and randomness.
 	Now    func() time.Time
 	Jitter func() float64
@@ -83,6 +89,9 @@ type RecordStatus struct {
 	// to publish at the last check (e.g. only a private IPv4 address).
 	IPv4Problem string `json:"ipv4_problem,omitempty"`
 	IPv6Problem string `json:"ipv6_problem,omitempty"`
+	// Check says what the last check did: "sent", "unchanged (checked at
+	// ns1.example.net 0.2 s ago)", "unchanged (not verifiable: ...)".
+	Check string `json:"check,omitempty"`
 }
 
 type record struct {
@@ -99,6 +108,7 @@ type record struct {
 	lastCheck                  time.Time
 	lastRefusal4, lastRefusal6 string
 	retry                      retryState // backoff.go
+	truth                      truth      // truth.go
 }
 
 // Updater keeps every ddns record of a config up to date.
@@ -247,7 +257,8 @@ func (u *Updater) Status() []RecordStatus {
 		s := RecordStatus{Record: r.label, Provider: r.cfg.Provider, Name: r.cfg.Name,
 			IPv4Source: r.v4.String(), IPv6Source: r.v6.String(),
 			LastUpdate: r.st.LastUpdate, NextTry: r.st.NextTry, Failures: r.st.Failures, LastError: r.st.LastError,
-			IPv4Problem: r.lastRefusal4, IPv6Problem: r.lastRefusal6}
+			IPv4Problem: r.lastRefusal4, IPv6Problem: r.lastRefusal6,
+			Check: r.truth.verdict(u.opts.Now())}
 		if r.st.IPv4.IsValid() {
 			s.IPv4 = r.st.IPv4.String()
 		}
@@ -398,6 +409,12 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 	if u.opts.DryRun {
 		u.dryRunProblems(r, f4, f6)
 	}
+	if !changed && !keepDue && !blind && !u.opts.DryRun {
+		if why := u.checkTruth(ctx, r, f4, f6, ignoreBackoff); why != "" {
+			u.log.Warn("ddns record differs from the DNS: sending it again", "record", r.label, "dns", why)
+			changed = true
+		}
+	}
 	if !changed && !keepDue && !blind {
 		u.unchanged.Add(1)
 		if u.opts.DryRun {
@@ -495,6 +512,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 	}
 	r.st.LastUpdate, r.st.Failures, r.st.NextTry, r.st.LastError = now, 0, time.Time{}, ""
 	r.st.FailedIPv4, r.st.FailedIPv6, r.retry = netip.Addr{}, netip.Addr{}, retryState{}
+	r.truth = truth{at: now, sent: true}
 	if changed {
 		u.updates.Add(1)
 	} else {

@@ -100,6 +100,9 @@ func testOptions(h *fakeHost, logs *logBuf, state string) Options {
 		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		StateDir: state, Addrs: h.addrs, Now: h.clock, Jitter: func() float64 { return 0.5 },
 		Watch: func(ctx context.Context) <-chan struct{} { return nil },
+		// Names are never looked up outside the test: a closed port on
+		// loopback makes the DNS truth check "not verifiable".
+		Resolver: "127.0.0.1:9",
 	}
 }
 

@@ -160,14 +160,10 @@ func (b *mydnsBridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	rec, last := b.sim.Record(id), b.sent[id]
-	var u ddns.Update
-	if rec.IPv4 != last.IPv4 {
-		u.IPv4 = rec.IPv4
-	}
-	if rec.IPv6 != last.IPv6 {
-		u.IPv6 = rec.IPv6
-	}
+	// Every accepted notification is written, changed or not, as MyDNS
+	// does: a record lost from the zone comes back with the next one.
+	rec := b.sim.Record(id)
+	u := ddns.Update{IPv4: rec.IPv4, IPv6: rec.IPv6}
 	if !u.IPv4.IsValid() && !u.IPv6.IsValid() {
 		return
 	}

@@ -206,6 +206,7 @@ expose:
   icmp_echo: true
 ddns:
   - provider: mydns
+    name: %[9]s
     username: %[6]s
     password_file: %[2]s/mydns.pass
     ipv4: pppoe
@@ -216,7 +217,7 @@ status:
   socket: %[2]s/server-status.sock
 metrics:
   listen: "off"
-`, l.Scenario, l.Dir, PPPoEUser, SessionTUN, strings.ReplaceAll(portsString(ExposedTCP), ",", ", "), MyDNSMasterID, MyDNS4, MyDNS6)
+`, l.Scenario, l.Dir, PPPoEUser, SessionTUN, strings.ReplaceAll(portsString(ExposedTCP), ",", ", "), MyDNSMasterID, MyDNS4, MyDNS6, strings.TrimSuffix(Name, "."))
 	p := filepath.Join(l.Dir, "server-dualpath.yaml")
 	return p, os.WriteFile(p, []byte(c), 0o644)
 }

@@ -11,21 +11,20 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/session"
-	"github.com/dualpath/dualpath/ppp"
 )
 
 func init() {
 	cli.Register(&cli.Command{
 		Name: "pppoe",
 		Usage: "pppoe --interface IF --username U --password-file F [--service S] [--ac-name N] [--auth auto|pap|chap] " +
-			"[--mtu 1454] [--tun dp-ppp0] [--table 4242] [--echo-interval 10s] [--echo-failures 3] [--state-dir DIR] " +
+			fmt.Sprintf("[--mtu %d] [--tun %s] [--table %d] [--echo-interval %s] [--echo-failures %d] [--state-dir DIR] ",
+				config.DefaultPPPoEMTU, config.DefaultTUN, config.DefaultPPPoETable, config.DefaultEchoInterval, config.DefaultEchoFailures) +
 			"[--macvlan] [--default-route] [--ipv6cp] [--events json]",
 		Summary: msg.T("hold one PPPoE session in the foreground (userspace, over a TUN device)",
 			"PPPoE セッションを1つ、フォアグラウンドで張る（ユーザー空間、TUN デバイス経由）"),
@@ -37,67 +36,10 @@ func init() {
 const passwordEnv = config.EnvPPPoEPassword
 
 func runPPPoE(ctx context.Context, stdio cli.IO, args []string) error {
-	fs := flag.NewFlagSet("pppoe", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are one line (below); -h prints the flags
-	var (
-		cfg          session.ClientConfig
-		passwordFile string
-		auth         string
-		events       string
-	)
-	fs.StringVar(&cfg.Interface, "interface", "", "LAN interface that reaches the access concentrator")
-	fs.StringVar(&cfg.Username, "username", "", "PPPoE user name")
-	fs.StringVar(&passwordFile, "password-file", "", "file holding the password (mode 0600); or set "+passwordEnv)
-	fs.StringVar(&cfg.ServiceName, "service", "", "Service-Name to ask for (default: any)")
-	fs.StringVar(&cfg.ACName, "ac-name", "", "accept only this access concentrator (AC-Name)")
-	fs.StringVar(&auth, "auth", "auto", "authentication: auto, pap or chap")
-	fs.IntVar(&cfg.MTU, "mtu", 1454, "MTU/MRU of the session (above 1492 needs RFC 4638 support at the AC)")
-	fs.StringVar(&cfg.TUN, "tun", "dp-ppp0", "name of the TUN device")
-	fs.IntVar(&cfg.Table, "table", 4242, "policy routing table for replies from the session address")
-	fs.DurationVar(&cfg.EchoInterval, "echo-interval", 10*time.Second, "LCP echo interval")
-	fs.IntVar(&cfg.EchoFailures, "echo-failures", 3, "echo intervals without any frame before the link counts as lost")
-	fs.StringVar(&cfg.StateDir, "state-dir", "/var/lib/dualpath", "directory for the host-change journal and the last session")
-	fs.BoolVar(&cfg.Macvlan, "macvlan", false, "run the session on a macvlan with its own MAC address")
-	fs.BoolVar(&cfg.DefaultRoute, "default-route", false, "also route all IPv4 through the session (main table)")
-	fs.BoolVar(&cfg.IPv6CP, "ipv6cp", false, "negotiate IPv6CP (RFC 5072) too")
-	fs.StringVar(&events, "events", "", "print events as JSON lines (json)")
-	if err := cli.Parse(stdio, fs, args); err != nil {
-		if !cli.IsHelp(err) && strings.Contains(err.Error(), "not defined: -password\n") {
-			return cli.Usagef("pppoe: the password never goes on the command line (others can read it): use --password-file FILE (mode 0600) or DUALPATH_PPPOE_PASSWORD")
-		}
-		return err
-	}
-	if fs.NArg() > 0 {
-		return cli.Usagef("pppoe takes no arguments (got %q)", fs.Arg(0))
-	}
-	switch {
-	case cfg.Interface == "":
-		return cli.Usagef("--interface is required: the LAN interface that reaches the router (e.g. --interface enp1s0)")
-	case cfg.Username == "":
-		return cli.Usagef("--username is required: the PPPoE user name from your ISP")
-	case events != "" && events != "json":
-		return cli.Usagef("--events: only \"json\" is supported (got %q)", events)
-	case cfg.MTU < 576 || cfg.MTU > 8992:
-		return cli.Usagef("--mtu %d out of range (576-8992; NTT FLET'S uses 1454)", cfg.MTU)
-	case cfg.EchoFailures < 1:
-		return cli.Usagef("--echo-failures must be at least 1")
-	case cfg.EchoInterval < 0:
-		return cli.Usagef("--echo-interval must not be negative")
-	case len(cfg.TUN) > 12:
-		return cli.Usagef("--tun %q: at most 12 characters", cfg.TUN)
-	case cfg.Table <= 0 || cfg.Table == 253 || cfg.Table == 254 || cfg.Table == 255:
-		return cli.Usagef("--table %d: choose a free table number (not 253-255)", cfg.Table)
-	}
-	method, err := ppp.ParseAuthMethod(auth)
-	if err != nil || (auth != "auto" && auth != "pap" && auth != "chap") {
-		return cli.Usagef("--auth %q: use auto, pap or chap", auth)
-	}
-	cfg.Auth = method
-	pw, err := readPassword(passwordFile, stdio.Getenv)
+	cfg, events, err := pppoeConfig(stdio, args)
 	if err != nil {
 		return err
 	}
-	cfg.Password = pw
 	if _, err := net.InterfaceByName(cfg.Interface); err != nil {
 		return cli.NotFoundf("%v", hostnet.InterfaceNotFound(cfg.Interface))
 	}
@@ -123,6 +65,78 @@ func runPPPoE(ctx context.Context, stdio cli.IO, args []string) error {
 		return cli.Failf("%v", err)
 	}
 	return nil
+}
+
+// pppoeConfig parses the flags into the config file's pppoe section, judges
+// each value as check-config does (config's Check functions) and converts
+// it the way `dualpath run` does (session.ClientConfigFrom).
+func pppoeConfig(stdio cli.IO, args []string) (cfg session.ClientConfig, events string, err error) {
+	fs := flag.NewFlagSet("pppoe", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are one line (below); -h prints the flags
+	var (
+		p             config.PPPoE
+		lan, stateDir string
+		passwordFile  string
+		ipv6cp        bool
+	)
+	fs.StringVar(&lan, "interface", "", "LAN interface that reaches the access concentrator")
+	fs.StringVar(&p.Username, "username", "", "PPPoE user name")
+	fs.StringVar(&passwordFile, "password-file", "", "file holding the password (mode 0600); or set "+passwordEnv)
+	fs.StringVar(&p.Service, "service", "", "Service-Name to ask for (default: any)")
+	fs.StringVar(&p.ACName, "ac-name", "", "accept only this access concentrator (AC-Name)")
+	fs.StringVar(&p.Auth, "auth", config.DefaultPPPoEAuth, "authentication: auto, pap or chap")
+	fs.IntVar(&p.MTU, "mtu", config.DefaultPPPoEMTU, fmt.Sprintf("MTU/MRU of the session, %d-%d (above 1492 needs RFC 4638 support at the AC)", config.MinPPPoEMTU, config.MaxPPPoEMTU))
+	fs.StringVar(&p.TUN, "tun", config.DefaultTUN, fmt.Sprintf("name of the TUN device (at most %d characters)", config.MaxTUNName))
+	fs.IntVar(&p.Table, "table", config.DefaultPPPoETable, "policy routing table for replies from the session address")
+	fs.DurationVar(&p.EchoInterval, "echo-interval", config.DefaultEchoInterval, "LCP echo interval")
+	fs.IntVar(&p.EchoFailures, "echo-failures", config.DefaultEchoFailures, "echo intervals without any frame before the link counts as lost")
+	fs.StringVar(&stateDir, "state-dir", config.DefaultStateDir, "directory for the host-change journal and the last session")
+	fs.BoolVar(&p.Macvlan, "macvlan", false, "run the session on a macvlan with its own MAC address")
+	fs.BoolVar(&p.DefaultRoute, "default-route", false, "also route all IPv4 through the session (main table)")
+	fs.BoolVar(&ipv6cp, "ipv6cp", false, "negotiate IPv6CP (RFC 5072) too")
+	fs.StringVar(&events, "events", "", "print events as JSON lines (json)")
+	if err := cli.Parse(stdio, fs, args); err != nil {
+		if !cli.IsHelp(err) && strings.Contains(err.Error(), "not defined: -password\n") {
+			return cfg, "", cli.Usagef("pppoe: the password never goes on the command line (others can read it): use --password-file FILE (mode 0600) or DUALPATH_PPPOE_PASSWORD")
+		}
+		return cfg, "", err
+	}
+	if fs.NArg() > 0 {
+		return cfg, "", cli.Usagef("pppoe takes no arguments (got %q)", fs.Arg(0))
+	}
+	switch {
+	case lan == "":
+		return cfg, "", cli.Usagef("--interface is required: the LAN interface that reaches the router (e.g. --interface enp1s0)")
+	case p.Username == "":
+		return cfg, "", cli.Usagef("--username is required: the PPPoE user name from your ISP")
+	case events != "" && events != "json":
+		return cfg, "", cli.Usagef("--events: only \"json\" is supported (got %q)", events)
+	}
+	for _, c := range []struct {
+		flag string
+		err  error
+	}{
+		{"--mtu", config.CheckMTU(p.MTU)},
+		{"--tun", config.CheckTUN(p.TUN, lan)},
+		{"--table", config.CheckTable(p.Table)},
+		{"--auth", config.CheckAuth(p.Auth)},
+		{"--echo-interval", config.CheckEchoInterval(p.EchoInterval)},
+		{"--echo-failures", config.CheckEchoFailures(p.EchoFailures)},
+	} {
+		if c.err != nil {
+			return cfg, "", cli.Usagef("%s %v", c.flag, c.err)
+		}
+	}
+	pw, err := readPassword(passwordFile, stdio.Getenv)
+	if err != nil {
+		return cfg, "", err
+	}
+	cfg, err = session.ClientConfigFrom(lan, stateDir, &p, pw)
+	if err != nil {
+		return cfg, "", cli.Usagef("%v", err)
+	}
+	cfg.IPv6CP = ipv6cp
+	return cfg, events, nil
 }
 
 // readPassword takes the password the way the daemon does (config.PPPoE.Password):

@@ -25,8 +25,6 @@ const (
 	DefaultStatusSocket  = "/run/dualpath/status.sock"
 	DefaultMetricsListen = "127.0.0.1:9842"
 	DefaultStateDir      = "/var/lib/dualpath"
-	// DefaultTUN is the PPPoE session's TUN device (pppoe.tun).
-	DefaultTUN = "dp-ppp0"
 )
 
 // Config is the whole file. Keys and meanings follow design.md.
@@ -53,10 +51,10 @@ type Config struct {
 type PPPoE struct {
 	Username     string        `yaml:"username"`
 	PasswordFile string        `yaml:"password_file"` // mode 0600, else refused; or env DUALPATH_PPPOE_PASSWORD
-	MTU          int           `yaml:"mtu"`           // default 1454 (NTT FLET'S)
+	MTU          int           `yaml:"mtu"`           // DefaultPPPoEMTU; up to MaxPPPoEMTU (RFC 4638)
 	Macvlan      bool          `yaml:"macvlan"`       // own MAC for the session
-	Table        int           `yaml:"table"`         // policy routing table, default 4242
-	TUN          string        `yaml:"tun"`           // default dp-ppp0
+	Table        int           `yaml:"table"`         // policy routing table, DefaultPPPoETable
+	TUN          string        `yaml:"tun"`           // DefaultTUN, at most MaxTUNName characters
 	Service      string        `yaml:"service"`       // Service-Name, optional
 	ACName       string        `yaml:"ac_name"`       // AC-Name, optional
 	Auth         string        `yaml:"auth"`          // auto | pap | chap
@@ -237,25 +235,8 @@ func (c *Config) applyDefaults() {
 		t := true
 		c.Expose.ICMPEcho = &t
 	}
-	if p := c.PPPoE; p != nil {
-		if p.MTU == 0 {
-			p.MTU = 1454
-		}
-		if p.Table == 0 {
-			p.Table = 4242
-		}
-		if p.TUN == "" {
-			p.TUN = DefaultTUN
-		}
-		if p.Auth == "" {
-			p.Auth = "auto"
-		}
-		if p.EchoInterval == 0 {
-			p.EchoInterval = 10 * time.Second
-		}
-		if p.EchoFailures == 0 {
-			p.EchoFailures = 3
-		}
+	if c.PPPoE != nil {
+		c.PPPoE.ApplyDefaults()
 	}
 	if c.Check != nil {
 		c.Check.applyDefaults()

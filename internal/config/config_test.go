@@ -136,7 +136,7 @@ func TestBadConfigs(t *testing.T) {
 		{"wrong type", rep("  mtu: 1454", "  mtu: big"),
 			`dualpath.yaml:5:3: pppoe.mtu: "big" is not a whole number`},
 		{"impossible mtu", rep("  mtu: 1454", "  mtu: 9000"),
-			`dualpath.yaml:5:3: pppoe.mtu: 9000 is larger than 1492 (PPPoE over Ethernet); use 1454 for NTT FLET'S`},
+			`dualpath.yaml:5:3: pppoe.mtu: 9000 is larger than 1500 (1492 over Ethernet, 1500 with RFC 4638); use 1454 for NTT FLET'S`},
 		{"port out of range", rep("tcp: [80, 443]", "tcp: [80, 70000]"),
 			`dualpath.yaml:10:13: expose.tcp[1]: 70000 is not a port number (1-65535)`},
 		{"port zero", rep("tcp: [80, 443]", "tcp: [0, 443]"),

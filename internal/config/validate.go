@@ -13,16 +13,6 @@ import (
 	"time"
 )
 
-// Limits of values checked by Validate.
-const (
-	// MaxPPPoEMTU is the largest PPP MTU over a standard 1500-byte Ethernet:
-	// 1500 minus the 6-byte PPPoE header and the 2-byte PPP protocol field
-	// (RFC 2516 section 7). Larger needs RFC 4638 and is not offered here.
-	MaxPPPoEMTU = 1492
-	// MinPPPoEMTU is the least IPv4 datagram every host must accept (RFC 791).
-	MinPPPoEMTU = 576
-)
-
 // Providers are the DDNS provider names the config accepts.
 var Providers = []string{"mydns", "rfc2136", "cloudflare", "duckdns", "dyndns2"}
 
@@ -100,7 +90,7 @@ func (k *checker) ifname(key, name string, required bool) {
 		}
 	case len(name) > 15:
 		k.errorf(key, "%q is longer than 15 characters, the Linux limit for interface names", name)
-	case name == "." || name == ".." || strings.ContainsAny(name, "/: \t\n"):
+	case !validIfname(name):
 		k.errorf(key, "%q is not a valid interface name", name)
 	}
 }
@@ -121,36 +111,7 @@ func (k *checker) pppoe(p *PPPoE) {
 	case p.PasswordFile != "" && env == "":
 		k.secret("pppoe.password_file", p.PasswordFile)
 	}
-	switch {
-	case p.MTU > MaxPPPoEMTU:
-		k.errorf("pppoe.mtu", "%d is larger than %d (PPPoE over Ethernet); use 1454 for NTT FLET'S", p.MTU, MaxPPPoEMTU)
-	case p.MTU < MinPPPoEMTU:
-		k.errorf("pppoe.mtu", "%d is smaller than %d, the least every IPv4 host must accept; use 1454 for NTT FLET'S", p.MTU, MinPPPoEMTU)
-	}
-	switch {
-	case p.Table == 253 || p.Table == 254 || p.Table == 255:
-		k.errorf("pppoe.table", "%d is reserved by Linux (253 default, 254 main, 255 local): pick a free number such as 4242", p.Table)
-	case p.Table < 1 || p.Table > 0x7fffffff:
-		k.errorf("pppoe.table", "%d is not a routing table number (1-2147483647, not 253-255)", p.Table)
-	}
-	k.ifname("pppoe.tun", p.TUN, true)
-	if p.TUN != "" && p.TUN == k.c.Interface {
-		k.errorf("pppoe.tun", "%q is the LAN interface: the TUN device needs its own name, e.g. dp-ppp0", p.TUN)
-	}
-	switch p.Auth {
-	case "auto", "pap", "chap":
-	default:
-		k.errorf("pppoe.auth", "%q is not an authentication method: use auto, pap or chap", p.Auth)
-	}
-	switch {
-	case p.EchoInterval < time.Second:
-		k.errorf("pppoe.echo_interval", "%s is too short: use at least 1s (10s is usual)", p.EchoInterval)
-	case p.EchoInterval > 10*time.Minute:
-		k.errorf("pppoe.echo_interval", "%s is too long to notice a lost session: use at most 10m (10s is usual)", p.EchoInterval)
-	}
-	if p.EchoFailures < 1 || p.EchoFailures > 100 {
-		k.errorf("pppoe.echo_failures", "%d is out of range: use 1-100 (3 is usual)", p.EchoFailures)
-	}
+	k.pppoeLimits(p)
 }
 
 func (k *checker) expose() {

@@ -16,7 +16,6 @@ import (
 	"github.com/dualpath/dualpath/internal/ddns"
 	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/session"
-	"github.com/dualpath/dualpath/ppp"
 )
 
 // Options configure Run.
@@ -213,17 +212,11 @@ func (d *daemon) superviseSession(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	auth, err := ppp.ParseAuthMethod(p.Auth)
+	ccfg, err := session.ClientConfigFrom(d.cfg.Interface, d.cfg.StateDir, p, []byte(password))
 	if err != nil {
 		return err
 	}
-	ccfg := session.ClientConfig{
-		Interface: d.cfg.Interface, Username: p.Username, Password: []byte(password),
-		ServiceName: p.Service, ACName: p.ACName, Auth: auth, MTU: p.MTU, TUN: p.TUN,
-		Table: p.Table, EchoInterval: p.EchoInterval, EchoFailures: p.EchoFailures,
-		StateDir: d.cfg.StateDir, Macvlan: p.Macvlan, DefaultRoute: p.DefaultRoute,
-		OnEvent: d.onSessionEvent,
-	}
+	ccfg.OnEvent = d.onSessionEvent
 	backoff := d.opts.MinSessionBackoff
 	for {
 		c, err := newSession(ccfg)

@@ -359,7 +359,7 @@ func TestRunRefusesBadConfig(t *testing.T) {
 	if !ok || ee.ExitCode() != 2 {
 		t.Fatalf("exit: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), cfg+":4:3: pppoe.mtu: 9000 is larger than 1492") {
+	if !strings.Contains(string(out), cfg+":4:3: pppoe.mtu: 9000 is larger than 1500") {
 		t.Errorf("output:\n%s", out)
 	}
 }

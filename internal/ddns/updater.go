@@ -25,7 +25,7 @@ const (
 	DefaultBackoffBase     = time.Minute
 	DefaultBackoffMax      = 6 * time.Hour
 	DefaultMyDNSMinBackoff = 5 * time.Minute // protocols.md: at least 5 min after a failure
-	DefaultTUN             = "dp-ppp0"
+	DefaultTUN             = config.DefaultTUN
 )
 
 // Options tune an Updater; the zero value is the daemon's behaviour.

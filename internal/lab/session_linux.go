@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/lab/vantage"
 )
 
@@ -19,7 +20,7 @@ import (
 
 const (
 	// SessionTUN is the TUN device of the PPPoE session (the daemon's default).
-	SessionTUN = "dp-ppp0"
+	SessionTUN = config.DefaultTUN
 	// PPPoEUser is the lab's PPPoE account (the password is in a file).
 	PPPoEUser = "server@lab.example"
 )
@@ -198,8 +199,6 @@ state_dir: %[2]s/server-state
 pppoe:
   username: %[3]s
   password_file: %[2]s/pppoe.pass
-  mtu: 1454
-  table: 4242
   tun: %[4]s
 expose:
   tcp: [%[5]s]

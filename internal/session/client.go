@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/ppp"
 	"github.com/dualpath/dualpath/pppoe"
 )
@@ -27,19 +28,25 @@ type ClientConfig struct {
 	ServiceName, ACName string
 	// Auth restricts the methods accepted (ppp.AuthAuto: what the AC asks).
 	Auth ppp.AuthMethod
-	// MTU is the MRU we ask for and the TUN's MTU (default 1454, NTT
-	// FLET'S). Above 1492 it needs RFC 4638 PPP-Max-Payload from the AC.
+	// MTU is the MRU we ask for and the TUN's MTU. Above 1492 it needs
+	// RFC 4638 PPP-Max-Payload from the AC and a link MTU of MTU+8, else
+	// the session uses 1492.
 	MTU int
-	// TUN names the TUN device (default "dp-ppp0").
+	// TUN names the TUN device.
 	TUN string
-	// Table is the policy routing table (default 4242); RulePriority the
-	// priority of `from <addr> lookup <table>` (default 10000).
+	// Table is the policy routing table; RulePriority the priority of
+	// `from <addr> lookup <table>` (default 10000).
 	Table, RulePriority int
-	// EchoInterval and EchoFailures tune the LCP keepalive (default 10 s, 3).
+	// EchoInterval and EchoFailures tune the LCP keepalive.
 	EchoInterval time.Duration
 	EchoFailures int
 	// StateDir keeps the host-change journal and the last session (for
-	// the stale-session PADT after a crash). Default /var/lib/dualpath.
+	// the stale-session PADT after a crash).
+	//
+	// MTU, TUN, Table, EchoInterval, EchoFailures and StateDir have no
+	// defaults here (package config owns them, ClientConfigFrom applies
+	// them): NewClient refuses a zero value, and every value config
+	// refuses.
 	StateDir string
 	// Macvlan runs the session on a macvlan child with its own MAC.
 	Macvlan bool
@@ -63,27 +70,33 @@ type ClientConfig struct {
 	OnEvent func(Event)
 }
 
-func (c *ClientConfig) defaults() error {
+// check refuses what config refuses (one owner of each limit: package
+// config) and fills only the session's own tunables. The values the config
+// file owns (MTU, TUN, Table, echo, StateDir) have no defaults here: a
+// zero is refused; ClientConfigFrom fills them from a config.PPPoE.
+func (c *ClientConfig) check() error {
 	if c.Interface == "" {
 		return errors.New("no interface given: name the LAN interface with --interface")
 	}
 	if c.Username == "" {
 		return errors.New("no PPPoE user name given")
 	}
-	if c.MTU == 0 {
-		c.MTU = 1454
+	for _, f := range []struct {
+		name string
+		err  error
+	}{
+		{"mtu", config.CheckMTU(c.MTU)},
+		{"tun", config.CheckTUN(c.TUN, c.Interface)},
+		{"table", config.CheckTable(c.Table)},
+		{"echo interval", checkEchoInterval(c.EchoInterval)},
+		{"echo failures", config.CheckEchoFailures(c.EchoFailures)},
+	} {
+		if f.err != nil {
+			return fmt.Errorf("%s: %v", f.name, f.err)
+		}
 	}
-	if c.MTU < 576 || c.MTU > 9000-8 {
-		return fmt.Errorf("MTU %d out of range (576-8992)", c.MTU)
-	}
-	if c.TUN == "" {
-		c.TUN = "dp-ppp0"
-	}
-	if len(c.TUN) > 15-3 {
-		return fmt.Errorf("TUN name %q too long (at most 12 characters)", c.TUN)
-	}
-	if c.Table == 0 {
-		c.Table = 4242
+	if c.StateDir == "" {
+		return errors.New("no state directory given")
 	}
 	if c.RulePriority == 0 {
 		c.RulePriority = 10000
@@ -93,9 +106,6 @@ func (c *ClientConfig) defaults() error {
 	}
 	if c.EchoFailures == 0 {
 		c.EchoFailures = 3
-	}
-	if c.StateDir == "" {
-		c.StateDir = "/var/lib/dualpath"
 	}
 	if c.MinBackoff == 0 {
 		c.MinBackoff = time.Second
@@ -216,4 +226,37 @@ func linkLocal(iid [8]byte) string {
 	b[0], b[1] = 0xfe, 0x80
 	copy(b[8:], iid[:])
 	return netip.AddrFrom16(b).String()
+}
+
+// checkEchoInterval accepts every interval config accepts, and shorter ones
+// (tests run the keepalive in fractions of a second): config's lower
+// bound is advice to users, not a limit of the session.
+func checkEchoInterval(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("%s is not an interval (config.DefaultEchoInterval is %s)", d, config.DefaultEchoInterval)
+	}
+	if d > config.MaxEchoInterval {
+		return config.CheckEchoInterval(d)
+	}
+	return nil
+}
+
+// ClientConfigFrom is the one conversion of the config file's pppoe section
+// (defaults applied, as config.Load and `dualpath pppoe` leave it) into a
+// ClientConfig, for `dualpath run` and `dualpath pppoe`. lan is the LAN
+// interface and stateDir the state directory. OnEvent is left to the caller.
+func ClientConfigFrom(lan, stateDir string, p *config.PPPoE, password []byte) (ClientConfig, error) {
+	if err := config.CheckAuth(p.Auth); err != nil {
+		return ClientConfig{}, fmt.Errorf("auth: %v", err)
+	}
+	auth, err := ppp.ParseAuthMethod(p.Auth)
+	if err != nil {
+		return ClientConfig{}, fmt.Errorf("auth: %v", err)
+	}
+	return ClientConfig{
+		Interface: lan, Username: p.Username, Password: password,
+		ServiceName: p.Service, ACName: p.ACName, Auth: auth, MTU: p.MTU, TUN: p.TUN,
+		Table: p.Table, EchoInterval: p.EchoInterval, EchoFailures: p.EchoFailures,
+		StateDir: stateDir, Macvlan: p.Macvlan, DefaultRoute: p.DefaultRoute,
+	}, nil
 }

@@ -88,6 +88,7 @@ func startClient(t testing.TB, ns string, cfg ClientConfig) *running {
 		cfg.StateDir = t.TempDir()
 	}
 	cfg.OnEvent = r.log.add
+	cfg = withDefaults(cfg)
 	if cfg.DiscoveryTimeout == 0 {
 		cfg.DiscoveryTimeout = 500 * time.Millisecond
 	}
@@ -265,9 +266,9 @@ func TestHelperClientProcess(t *testing.T) {
 	if state == "" {
 		t.Skip("helper process for TestStaleSessionAfterSIGKILL")
 	}
-	c, err := NewClient(ClientConfig{Interface: umlac.ClientIf, Username: umlac.Username, Password: []byte(umlac.Password),
+	c, err := NewClient(withDefaults(ClientConfig{Interface: umlac.ClientIf, Username: umlac.Username, Password: []byte(umlac.Password),
 		StateDir: state, DiscoveryTimeout: 500 * time.Millisecond, Macvlan: os.Getenv("DUALPATH_SESSION_MACVLAN") != "",
-		OnEvent: func(e Event) { fmt.Printf("EVENT %s %s\n", e.Kind, e.Address) }})
+		OnEvent: func(e Event) { fmt.Printf("EVENT %s %s\n", e.Kind, e.Address) }}))
 	if err != nil {
 		t.Fatal(err)
 	}

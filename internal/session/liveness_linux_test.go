@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/netnstest"
 	"github.com/dualpath/dualpath/internal/testpeer/umlac"
 	"github.com/dualpath/dualpath/ppp"
@@ -90,7 +91,7 @@ func TestDataFramesAreLiveness(t *testing.T) {
 				EchoInterval: interval, EchoFailures: failures}
 			if role == "ac" {
 				acCfg.EchoInterval, acCfg.EchoFailures = interval, failures
-				clCfg.EchoInterval = time.Hour // only the AC's keepalive runs
+				clCfg.EchoInterval = config.MaxEchoInterval // only the AC's keepalive runs
 			}
 			acLog, _ := runOwnAC(t, isp, acCfg)
 			r := startClient(t, home.Name, clCfg)

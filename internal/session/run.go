@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/dataplane"
 	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/ppp"
@@ -40,7 +41,7 @@ type Client struct {
 
 // NewClient checks cfg and returns a client ready to Run.
 func NewClient(cfg ClientConfig) (*Client, error) {
-	if err := cfg.defaults(); err != nil {
+	if err := cfg.check(); err != nil {
 		return nil, err
 	}
 	return &Client{cfg: cfg, discCh: make(chan []byte, 64), ctlCh: make(chan []byte, 256)}, nil
@@ -100,7 +101,7 @@ func (c *Client) Run(ctx context.Context) (err error) {
 	if err := c.inNS(func() error {
 		c.link = c.cfg.Interface
 		if c.cfg.Macvlan {
-			name := c.cfg.TUN + "-mv"
+			name := c.cfg.TUN + config.MacvlanSuffix
 			if _, err := c.journal.CreateMacvlan(c.cfg.Interface, name); err != nil {
 				return err
 			}

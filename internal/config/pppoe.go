@@ -1,0 +1,152 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The PPPoE session's defaults and limits have one owner: this file.
+// Load applies the defaults to a file, `dualpath pppoe` uses them as its
+// flag defaults, and check-config, `dualpath pppoe` and the session's
+// constructor (session.NewClient) all judge a value with the Check
+// functions below, so the three never disagree about a value.
+const (
+	DefaultPPPoEMTU     = 1454 // NTT FLET'S
+	DefaultPPPoETable   = 4242
+	DefaultTUN          = "dp-ppp0" // the PPPoE session's TUN device (pppoe.tun)
+	DefaultPPPoEAuth    = "auto"
+	DefaultEchoInterval = 10 * time.Second
+	DefaultEchoFailures = 3
+
+	// MaxPPPoEMTU is the largest PPP MTU the session asks for: 1500, which
+	// needs RFC 4638 (PPP-Max-Payload) from the access concentrator and an
+	// Ethernet MTU of at least 1508 on the link; without them the session
+	// uses 1492, the most a 1500-byte Ethernet carries (RFC 2516 section 7).
+	MaxPPPoEMTU = 1500
+	// MinPPPoEMTU is the least IPv4 datagram every host must accept (RFC 791).
+	MinPPPoEMTU = 576
+
+	// MacvlanSuffix names the session's macvlan child (TUN name + suffix).
+	MacvlanSuffix = "-mv"
+	// MaxTUNName is the longest TUN name: Linux allows 15 characters for
+	// an interface name and the macvlan child adds MacvlanSuffix.
+	MaxTUNName = 15 - len(MacvlanSuffix)
+
+	MinEchoInterval = time.Second
+	MaxEchoInterval = 10 * time.Minute
+	MaxEchoFailures = 100
+)
+
+// CheckMTU judges pppoe.mtu (--mtu).
+func CheckMTU(mtu int) error {
+	switch {
+	case mtu > MaxPPPoEMTU:
+		return fmt.Errorf("%d is larger than %d (1492 over Ethernet, 1500 with RFC 4638); use %d for NTT FLET'S", mtu, MaxPPPoEMTU, DefaultPPPoEMTU)
+	case mtu < MinPPPoEMTU:
+		return fmt.Errorf("%d is smaller than %d, the least every IPv4 host must accept; use %d for NTT FLET'S", mtu, MinPPPoEMTU, DefaultPPPoEMTU)
+	}
+	return nil
+}
+
+// CheckTable judges pppoe.table (--table).
+func CheckTable(table int) error {
+	switch {
+	case table == 253 || table == 254 || table == 255:
+		return fmt.Errorf("%d is reserved by Linux (253 default, 254 main, 255 local): pick a free number such as %d", table, DefaultPPPoETable)
+	case table < 1 || table > 0x7fffffff:
+		return fmt.Errorf("%d is not a routing table number (1-2147483647, not 253-255)", table)
+	}
+	return nil
+}
+
+// CheckTUN judges pppoe.tun (--tun); lan is the LAN interface.
+func CheckTUN(name, lan string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("missing: name the TUN device, e.g. %s", DefaultTUN)
+	case len(name) > MaxTUNName:
+		return fmt.Errorf("%q is longer than %d characters (Linux allows 15, and the session's macvlan adds %q)", name, MaxTUNName, MacvlanSuffix)
+	case !validIfname(name):
+		return fmt.Errorf("%q is not a valid interface name", name)
+	case name == lan:
+		return fmt.Errorf("%q is the LAN interface: the TUN device needs its own name, e.g. %s", name, DefaultTUN)
+	}
+	return nil
+}
+
+// CheckAuth judges pppoe.auth (--auth).
+func CheckAuth(auth string) error {
+	switch auth {
+	case "auto", "pap", "chap":
+		return nil
+	}
+	return fmt.Errorf("%q is not an authentication method: use auto, pap or chap", auth)
+}
+
+// CheckEchoInterval judges pppoe.echo_interval (--echo-interval). The
+// session also takes intervals below MinEchoInterval (its tests use them);
+// above MaxEchoInterval it refuses them too.
+func CheckEchoInterval(d time.Duration) error {
+	switch {
+	case d < MinEchoInterval:
+		return fmt.Errorf("%s is too short: use at least %s (%s is usual)", d, MinEchoInterval, DefaultEchoInterval)
+	case d > MaxEchoInterval:
+		return fmt.Errorf("%s is too long to notice a lost session: use at most 10m (%s is usual)", d, DefaultEchoInterval)
+	}
+	return nil
+}
+
+// CheckEchoFailures judges pppoe.echo_failures (--echo-failures).
+func CheckEchoFailures(n int) error {
+	if n < 1 || n > MaxEchoFailures {
+		return fmt.Errorf("%d is out of range: use 1-%d (%d is usual)", n, MaxEchoFailures, DefaultEchoFailures)
+	}
+	return nil
+}
+
+// validIfname: a Linux interface name of at most 15 characters.
+func validIfname(name string) bool {
+	return name != "" && len(name) <= 15 && name != "." && name != ".." && !strings.ContainsAny(name, "/: \t\n")
+}
+
+// ApplyDefaults fills the keys left out (zero) with the defaults above.
+func (p *PPPoE) ApplyDefaults() {
+	if p.MTU == 0 {
+		p.MTU = DefaultPPPoEMTU
+	}
+	if p.Table == 0 {
+		p.Table = DefaultPPPoETable
+	}
+	if p.TUN == "" {
+		p.TUN = DefaultTUN
+	}
+	if p.Auth == "" {
+		p.Auth = DefaultPPPoEAuth
+	}
+	if p.EchoInterval == 0 {
+		p.EchoInterval = DefaultEchoInterval
+	}
+	if p.EchoFailures == 0 {
+		p.EchoFailures = DefaultEchoFailures
+	}
+}
+
+// pppoeLimits reports each pppoe value the session would refuse.
+func (k *checker) pppoeLimits(p *PPPoE) {
+	for _, c := range []struct {
+		key string
+		err error
+	}{
+		{"pppoe.mtu", CheckMTU(p.MTU)},
+		{"pppoe.table", CheckTable(p.Table)},
+		{"pppoe.tun", CheckTUN(p.TUN, k.c.Interface)},
+		{"pppoe.auth", CheckAuth(p.Auth)},
+		{"pppoe.echo_interval", CheckEchoInterval(p.EchoInterval)},
+		{"pppoe.echo_failures", CheckEchoFailures(p.EchoFailures)},
+	} {
+		if c.err != nil {
+			k.errorf(c.key, "%v", c.err)
+		}
+	}
+}

@@ -22,6 +22,7 @@ type Tunnel struct {
 	e     engine
 	block netip.Prefix
 	mtu   atomic.Pointer[live]
+	probe *prober
 }
 
 // TunnelConfig configures a Tunnel.
@@ -45,7 +46,7 @@ func NewTunnel(cfg TunnelConfig) (*Tunnel, error) {
 	if !cfg.IPv4.IsValid() || !cfg.IPv4.Addr().Is4() || cfg.IPv4.Masked() != cfg.IPv4 {
 		return nil, fmt.Errorf("dataplane: tunnel IPv4 %v is not an IPv4 address or block", cfg.IPv4)
 	}
-	t := &Tunnel{block: cfg.IPv4}
+	t := &Tunnel{block: cfg.IPv4, probe: newProber()}
 	if err := t.SetMTU(cfg.MTU); err != nil {
 		return nil, err
 	}
@@ -82,6 +83,9 @@ func (t *Tunnel) Stats() Stats { return t.e.cnt.snapshot() }
 // buf[Headroom:Headroom+n].
 func (t *Tunnel) inbound(buf []byte, n int) []byte {
 	pkt := buf[Headroom : Headroom+n]
+	if t.probe.returned(pkt) {
+		return nil
+	}
 	if r := ParseTunnelPacket(pkt, t.block); r != dropNone {
 		t.e.cnt.drop(r)
 		return nil

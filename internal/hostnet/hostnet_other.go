@@ -134,3 +134,6 @@ func (c *IPIP6Conn) ReadBatch(bufs [][]byte, sizes []int) (int, error) { return 
 
 // WriteBatch fails with ErrUnsupportedOS.
 func (c *IPIP6Conn) WriteBatch(bufs [][]byte) (int, error) { return 0, ErrUnsupportedOS }
+
+// AddEndpointAddress fails with ErrUnsupportedOS.
+func (j *Journal) AddEndpointAddress(link string, a netip.Addr) error { return ErrUnsupportedOS }

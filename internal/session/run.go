@@ -30,6 +30,7 @@ type Client struct {
 	ctlCh   chan []byte
 
 	// host state for the current address
+	routes     *hostnet.ReplyRoutes
 	addr       netip.Addr
 	mtu        int
 	maxPayload uint16       // RFC 4638 PPP-Max-Payload to ask for (0: none)
@@ -252,25 +253,12 @@ func (c *Client) padtStale() error {
 	return nil
 }
 
-// setupRouting prepares what does not depend on the address: loose
-// reverse-path filtering on the TUN (replies arrive there while the main
-// table's route points elsewhere) and the default route of the session's
-// table.
+// setupRouting prepares what does not depend on the address: the reply
+// routing shared with the fixed-IP tunnel (hostnet.ReplyRoutes).
 func (c *Client) setupRouting() error {
-	if err := c.journal.SetSysctl("net.ipv4.conf."+c.cfg.TUN+".rp_filter", "2"); err != nil {
-		return err
-	}
-	if err := c.journal.AddRoute(c.cfg.Table, netip.MustParsePrefix("0.0.0.0/0"), c.cfg.TUN); err != nil {
-		return err
-	}
-	if c.cfg.DefaultRoute {
-		for _, p := range []string{"0.0.0.0/1", "128.0.0.0/1"} {
-			if err := c.journal.AddRoute(254, netip.MustParsePrefix(p), c.cfg.TUN); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	c.routes = &hostnet.ReplyRoutes{J: c.journal, TUN: c.cfg.TUN, Table: c.cfg.Table,
+		Priority: c.cfg.RulePriority, MainDefault: c.cfg.DefaultRoute}
+	return c.routes.Setup()
 }
 
 // hostUp puts the session address on the TUN and makes replies from it
@@ -286,17 +274,7 @@ func (c *Client) hostUp(addr netip.Addr, mtu int) error {
 	if addr == c.addr {
 		return nil
 	}
-	if err := c.journal.AddAddress(c.cfg.TUN, netip.PrefixFrom(addr, 32)); err != nil {
-		return err
-	}
-	if c.addr.IsValid() {
-		if err := c.journal.ReplaceRuleAddress(c.addr, addr); err != nil {
-			return err
-		}
-		if err := c.journal.RemoveAddress(c.cfg.TUN, netip.PrefixFrom(c.addr, 32)); err != nil {
-			return err
-		}
-	} else if err := c.journal.AddRule(addr, c.cfg.Table, c.cfg.RulePriority); err != nil {
+	if err := c.routes.Set([]netip.Addr{addr}); err != nil {
 		return err
 	}
 	c.addr = addr

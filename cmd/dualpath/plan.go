@@ -30,6 +30,8 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 	cfgPath := fs.String("config", "", "config file with a plan: section (required)")
 	out := fs.String("out", "", "write the files into this directory instead of printing them")
 	force := fs.Bool("force", false, "with --out: replace files whose content differs")
+	var sites stringList
+	fs.Var(&sites, "nginx", "an nginx site file to copy with an IPv6 twin for each IPv4 listen line (repeatable; only reads it)")
 	netplanDir := fs.String("netplan-dir", plan.DefaultNetplanDir, "read the existing netplan files here and report conflicts (only reads)")
 	if err := cli.Parse(stdio, fs, args); err != nil {
 		return err
@@ -58,6 +60,31 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 	}
 	files := plan.Generate(p)
 	lang := msg.FromEnv(stdio.Getenv)
+	var siteNotes []msg.Text
+	seen := map[string]string{}
+	for _, site := range sites {
+		src, err := os.ReadFile(site)
+		if err != nil {
+			return cli.Usagef("plan: --nginx: %v", err)
+		}
+		siteFiles, edits, err := plan.NginxSite(site, src)
+		if err != nil {
+			return cli.Usagef("plan: --nginx %v: fix the file so that nginx -t passes, then retry", err)
+		}
+		if other, dup := seen[siteFiles[0].Name]; dup {
+			return cli.Usagef("plan: --nginx %s and %s have the same name: give them one at a time", other, site)
+		}
+		seen[siteFiles[0].Name] = site
+		if len(edits) == 0 {
+			siteNotes = append(siteNotes, msg.T("%s already listens on IPv6 wherever it listens on IPv4: nothing to change",
+				"%s は IPv4 で待ち受ける所すべてで IPv6 でも待ち受けています。変更はありません", site))
+			continue
+		}
+		files = append(files, siteFiles...)
+		for _, e := range edits {
+			siteNotes = append(siteNotes, msg.T("%s:%d: adds %s", "%s:%d: %s を追加します", site, e.Line, e.Added))
+		}
+	}
 	// The existing netplan files: a missing default directory (not a
 	// netplan system) is no error; a missing directory the user named is.
 	var review *plan.NetplanReview
@@ -71,8 +98,12 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 	default:
 		return cli.Usagef("plan: --netplan-dir: %v", err)
 	}
+	pr := msg.Printer{W: stdio.Stdout, Lang: lang}
 	if *out == "" {
 		printPlanFiles(stdio.Stdout, files)
+		for _, n := range siteNotes {
+			pr.Println(n)
+		}
 		if review != nil {
 			fmt.Fprintf(stdio.Stdout, "\n==> %s <==\n%s", *netplanDir, review.Report(p, lang, ""))
 		}
@@ -92,11 +123,24 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 		}
 		fmt.Fprintf(stdio.Stdout, "%-9s %s\n", state, r.Path)
 	}
+	for _, n := range siteNotes {
+		pr.Println(n)
+	}
+	if len(sites) > 0 {
+		pr.Println(msg.T("To install a copy: keep the original, copy the nginx-* file over it, run `nginx -t`, then `systemctl reload nginx`.",
+			"写しを入れるには、元のファイルを残してから nginx-* のファイルで置き換え、`nginx -t` で確かめてから `systemctl reload nginx` を実行します。"))
+	}
 	if review != nil {
 		fmt.Fprintf(stdio.Stdout, "\n%s", review.Report(p, lang, *out))
 	}
 	return nil
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false

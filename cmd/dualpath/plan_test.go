@@ -87,3 +87,47 @@ func TestPlanNetplanDir(t *testing.T) {
 		t.Fatalf("missing dir: %d %s", code, errs)
 	}
 }
+
+// TestPlanNginx: --nginx (twice) writes an edited copy and a diff of each
+// site beside the other outputs, names each added line, leaves a site that
+// already listens on both families alone, and refuses a broken file.
+func TestPlanNginx(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	site := filepath.Join(dir, "default")
+	done := filepath.Join(dir, "done")
+	broken := filepath.Join(dir, "broken")
+	for name, s := range map[string]string{
+		cfg:    "interface: enp1s0\nplan:\n  mode: server-pppoe\n  subnet: 192.168.1.0/24\n  server: 192.168.1.10\n  ipoe_router: 192.168.1.1\n",
+		site:   "server {\n    listen 443 ssl http2 default_server;\n    ssl_certificate c.pem;\n}\n",
+		done:   "server {\n    listen 80;\n    listen [::]:80;\n}\n",
+		broken: "server {\n    listen 80;\n",
+	} {
+		if err := os.WriteFile(name, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "out")
+	stdout, errs, code := runPlanDoctor(t, nil, "plan", "--config", cfg, "--netplan-dir", dir, "--out", out, "--nginx", site, "--nginx", done)
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errs)
+	}
+	for _, want := range []string{site + ":2: adds listen [::]:443 ssl http2", done + " already listens on IPv6", "nginx"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	copyB, err := os.ReadFile(filepath.Join(out, "nginx-default"))
+	if err != nil || !strings.Contains(string(copyB), "    listen 443 ssl http2 default_server;\n    listen [::]:443 ssl http2 default_server;\n") {
+		t.Fatalf("copy: %v\n%s", err, copyB)
+	}
+	if d, err := os.ReadFile(filepath.Join(out, "nginx-default.diff")); err != nil || !strings.Contains(string(d), "+    listen [::]:443 ssl http2 default_server;") {
+		t.Fatalf("diff: %v\n%s", err, d)
+	}
+	if _, err := os.Stat(filepath.Join(out, "nginx-done")); err == nil {
+		t.Error("a copy of a site with nothing to change")
+	}
+	if _, errs, code := runPlanDoctor(t, nil, "plan", "--config", cfg, "--netplan-dir", dir, "--nginx", broken); code != cli.ExitUsage || !strings.Contains(errs, "unbalanced") {
+		t.Fatalf("broken site: %d %s", code, errs)
+	}
+}

@@ -128,10 +128,10 @@ func parseNginx(src []byte) ([]*nginxDirective, error) {
 
 // listenSpec is one `listen` directive's address and port.
 type listenSpec struct {
-	port     int
-	v4Any    bool // "80", "*:80", "0.0.0.0:80"
-	v6Any    bool // "[::]:80"
-	bothV6   bool // "[::]:80 ipv6only=off": one socket for both families
+	port   int
+	v4Any  bool // "80", "*:80", "0.0.0.0:80"
+	v6Any  bool // "[::]:80"
+	bothV6 bool // "[::]:80 ipv6only=off": one socket for both families
 	params []string
 }
 

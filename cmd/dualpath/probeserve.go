@@ -15,7 +15,7 @@ import (
 	"github.com/dualpath/dualpath/internal/probeserve"
 )
 
-const probeServeUsage = "probe-serve --listen ADDR --token-file F [--tls-cert F --tls-key F]"
+const probeServeUsage = "probe-serve --listen ADDR --token-file F [--tls-cert F --tls-key F] [--burst N --every D]"
 
 func init() {
 	cli.Register(&cli.Command{
@@ -33,11 +33,16 @@ func runProbeServe(ctx context.Context, stdio cli.IO, args []string) error {
 	tokenFile := fs.String("token-file", "", "file holding the token askers send (mode 0600)")
 	cert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM), optional")
 	key := fs.String("tls-key", "", "the certificate's private key (PEM)")
+	burst := fs.Int("burst", probeserve.DefaultBurst, "requests each source (IPv4 address, IPv6 /64) may send at once")
+	every := fs.Duration("every", probeserve.DefaultEvery, "then one more request per source after this long")
 	if err := cli.Parse(stdio, fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || *listen == "" || *tokenFile == "" {
 		return cli.Usagef("usage: dualpath %s", probeServeUsage)
+	}
+	if *burst < 1 || *burst > 1000 || *every < 100*time.Millisecond || *every > time.Hour {
+		return cli.Usagef("probe-serve: --burst 1-1000 and --every 100ms-1h (defaults %d and %s)", probeserve.DefaultBurst, probeserve.DefaultEvery)
 	}
 	if (*cert == "") != (*key == "") {
 		return cli.Usagef("probe-serve: give both --tls-cert and --tls-key, or neither")
@@ -47,7 +52,7 @@ func runProbeServe(ctx context.Context, stdio cli.IO, args []string) error {
 		return cli.Usagef("probe-serve: --token-file: %v", err)
 	}
 	log := slog.New(slog.NewTextHandler(stdio.Stderr, nil))
-	s, err := probeserve.NewServer(probeserve.Options{Token: token, Log: log})
+	s, err := probeserve.NewServer(probeserve.Options{Token: token, Log: log, Burst: *burst, Every: *every})
 	if err != nil {
 		return cli.Usagef("probe-serve: %v", err)
 	}

@@ -25,10 +25,12 @@ type check struct {
 	run  func(ctx context.Context, l *Lab) (expected, seen string, ok bool)
 }
 
-// checks are the 8 checks of the issue. Check 6 scans the session address:
+// checks are the 9 checks of the issues. Check 6 scans the session address:
 // on the server `dualpath run`'s firewall keeps it closed but for the
 // exposed ports; in two-routers the second router's NAT does. Check 7 does
-// not apply to two-routers, where all of the server's IPv4 leaves by PPPoE.
+// not apply to two-routers, where all of the server's IPv4 leaves by PPPoE;
+// check 9 neither: there the server runs only `dualpath ddns`, no daemon
+// whose status gives the addresses to expect.
 func (l *Lab) checks() []check {
 	return []check{
 		{1, msg.T("PC's IPv4 leaves by MAP-E", "PCのIPv4はMAP-Eから出る"), nil, checkPCMAPE},
@@ -39,6 +41,7 @@ func (l *Lab) checks() []check {
 		{6, msg.T("scan of the session address", "セッションのアドレスをポートスキャン"), nil, checkScan},
 		{7, msg.T("server's own IPv4 leaves by MAP-E", "サーバー自身のIPv4はMAP-Eから出る"), []string{ScenarioServerPPPoE}, checkServerMAPE},
 		{8, msg.T("BRAS drops the session: heals", "BRASがセッションを切断: 自動で復旧"), nil, checkHeal},
+		{9, msg.T("dualpath check: reachable from outside", "dualpath check: 外から到達できる"), []string{ScenarioServerPPPoE}, checkFromOutside},
 	}
 }
 

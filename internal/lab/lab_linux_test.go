@@ -115,7 +115,7 @@ func TestNFTRulesLoad(t *testing.T) {
 func TestServerConfigIsValid(t *testing.T) {
 	dir := t.TempDir()
 	l := &Lab{Prefix: "dpl-", Dir: dir, Scenario: ScenarioServerPPPoE}
-	for _, f := range []string{"pppoe.pass", "mydns.pass"} {
+	for _, f := range []string{"pppoe.pass", "mydns.pass", "probe.token"} {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte("secret\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -66,6 +66,7 @@ func (l *Lab) steps() []step {
 		{msg.T("server: LAN addresses, nginx", "サーバー: LANのアドレスとnginx"), l.upServer},
 		{msg.T("second router (two-routers): LAN address", "2台目のルーター（two-routers）: LANのアドレス"), l.upRouter2},
 		{msg.T("visitor services", "訪問者側のサービス（whoami）"), l.upWhoami},
+		{msg.T("probe-serve at the visitors (IPv4, IPv6)", "訪問者側の probe-serve（IPv4、IPv6）"), l.upProbers},
 		{msg.T("MAP-E: BR in the ISP, CE with NAPT on its port set in the router",
 			"MAP-E: ISPにBR、ルーターに自分のポート集合でNAPTするCE"), l.upMAPE},
 		{msg.T("DNS: BIND 9 for %s and a MyDNS-compatible service in the ISP",

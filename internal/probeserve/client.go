@@ -85,7 +85,7 @@ func Ask(ctx context.Context, p Prober, bind, expect netip.Addr, req Request) (A
 		if len(msg) > 200 {
 			msg = msg[:200]
 		}
-		return Answer{}, fmt.Errorf("prober %s refused: %s", redact(base), scrub(msg, p.Token))
+		return Answer{}, &RefusedError{Status: resp.StatusCode, Msg: fmt.Sprintf("prober %s refused: %s", redact(base), scrub(msg, p.Token))}
 	}
 	a, err := DecodeAnswer(b, req)
 	if err != nil {
@@ -95,6 +95,30 @@ func Ask(ctx context.Context, p Prober, bind, expect netip.Addr, req Request) (A
 		return Answer{}, fmt.Errorf("prober %s saw this request come from %s, not %s: it did not leave by the path to be checked", redact(base), a.Target, expect)
 	}
 	return a, nil
+}
+
+// RefusedError is a prober's refusal (a wrong token, the rate limit): the
+// request got there and back, so the path to the prober works.
+type RefusedError struct {
+	Status int // the HTTP status, e.g. 401, 429
+	Msg    string
+}
+
+func (e *RefusedError) Error() string { return e.Msg }
+
+// Serves reports whether a prober's URL can be reached over family v6 (true)
+// or IPv4 (false): a URL whose host is an IP literal of the other family
+// cannot; a name may have both.
+func (p Prober) Serves(v6 bool) bool {
+	u, err := url.Parse(p.URL)
+	if err != nil {
+		return false
+	}
+	a, err := netip.ParseAddr(u.Hostname())
+	if err != nil {
+		return true
+	}
+	return a.Unmap().Is6() == v6
 }
 
 func unwrapURL(err error) string {

@@ -323,3 +323,20 @@ func TestAskRejectsAnAnswerForSomeoneElse(t *testing.T) {
 		t.Errorf("answer about another target: %v, want an error naming it", err)
 	}
 }
+
+func TestProberServes(t *testing.T) {
+	for _, c := range []struct {
+		url    string
+		v4, v6 bool
+	}{
+		{"http://192.0.2.2:7008", true, false},
+		{"http://[2001:db8::2]:7008", false, true},
+		{"https://probe.example.net:8443", true, true},
+		{"http://[::ffff:192.0.2.2]:1", true, false},
+	} {
+		p := Prober{URL: c.url}
+		if p.Serves(false) != c.v4 || p.Serves(true) != c.v6 {
+			t.Errorf("%s: serves IPv4 %v IPv6 %v, want %v %v", c.url, p.Serves(false), p.Serves(true), c.v4, c.v6)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package reach
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"slices"
@@ -86,6 +87,9 @@ func Run(ctx context.Context, t Target, env Env) *Report {
 			bind = netip.Addr{}
 		}
 		for _, pr := range t.Probers {
+			if !pr.Serves(x.f == IPv6) {
+				continue // an IP literal of the other family
+			}
 			for _, chunk := range chunks(ports, probeserve.MaxPorts) {
 				req := probeserve.Request{Host: t.Name}
 				for _, p := range chunk {
@@ -99,9 +103,11 @@ func Run(ctx context.Context, t Target, env Env) *Report {
 					mu.Lock()
 					defer mu.Unlock()
 					if err != nil {
+						var re *probeserve.RefusedError
+						refused := errors.As(err, &re)
 						for _, p := range chunk {
 							i := idx[key{x.f, p}]
-							rep.Paths[i].Views = append(rep.Paths[i].Views, View{Via: pr.URL, Error: err.Error()})
+							rep.Paths[i].Views = append(rep.Paths[i].Views, View{Via: pr.URL, Error: err.Error(), Refused: refused})
 						}
 						return
 					}

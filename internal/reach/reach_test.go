@@ -57,6 +57,8 @@ func TestJudge(t *testing.T) {
 			"no TLS handshake"},
 		{"prober down", IPv6, false, []View{{Via: "a", Error: "connect: network is unreachable"}}, Fail, "no prober answered over IPv6"},
 		{"no prober", IPv6, false, nil, Skip, "no vantage point"},
+		{"prober refused", IPv4, false, []View{{Via: "a", Error: "connect: timeout"}, {Via: "b", Error: "prober b refused: 429 Too Many Requests", Refused: true}}, Fail,
+			"not checked over IPv4: prober b refused: 429"},
 	} {
 		p := PathResult{Family: c.fam, Port: 80, Address: v4, Views: c.views}
 		if c.fam == IPv6 {
@@ -182,15 +184,14 @@ func TestRunOnLoopback(t *testing.T) {
 		t.Fatalf("paths %+v", rep.Paths)
 	}
 	for _, p := range rep.Paths {
-		// Each family's request reaches only the prober of that family:
-		// one view answers, the other is an error.
+		// Each family asks only the prober whose URL is of that family.
 		answered := 0
 		for _, v := range p.Views {
 			if v.Result != nil && v.Result.HTTPStatus == 200 {
 				answered++
 			}
 		}
-		if answered != 1 || !p.Reachable() {
+		if answered != 1 || len(p.Views) != 1 || !p.Reachable() {
 			t.Errorf("%s: views %+v", p.Family, p.Views)
 		}
 	}

@@ -27,7 +27,8 @@
 //	     "views": [                     // what each vantage point saw
 //	       {"via": "https://probe.example.net:8443",
 //	        "result": {"port": 80, "state": "filtered", "detail": "no answer (timed out)"}},
-//	       {"via": "https://other.example", "error": "prober ... refused: 401 ..."}
+//	       {"via": "https://other.example", "error": "prober ... refused: 401 ...",
+//	        "refused": true}          // it answered: the path to it works
 //	     ]}
 //	  ]
 //	}
@@ -95,9 +96,10 @@ type DNSResult struct {
 
 // View is one vantage point's look at one port.
 type View struct {
-	Via    string            `json:"via"`
-	Result *portprobe.Result `json:"result,omitempty"`
-	Error  string            `json:"error,omitempty"`
+	Via     string            `json:"via"`
+	Result  *portprobe.Result `json:"result,omitempty"`
+	Error   string            `json:"error,omitempty"`
+	Refused bool              `json:"refused,omitempty"` // the prober answered but refused (token, rate limit)
 }
 
 // PathResult is one family and port.
@@ -138,39 +140,43 @@ func (r *Report) OK() bool {
 // metrics: true when its path answered (ok or warn).
 func (p PathResult) Reachable() bool { return p.Status == OK || p.Status == Warn }
 
-type jsonDNS struct {
+// JSONDNS is a DNS line as the JSON report carries it.
+type JSONDNS struct {
 	DNSResult
 	Cause string `json:"cause,omitempty"`
 }
 
-type jsonPath struct {
+// JSONPath is a family/port line as the JSON report carries it.
+type JSONPath struct {
 	PathResult
 	Cause string `json:"cause,omitempty"`
 }
 
-type jsonReport struct {
+// JSONReport is the JSON report (the schema above); readers of
+// `dualpath check --json` (the lab) decode into it.
+type JSONReport struct {
 	Version int        `json:"version"`
 	Name    string     `json:"name"`
 	Time    time.Time  `json:"time"`
 	OK      bool       `json:"ok"`
-	DNS     []jsonDNS  `json:"dns"`
-	Paths   []jsonPath `json:"paths"`
+	DNS     []JSONDNS  `json:"dns"`
+	Paths   []JSONPath `json:"paths"`
 }
 
 // MarshalJSON writes the documented schema (causes in English).
 func (r *Report) MarshalJSON() ([]byte, error) {
-	j := jsonReport{Version: SchemaVersion, Name: r.Name, Time: r.Time.UTC(), OK: r.OK(), DNS: []jsonDNS{}, Paths: []jsonPath{}}
+	j := JSONReport{Version: SchemaVersion, Name: r.Name, Time: r.Time.UTC(), OK: r.OK(), DNS: []JSONDNS{}, Paths: []JSONPath{}}
 	for _, d := range r.DNS {
 		if d.Got == nil {
 			d.Got = []netip.Addr{}
 		}
-		j.DNS = append(j.DNS, jsonDNS{d, d.Cause.EN})
+		j.DNS = append(j.DNS, JSONDNS{d, d.Cause.EN})
 	}
 	for _, p := range r.Paths {
 		if p.Views == nil {
 			p.Views = []View{}
 		}
-		j.Paths = append(j.Paths, jsonPath{p, p.Cause.EN})
+		j.Paths = append(j.Paths, JSONPath{p, p.Cause.EN})
 	}
 	return json.Marshal(j)
 }

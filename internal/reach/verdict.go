@@ -33,6 +33,12 @@ func judge(p *PathResult, tls bool, now time.Time) {
 				"未確認: %s を外から見る場所がありません (check.probers に probe-serve を追加してください)", fam)
 			return
 		}
+		for _, e := range errs {
+			if e.Refused {
+				p.Cause = msg.T("not checked over %s: %s", "%s で確認できません: %s", fam, e.Error)
+				return
+			}
+		}
 		p.Cause = msg.T("no prober answered over %s (%s): is the server's %s working?",
 			"%s でどの probe-serve も応答しません (%s)。サーバーの %s は使えていますか?", fam, errs[0].Error, fam)
 		return

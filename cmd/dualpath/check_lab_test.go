@@ -1,0 +1,132 @@
+//go:build linux
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dualpath/dualpath/internal/reach"
+)
+
+// labCheck runs `dualpath lab exec server -- dualpath check --json`, as the
+// issue's user would, and decodes the report.
+func (r *labRun) labCheck(t *testing.T) (int, *reach.JSONReport) {
+	t.Helper()
+	out, code := r.run(t, "exec", "server", "--", "dualpath", "check", "--json")
+	var rep reach.JSONReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("dualpath check --json: exit %d: %v:\n%s", code, err, out)
+	}
+	return code, &rep
+}
+
+// nftIn loads a ruleset into a lab node and returns the command that
+// removes its table again.
+func (r *labRun) nftIn(t *testing.T, node, table, rules string) func() {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), table+".nft")
+	if err := os.WriteFile(p, []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := r.run(t, "exec", node, "--", "nft", "-f", p); code != 0 {
+		t.Fatalf("nft in %s: exit %d: %s", node, code, out)
+	}
+	return func() {
+		if out, code := r.run(t, "exec", node, "--", "nft", "delete", "table", "inet", table); code != 0 {
+			t.Errorf("removing %s in %s: exit %d: %s", table, node, code, out)
+		}
+	}
+}
+
+// failing lists the lines of a report that are not ok, as "family/port".
+func failing(rep *reach.JSONReport) []string {
+	var out []string
+	for _, p := range rep.Paths {
+		if p.Status != reach.OK {
+			out = append(out, fmt.Sprintf("%s/%d", p.Family, p.Port))
+		}
+	}
+	for _, d := range rep.DNS {
+		if d.Status != reach.OK {
+			out = append(out, "dns/"+string(d.Family))
+		}
+	}
+	return out
+}
+
+func findPath(rep *reach.JSONReport, f reach.Family, port uint16) *reach.JSONPath {
+	for i := range rep.Paths {
+		if rep.Paths[i].Family == f && rep.Paths[i].Port == port {
+			return &rep.Paths[i]
+		}
+	}
+	return nil
+}
+
+// TestLabCheckNamesTheBrokenPath: in the lab, `dualpath check` is green;
+// when the ISP drops inbound TCP 80 to the session address it exits 1
+// naming IPv4 port 80 (and nothing else); when the router drops IPv6 to the
+// server's port 80 it names IPv6 port 80.
+func TestLabCheckNamesTheBrokenPath(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the lab takes a while; skipped with -short")
+	}
+	r := newLabRun(t)
+	if out, code := r.run(t, "up"); code != 0 {
+		t.Fatalf("lab up: exit %d:\n%s", code, out)
+	}
+	code, rep := r.labCheck(t)
+	if code != 0 || !rep.OK || len(failing(rep)) > 0 || len(rep.Paths) != 4 {
+		t.Fatalf("green lab: exit %d, not ok: %v\n%+v", code, failing(rep), rep)
+	}
+	sess := findPath(rep, reach.IPv4, 80).Address
+	if !sess.Is4() {
+		t.Fatalf("IPv4 path has no session address: %+v", rep.Paths)
+	}
+
+	// The ISP drops inbound TCP 80 to the session address.
+	undo := r.nftIn(t, "isp", "dpcheck_drop", fmt.Sprintf(`table inet dpcheck_drop {
+	chain drop80 {
+		type filter hook forward priority -10; policy accept;
+		ip daddr %s tcp dport 80 drop
+	}
+}
+`, sess))
+	code, rep = r.labCheck(t)
+	undo()
+	if code != 1 || rep.OK || strings.Join(failing(rep), " ") != "ipv4/80" {
+		t.Fatalf("after the ISP's drop rule: exit %d, failing %v; want exit 1 with only ipv4/80", code, failing(rep))
+	}
+	if c := findPath(rep, reach.IPv4, 80).Cause; !strings.Contains(c, "IPv4 port 80 filtered before reaching the server") {
+		t.Errorf("cause %q does not name IPv4 port 80 filtered", c)
+	}
+
+	// The router's IPv6 inbound filter closes port 80 to the server. (A
+	// drop rule in the router's forward path, as a router's IPv6 filter
+	// does.)
+	undo = r.nftIn(t, "router", "dpcheck_drop6", fmt.Sprintf(`table inet dpcheck_drop6 {
+	chain drop80 {
+		type filter hook forward priority -10; policy accept;
+		ip6 daddr %s tcp dport 80 drop
+	}
+}
+`, findPath(rep, reach.IPv6, 80).Address))
+	code, rep = r.labCheck(t)
+	undo()
+	if code != 1 || strings.Join(failing(rep), " ") != "ipv6/80" {
+		t.Fatalf("after the router's IPv6 filter: exit %d, failing %v; want exit 1 with only ipv6/80", code, failing(rep))
+	}
+	if c := findPath(rep, reach.IPv6, 80).Cause; !strings.Contains(c, "IPv6 port 80 filtered before reaching the server: the router's IPv6 filter?") {
+		t.Errorf("cause %q does not name the router's IPv6 filter", c)
+	}
+
+	// Both rules gone: green again.
+	if code, rep = r.labCheck(t); code != 0 || !rep.OK {
+		t.Errorf("after removing the rules: exit %d, failing %v", code, failing(rep))
+	}
+}

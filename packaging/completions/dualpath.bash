@@ -25,7 +25,7 @@ _dualpath() {
         esac
       fi ;;
     mape) words="--check-port --iid --json --local --rule -h --help" ;;
-    plan) words="--config --force --netplan-dir --out -h --help" ;;
+    plan) words="--config --force --netplan-dir --nginx --out -h --help" ;;
     pppoe) words="--ac-name --auth --default-route --echo-failures --echo-interval --events --interface --ipv6cp --macvlan --mtu --password-file --service --state-dir --table --tun --username -h --help" ;;
     probe-serve) words="--burst --every --listen --tls-cert --tls-key --token-file -h --help" ;;
     run) words="--config -h --help" ;;

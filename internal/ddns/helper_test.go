@@ -33,6 +33,8 @@ func TestMain(m *testing.M) {
 		os.Exit(helperDDNSOnce())
 	case "seen-fakes":
 		os.Exit(helperSeenFakes())
+	case "ddns-run":
+		os.Exit(helperDDNSRun())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper", os.Getenv(helperEnv))
 		os.Exit(2)

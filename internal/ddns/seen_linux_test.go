@@ -1,8 +1,10 @@
 package ddns
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/ddns/providersim"
 	"github.com/dualpath/dualpath/internal/netnstest"
 )
@@ -293,5 +296,130 @@ ddns:
 	}
 	if s := status[4]; s.IPv4 != "" || !strings.Contains(s.IPv4Problem, hint) {
 		t.Errorf("interface:lan0 record: status A %q problem %q, want nothing published and %q", s.IPv4, s.IPv4Problem, hint)
+	}
+}
+
+// helperDDNSRun runs the updater of HELPER_CONFIG as the daemon does, until
+// it is killed; logs go to stderr.
+func helperDDNSRun() int {
+	cfg, err := config.Load(os.Getenv("HELPER_CONFIG"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	u, err := New(cfg, Options{Logger: log, StateDir: "-"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	_ = u.Run(context.Background())
+	return 0
+}
+
+// TestSeenPathWatchNoticesRouterReconnect: the second router's session
+// comes back with another address; nothing on the server changes, but the
+// updater's watched connection through the router breaks (its NAT forgot
+// it) and the A record follows within seconds. A record without echo_url
+// (no watch) is the control: it still holds the old address then, since
+// its next check is an interval (5 min) away.
+func TestSeenPathWatchNoticesRouterReconnect(t *testing.T) {
+	netnstest.RequireCommand(t, "nft")
+	srv := netnstest.New(t, "srv")
+	rtr := netnstest.New(t, "rtr2")
+	inet := netnstest.New(t, "inet")
+	netnstest.Veth(t, srv, "lan0", rtr, "lan0")
+	netnstest.Veth(t, rtr, "wan0", inet, "a0")
+	rtr.MustRun("sysctl", "-qw", "net.ipv4.ip_forward=1")
+	rtr.MustRun("ip", "addr", "add", "192.168.1.2/24", "dev", "lan0")
+	rtr.MustRun("ip", "addr", "add", "203.0.113.7/24", "dev", "wan0")
+	rtr.MustRun("ip", "route", "add", "default", "via", "203.0.113.1")
+	rtr.MustRun("nft", "add table ip nat; add chain ip nat post { type nat hook postrouting priority 100; }; add rule ip nat post oifname wan0 masquerade")
+	inet.MustRun("ip", "addr", "add", "203.0.113.1/24", "dev", "a0")
+	inet.MustRun("ip", "addr", "add", "192.0.2.80/32", "dev", "lo")
+	inet.MustRun("ip", "-6", "addr", "add", "2001:db8:ffff::80/128", "dev", "lo")
+	// No IPv6 on the server: no address events (DAD) that would make the
+	// updater look again by themselves.
+	srv.MustRun("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.lan0.disable_ipv6=1")
+	srv.MustRun("ip", "addr", "add", "192.168.1.10/24", "dev", "lan0")
+	srv.MustRun("ip", "route", "add", "default", "via", "192.168.1.2")
+
+	dir := t.TempDir()
+	stateFile := filepath.Join(dir, "mydns.json")
+	server := inet.Command(os.Args[0], "-test.run=^$")
+	server.Env = append(os.Environ(), helperEnv+"=mydns-server", "HELPER_ACCOUNTS=watched:"+secretPW+",control:"+secretPW,
+		"HELPER_LISTEN=192.0.2.80:80", "HELPER_OUT="+stateFile)
+	var serverLog logBuf
+	server.Stdout, server.Stderr = &serverLog, &serverLog
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = server.Process.Kill(); _ = server.Wait() })
+	if !netnstest.WaitFor(10*time.Second, func() bool { _, err := os.Stat(stateFile); return err == nil }) {
+		t.Fatalf("fake MyDNS did not start: %s", serverLog.String())
+	}
+	pw := writeSecret(t, dir, "pw", secretPW)
+	cfgPath := filepath.Join(dir, "dualpath.yaml")
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(`interface: lan0
+ddns:
+  - provider: mydns
+    username: watched
+    password_file: %[1]s
+    ipv4: seen
+    ipv4_url: http://192.0.2.80/login.html
+    echo_url: http://192.0.2.80/whoami
+  - provider: mydns
+    username: control
+    password_file: %[1]s
+    ipv4: seen
+    ipv4_url: http://192.0.2.80/login.html
+`, pw)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	upd := srv.Command(os.Args[0], "-test.run=^$")
+	upd.Env = append(os.Environ(), helperEnv+"=ddns-run", "HELPER_CONFIG="+cfgPath)
+	var updLog logBuf
+	upd.Stdout, upd.Stderr = &updLog, &updLog
+	if err := upd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = upd.Process.Kill(); _ = upd.Wait() })
+	records := func() map[string]providersim.MyDNSRecord {
+		var st helperState
+		b, _ := os.ReadFile(stateFile)
+		_ = json.Unmarshal(b, &st)
+		return st.Records
+	}
+	if !netnstest.WaitFor(15*time.Second, func() bool {
+		r := records()
+		return r["watched"].IPv4.String() == "203.0.113.7" && r["control"].IPv4.String() == "203.0.113.7"
+	}) {
+		t.Fatalf("first publication: %+v\n%s", records(), updLog.String())
+	}
+	// Let the watch settle into its idle connection.
+	if !netnstest.WaitFor(10*time.Second, func() bool {
+		out, _ := srv.Run("ss", "-tnoH", "state", "established", "dst", "192.0.2.80")
+		return strings.Contains(out, "keepalive")
+	}) {
+		t.Fatalf("no watched connection with keepalive:\n%s", updLog.String())
+	}
+
+	time.Sleep(2 * time.Second) // quiet: nothing but the watch can make the updater look again
+	// The router reconnects with another address (its NAT mappings go
+	// with the old address).
+	start := time.Now()
+	rtr.MustRun("ip", "addr", "del", "203.0.113.7/24", "dev", "wan0")
+	rtr.MustRun("ip", "addr", "add", "203.0.113.8/24", "dev", "wan0")
+	rtr.MustRun("ip", "route", "replace", "default", "via", "203.0.113.1")
+	if !netnstest.WaitFor(30*time.Second, func() bool { return records()["watched"].IPv4.String() == "203.0.113.8" }) {
+		t.Fatalf("after the router's reconnect MyDNS still has %v\n%s", records()["watched"].IPv4, updLog.String())
+	}
+	took := time.Since(start)
+	t.Logf("A record followed the router's new address in %.1f s (watch: keepalive idle %s)", took.Seconds(), seenWatchIdle)
+	if !strings.Contains(updLog.String(), "seen path watch ended") {
+		t.Errorf("the watch did not report the broken path:\n%s", updLog.String())
+	}
+	if got := records()["control"].IPv4.String(); got != "203.0.113.7" {
+		t.Errorf("the control record without echo_url already moved to %s: the test does not show the watch at work", got)
 	}
 }

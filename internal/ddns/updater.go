@@ -282,10 +282,12 @@ func (u *Updater) RunOnce(ctx context.Context) error {
 
 // Run keeps the records up to date until ctx ends: on address events and
 // PPPoE session events (debounced), on each record's interval, when a
-// keepalive is due and when a backoff expires. Provider errors are logged
+// keepalive is due, when a backoff expires and when a seen path breaks
+// (seenwatch.go). Provider errors are logged
 // and retried; Run returns only when ctx ends.
 func (u *Updater) Run(ctx context.Context) error {
 	watch := u.opts.Watch(ctx)
+	u.watchSeenPaths(ctx)
 	_ = u.pass(ctx, false)
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()

@@ -148,8 +148,8 @@ func testScenario(t *testing.T, scenario string) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("lab test --json: exit %d: %v:\n%s", code, err, out)
 	}
-	if len(rep.Results) != 9 {
-		t.Fatalf("want the 9 checks, got %d", len(rep.Results))
+	if len(rep.Results) != 10 {
+		t.Fatalf("want the 10 checks, got %d", len(rep.Results))
 	}
 	// Every check that applies to the scenario must pass (two-routers has
 	// no check 7: all of its server's IPv4 leaves by PPPoE; and no check 9:
@@ -167,6 +167,7 @@ func testScenario(t *testing.T, scenario string) {
 	if code != 0 || !rep.Passed() {
 		t.Errorf("lab test exit %d, passed %v: want exit 0 with every check holding", code, rep.Passed())
 	}
+	testIPv6FilterCheckFails(t, r)
 	if _, code := r.run(t, "down"); code != 0 {
 		t.Fatalf("lab down: exit %d", code)
 	}
@@ -197,8 +198,10 @@ func TestLabDemoFits80Columns(t *testing.T) {
 		want, notWant  []string
 		notHere        []int
 	}{
-		{lab.ScenarioServerPPPoE, "C", []string{"Building it:", "  - namespaces", " 1 ok   PC's IPv4 leaves by MAP-E", "9 ok, 0 failed, 0 not applicable"}, []string{"名前空間"}, nil},
-		{lab.ScenarioTwoRouters, "ja_JP.UTF-8", []string{"組み立て中:", "  - 名前空間", " 1 ok   PCのIPv4はMAP-Eから出る", " 7 n/a  ", "成功 7、失敗 0、対象外 2"}, []string{"  - namespaces", "PC's IPv4 leaves"}, []int{7, 9}},
+		{lab.ScenarioServerPPPoE, "C", []string{"Building it:", "  - namespaces", " 1 ok   PC's IPv4 leaves by MAP-E", "10 ok, 0 failed, 0 not applicable",
+			"drops new inbound IPv6 connections", "  - router's IPv6 filter: open TCP 80,443 to the server's", "10 ok   router's IPv6 filter lets in only 80,443"}, []string{"名前空間"}, nil},
+		{lab.ScenarioTwoRouters, "ja_JP.UTF-8", []string{"組み立て中:", "  - 名前空間", " 1 ok   PCのIPv4はMAP-Eから出る", " 7 n/a  ", "成功 8、失敗 0、対象外 2",
+			"外からのIPv6の新規接続を破棄", "10 ok   ルーターのIPv6フィルタは80,443だけを通す"}, []string{"  - namespaces", "PC's IPv4 leaves"}, []int{7, 9}},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		c := r.cmd(ctx, "demo", "--scenario", x.scenario)
@@ -214,8 +217,10 @@ func TestLabDemoFits80Columns(t *testing.T) {
 				t.Errorf("lab demo %s (%s): line %d is %d columns:\n%s", x.scenario, x.lang, i+1, w, line)
 			}
 		}
+		// Wrapped paragraphs: a phrase may continue on the next line.
+		unwrapped := strings.ReplaceAll(text, "\n", " ") + strings.ReplaceAll(text, "\n", "")
 		for _, s := range x.want {
-			if !strings.Contains(text, s) {
+			if !strings.Contains(text, s) && !strings.Contains(unwrapped, s) {
 				t.Errorf("lab demo %s (%s): no %q in:\n%s", x.scenario, x.lang, s, text)
 			}
 		}
@@ -224,7 +229,7 @@ func TestLabDemoFits80Columns(t *testing.T) {
 				t.Errorf("lab demo %s (%s): %q in:\n%s", x.scenario, x.lang, s, text)
 			}
 		}
-		for id := 1; id <= 9; id++ {
+		for id := 1; id <= 10; id++ {
 			outcome := "ok  "
 			if slices.Contains(x.notHere, id) {
 				outcome = "n/a "
@@ -397,5 +402,44 @@ func BenchmarkLabPaths(b *testing.B) {
 			}
 			b.ReportMetric(res.End.SumReceived.BitsPerSecond/1e6, p.name+"-Mbit/s")
 		}
+	}
+}
+
+// testIPv6FilterCheckFails closes the hole in the router's IPv6 filter on
+// the running lab and runs check 10 (and check 5, the IPv6 visitor) once:
+// both must fail, the check saying nothing is open; opened again, they
+// hold. So check 10 can fail, and the filter is what lets visitors in.
+func testIPv6FilterCheckFails(t *testing.T, r *labRun) {
+	t.Helper()
+	l, err := lab.New(lab.Options{Prefix: r.prefix, StateRoot: r.root, Bin: r.bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	open, err := l.IPv6FilterOpen(ctx)
+	if err != nil || len(open) != len(lab.IPv6FilterHole()) {
+		t.Fatalf("the set-up opened %v (%v), want %v", open, err, lab.IPv6FilterHole())
+	}
+	if err := l.CloseIPv6Filter(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := l.TestOnly(ctx, 5, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range rep.Results {
+		if x.Outcome != lab.Fail {
+			t.Errorf("hole closed: check %d %s: %s (seen %s), want FAIL", x.ID, x.Check, x.Outcome, x.Seen)
+		}
+		if x.ID == 10 && !strings.HasSuffix(x.Seen, ": none") {
+			t.Errorf("hole closed: check 10 saw %q, want nothing open", x.Seen)
+		}
+	}
+	if err := l.OpenIPv6Filter(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err = l.TestOnly(ctx, 5, 10); err != nil || !rep.Passed() || len(rep.Results) != 2 {
+		t.Errorf("hole opened again: %+v %v", rep, err)
 	}
 }

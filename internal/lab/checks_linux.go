@@ -25,7 +25,8 @@ type check struct {
 	run  func(ctx context.Context, l *Lab) (expected, seen string, ok bool)
 }
 
-// checks are the 9 checks of the issues. Check 6 scans the session address:
+// checks are the checks of the issues (10: the router's IPv6 filter,
+// v6filter_linux.go). Check 6 scans the session address:
 // on the server `dualpath run`'s firewall keeps it closed but for the
 // exposed ports; in two-routers the second router's NAT does. Check 7 does
 // not apply to two-routers, where all of the server's IPv4 leaves by PPPoE;
@@ -42,12 +43,18 @@ func (l *Lab) checks() []check {
 		{7, msg.T("server's own IPv4 leaves by MAP-E", "サーバー自身のIPv4はMAP-Eから出る"), []string{ScenarioServerPPPoE}, checkServerMAPE},
 		{8, msg.T("BRAS drops the session: heals", "BRASがセッションを切断: 自動で復旧"), nil, checkHeal},
 		{9, msg.T("dualpath check: reachable from outside", "dualpath check: 外から到達できる"), []string{ScenarioServerPPPoE}, checkFromOutside},
+		{10, msg.T("router's IPv6 filter lets in only 80,443", "ルーターのIPv6フィルタは80,443だけを通す"), nil, checkIPv6Filter},
 	}
 }
 
 // Test runs every check that applies to the scenario against the running
 // lab; the others are reported as NotHere.
 func (l *Lab) Test(ctx context.Context) (*Report, error) {
+	return l.TestOnly(ctx)
+}
+
+// TestOnly is Test for the checks with the given IDs (all when none).
+func (l *Lab) TestOnly(ctx context.Context, ids ...int) (*Report, error) {
 	st, err := l.Load()
 	if err != nil {
 		return nil, err
@@ -57,6 +64,9 @@ func (l *Lab) Test(ctx context.Context) (*Report, error) {
 	}
 	rep := &Report{Scenario: st.Scenario}
 	for _, c := range l.checks() {
+		if len(ids) > 0 && !slices.Contains(ids, c.id) {
+			continue
+		}
 		r := Result{ID: c.id, Check: c.name.EN, name: c.name}
 		if len(c.only) > 0 && !slices.Contains(c.only, st.Scenario) {
 			r.Outcome = NotHere

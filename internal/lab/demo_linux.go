@@ -38,6 +38,10 @@ var checkWhy = map[int]msg.Text{
 		"それ以外のサーバーのIPv4通信は速いMAP-Eを使い続ける"),
 	8: msg.T("the ISP drops the session: it comes back, DNS follows, the site works again",
 		"ISPがセッションを切っても、再接続しDNSも追従してサイトは復活"),
+	9: msg.T("'dualpath check' on the server asks probers outside: every exposed port answers on IPv4 and IPv6",
+		"サーバーの 'dualpath check' が外の検査役に確認: 公開ポートはIPv4でもIPv6でも応答"),
+	10: msg.T("the router drops new inbound IPv6 like a real HGW; only the ports opened for the server pass",
+		"ルーターは実際のHGWと同じく外からのIPv6新規接続を破棄。サーバー用に開けたポートだけ通る"),
 }
 
 // Demo brings the lab up, runs the checks with a short narrative a newcomer
@@ -92,6 +96,11 @@ func (n narrator) intro(prefix, scenario string) {
 	n.say(msg.T("The house: an IPoE router with MAP-E (shared IPv4 %s, PSID %#x, %d ports, none of them 80 or 443), %s",
 		"家: MAP-EのIPoEルーター（共有IPv4 %s、PSID %#x、%dポート、80も443も含まない）、%s",
 		line.IPv4, line.PSID, line.PortCount(), house))
+	n.say(msg.T("Like NTT's HGW, Buffalo, Aterm and Yamaha routers, the IPoE router drops new inbound IPv6 connections; "+
+		"the set-up opens only %s to the server's stable IPv6 address, as the router checklist tells you to.",
+		"IPoEルーターはNTTのHGW、Buffalo、Aterm、Yamahaと同じく外からのIPv6の新規接続を破棄します。"+
+			"組み立てでは、ルーターのチェックリストどおりサーバーの固定IPv6アドレスへの %s だけを開けます。",
+		portsString(ExposedTCP)))
 	n.say(msg.T("The ISP: MAP-E border relay, PPPoE access concentrator, BIND 9 for %s, a MyDNS-compatible service.",
 		"ISP: MAP-EのBR、PPPoEアクセスコンセントレーター、%s のBIND 9、MyDNS互換サービス。", strings.TrimSuffix(Zone, ".")))
 	n.say(msg.T("Visitors: inet4 (IPv4 only) and inet6 (IPv6 only).\n", "訪問者: inet4（IPv4のみ）とinet6（IPv6のみ）。\n"))
@@ -111,9 +120,11 @@ func (n narrator) verdict(rep *Report) {
 	switch {
 	case rep.Passed() && rep.Scenario == ScenarioTwoRouters:
 		n.say(msg.T("\nThe article's set-up works too, at a price: all of the server's IPv4 goes by PPPoE (check 7 does not apply), "+
-			"and after a drop DNS follows only at the server's next poll. dualpath alone on the server does better.",
+			"and after a drop DNS follows only once the server notices that its path through the router broke "+
+			"(the A record is what MyDNS sees, 'ipv4: seen'). dualpath alone on the server does better.",
 			"\n記事の構成も動きますが代償があります: サーバーのIPv4はすべてPPPoE経由（確認7は対象外）で、"+
-				"切断後のDNS更新はサーバーの次の定期確認まで待ちます。dualpath 単体の方が優れています。"))
+				"切断後のDNS更新は、ルーター経由の経路が切れたことにサーバーが気づくまで待ちます"+
+				"（AレコードはMyDNSから見えたアドレス、'ipv4: seen'）。dualpath 単体の方が優れています。"))
 	case rep.Passed():
 		n.say(msg.T("\nAll checks hold: IPv4 visitors come in by PPPoE, IPv6 visitors by IPoE, the rest stays on MAP-E.",
 			"\nすべて成功: IPv4の訪問者はPPPoEから、IPv6の訪問者はIPoEから、それ以外はMAP-Eのまま。"))

@@ -223,12 +223,13 @@ func (l *Lab) upRouter2Session(ctx context.Context) error {
 }
 
 // writeServerDDNSConfig is the server's config in the two-routers
-// scenario: no PPPoE of its own; the A record is the address its IPv4
-// requests come from (through the second router), learnt from the ISP's
-// echo service and sent with MyDNS's directip form. Nothing on the server
-// changes when the second router's session does, so the updater only
-// notices at its next check (1 minute, the shortest the config allows): the
-// article's set-up heals DNS that slowly.
+// scenario: no PPPoE of its own; the A record is `ipv4: seen`, the address
+// MyDNS sees the login come from, sent from the server's own LAN address
+// through the second router (the article's wget --bind-address). Nothing
+// on the server changes when the second router's session does; the echo
+// service lets the updater hold a connection through that path, which
+// breaks when the router's NAT forgets it on reconnect (ddns/seenwatch.go),
+// and check at once.
 func (l *Lab) writeServerDDNSConfig() (string, error) {
 	c := fmt.Sprintf(`# dualpath lab: the home server's DNS updater (scenario two-routers)
 interface: eth0
@@ -237,16 +238,16 @@ ddns:
   - provider: mydns
     username: %[2]s
     password_file: %[1]s/mydns.pass
-    ipv4: http:http://%[3]s/ip
+    ipv4: seen
     ipv6: interface:eth0
-    direct_ip: true
-    base_url: http://%[3]s
-    interval: 1m
+    ipv4_url: http://%[3]s/login.html
+    ipv6_url: http://[%[4]s]/login.html
+    echo_url: http://%[3]s/ip
 status:
   socket: %[1]s/server-status.sock
 metrics:
   listen: "off"
-`, l.Dir, MyDNSMasterID, MyDNS4)
+`, l.Dir, MyDNSMasterID, MyDNS4, MyDNS6)
 	p := filepath.Join(l.Dir, "server-ddns.yaml")
 	return p, os.WriteFile(p, []byte(c), 0o644)
 }

@@ -171,7 +171,9 @@ func checkHeal(ctx context.Context, l *Lab) (string, string, bool) {
 	up := time.Since(start)
 	dnsWait := 20 * time.Second
 	if l.Scenario == ScenarioTwoRouters {
-		dnsWait = 80 * time.Second // the server's updater polls every minute
+		// The server notices through its watched path: a keepalive probe
+		// every 10 s, reset once the router's NAT forgot the connection.
+		dnsWait = 40 * time.Second
 	}
 	if _, ok := l.waitRecord(ctx, dnsWait, "A", sess); !ok {
 		return exp, fmt.Sprintf("new session %s after %.1fs, but A not updated", sess, up.Seconds()), false

@@ -78,6 +78,7 @@ func Checks(env *Env) []Check {
 	cs = append(cs,
 		Func{"host.rp_filter", GroupHost, env.checkRPFilter},
 		Func{"host.default-routes", GroupHost, env.checkRoutes},
+		Func{"host.firewall", GroupHost, env.checkFirewall},
 		Func{"host.daemon", GroupHost, env.checkDaemon},
 		Func{"host.ipv6-address", GroupHost, func(context.Context) Result {
 			addrs, err := v6Addrs(env.Interface)

@@ -31,6 +31,12 @@
 //	                   gateway, which router by address or by MAC from the
 //	                   neighbour table); more than one IPv4 default route;
 //	                   with a plan, whether they match its mode
+//	host.firewall      the host's own firewall (ufw, iptables, other nft base
+//	                   chains on the input hook; `nft -j list ruleset` and
+//	                   iptables-legacy-save, only read): does a new IPv4 TCP
+//	                   connection to each exposed port on the PPPoE TUN (the
+//	                   LAN interface without pppoe:) pass? Fix: the exact
+//	                   ufw, iptables or nft command
 //	host.daemon        dualpath run's policy rule, table and nft table
 //	host.ipv6-address  a stable (not only temporary) IPv6 address to publish
 //
@@ -80,6 +86,9 @@
 //	host.rp_filter    rp_filter: {interface: int}
 //	host.default-routes ipv4, ipv6: [{interface, gateway, metric (int), mac,
 //	                  router}], mode (with a plan)
+//	host.firewall     interface, ufw (bool), sources: [string], ports: [{port
+//	                  (int), pass (bool), blocked_by: [string], unsure:
+//	                  [string]}]
 //	host.daemon       status_socket, table (int), missing: [string]
 //	host.ipv6-address stable: [string], temporary: [string]
 package doctor

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
@@ -34,7 +36,19 @@ func runCheckConfig(_ context.Context, stdio cli.IO, args []string) error {
 		err = daemon.CheckConfig(cfg)
 	}
 	if err != nil {
-		fmt.Fprintln(stdio.Stderr, err)
+		lang := msg.FromEnv(stdio.Getenv)
+		text := err.Error()
+		var es config.Errors
+		var e *config.Error
+		switch {
+		case errors.As(err, &es):
+			text = es.In(lang)
+		case errors.As(err, &e):
+			text = e.In(lang)
+		}
+		for _, line := range strings.Split(text, "\n") {
+			msg.Hanging(stdio.Stderr, "", "    ", line)
+		}
 		return cli.Silent(cli.ExitUsage)
 	}
 	for _, w := range daemon.ConfigWarnings(cfg, daemon.LinkExists) {

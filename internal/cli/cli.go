@@ -46,7 +46,7 @@ func Message(err error, lang msg.Lang) string {
 	if errors.As(err, &e) && err == error(e) {
 		return e.In(lang)
 	}
-	return err.Error()
+	return msg.ErrorIn(err, lang)
 }
 
 // Usage is a usage or configuration error (exit 2) in both languages.

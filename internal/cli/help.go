@@ -245,12 +245,7 @@ func Names() []string {
 
 // DidYouMean is " (did you mean "x"?)" for the choice closest to word, or
 // the empty text when none is close.
-func DidYouMean(word string, choices []string) msg.Text {
-	if c := msg.Closest(word, choices); c != "" {
-		return msg.T(" (did you mean %q?)", "（%q の誤りでは？）", c)
-	}
-	return msg.Text{}
-}
+func DidYouMean(word string, choices []string) msg.Text { return msg.DidYouMean(word, choices) }
 
 // ExitCodes is the exit code table, as help, the READMEs and the man page
 // give it.

@@ -84,18 +84,22 @@ func (k *checker) check() {
 	}
 	if ch.Name == "" && k.c.SiteName() == "" {
 		k.errorf("check.name", "missing: write the site's DNS name (e.g. www.example.jp); no ddns record names one")
+
 	} else if ch.Name != "" && !validDNSName(strings.TrimSuffix(ch.Name, ".")) {
 		k.errorf("check.name", "%q is not a DNS name like www.example.jp", ch.Name)
+
 	}
 	for i, s := range ch.DNSServers {
 		key := fmt.Sprintf("check.dns_servers[%d]", i)
 		host, port, err := net.SplitHostPort(s)
 		if err != nil || port == "" {
 			k.errorf(key, "%q is not IP:port, e.g. 192.0.2.53:53 or [2001:db8::53]:53", s)
+
 			continue
 		}
 		if _, err := netip.ParseAddr(host); err != nil {
 			k.errorf(key, "%q: write the server's IP address, not a name (the check must not depend on the resolver it checks)", s)
+
 		}
 	}
 	exposed := map[uint16]bool{}
@@ -109,9 +113,11 @@ func (k *checker) check() {
 	}
 	if ch.Interval != 0 && (ch.Interval < MinCheckInterval || ch.Interval > MaxCheckInterval) {
 		k.errorf("check.interval", "%s is out of range: use %s to %s (10m is the default)", ch.Interval, MinCheckInterval, MaxCheckInterval)
+
 	}
 	if len(ch.Probers) > MaxProbers {
 		k.errorf("check.probers", "%d probers: at most %d are asked", len(ch.Probers), MaxProbers)
+
 	}
 	for i, p := range ch.Probers {
 		at := fmt.Sprintf("check.probers[%d]", i)

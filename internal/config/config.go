@@ -15,8 +15,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Defaults for keys left out of the file.
@@ -161,6 +164,11 @@ func Parse(name string, data []byte) (c *Config, err error) {
 			c, err = nil, Errors{{File: name, Msg: fmt.Sprintf("cannot parse the file as YAML (%v)", r)}}
 		}
 	}()
+	if why, bad := notText(data); bad {
+		return nil, Errors{{File: name, Msg: "not a YAML text file (" + why.EN + "): give the config file, e.g. /etc/dualpath/dualpath.yaml",
+			Text: msg.T("not a YAML text file (%s): give the config file, e.g. /etc/dualpath/dualpath.yaml",
+				"YAML のテキストファイルではありません（%s）。設定ファイル（例 /etc/dualpath/dualpath.yaml）を指定してください", why)}}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -194,6 +202,23 @@ func Parse(name string, data []byte) (c *Config, err error) {
 	c.pos = d.pos
 	c.applyDefaults()
 	return c, nil
+}
+
+// MaxFileSize bounds a config file: a real one is a few kilobytes.
+const MaxFileSize = 1 << 20
+
+// notText says why data cannot be a config file: too large, NUL bytes
+// (binary), or not UTF-8.
+func notText(data []byte) (msg.Text, bool) {
+	switch {
+	case len(data) > MaxFileSize:
+		return msg.T("%d bytes, more than %d", "%d バイトで、上限 %d を超えています", len(data), MaxFileSize), true
+	case bytes.IndexByte(data, 0) >= 0:
+		return msg.T("it holds NUL bytes: a binary file", "ヌル文字を含むバイナリファイルです"), true
+	case !utf8.Valid(data):
+		return msg.T("it is not UTF-8 text", "UTF-8 のテキストではありません"), true
+	}
+	return msg.Text{}, false
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

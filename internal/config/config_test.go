@@ -160,7 +160,7 @@ func TestBadConfigs(t *testing.T) {
 		{"missing username", rep("  username: user@example.ne.jp\n", ""),
 			`dualpath.yaml:2:1: pppoe.username: missing: the PPPoE user name from your ISP (e.g. user@example.ne.jp)`},
 		{"unknown provider", rep("provider: mydns", "provider: noip"),
-			`dualpath.yaml:14:5: ddns[0].provider: unknown provider "noip": use one of mydns, rfc2136, cloudflare, duckdns, dyndns2`},
+			`dualpath.yaml:14:5: ddns[0].provider: unknown provider "noip": use one of mydns, rfc2136, cloudflare, duckdns or dyndns2`},
 		{"pppoe as an IPv6 source", rep("    ipv6: interface:enp1s0\n  - provider: rfc2136", "    ipv6: pppoe\n  - provider: rfc2136"),
 			`dualpath.yaml:18:5: ddns[0].ipv6: pppoe gives only IPv4 here: use interface:NAME for the AAAA record`},
 		{"bad address source", rep("    ipv4: pppoe\n    ipv6: interface:enp1s0\n  - provider: rfc2136", "    ipv4: dhcp\n    ipv6: interface:enp1s0\n  - provider: rfc2136"),
@@ -367,8 +367,24 @@ func TestSuggestOnlyCloseKeys(t *testing.T) {
 		{"usernmae", `: did you mean "username"?`},
 		{"foo", " (known keys here: log, mtu, password_file, username)"},
 	} {
-		if got := suggest(c.typed, fields); got != c.want {
+		if got := suggest(c.typed, fields).EN; got != c.want {
 			t.Errorf("suggest(%q) = %q, want %q", c.typed, got, c.want)
+		}
+	}
+}
+
+// A binary or huge file is "not a YAML text file", not a YAML syntax error
+// on some line.
+func TestNotAYAMLTextFile(t *testing.T) {
+	random := make([]byte, 4096)
+	for i := range random {
+		random[i] = byte(i*7 + i/3)
+	}
+	huge := []byte("interface: enp1s0\n# " + strings.Repeat("x", MaxFileSize) + "\n")
+	for name, data := range map[string][]byte{"random": random, "huge": huge, "latin1": []byte("interface: \xe9\n")} {
+		_, err := Parse("f.yaml", data)
+		if err == nil || !strings.Contains(err.Error(), "f.yaml: not a YAML text file") {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }

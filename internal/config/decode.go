@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // The strict decoder. yaml.v3's KnownFields reports only line numbers and no
@@ -33,10 +35,15 @@ type decoder struct {
 }
 
 func (d *decoder) errorf(n *yaml.Node, key, format string, args ...any) {
+	d.errorT(n, key, msg.Text{EN: fmt.Sprintf(format, args...)})
+}
+
+// errorT records a problem at n, in both languages.
+func (d *decoder) errorT(n *yaml.Node, key string, t msg.Text) {
 	if len(d.errs) >= maxErrors {
 		return
 	}
-	e := &Error{File: d.file, Key: key, Msg: fmt.Sprintf(format, args...)}
+	e := &Error{File: d.file, Key: key, Msg: t.EN, Text: t}
 	if n != nil {
 		e.Pos = Pos{n.Line, n.Column}
 	}
@@ -51,13 +58,13 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string, at *yaml.Nod
 	d.nodes++
 	if d.nodes > maxNodes {
 		if d.nodes == maxNodes+1 {
-			d.errorf(n, key, "the file is too large or expands too much through aliases")
+			d.errorT(n, key, msg.T("the file is too large or expands too much through aliases", "ファイルが大きすぎるか、エイリアスの展開が多すぎます"))
 		}
 		return
 	}
 	for n.Kind == yaml.AliasNode {
 		if n.Alias == nil {
-			d.errorf(n, key, "broken alias")
+			d.errorT(n, key, msg.T("broken alias", "エイリアスが壊れています"))
 			return
 		}
 		n = n.Alias
@@ -82,13 +89,13 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string, at *yaml.Nod
 		d.decodeSlice(n, v, key, at)
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
-			d.errorf(at, key, "expected a single value, got %s", describe(n))
+			d.errorT(at, key, msg.T("expected a single value, got %s", "値を1つ書いてください（%s が書かれています）", describe(n)))
 			return
 		}
 		v.SetString(n.Value)
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode {
-			d.errorf(at, key, "expected true or false, got %s", describe(n))
+			d.errorT(at, key, msg.T("expected true or false, got %s", "true か false を書いてください（%s が書かれています）", describe(n)))
 			return
 		}
 		switch strings.ToLower(n.Value) {
@@ -97,7 +104,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string, at *yaml.Nod
 		case "false", "no", "off":
 			v.SetBool(false)
 		default:
-			d.errorf(at, key, "%q is not true or false", n.Value)
+			d.errorT(at, key, msg.T("%q is not true or false", "%q は true でも false でもありません", n.Value))
 		}
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		i, ok := d.integer(n, key, at)
@@ -105,7 +112,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string, at *yaml.Nod
 			return
 		}
 		if v.OverflowInt(i) {
-			d.errorf(at, key, "%d is too large", i)
+			d.errorT(at, key, msg.T("%d is too large", "%d は大きすぎます", i))
 			return
 		}
 		v.SetInt(i)
@@ -115,32 +122,33 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string, at *yaml.Nod
 			return
 		}
 		if v.Kind() == reflect.Uint16 && (i < 0 || i > math.MaxUint16) {
-			d.errorf(at, key, "%d is not a port number (1-65535)", i)
+			d.errorT(at, key, msg.T("%d is not a port number (1-65535)", "%d はポート番号ではありません（1〜65535）", i))
 			return
 		}
 		if i < 0 || v.OverflowUint(uint64(i)) {
-			d.errorf(at, key, "%d is out of range", i)
+			d.errorT(at, key, msg.T("%d is out of range", "%d は範囲外です", i))
 			return
 		}
 		v.SetUint(uint64(i))
 	default:
 		// A programming error in the Config types, not a user error.
 		d.errorf(at, key, "internal: cannot decode into %s", v.Type())
+
 	}
 }
 
 func (d *decoder) integer(n *yaml.Node, key string, at *yaml.Node) (int64, bool) {
 	if n.Kind != yaml.ScalarNode {
-		d.errorf(at, key, "expected a whole number, got %s", describe(n))
+		d.errorT(at, key, msg.T("expected a whole number, got %s", "整数を書いてください（%s が書かれています）", describe(n)))
 		return 0, false
 	}
 	s := strings.ReplaceAll(n.Value, "_", "")
 	i, err := strconv.ParseInt(s, 0, 64)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			d.errorf(at, key, "%s is too large", n.Value)
+			d.errorT(at, key, msg.T("%s is too large", "%s は大きすぎます", n.Value))
 		} else {
-			d.errorf(at, key, "%q is not a whole number", n.Value)
+			d.errorT(at, key, msg.T("%q is not a whole number", "%q は整数ではありません", n.Value))
 		}
 		return 0, false
 	}
@@ -149,16 +157,16 @@ func (d *decoder) integer(n *yaml.Node, key string, at *yaml.Node) (int64, bool)
 
 func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, key string, at *yaml.Node) {
 	if n.Kind != yaml.ScalarNode {
-		d.errorf(at, key, "expected a duration like 10s or 5m, got %s", describe(n))
+		d.errorT(at, key, msg.T("expected a duration like 10s or 5m, got %s", "10s や 5m のような時間を書いてください（%s が書かれています）", describe(n)))
 		return
 	}
 	if _, err := strconv.ParseFloat(n.Value, 64); err == nil {
-		d.errorf(at, key, "%s has no unit: write it like %ss (seconds), 5m or 24h", n.Value, n.Value)
+		d.errorT(at, key, msg.T("%s has no unit: write it like %ss (seconds), 5m or 24h", "%s に単位がありません。%ss（秒）、5m、24h のように書いてください", n.Value, n.Value))
 		return
 	}
 	dur, err := time.ParseDuration(n.Value)
 	if err != nil {
-		d.errorf(at, key, "%q is not a duration: write it like 10s, 5m or 24h", n.Value)
+		d.errorT(at, key, msg.T("%q is not a duration: write it like 10s, 5m or 24h", "%q は時間ではありません。10s、5m、24h のように書いてください", n.Value))
 		return
 	}
 	v.SetInt(int64(dur))
@@ -166,7 +174,7 @@ func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, key string, at *
 
 func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, key string, at *yaml.Node) {
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(at, key, "expected a list (like [80, 443] or lines starting with -), got %s", describe(n))
+		d.errorT(at, key, msg.T("expected a list (like [80, 443] or lines starting with -), got %s", "リスト（「[80, 443]」や「-」で始まる行）を書いてください（%s が書かれています）", describe(n)))
 		return
 	}
 	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
@@ -184,7 +192,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, key string) {
 		if key != "" {
 			what = key
 		}
-		d.errorf(n, key, "expected keys and values (a mapping) for %s, got %s", what, describe(n))
+		d.errorT(n, key, msg.T("expected keys and values (a mapping) for %s, got %s", "%s にはキーと値（マッピング）を書いてください（%s が書かれています）", what, describe(n)))
 		return
 	}
 	fields := structFields(v.Type())
@@ -197,16 +205,16 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, key string) {
 			k = key + "." + name
 		}
 		if kn.Kind != yaml.ScalarNode {
-			d.errorf(kn, key, "a key must be a plain name, got %s", describe(kn))
+			d.errorT(kn, key, msg.T("a key must be a plain name, got %s", "キーは単純な名前にしてください（%s が書かれています）", describe(kn)))
 			continue
 		}
 		idx, ok := fields[name]
 		if !ok {
-			d.errorf(kn, k, "unknown key%s", suggest(name, fields))
+			d.errorT(kn, k, msg.T("unknown key%s", "知らないキーです%s", suggest(name, fields)))
 			continue
 		}
 		if seen[name] {
-			d.errorf(kn, k, "key appears twice (line %d and line %d): keep one", d.pos[k].Line, kn.Line)
+			d.errorT(kn, k, msg.T("key appears twice (line %d and line %d): keep one", "キーが2回書かれています（%d 行目と %d 行目）。1つにしてください", d.pos[k].Line, kn.Line))
 			continue
 		}
 		seen[name] = true
@@ -237,24 +245,24 @@ func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag == "!!null" || n.Kind == 0
 }
 
-func describe(n *yaml.Node) string {
+func describe(n *yaml.Node) msg.Text {
 	switch n.Kind {
 	case yaml.MappingNode:
-		return "keys and values"
+		return msg.T("keys and values", "キーと値")
 	case yaml.SequenceNode:
-		return "a list"
+		return msg.T("a list", "リスト")
 	case yaml.ScalarNode:
 		v := n.Value
 		if len(v) > 40 {
 			v = v[:40] + "..."
 		}
-		return strconv.Quote(v)
+		return msg.Same(strconv.Quote(v))
 	}
-	return "nothing"
+	return msg.T("nothing", "空")
 }
 
 // suggest proposes the known key closest to a misspelt one.
-func suggest(name string, fields map[string]int) string {
+func suggest(name string, fields map[string]int) msg.Text {
 	// A short key is "close" only at distance 1 ("mut" -> "mtu"), so that
 	// "foo" is not answered with "did you mean log"; longer ones up to 2.
 	limit := min(2, max(1, len(name)/3))
@@ -270,9 +278,9 @@ func suggest(name string, fields map[string]int) string {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		return " (known keys here: " + strings.Join(keys, ", ") + ")"
+		return msg.T(" (known keys here: %s)", "（ここで使えるキー: %s）", strings.Join(keys, ", "))
 	}
-	return fmt.Sprintf(": did you mean %q?", best)
+	return msg.T(": did you mean %q?", "。%q の誤りでは？", best)
 }
 
 // editDistance is the optimal-string-alignment distance: insertions,

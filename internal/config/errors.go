@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Pos is a position in the config file, 1-based, as yaml.v3 reports it.
@@ -20,9 +22,15 @@ type Error struct {
 	Pos  Pos    // zero when the key is not in the file (e.g. a missing key)
 	Key  string // key path; "" for file-level problems
 	Msg  string
+	// Text is the message in both languages where it was written so; Msg
+	// is then its English.
+	Text msg.Text
 }
 
-func (e *Error) Error() string {
+func (e *Error) Error() string { return e.In(msg.English) }
+
+// In is the error's text in lang: "FILE:LINE:COL: KEY: MESSAGE".
+func (e *Error) In(lang msg.Lang) string {
 	var b strings.Builder
 	if e.File != "" {
 		b.WriteString(e.File)
@@ -38,7 +46,11 @@ func (e *Error) Error() string {
 		b.WriteString(e.Key)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	if e.Text.IsZero() {
+		b.WriteString(e.Msg)
+	} else {
+		b.WriteString(e.Text.In(lang))
+	}
 	return b.String()
 }
 
@@ -46,10 +58,13 @@ func (e *Error) Error() string {
 // problem per line.
 type Errors []*Error
 
-func (es Errors) Error() string {
+func (es Errors) Error() string { return es.In(msg.English) }
+
+// In is every problem in lang, one per line.
+func (es Errors) In(lang msg.Lang) string {
 	lines := make([]string, len(es))
 	for i, e := range es {
-		lines[i] = e.Error()
+		lines[i] = e.In(lang)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -84,6 +99,11 @@ func (es Errors) asError() error {
 // right line like the config package's own.
 func (c *Config) Errorf(key, format string, args ...any) *Error {
 	return &Error{File: c.Path, Pos: c.Position(key), Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// ErrorT is Errorf with the message in both languages.
+func (c *Config) ErrorT(key string, t msg.Text) *Error {
+	return &Error{File: c.Path, Pos: c.Position(key), Key: key, Msg: t.EN, Text: t}
 }
 
 // Position is where key (a path such as "pppoe.mtu" or "expose.tcp[1]") was

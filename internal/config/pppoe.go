@@ -1,7 +1,7 @@
 package config
 
 import (
-	"fmt"
+	"github.com/dualpath/dualpath/internal/msg"
 	"strings"
 	"time"
 )
@@ -42,9 +42,11 @@ const (
 func CheckMTU(mtu int) error {
 	switch {
 	case mtu > MaxPPPoEMTU:
-		return fmt.Errorf("%d is larger than %d (1492 over Ethernet, 1500 with RFC 4638); use %d for NTT FLET'S", mtu, MaxPPPoEMTU, DefaultPPPoEMTU)
+		return msg.Err(msg.T("%d is larger than %d (1492 over Ethernet, 1500 with RFC 4638); use %d for NTT FLET'S",
+			"%d は上限 %d を超えています（イーサネットでは 1492、RFC 4638 で 1500）。NTT フレッツなら %d にしてください", mtu, MaxPPPoEMTU, DefaultPPPoEMTU))
 	case mtu < MinPPPoEMTU:
-		return fmt.Errorf("%d is smaller than %d, the least every IPv4 host must accept; use %d for NTT FLET'S", mtu, MinPPPoEMTU, DefaultPPPoEMTU)
+		return msg.Err(msg.T("%d is smaller than %d, the least every IPv4 host must accept; use %d for NTT FLET'S",
+			"%d は %d（すべての IPv4 ホストが受け取れる最小値）より小さすぎます。NTT フレッツなら %d にしてください", mtu, MinPPPoEMTU, DefaultPPPoEMTU))
 	}
 	return nil
 }
@@ -53,9 +55,11 @@ func CheckMTU(mtu int) error {
 func CheckTable(table int) error {
 	switch {
 	case table == 253 || table == 254 || table == 255:
-		return fmt.Errorf("%d is reserved by Linux (253 default, 254 main, 255 local): pick a free number such as %d", table, DefaultPPPoETable)
+		return msg.Err(msg.T("%d is reserved by Linux (253 default, 254 main, 255 local): pick a free number such as %d",
+			"%d は Linux の予約済みの表です（253「default」、254「main」、255「local」）。%d など空いている番号にしてください", table, DefaultPPPoETable))
 	case table < 1 || table > 0x7fffffff:
-		return fmt.Errorf("%d is not a routing table number (1-2147483647, not 253-255)", table)
+		return msg.Err(msg.T("%d is not a routing table number (1-2147483647, not 253-255)",
+			"%d は経路表の番号ではありません（1〜2147483647、253〜255 を除く）", table))
 	}
 	return nil
 }
@@ -64,13 +68,17 @@ func CheckTable(table int) error {
 func CheckTUN(name, lan string) error {
 	switch {
 	case name == "":
-		return fmt.Errorf("missing: name the TUN device, e.g. %s", DefaultTUN)
+		return msg.Err(msg.T("missing: name the TUN device, e.g. %s",
+			"ありません。TUN デバイスの名前を書いてください（例 %s）", DefaultTUN))
 	case len(name) > MaxTUNName:
-		return fmt.Errorf("%q is longer than %d characters (Linux allows 15, and the session's macvlan adds %q)", name, MaxTUNName, MacvlanSuffix)
+		return msg.Err(msg.T("%q is longer than %d characters (Linux allows 15, and the session's macvlan adds %q)",
+			"%q は %d 文字を超えています（Linux の上限は15文字で、セッションの macvlan が %q を付け足します）", name, MaxTUNName, MacvlanSuffix))
 	case !validIfname(name):
-		return fmt.Errorf("%q is not a valid interface name", name)
+		return msg.Err(msg.T("%q is not a valid interface name",
+			"%q はインターフェース名として使えません", name))
 	case name == lan:
-		return fmt.Errorf("%q is the LAN interface: the TUN device needs its own name, e.g. %s", name, DefaultTUN)
+		return msg.Err(msg.T("%q is the LAN interface: the TUN device needs its own name, e.g. %s",
+			"%q は LAN インターフェースです。TUN デバイスには別の名前（例 %s）を付けてください", name, DefaultTUN))
 	}
 	return nil
 }
@@ -81,7 +89,8 @@ func CheckAuth(auth string) error {
 	case "auto", "pap", "chap":
 		return nil
 	}
-	return fmt.Errorf("%q is not an authentication method: use auto, pap or chap", auth)
+	return msg.Err(msg.T("%q is not an authentication method%s: use auto, pap or chap",
+		"%q は認証方式ではありません%s。auto、pap、chap のどれかにしてください", auth, msg.DidYouMean(auth, []string{"auto", "pap", "chap"})))
 }
 
 // CheckEchoInterval judges pppoe.echo_interval (--echo-interval). The
@@ -90,9 +99,11 @@ func CheckAuth(auth string) error {
 func CheckEchoInterval(d time.Duration) error {
 	switch {
 	case d < MinEchoInterval:
-		return fmt.Errorf("%s is too short: use at least %s (%s is usual)", d, MinEchoInterval, DefaultEchoInterval)
+		return msg.Err(msg.T("%s is too short: use at least %s (%s is usual)",
+			"%s は短すぎます。%s 以上にしてください（通常は %s）", d, MinEchoInterval, DefaultEchoInterval))
 	case d > MaxEchoInterval:
-		return fmt.Errorf("%s is too long to notice a lost session: use at most 10m (%s is usual)", d, DefaultEchoInterval)
+		return msg.Err(msg.T("%s is too long to notice a lost session: use at most 10m (%s is usual)",
+			"%s では切断に気付くのが遅すぎます。10m 以下にしてください（通常は %s）", d, DefaultEchoInterval))
 	}
 	return nil
 }
@@ -100,7 +111,8 @@ func CheckEchoInterval(d time.Duration) error {
 // CheckEchoFailures judges pppoe.echo_failures (--echo-failures).
 func CheckEchoFailures(n int) error {
 	if n < 1 || n > MaxEchoFailures {
-		return fmt.Errorf("%d is out of range: use 1-%d (%d is usual)", n, MaxEchoFailures, DefaultEchoFailures)
+		return msg.Err(msg.T("%d is out of range: use 1-%d (%d is usual)",
+			"%d は範囲外です。1〜%d にしてください（通常は %d）", n, MaxEchoFailures, DefaultEchoFailures))
 	}
 	return nil
 }
@@ -146,7 +158,7 @@ func (k *checker) pppoeLimits(p *PPPoE) {
 		{"pppoe.echo_failures", CheckEchoFailures(p.EchoFailures)},
 	} {
 		if c.err != nil {
-			k.errorf(c.key, "%v", c.err)
+			k.errorT(c.key, msg.T("%v", "%v", c.err))
 		}
 	}
 }

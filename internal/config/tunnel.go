@@ -1,6 +1,8 @@
 package config
 
 import (
+	"github.com/dualpath/dualpath/internal/msg"
+
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -193,45 +195,58 @@ func parseInterfaceID(s string) (iid [8]byte, full netip.Addr, err error) {
 func (k *checker) tunnel(t *Tunnel) {
 	if k.c.PPPoE != nil {
 		k.errorf("tunnel", "pppoe and tunnel are both set: dualpath runs one inbound IPv4 path at a time; remove one of the sections")
+
 	}
 	if t.Kind != TunnelKindIPIP6 {
 		k.errorf("tunnel.kind", "%q is not a tunnel kind: use ipip6 (IPv4-in-IPv6, RFC 2473)", t.Kind)
+
 	}
 	if strings.TrimSpace(t.BR) == "" {
 		k.errorf("tunnel.br", "missing: the border relay's IPv6 address from your provider's notice (BR, トンネル終端アドレス)")
+
 	} else if a, err := netip.ParseAddr(strings.TrimSpace(t.BR)); err != nil || !a.Is6() || a.Is4In6() || !a.IsGlobalUnicast() {
 		k.errorf("tunnel.br", "%q is not a global IPv6 address like 2001:db8::1", t.BR)
+
 	}
 	if strings.TrimSpace(t.InterfaceID) == "" {
 		k.errorf("tunnel.interface_id", "missing: the interface ID (IFID, インターフェースID) from your provider's notice, e.g. 00c6:3364:7b00:0000")
+
 	} else if _, _, err := parseInterfaceID(t.InterfaceID); err != nil {
 		k.errorf("tunnel.interface_id", "%v", err)
+
 	}
 	if strings.TrimSpace(t.IPv4) == "" {
 		k.errorf("tunnel.ipv4", "missing: the fixed IPv4 address (or block, e.g. 203.0.113.8/29) your provider assigned")
+
 	} else if _, err := parseIPv4Block(t.IPv4); err != nil {
 		k.errorf("tunnel.ipv4", "%v", err)
+
 	}
 	switch {
 	case t.MTU > MaxTunnelMTU:
 		k.errorf("tunnel.mtu", "%d is larger than %d (a 1500-byte IPv6 line minus the 40-byte IPv6 header)", t.MTU, MaxTunnelMTU)
+
 	case t.MTU < MinTunnelMTU:
 		k.errorf("tunnel.mtu", "%d is smaller than %d, the least every IPv4 host must accept; use %d", t.MTU, MinTunnelMTU, DefaultTunnelMTU)
+
 	}
 	k.ifname("tunnel.tun", t.TUN, true)
 	if t.TUN != "" && t.TUN == k.c.Interface {
 		k.errorf("tunnel.tun", "%q is the LAN interface: the TUN device needs its own name, e.g. %s", t.TUN, DefaultTunnelTUN)
+
 	}
 	switch {
 	case t.Table == 253 || t.Table == 254 || t.Table == 255:
 		k.errorf("tunnel.table", "%d is reserved by Linux (253 default, 254 main, 255 local): pick a free number such as %d", t.Table, DefaultTunnelTable)
+
 	case t.Table < 1 || t.Table > 0x7fffffff:
-		k.errorf("tunnel.table", "%d is not a routing table number (1-2147483647, not 253-255)", t.Table)
+		k.errorT("tunnel.table", msg.T("%d is not a routing table number (1-2147483647, not 253-255)", "%d は経路表の番号ではありません（1〜2147483647、253〜255 を除く）", t.Table))
 	}
 	if u := t.Update; u != nil {
 		tpl := strings.TrimSpace(u.URLTemplate)
 		if tpl == "" {
 			k.errorf("tunnel.update.url_template", "missing: the update URL from your provider's notice, with {ipv6}, {username}, {password} where the values go")
+
 		} else {
 			probe := tpl
 			for _, p := range tunnelPlaceholders {
@@ -239,18 +254,20 @@ func (k *checker) tunnel(t *Tunnel) {
 			}
 			if strings.ContainsAny(probe, "{}") {
 				k.errorf("tunnel.update.url_template", "unknown placeholder in %q: use {ipv6}, {ipv4}, {username} and {password}", tpl)
+
 			} else {
 				k.httpURL("tunnel.update.url_template", probe)
 			}
 			if strings.Contains(tpl, "{password}") && u.PasswordFile == "" {
 				k.errorf("tunnel.update.password_file", "missing: the template uses {password}; name a file holding it (mode 0600)")
+
 			}
 		}
 		if u.PasswordFile != "" {
 			k.secret("tunnel.update.password_file", u.PasswordFile)
 		}
 		if strings.ContainsAny(u.Username, "\r\n") {
-			k.errorf("tunnel.update.username", "contains a line break")
+			k.errorT("tunnel.update.username", msg.T("contains a line break", "改行が含まれています"))
 		}
 	}
 }

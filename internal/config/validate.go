@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Providers are the DDNS provider names the config accepts.
@@ -41,6 +43,11 @@ func (k *checker) errorf(key, format string, args ...any) {
 	k.errs = append(k.errs, k.c.Errorf(key, format, args...))
 }
 
+// errorT records a problem with key in both languages.
+func (k *checker) errorT(key string, t msg.Text) {
+	k.errs = append(k.errs, k.c.ErrorT(key, t))
+}
+
 func (c *Config) validate(opts validateOpts) error {
 	k := &checker{c: c, opts: opts}
 	if c.PPPoE != nil || c.Tunnel != nil || c.Interface != "" {
@@ -60,19 +67,19 @@ func (c *Config) validate(opts validateOpts) error {
 	k.absPath("status.socket", c.Status.Socket)
 	if g := c.Status.Group; g != "" && opts.host {
 		if _, err := user.LookupGroup(g); err != nil {
-			k.errorf("status.group", "group %q does not exist: create it with groupadd %s, or remove the key (then only root and the daemon's user can read status)", g, g)
+			k.errorT("status.group", msg.T("group %q does not exist: create it with groupadd %s, or remove the key (then only root and the daemon's user can read status)", "グループ %q がありません。「groupadd %s」で作るか、このキーを消してください（そのときは root とデーモンのユーザーだけが状態を読めます）", g, g))
 		}
 	}
 	k.metrics()
 	switch c.Log.Format {
 	case "", "text", "json":
 	default:
-		k.errorf("log.format", "%q is not a log format: use text or json", c.Log.Format)
+		k.errorT("log.format", msg.T("%q is not a log format%s: use text or json", "%q はログの形式ではありません%s。text か json にしてください", c.Log.Format, msg.DidYouMean(c.Log.Format, []string{"text", "json"})))
 	}
 	switch c.Log.Level {
 	case "", "debug", "info", "warn", "error":
 	default:
-		k.errorf("log.level", "%q is not a log level: use debug, info, warn or error", c.Log.Level)
+		k.errorT("log.level", msg.T("%q is not a log level%s: use debug, info, warn or error", "%q はログのレベルではありません%s。debug、info、warn、error のどれかにしてください", c.Log.Level, msg.DidYouMean(c.Log.Level, []string{"debug", "info", "warn", "error"})))
 	}
 	if c.Plan != nil {
 		k.plan(c.Plan)
@@ -86,20 +93,20 @@ func (k *checker) ifname(key, name string, required bool) {
 	switch {
 	case name == "":
 		if required {
-			k.errorf(key, "missing: name the server's LAN interface (see `ip link`), e.g. enp1s0")
+			k.errorT(key, msg.T("missing: name the server's LAN interface (see `ip link`), e.g. enp1s0", "ありません。サーバの LAN インターフェース名を書いてください（「ip link」で確認、例 enp1s0）"))
 		}
 	case len(name) > 15:
-		k.errorf(key, "%q is longer than 15 characters, the Linux limit for interface names", name)
+		k.errorT(key, msg.T("%q is longer than 15 characters, the Linux limit for interface names", "%q は15文字を超えています（Linux のインターフェース名の上限）", name))
 	case !validIfname(name):
-		k.errorf(key, "%q is not a valid interface name", name)
+		k.errorT(key, msg.T("%q is not a valid interface name", "%q はインターフェース名として使えません", name))
 	}
 }
 
 func (k *checker) pppoe(p *PPPoE) {
 	if strings.TrimSpace(p.Username) == "" {
-		k.errorf("pppoe.username", "missing: the PPPoE user name from your ISP (e.g. user@example.ne.jp)")
+		k.errorT("pppoe.username", msg.T("missing: the PPPoE user name from your ISP (e.g. user@example.ne.jp)", "ありません。プロバイダの PPPoE 認証ID を書いてください（例 user@example.ne.jp）"))
 	} else if strings.ContainsAny(p.Username, "\r\n") {
-		k.errorf("pppoe.username", "contains a line break")
+		k.errorT("pppoe.username", msg.T("contains a line break", "改行が含まれています"))
 	}
 	env := ""
 	if k.opts.getenv != nil {
@@ -107,7 +114,7 @@ func (k *checker) pppoe(p *PPPoE) {
 	}
 	switch {
 	case p.PasswordFile == "" && env == "":
-		k.errorf("pppoe.password_file", "missing: name a file holding the PPPoE password (mode 0600), or set %s", EnvPPPoEPassword)
+		k.errorT("pppoe.password_file", msg.T("missing: name a file holding the PPPoE password (mode 0600), or set %s", "ありません。PPPoE のパスワードを入れたファイル（モード 0600）を書くか、%s を設定してください", EnvPPPoEPassword))
 	case p.PasswordFile != "" && env == "":
 		k.secret("pppoe.password_file", p.PasswordFile)
 	}
@@ -124,15 +131,15 @@ func (k *checker) expose() {
 		for i, p := range l.ports {
 			key := fmt.Sprintf("%s[%d]", l.key, i)
 			if p == 0 {
-				k.errorf(key, "0 is not a port number (1-65535)")
+				k.errorT(key, msg.T("0 is not a port number (1-65535)", "0 はポート番号ではありません（1〜65535）"))
 			} else if seen[p] {
-				k.errorf(key, "port %d is listed twice", p)
+				k.errorT(key, msg.T("port %d is listed twice", "ポート %d が2回書かれています", p))
 			}
 			seen[p] = true
 		}
 	}
 	if k.c.PPPoE == nil && k.c.Tunnel == nil && (len(e.TCP) > 0 || len(e.UDP) > 0) && (k.c.Plan == nil || k.c.Plan.Mode != "two-routers") {
-		k.errorf("expose", "ports are listed but there is no pppoe or tunnel section: expose applies to the PPPoE or fixed tunnel address; add one of them")
+		k.errorT("expose", msg.T("ports are listed but there is no pppoe or tunnel section: expose applies to the PPPoE or fixed tunnel address; add one of them", "ポートが書かれていますが、pppoe も tunnel もありません。expose は PPPoE か固定トンネルのアドレスに使うので、どちらかを書いてください"))
 	}
 }
 
@@ -143,14 +150,14 @@ func (k *checker) ddns(i int, d *DDNSRecord) {
 		known = known || d.Provider == p
 	}
 	if d.Provider == "" {
-		k.errorf(at("provider"), "missing: use one of %s", strings.Join(Providers, ", "))
+		k.errorT(at("provider"), msg.T("missing: use one of %s", "ありません。%s のどれかを書いてください", msg.List(Providers)))
 	} else if !known {
-		k.errorf(at("provider"), "unknown provider %q: use one of %s", d.Provider, strings.Join(Providers, ", "))
+		k.errorT(at("provider"), msg.T("unknown provider %q%s: use one of %s", "%q というサービスはありません%s。%s のどれかにしてください", d.Provider, msg.DidYouMean(d.Provider, Providers), msg.List(Providers)))
 	}
 	v4 := k.source(at("ipv4"), d.IPv4, false)
 	v6 := k.source(at("ipv6"), d.IPv6, true)
 	if !v4 && !v6 && d.IPv4 == "" && d.IPv6 == "" {
-		k.errorf(at("ipv4"), "the record publishes no address: set ipv4 and/or ipv6 (pppoe, interface:NAME, http:URL, static:ADDR, seen)")
+		k.errorT(at("ipv4"), msg.T("the record publishes no address: set ipv4 and/or ipv6 (pppoe, interface:NAME, http:URL, static:ADDR, seen)", "このレコードは何のアドレスも登録しません。ipv4 と ipv6 の片方か両方を書いてください（pppoe、interface:NAME、http:URL、static:ADDR、seen）"))
 	}
 	for _, s := range []struct{ key, path string }{
 		{"password_file", d.PasswordFile}, {"token_file", d.TokenFile}, {"tsig_key_file", d.TSIGKeyFile},
@@ -167,17 +174,17 @@ func (k *checker) ddns(i int, d *DDNSRecord) {
 	}
 	if d.IPv6Suffix != "" {
 		if a, err := netip.ParseAddr(d.IPv6Suffix); err != nil || !a.Is6() || a.Is4In6() {
-			k.errorf(at("ipv6_suffix"), "%q is not an IPv6 host part like ::10", d.IPv6Suffix)
+			k.errorT(at("ipv6_suffix"), msg.T("%q is not an IPv6 host part like ::10", "%q は IPv6 のホスト部（例 ::10）ではありません", d.IPv6Suffix))
 		}
 	}
 	if d.TTL < 0 || d.TTL > 604800 {
-		k.errorf(at("ttl"), "%d is out of range: use 0-604800 seconds (0 means the provider's default)", d.TTL)
+		k.errorT(at("ttl"), msg.T("%d is out of range: use 0-604800 seconds (0 means the provider's default)", "%d は範囲外です。0〜604800 秒にしてください（0 はサービスの既定値）", d.TTL))
 	}
 	if d.Interval < time.Minute {
-		k.errorf(at("interval"), "%s is too short: providers block clients that poll this often; use at least 1m (5m is the default)", d.Interval)
+		k.errorT(at("interval"), msg.T("%s is too short: providers block clients that poll this often; use at least 1m (5m is the default)", "%s は短すぎます。これほど頻繁に問い合わせるとサービスに遮断されます。1m 以上にしてください（既定は 5m）", d.Interval))
 	}
 	if d.Keepalive < 0 || d.Keepalive > 0 && d.Keepalive < time.Hour {
-		k.errorf(at("keepalive"), "%s is out of range: use at least 1h (MyDNS needs 24h or less), or leave it out", d.Keepalive)
+		k.errorT(at("keepalive"), msg.T("%s is out of range: use at least 1h (MyDNS needs 24h or less), or leave it out", "%s は範囲外です。1h 以上にするか（MyDNS は 24h 以下が必要）、省略してください", d.Keepalive))
 	}
 	for _, u := range []struct{ key, v string }{{"base_url", d.BaseURL}, {"ipv4_url", d.IPv4URL}, {"ipv6_url", d.IPv6URL}, {"echo_url", d.EchoURL}} {
 		if u.v != "" {
@@ -186,7 +193,7 @@ func (k *checker) ddns(i int, d *DDNSRecord) {
 	}
 	if d.Server != "" {
 		if _, port, err := net.SplitHostPort(d.Server); err != nil || port == "" {
-			k.errorf(at("server"), "%q is not host:port, e.g. 192.0.2.53:53", d.Server)
+			k.errorT(at("server"), msg.T("%q is not host:port, e.g. 192.0.2.53:53", "%q は「host:port」の形ではありません（例 192.0.2.53:53）", d.Server))
 		}
 	}
 }
@@ -199,15 +206,15 @@ func (k *checker) source(key, s string, v6 bool) bool {
 		return false
 	case "pppoe":
 		if v6 {
-			k.errorf(key, "pppoe gives only IPv4 here: use interface:NAME for the AAAA record")
+			k.errorT(key, msg.T("pppoe gives only IPv4 here: use interface:NAME for the AAAA record", "pppoe からは IPv4 しか得られません。AAAA レコードには interface:NAME を使ってください"))
 		} else if k.c.PPPoE == nil {
-			k.errorf(key, "pppoe needs a pppoe section in this file")
+			k.errorT(key, msg.T("pppoe needs a pppoe section in this file", "pppoe を使うには、このファイルに pppoe のセクションが必要です"))
 		}
 	case "tunnel":
 		if v6 {
-			k.errorf(key, "tunnel gives only IPv4 (the fixed address): use interface:NAME for the AAAA record")
+			k.errorT(key, msg.T("tunnel gives only IPv4 (the fixed address): use interface:NAME for the AAAA record", "tunnel からは IPv4（固定アドレス）しか得られません。AAAA レコードには interface:NAME を使ってください"))
 		} else if k.c.Tunnel == nil {
-			k.errorf(key, "tunnel needs a tunnel section in this file")
+			k.errorT(key, msg.T("tunnel needs a tunnel section in this file", "tunnel を使うには、このファイルに tunnel のセクションが必要です"))
 		}
 	case "interface":
 		k.ifname(key, arg, true)
@@ -224,10 +231,10 @@ func (k *checker) source(key, s string, v6 bool) bool {
 			if v6 {
 				fam = "IPv6"
 			}
-			k.errorf(key, "%q is not an %s address", arg, fam)
+			k.errorT(key, msg.T("%q is not an %s address", "%q は %s アドレスではありません", arg, fam))
 		}
 	default:
-		k.errorf(key, "%q is not an address source: use pppoe, tunnel, interface:NAME, http:URL, static:ADDR, seen or none", s)
+		k.errorT(key, msg.T("%q is not an address source%s: use pppoe, tunnel, interface:NAME, http:URL, static:ADDR, seen or none", "%q はアドレスの取得元ではありません%s。pppoe、tunnel、interface:NAME、http:URL、static:ADDR、seen、none のどれかにしてください", s, msg.DidYouMean(kind, []string{"pppoe", "tunnel", "interface", "http", "static", "seen", "none"})))
 	}
 	return true
 }
@@ -235,33 +242,34 @@ func (k *checker) source(key, s string, v6 bool) bool {
 func (k *checker) httpURL(key, s string) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		k.errorf(key, "%q is not an http:// or https:// URL", s)
+		k.errorT(key, msg.T("%q is not an http:// or https:// URL", "%q は http:// か https:// の URL ではありません", s))
 	}
 }
 
 func (k *checker) prefix6(key, s string) {
 	p, err := netip.ParsePrefix(s)
 	if err != nil || !p.Addr().Is6() {
-		k.errorf(key, "%q is not an IPv6 prefix like 2001:db8:12:3400::/56", s)
+		k.errorT(key, msg.T("%q is not an IPv6 prefix like 2001:db8:12:3400::/56", "%q は IPv6 プレフィックス（例 2001:db8:12:3400::/56）ではありません", s))
 	}
 }
 
 func (k *checker) secret(key, path string) {
 	if !filepath.IsAbs(path) {
-		k.errorf(key, "%q is not an absolute path: write it in full, e.g. /etc/dualpath/%s", path, filepath.Base(path))
+		k.errorT(key, msg.T("%q is not an absolute path: write it in full, e.g. /etc/dualpath/%s", "%q は絶対パスではありません。/etc/dualpath/%s のように省略せずに書いてください", path, filepath.Base(path)))
 		return
 	}
 	if !k.opts.host {
 		return
 	}
 	if err := CheckSecretFile(path); err != nil {
-		k.errorf(key, "%v", err)
+		k.errorT(key, msg.T("%v", "%v", err))
+
 	}
 }
 
 func (k *checker) absPath(key, path string) {
 	if !filepath.IsAbs(path) {
-		k.errorf(key, "%q is not an absolute path", path)
+		k.errorT(key, msg.T("%q is not an absolute path", "%q は絶対パスではありません", path))
 	}
 }
 
@@ -272,15 +280,15 @@ func (k *checker) metrics() {
 	}
 	host, port, err := net.SplitHostPort(m.Listen)
 	if err != nil {
-		k.errorf("metrics.listen", "%q is not host:port (e.g. 127.0.0.1:9842) or off", m.Listen)
+		k.errorT("metrics.listen", msg.T("%q is not host:port (e.g. 127.0.0.1:9842) or off", "%q は「host:port」（例 127.0.0.1:9842）でも off でもありません", m.Listen))
 		return
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		k.errorf("metrics.listen", "%q has no valid port (1-65535)", m.Listen)
+		k.errorT("metrics.listen", msg.T("%q has no valid port (1-65535)", "%q のポート番号が正しくありません（1〜65535）", m.Listen))
 		return
 	}
 	if !m.AllowRemote && !IsLoopbackHost(host) {
-		k.errorf("metrics.listen", "%s is not a loopback address and the metrics show your session address and traffic: use 127.0.0.1:%s, or set metrics.allow_remote: true", m.Listen, port)
+		k.errorT("metrics.listen", msg.T("%s is not a loopback address and the metrics show your session address and traffic: use 127.0.0.1:%s, or set metrics.allow_remote: true", "%s はループバックアドレスではなく、メトリクスにはセッションのアドレスと通信量が出ます。127.0.0.1:%s にするか、「metrics.allow_remote: true」を設定してください", m.Listen, port))
 	}
 }
 
@@ -298,15 +306,15 @@ func (k *checker) plan(p *Plan) {
 	switch p.Mode {
 	case "server-pppoe", "two-routers":
 	case "":
-		k.errorf("plan.mode", "missing: use server-pppoe or two-routers")
+		k.errorT("plan.mode", msg.T("missing: use server-pppoe or two-routers", "ありません。server-pppoe か two-routers を書いてください"))
 	default:
-		k.errorf("plan.mode", "%q is not a mode: use server-pppoe or two-routers", p.Mode)
+		k.errorT("plan.mode", msg.T("%q is not a mode%s: use server-pppoe or two-routers", "%q は構成の種類ではありません%s。server-pppoe か two-routers にしてください", p.Mode, msg.DidYouMean(p.Mode, []string{"server-pppoe", "two-routers"})))
 	}
 	var subnet netip.Prefix
 	if p.Subnet != "" {
 		s, err := netip.ParsePrefix(p.Subnet)
 		if err != nil || !s.Addr().Is4() {
-			k.errorf("plan.subnet", "%q is not an IPv4 subnet like 192.168.1.0/24", p.Subnet)
+			k.errorT("plan.subnet", msg.T("%q is not an IPv4 subnet like 192.168.1.0/24", "%q は IPv4 サブネット（例 192.168.1.0/24）ではありません", p.Subnet))
 		} else {
 			subnet = s.Masked()
 		}
@@ -317,11 +325,11 @@ func (k *checker) plan(p *Plan) {
 		}
 		a, err := netip.ParseAddr(v)
 		if err != nil || !a.Is4() {
-			k.errorf(key, "%q is not an IPv4 address", v)
+			k.errorT(key, msg.T("%q is not an IPv4 address", "%q は IPv4 アドレスではありません", v))
 			return netip.Addr{}
 		}
 		if subnet.IsValid() && !subnet.Contains(a) {
-			k.errorf(key, "%s is outside plan.subnet %s", a, subnet)
+			k.errorT(key, msg.T("%s is outside plan.subnet %s", "%s は plan.subnet %s の外です", a, subnet))
 		}
 		return a
 	}
@@ -329,13 +337,13 @@ func (k *checker) plan(p *Plan) {
 	ipoe := addr("plan.ipoe_router", p.IPoERouter)
 	pppoe := addr("plan.pppoe_router", p.PPPoERouter)
 	if server.IsValid() && (server == ipoe || server == pppoe) {
-		k.errorf("plan.server", "%s is also a router's address: each device needs its own", server)
+		k.errorT("plan.server", msg.T("%s is also a router's address: each device needs its own", "%s はルータのアドレスと同じです。機器ごとに別のアドレスが必要です", server))
 	}
 	if ipoe.IsValid() && ipoe == pppoe {
-		k.errorf("plan.pppoe_router", "%s is also plan.ipoe_router: two routers cannot share an address", pppoe)
+		k.errorT("plan.pppoe_router", msg.T("%s is also plan.ipoe_router: two routers cannot share an address", "%s は plan.ipoe_router と同じです。2台のルータで同じアドレスは使えません", pppoe))
 	}
 	if p.Mode == "two-routers" && p.PPPoERouter == "" {
-		k.errorf("plan.pppoe_router", "missing: two-routers mode needs the PPPoE router's LAN address")
+		k.errorT("plan.pppoe_router", msg.T("missing: two-routers mode needs the PPPoE router's LAN address", "ありません。two-routers の構成には PPPoE ルータの LAN アドレスが必要です"))
 	}
 	if p.DHCPRange != "" {
 		a, b, ok := strings.Cut(p.DHCPRange, "-")
@@ -343,16 +351,16 @@ func (k *checker) plan(p *Plan) {
 		hi, err2 := netip.ParseAddr(strings.TrimSpace(b))
 		switch {
 		case !ok || err1 != nil || err2 != nil || !lo.Is4() || !hi.Is4() || hi.Less(lo):
-			k.errorf("plan.dhcp_range", "%q is not a range like 192.168.1.100-192.168.1.200", p.DHCPRange)
+			k.errorT("plan.dhcp_range", msg.T("%q is not a range like 192.168.1.100-192.168.1.200", "%q は範囲（例 192.168.1.100-192.168.1.200）ではありません", p.DHCPRange))
 		case subnet.IsValid() && (!subnet.Contains(lo) || !subnet.Contains(hi)):
-			k.errorf("plan.dhcp_range", "%s is not inside plan.subnet %s", p.DHCPRange, subnet)
+			k.errorT("plan.dhcp_range", msg.T("%s is not inside plan.subnet %s", "%s は plan.subnet %s の中にありません", p.DHCPRange, subnet))
 		default:
 			for _, s := range []struct {
 				key string
 				a   netip.Addr
 			}{{"plan.server", server}, {"plan.ipoe_router", ipoe}, {"plan.pppoe_router", pppoe}} {
 				if s.a.IsValid() && !s.a.Less(lo) && !hi.Less(s.a) {
-					k.errorf("plan.dhcp_range", "%s contains %s (%s): static addresses must be outside the DHCP range", p.DHCPRange, s.a, s.key)
+					k.errorT("plan.dhcp_range", msg.T("%s contains %s (%s): static addresses must be outside the DHCP range", "%s に %s（%s）が含まれています。固定アドレスは DHCP の範囲の外にしてください", p.DHCPRange, s.a, s.key))
 				}
 			}
 		}
@@ -360,7 +368,7 @@ func (k *checker) plan(p *Plan) {
 	if p.IPv6Gateway != "" {
 		a, err := netip.ParseAddr(p.IPv6Gateway)
 		if err != nil || !a.Is6() || a.Is4In6() {
-			k.errorf("plan.ipv6_gateway", "%q is not an IPv6 address like fe80::1", p.IPv6Gateway)
+			k.errorT("plan.ipv6_gateway", msg.T("%q is not an IPv6 address like fe80::1", "%q は IPv6 アドレス（例 fe80::1）ではありません", p.IPv6Gateway))
 		}
 	}
 }

@@ -49,3 +49,24 @@ func editDistance(a, b string) int {
 	}
 	return d[len(a)][len(b)]
 }
+
+// DidYouMean is " (did you mean "x"?)" for the choice closest to word, or
+// the empty text when none is close.
+func DidYouMean(word string, choices []string) Text {
+	if c := Closest(word, choices); c != "" {
+		return T(" (did you mean %q?)", "（%q の誤りでは？）", c)
+	}
+	return Text{}
+}
+
+// List joins choices for a sentence: "a, b or c" and 「a、b、c」.
+func List(choices []string) Text {
+	if len(choices) == 0 {
+		return Text{}
+	}
+	en := choices[0]
+	if n := len(choices); n > 1 {
+		en = strings.Join(choices[:n-1], ", ") + " or " + choices[n-1]
+	}
+	return Text{EN: en, JA: strings.Join(choices, "、")}
+}

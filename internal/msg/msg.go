@@ -74,11 +74,12 @@ func T(en, ja string, args ...any) Text {
 	return Text{EN: fmt.Sprintf(en, in(args, English)...), JA: fmt.Sprintf(ja, in(args, Japanese)...)}
 }
 
-// in replaces the Text arguments by their text in lang.
+// in replaces the arguments that speak both languages (Text, Error, any
+// value with an In(Lang) method) by their text in lang.
 func in(args []any, lang Lang) []any {
 	out := args
 	for i, a := range args {
-		if t, ok := a.(Text); ok {
+		if t, ok := a.(interface{ In(Lang) string }); ok {
 			if &out[0] == &args[0] {
 				out = append([]any(nil), args...)
 			}
@@ -86,6 +87,27 @@ func in(args []any, lang Lang) []any {
 		}
 	}
 	return out
+}
+
+// Error is an error whose message is written in both languages.
+type Error struct{ Text Text }
+
+// Err is an error saying t.
+func Err(t Text) error { return &Error{Text: t} }
+
+func (e *Error) Error() string { return e.Text.EN }
+
+// In is the message in lang.
+func (e *Error) In(lang Lang) string { return e.Text.In(lang) }
+
+// ErrorIn is err's message in lang when err speaks both languages (an
+// In(Lang) method on err itself: wrapping adds English context, so a wrapped
+// one is shown as wrapped), else err.Error().
+func ErrorIn(err error, lang Lang) string {
+	if t, ok := err.(interface{ In(Lang) string }); ok {
+		return t.In(lang)
+	}
+	return err.Error()
 }
 
 // Same is a text that reads the same in both languages: a name, an address,

@@ -183,8 +183,8 @@ func hasJapanese(s string) bool {
 
 // asciiWords are the English words of s outside quotes, backquotes,
 // format verbs, paths, flags and key names.
-var quoted = regexp.MustCompile("'[^']*'|`[^`]*`|\"[^\"]*\"|「[^」]*」|%(\\[\\d+\\])?[-+# 0]*\\d*(\\.\\d+)?[a-zA-Z]|[-/.\\w]*[/_.=:-][-/.\\w]*")
-var word = regexp.MustCompile(`[A-Za-z]{2,}`)
+var quoted = regexp.MustCompile("'[^']*'|`[^`]*`|\"[^\"]*\"|「[^」]*」|%(\\[\\d+\\])?[-+# 0]*\\d*(\\.\\d+)?[a-zA-Z]|[-/.@\\w]*[/_.=:@-][-/.@\\w]*")
+var word = regexp.MustCompile(`\b[A-Za-z]{2,}\b`)
 
 // names are the words a Japanese sentence keeps in Latin letters: product
 // and protocol names, and what the user types.
@@ -197,7 +197,8 @@ func init() {
 		nginx dnsmasq BIND netplan systemd nftables nft iptables sysctl rp_filter root sudo ID JSON YAML
 		OCN NURO BIGLOBE JPNE NTT FLET'S v6 SLAAC DAD PC OK ok NG yaml json doctor lab mape plan run status
 		pppoe ddns check config ip inet inet4 inet6 veth macvlan whoami UTC TTL IF FILE PREFIX ADDRESS
-		ON OFF RS ND Linux journalctl pid ping`) {
+		ON OFF RS ND Linux journalctl pid ping
+		auto pap chap tunnel expose ipv seen none off text debug info warn error true false`) {
 		names[n] = true
 	}
 }

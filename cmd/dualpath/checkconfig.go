@@ -36,19 +36,7 @@ func runCheckConfig(_ context.Context, stdio cli.IO, args []string) error {
 		err = daemon.CheckConfig(cfg)
 	}
 	if err != nil {
-		lang := msg.FromEnv(stdio.Getenv)
-		text := err.Error()
-		var es config.Errors
-		var e *config.Error
-		switch {
-		case errors.As(err, &es):
-			text = es.In(lang)
-		case errors.As(err, &e):
-			text = e.In(lang)
-		}
-		for _, line := range strings.Split(text, "\n") {
-			msg.Hanging(stdio.Stderr, "", "    ", line)
-		}
+		printConfigErrors(stdio, err)
 		return cli.Silent(cli.ExitUsage)
 	}
 	for _, w := range daemon.ConfigWarnings(cfg, daemon.LinkExists) {
@@ -56,4 +44,24 @@ func runCheckConfig(_ context.Context, stdio cli.IO, args []string) error {
 	}
 	fmt.Fprintf(stdio.Stdout, "%s: ok\n%s\n", path, cfg.Summary())
 	return nil
+}
+
+// printConfigErrors writes what config.Load or daemon.CheckConfig found, one
+// problem per line (FILE:LINE:COL: KEY: what to do) in the locale's
+// language, continuation lines indented, 80 columns. check-config and run
+// print the same.
+func printConfigErrors(stdio cli.IO, err error) {
+	lang := msg.FromEnv(stdio.Getenv)
+	text := err.Error()
+	var es config.Errors
+	var e *config.Error
+	switch {
+	case errors.As(err, &es):
+		text = es.In(lang)
+	case errors.As(err, &e):
+		text = e.In(lang)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		msg.Hanging(stdio.Stderr, "", "    ", line)
+	}
 }

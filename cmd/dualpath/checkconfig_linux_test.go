@@ -51,7 +51,15 @@ func TestCheckConfigAsNobody(t *testing.T) {
 		return string(out), 0
 	}
 	out, code := asNobody()
-	lines := strings.Split(strings.TrimSpace(out), "\n")
+	// One problem per line; a long one continues on indented lines.
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(l, " ") && len(lines) > 0 {
+			lines[len(lines)-1] += " " + strings.TrimSpace(l)
+		} else {
+			lines = append(lines, l)
+		}
+	}
 	if code != 2 || len(lines) != 2 {
 		t.Fatalf("root's 0600 secrets, as nobody: exit %d, output:\n%s\nwant exit 2 and two lines", code, out)
 	}

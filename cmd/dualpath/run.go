@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/dualpath/dualpath/internal/cli"
@@ -35,7 +34,7 @@ func runDaemon(ctx context.Context, stdio cli.IO, args []string) error {
 		err = daemon.CheckConfig(cfg)
 	}
 	if err != nil {
-		fmt.Fprintln(stdio.Stderr, err)
+		printConfigErrors(stdio, err)
 		return cli.Silent(cli.ExitUsage)
 	}
 	getenv := stdio.Getenv

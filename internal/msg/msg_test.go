@@ -198,7 +198,8 @@ func init() {
 		OCN NURO BIGLOBE JPNE NTT FLET'S v6 SLAAC DAD PC OK ok NG yaml json doctor lab mape plan run status
 		pppoe ddns check config ip inet inet4 inet6 veth macvlan whoami UTC TTL IF FILE PREFIX ADDRESS
 		ON OFF RS ND Linux journalctl pid ping
-		auto pap chap tunnel expose ipv seen none off text debug info warn error true false`) {
+		auto pap chap tunnel expose ipv seen none off text debug info warn error true false
+		HGW Buffalo Aterm Yamaha NEC`) {
 		names[n] = true
 	}
 }

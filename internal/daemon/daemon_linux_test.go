@@ -273,6 +273,16 @@ func TestFirewallBeforeSessionAndCleanExit(t *testing.T) {
 	}
 	ln6.Close()
 
+	// The host's own firewall (like ufw's default deny) in front of the
+	// port: status names the chain and the command that opens the port.
+	ns.MustRun("nft", "add table inet hostfw")
+	ns.MustRun("nft", "add chain inet hostfw input { type filter hook input priority 0; policy drop; }")
+	if w := strings.Join(d.status().Warnings, "\n"); !strings.Contains(w, "the host's own firewall drops new connections to TCP port 8080 on dp-ppp0 (inet hostfw input: policy drop)") ||
+		!strings.Contains(w, `nft insert rule inet hostfw input iifname "dp-ppp0" tcp dport 8080 accept`) {
+		t.Errorf("warnings with a dropping base chain: %q", w)
+	}
+	ns.MustRun("nft", "delete table inet hostfw")
+
 	// Everything a person or a scraper can read.
 	text, err := exec.Command(dualpathBinary(t), "status", "--socket", socket).CombinedOutput()
 	if err != nil || !strings.Contains(string(text), "firewall: inbound on dp-ppp0: TCP 8080, UDP none, ping answered") {

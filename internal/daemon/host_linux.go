@@ -1,9 +1,11 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/doctor"
 	"github.com/dualpath/dualpath/internal/doctor/sockets"
 	"github.com/vishvananda/netlink"
 )
@@ -19,10 +21,11 @@ func linkTraffic(name string) Traffic {
 	return Traffic{RxBytes: s.RxBytes, TxBytes: s.TxBytes, RxPackets: s.RxPackets, TxPackets: s.TxPackets}
 }
 
-// warnings looks for what would make an exposed port fail although the
+// warnings looks for what would make an exposed port fail although our
 // firewall lets it through: nothing listening, listening on loopback only,
-// or not on IPv6 while a DNS record publishes the server's IPv6 address
-// (nginx's `listen 80;` without `listen [::]:80;`).
+// not on IPv6 while a DNS record publishes the server's IPv6 address
+// (nginx's `listen 80;` without `listen [::]:80;`), or the host's own
+// firewall (ufw's default deny) dropping it on the TUN.
 func warnings(cfg *config.Config) []string {
 	if cfg.PPPoE == nil || len(cfg.Expose.TCP) == 0 {
 		return nil
@@ -48,6 +51,11 @@ func warnings(cfg *config.Config) []string {
 		case !c.IPv6 && aaaa:
 			out = append(out, fmt.Sprintf("nothing listens on TCP port %d over IPv6 but the AAAA record points here: add `listen [::]:%d;` to nginx", p, p))
 		}
+	}
+	// Our table accepting a port is not enough: every input base chain
+	// (ufw's, iptables', another nft table's) must accept it too.
+	if sets, err := doctor.HostFirewall(context.Background()); err == nil {
+		out = append(out, doctor.FirewallBlocked(sets, cfg.PPPoE.TUN, cfg.Expose.TCP)...)
 	}
 	return out
 }

@@ -695,3 +695,23 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// FirewallBlocked is one line for each exposed port the host's own firewall
+// certainly drops on iface, with the command that opens it (the daemon's
+// status warnings; doctor's host.firewall says the same in more words).
+func FirewallBlocked(sets []*Ruleset, iface string, ports []uint16) []string {
+	ufw := false
+	for _, rs := range sets {
+		ufw = ufw || rs.UFW()
+	}
+	var out []string
+	for _, pp := range Evaluate(sets, iface, ports) {
+		if len(pp.Blockers) == 0 {
+			continue
+		}
+		b := pp.Blockers[0]
+		out = append(out, fmt.Sprintf("the host's own firewall drops new connections to TCP port %d on %s (%s %s %s: %s): %s",
+			pp.Port, iface, b.Family, b.Table, b.Chain, b.By, FirewallFix(b, ufw, iface, pp.Port)))
+	}
+	return out
+}

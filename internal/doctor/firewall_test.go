@@ -119,3 +119,17 @@ func FuzzParseIptablesSave(f *testing.F) {
 		_ = FirewallVerdict([]*Ruleset{rs}, "dp-ppp0", []uint16{80, 443})
 	})
 }
+
+func TestFirewallBlocked(t *testing.T) {
+	rs, err := ParseNftJSON([]byte(nftSample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := FirewallBlocked([]*Ruleset{rs}, "dp-ppp0", []uint16{80, 443}); len(w) != 0 {
+		t.Fatalf("open ports warned: %q", w)
+	}
+	w := FirewallBlocked([]*Ruleset{rs}, "eth0", []uint16{80, 8080})
+	if len(w) != 1 || !strings.Contains(w[0], "TCP port 80 on eth0 (inet t input: policy drop)") || !strings.Contains(w[0], `nft insert rule inet t input iifname "eth0" tcp dport 80 accept`) {
+		t.Fatalf("warnings: %q (8080 is unsure, not certainly blocked)", w)
+	}
+}

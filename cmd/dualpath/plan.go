@@ -100,7 +100,7 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 	}
 	pr := msg.Printer{W: stdio.Stdout, Lang: lang}
 	if *out == "" {
-		printPlanFiles(stdio.Stdout, files)
+		printPlanFiles(stdio.Stdout, files, lang)
 		for _, n := range siteNotes {
 			pr.Println(n)
 		}
@@ -117,11 +117,11 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 		return cli.Failf("plan: cannot write: %v", err)
 	}
 	for _, r := range res {
-		state := "wrote"
 		if r.Unchanged {
-			state = "unchanged"
+			pr.Printf("unchanged %s", "変更なし %s", r.Path)
+		} else {
+			pr.Printf("wrote     %s", "書き込み %s", r.Path)
 		}
-		fmt.Fprintf(stdio.Stdout, "%-9s %s\n", state, r.Path)
 	}
 	for _, n := range siteNotes {
 		pr.Println(n)
@@ -148,12 +148,23 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-func printPlanFiles(w io.Writer, files []plan.File) {
-	for i, f := range files {
-		if i > 0 {
+// printPlanFiles prints the files with a header each, in lang: of the two
+// router checklists only the one in lang (--out writes both).
+func printPlanFiles(w io.Writer, files []plan.File, lang msg.Lang) {
+	skip := plan.ChecklistJAFile
+	if lang == msg.Japanese {
+		skip = plan.ChecklistENFile
+	}
+	first := true
+	for _, f := range files {
+		if f.Name == skip {
+			continue
+		}
+		if !first {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "==> %s: %s <==\n", f.Name, f.Title)
+		first = false
+		fmt.Fprintf(w, "==> %s: %s <==\n", f.Name, f.Title.In(lang))
 		_, _ = w.Write(f.Content)
 	}
 }

@@ -10,9 +10,9 @@ import (
 
 // File is one generated settings file.
 type File struct {
-	Name    string // base name, e.g. "90-dualpath.yaml"
-	Title   string // a header for stdout output
-	Mode    uint32 // file permissions when written (netplan wants 0600)
+	Name    string   // base name, e.g. "90-dualpath.yaml"
+	Title   msg.Text // a header for stdout output
+	Mode    uint32   // file permissions when written (netplan wants 0600)
 	Content []byte
 }
 
@@ -28,10 +28,10 @@ const (
 // router checklist in English and Japanese.
 func Generate(p *Plan) []File {
 	return []File{
-		{Name: NetplanFile, Title: "netplan (/etc/netplan/" + NetplanFile + ")", Mode: 0o600, Content: Netplan(p)},
-		{Name: NginxFile, Title: "nginx listen lines (include in each server block)", Mode: 0o644, Content: NginxListen(p)},
-		{Name: ChecklistENFile, Title: "router checklist (English)", Mode: 0o644, Content: Checklist(p, msg.English)},
-		{Name: ChecklistJAFile, Title: "router checklist (Japanese)", Mode: 0o644, Content: Checklist(p, msg.Japanese)},
+		{Name: NetplanFile, Title: msg.T("netplan (/etc/netplan/%s)", "netplan（/etc/netplan/%s）", NetplanFile), Mode: 0o600, Content: Netplan(p)},
+		{Name: NginxFile, Title: msg.T("nginx listen lines (include in each server block)", "nginx の「listen」行（各「server」ブロックで読み込む）"), Mode: 0o644, Content: NginxListen(p)},
+		{Name: ChecklistENFile, Title: msg.T("router checklist (English)", "ルータ設定チェックリスト（英語）"), Mode: 0o644, Content: Checklist(p, msg.English)},
+		{Name: ChecklistJAFile, Title: msg.T("router checklist (Japanese)", "ルータ設定チェックリスト（日本語）"), Mode: 0o644, Content: Checklist(p, msg.Japanese)},
 	}
 }
 

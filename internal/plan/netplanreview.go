@@ -494,7 +494,7 @@ func (r NetplanReview) Files() []File {
 	var out []File
 	for _, f := range r.Fixes {
 		if f.Replacement != nil {
-			out = append(out, File{Name: f.ReplacementName(), Title: "netplan replacement for " + f.Path, Mode: 0o600, Content: f.Replacement})
+			out = append(out, File{Name: f.ReplacementName(), Title: msg.T("netplan replacement for %s", "%s の置き換え（netplan）", f.Path), Mode: 0o600, Content: f.Replacement})
 		}
 	}
 	return out

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"github.com/dualpath/dualpath/internal/msg"
+
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -384,7 +386,7 @@ func NginxSite(path string, src []byte) ([]File, []NginxEdit, error) {
 	}
 	base := "nginx-" + filepath.Base(path)
 	return []File{
-		{Name: base, Title: "nginx site " + path + " listening on IPv4 and IPv6", Mode: 0o644, Content: out},
-		{Name: base + ".diff", Title: "changes to " + path, Mode: 0o644, Content: []byte(UnifiedDiff(path, path+" (dualpath)", src, out))},
+		{Name: base, Title: msg.T("nginx site %s listening on IPv4 and IPv6", "IPv4 と IPv6 で待ち受ける nginx のサイト %s", path), Mode: 0o644, Content: out},
+		{Name: base + ".diff", Title: msg.T("changes to %s", "%s への変更", path), Mode: 0o644, Content: []byte(UnifiedDiff(path, path+" (dualpath)", src, out))},
 	}, edits, nil
 }

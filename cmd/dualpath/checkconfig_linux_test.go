@@ -97,7 +97,7 @@ func TestCheckConfigWarnsMissingInterface(t *testing.T) {
 	file := filepath.Join(dir, "dualpath.yaml")
 	yaml := "interface: dpnone0\npppoe:\n  username: user@example.ne.jp\n  password_file: " + pass +
 		"\nddns:\n  - provider: duckdns\n    name: example\n    token_file: " + pass + "\n    ipv4: pppoe\n    ipv6: interface:dpnone1\n" +
-		"  - provider: duckdns\n    name: example2\n    token_file: " + pass + "\n    ipv4: seen:lo\n"
+		"  - provider: mydns\n    username: mydns2\n    password_file: " + pass + "\n    ipv6: seen:lo\n"
 	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

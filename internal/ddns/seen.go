@@ -63,9 +63,18 @@ var seenNeedsEcho = map[string]string{
 	"dyndns2":    "dyndns2 servers treat repeated unchanged updates as abuse, so the address must be checked before each update",
 }
 
-// validateSeen checks a record's seen sources and echo_url.
+// validateSeen checks a record's seen sources and echo_url, and the
+// IPv4 sources that cannot work in the config's mode: seen when the server
+// holds the session itself (its requests leave by MAP-E), interface:NAME
+// in two-routers mode (the server has only a private address).
 func validateSeen(cfg *config.Config, d *config.DDNSRecord, v4, v6 Source, at func(string) string, add func(key, format string, args ...any)) {
 	seen4, seen6 := v4.Kind == SourceSeen, v6.Kind == SourceSeen
+	if seen4 && cfg.PPPoE != nil && !cfg.PPPoE.DefaultRoute {
+		add(at("ipv4"), "seen sends by the normal route, which is MAP-E when this server holds the PPPoE session (the service would record the shared address): use ipv4: pppoe")
+	}
+	if v4.Kind == SourceInterface && cfg.Plan != nil && cfg.Plan.Mode == "two-routers" {
+		add(at("ipv4"), "in two-routers mode the server has only a private IPv4 address behind the PPPoE router: use ipv4: seen (the address the provider sees the request come from)")
+	}
 	if !seen4 && !seen6 {
 		if d.EchoURL != "" {
 			add(at("echo_url"), "echo_url is used only by seen sources: set ipv4: seen (or ipv6: seen), or remove echo_url")

@@ -98,6 +98,32 @@ func TestValidateSeen(t *testing.T) {
 		}
 	}
 
+	modes := loadConfig(t, `interface: enp1s0
+pppoe:
+  username: u@example.jp
+  password_file: /etc/dualpath/pppoe.pass
+ddns:
+  - provider: mydns
+    username: m1
+    password_file: /etc/dualpath/mydns.pass
+    ipv4: seen
+  - provider: mydns
+    username: m2
+    password_file: /etc/dualpath/mydns.pass
+    ipv4: interface:enp1s0
+plan:
+  mode: two-routers
+`)
+	err = ValidateConfig(modes)
+	for _, want := range []string{
+		"ddns[0].ipv4: seen sends by the normal route, which is MAP-E when this server holds the PPPoE session",
+		"ddns[1].ipv4: in two-routers mode the server has only a private IPv4 address behind the PPPoE router: use ipv4: seen",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("errors do not contain %q:\n%v", want, err)
+		}
+	}
+
 	ok := loadConfig(t, `interface: enp1s0
 ddns:
   - provider: mydns

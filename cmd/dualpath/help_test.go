@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,6 +77,15 @@ func TestHelpConvention(t *testing.T) {
 					t.Errorf("%s: not in Japanese:\n%s", what, out)
 				}
 				assertWithin80(t, what, out)
+			}
+		}
+		// The usage line names every flag, unless it says [flags] or the
+		// flag set is shared by subcommands (lab).
+		if !strings.Contains(d.Usage, "[flags]") && !strings.HasPrefix(d.Name, "lab ") {
+			for _, f := range d.Flags {
+				if !strings.Contains(d.Usage, "--"+f.Name) {
+					t.Errorf("usage of %s does not name --%s: %q", d.Name, f.Name, d.Usage)
+				}
 			}
 		}
 		if len(d.Subs) > 0 {
@@ -193,6 +203,31 @@ comp dualpath ma; comp dualpath lab d; comp dualpath mape --ch; comp dualpath la
 		cli.Zsh(&z, describeAll())
 		if out, err := exec.Command("zsh", "-n", "-c", z.String()).CombinedOutput(); err != nil {
 			t.Errorf("zsh -n: %v\n%s", err, out)
+		}
+	}
+}
+
+// The READMEs carry the exit code table of cli.ExitCodes (the one owner, which
+// -h and the man page print too) and name every command.
+func TestREADMEsListCommandsAndExitCodes(t *testing.T) {
+	for _, r := range []struct {
+		file string
+		lang msg.Lang
+	}{{"../../README.md", msg.English}, {"../../README.ja.md", msg.Japanese}} {
+		b, err := os.ReadFile(r.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range cli.ExitCodes {
+			row := fmt.Sprintf("| %d | %s |", e.Code, e.Text.In(r.lang))
+			if !strings.Contains(string(b), row) {
+				t.Errorf("%s lacks the exit code row %q", r.file, row)
+			}
+		}
+		for _, c := range cli.Commands() {
+			if !strings.Contains(string(b), "dualpath "+c.Name+" ") {
+				t.Errorf("%s does not list the command %s", r.file, c.Name)
+			}
 		}
 	}
 }

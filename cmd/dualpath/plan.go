@@ -18,7 +18,7 @@ import (
 func init() {
 	cli.Register(&cli.Command{
 		Name:  "plan",
-		Usage: "plan --config FILE [--out DIR] [--force] [--netplan-dir DIR]",
+		Usage: "plan --config FILE [--out DIR] [--force] [--netplan-dir DIR] [--nginx SITE_FILE]...",
 		Summary: msg.T("write netplan, nginx and router settings for the LAN plan",
 			"LAN の構成から netplan、nginx、ルータの設定を書く"),
 		Run: runPlan,

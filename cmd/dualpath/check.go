@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"time"
 
 	"github.com/dualpath/dualpath/internal/cli"
@@ -81,7 +80,7 @@ func runCheck(ctx context.Context, stdio cli.IO, args []string) error {
 		}
 		cfg = c
 	}
-	want4, want6 := expectedAddrs(st)
+	want4, want6 := daemon.ExpectedAddrs(st)
 	t, err := reach.TargetFrom(cfg, want4, want6, config.ReadSecret)
 	if err != nil {
 		return cli.Usagef("%v", err)
@@ -101,26 +100,4 @@ func runCheck(ctx context.Context, stdio cli.IO, args []string) error {
 		return cli.Silent(cli.ExitFailure)
 	}
 	return nil
-}
-
-// expectedAddrs are the addresses visitors should reach: the session's
-// IPv4 (else the A value the daemon published, as in two-router mode) and
-// the published AAAA value (the stable IPv6).
-func expectedAddrs(st *daemon.Status) (v4, v6 netip.Addr) {
-	if a, err := netip.ParseAddr(st.Session.Address); err == nil && st.Session.State == daemon.StateUp {
-		v4 = a
-	}
-	for _, d := range st.DNS {
-		a, err := netip.ParseAddr(d.Value)
-		if err != nil {
-			continue
-		}
-		switch {
-		case d.Family == "A" && !v4.IsValid() && a.Is4():
-			v4 = a
-		case d.Family == "AAAA" && !v6.IsValid() && a.Is6():
-			v6 = a
-		}
-	}
-	return v4, v6
 }

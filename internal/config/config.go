@@ -42,7 +42,8 @@ type Config struct {
 	Plan      *Plan        `yaml:"plan"`
 	StateDir  string       `yaml:"state_dir"` // default /var/lib/dualpath
 	Log       Log          `yaml:"log"`
-	Check     *Check       `yaml:"check"` // reachability from outside (check.go)
+	Check     *Check       `yaml:"check"`  // reachability from outside (check.go)
+	Notify    *Notify      `yaml:"notify"` // webhooks and hooks for events (notify.go)
 
 	// Path is the file the config came from (for messages); not a YAML key.
 	Path string `yaml:"-"`
@@ -265,6 +266,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Check != nil {
 		c.Check.applyDefaults()
+	}
+	if c.Notify != nil {
+		c.Notify.applyDefaults()
 	}
 	if c.Tunnel != nil {
 		c.Tunnel.applyDefaults()

@@ -85,6 +85,7 @@ func (c *Config) validate(opts validateOpts) error {
 		k.plan(c.Plan)
 	}
 	k.check()
+	k.notify()
 	return k.errs.asError()
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/ddns"
 	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/internal/notify"
 	"github.com/dualpath/dualpath/internal/session"
 )
 
@@ -35,6 +36,10 @@ type Options struct {
 	// whose Run gave up (missing interface, privileges); default 5 s to 5 min.
 	// The session reconnects by itself after ordinary losses.
 	MinSessionBackoff, MaxSessionBackoff time.Duration
+	// CheckSettle is how long after an address change the reachability
+	// check waits for DNS (default 30 s); CheckPoll how often addresses are
+	// compared (default 5 s). Tests shorten them.
+	CheckSettle, CheckPoll time.Duration
 	// DDNS tunes the DNS updater (tests shorten its timers); Logger and
 	// StateDir are filled in by the daemon when left empty.
 	DDNS ddns.Options
@@ -65,6 +70,9 @@ type daemon struct {
 
 	ddnsMu sync.Mutex
 	ddns   *ddns.Updater
+
+	reach    reachBox         // the last reachability check (reach.go)
+	notifier *notify.Notifier // nil without a notify section (events.go)
 }
 
 // Run is `dualpath run`: it removes leftovers of an unclean exit, puts the
@@ -182,14 +190,19 @@ func Run(ctx context.Context, opts Options) (err error) {
 		d.st.SetComponent("ddns", false, "no ddns records in the config")
 	}
 
-	// 5. Ready: the firewall guards the TUN name before the session exists.
+	// 5. Events and the look from outside (events.go, reach.go).
+	if err := d.startOutside(runCtx, &wg); err != nil {
+		return err
+	}
+
+	// 6. Ready: the firewall guards the TUN name before the session exists.
 	d.notify("READY=1")
 	d.notify("STATUS=" + d.statusLine())
 	d.log.Info("dualpath ready", "status_socket", srv.Path())
 	wg.Add(1)
 	go func() { defer wg.Done(); d.watchdog(runCtx) }()
 
-	// 6. The session, supervised until ctx ends.
+	// 7. The session, supervised until ctx ends.
 	var sessErr error
 	if cfg.PPPoE != nil {
 		sessErr = d.superviseSession(ctx)
@@ -198,6 +211,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	d.notify("STOPPING=1")
 	d.log.Info("dualpath stopping")
+	d.event(notify.DaemonStop, nil)
 	stop()
 	wg.Wait()
 	return sessErr
@@ -280,11 +294,13 @@ func (d *daemon) onSessionEvent(e session.Event) {
 		}
 		d.st.SessionUp(addr, peer, dns, e.MTU)
 		d.setDDNSAddress(addr)
+		d.event(notify.SessionUp, map[string]string{"family": "ipv4", "address": e.Address})
 		d.log.Info("pppoe session up", "address", e.Address, "peer", e.Peer, "dns", strings.Join(e.DNS, ","), "mtu", e.MTU)
 		d.notify("STATUS=" + d.statusLine())
 	case session.KindDown:
 		d.st.SessionDown(e.Reason)
 		d.setDDNSAddress(netip.Addr{})
+		d.event(notify.SessionDown, map[string]string{"family": "ipv4", "reason": e.Reason})
 		d.log.Warn("pppoe session down", "reason", e.Reason, "retry_in", e.RetryIn)
 		d.notify("STATUS=" + d.statusLine())
 	case session.KindCleanup:

@@ -85,7 +85,7 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 // from st) and the Go runtime and process collectors (memory, CPU, fds).
 func NewRegistry(st *State) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(stateCollector{st},
+	reg.MustRegister(stateCollector{st}, reachCollector{st: st, now: time.Now},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg

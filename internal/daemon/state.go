@@ -36,6 +36,7 @@ type State struct {
 	components  map[string]ComponentNote
 	line        func() *LineStatus
 	warnings    func() []string
+	reach       func() *ReachStatus
 }
 
 type providerCounters struct {
@@ -75,6 +76,23 @@ func (s *State) SetComponent(name string, running bool, note string) {
 func (s *State) SetLineFunc(f func() *LineStatus) {
 	defer s.lock()()
 	s.line = f
+}
+
+// SetReachFunc sets how the last reachability check is read.
+func (s *State) SetReachFunc(f func() *ReachStatus) {
+	defer s.lock()()
+	s.reach = f
+}
+
+// reachStatus is the last reachability check, or nil.
+func (s *State) reachStatus() *ReachStatus {
+	s.mu.Lock()
+	f := s.reach
+	s.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	return f()
 }
 
 // SetWarningsFunc sets how warnings are computed (at each snapshot).
@@ -246,6 +264,7 @@ func (s *State) Snapshot() *Status {
 	if line != nil {
 		st.Line = line()
 	}
+	st.Reach = s.reachStatus()
 	st.Warnings = []string{}
 	if warnings != nil {
 		st.Warnings = append(st.Warnings, warnings()...)

@@ -81,6 +81,7 @@ type Status struct {
 	Firewall   FirewallStatus  `json:"firewall"`
 	Metrics    string          `json:"metrics"`
 	Components []ComponentNote `json:"components"`
+	Reach      *ReachStatus    `json:"reach,omitempty"` // the last check from outside (reach.go)
 	Warnings   []string        `json:"warnings"`
 }
 
@@ -169,6 +170,7 @@ var statusLabels = map[string]msg.Text{
 	"dns":      msg.T("dns:", "DNS:"),
 	"firewall": msg.T("firewall:", "ファイアウォール:"),
 	"metrics":  msg.T("metrics:", "メトリクス:"),
+	"reach":    msg.T("outside:", "外から:"),
 	"note":     msg.T("note:", "注意:"),
 	"warning":  msg.T("warning:", "警告:"),
 }
@@ -267,6 +269,7 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 	} else {
 		line("firewall", msg.T("not active", "無効"))
 	}
+	s.writeReach(line, ago)
 	if s.Metrics != "" {
 		line("metrics", msg.Same("http://"+s.Metrics+"/metrics"))
 	}

@@ -3,7 +3,7 @@ _dualpath() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
   local cmd=${COMP_WORDS[1]} sub=${COMP_WORDS[2]} words=""
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "check check-config ddns doctor lab mape plan pppoe probe-serve run status version -h --help --version" -- "$cur")); return
+    COMPREPLY=($(compgen -W "check check-config ddns doctor lab mape notify plan pppoe probe-serve run status version -h --help --version" -- "$cur")); return
   fi
   case "$prev" in
     --config|--out|--password-file|--state-dir|--state-root|--socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -25,6 +25,7 @@ _dualpath() {
         esac
       fi ;;
     mape) words="--check-port --iid --json --local --rule -h --help" ;;
+    notify) words="--config --test -h --help" ;;
     plan) words="--config --force --netplan-dir --nginx --out -h --help" ;;
     pppoe) words="--ac-name --auth --default-route --echo-failures --echo-interval --events --interface --ipv6cp --macvlan --mtu --password-file --service --state-dir --table --tun --username -h --help" ;;
     probe-serve) words="--burst --every --listen --tls-cert --tls-key --token-file -h --help" ;;

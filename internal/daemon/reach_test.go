@@ -1,0 +1,192 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/notify"
+	"github.com/dualpath/dualpath/internal/probeserve"
+)
+
+// hookReceiver is a real local HTTP receiver of the generic JSON webhook.
+type hookReceiver struct {
+	mu  sync.Mutex
+	got []notify.JSONPayload
+}
+
+func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var p notify.JSONPayload
+	b, _ := io.ReadAll(r.Body)
+	if json.Unmarshal(b, &p) == nil {
+		h.mu.Lock()
+		h.got = append(h.got, p)
+		h.mu.Unlock()
+	}
+}
+
+func (h *hookReceiver) has(kind notify.Kind, fact, value string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, p := range h.got {
+		if p.Event == kind && (fact == "" || p.Facts[fact] == value) {
+			return true
+		}
+	}
+	return false
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// The daemon checks reachability when the session address changes, keeps
+// the last result in status and metrics, and sends address_change,
+// reach_lost and reach_regained to a real local webhook receiver.
+func TestReachLoopStatusMetricsEvents(t *testing.T) {
+	site, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := uint16(site.Addr().(*net.TCPAddr).Port)
+	go http.Serve(site, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer site.Close()
+
+	ps, err := probeserve.NewServer(probeserve.Options{Token: "s3cr3t-probe-token", Burst: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prober := httptest.NewServer(ps)
+	defer prober.Close()
+	recv := &hookReceiver{}
+	hooks := httptest.NewServer(recv)
+	defer hooks.Close()
+	tok := filepath.Join(t.TempDir(), "probe.token")
+	os.WriteFile(tok, []byte("s3cr3t-probe-token\n"), 0o600)
+	// A DNS "server" that refuses at once: the DNS lines fail, the paths
+	// are what this test looks at.
+	pc, _ := net.ListenPacket("udp", "127.0.0.1:0")
+	dnsAddr := pc.LocalAddr().String()
+	pc.Close()
+
+	cfg := &config.Config{
+		Expose: config.Expose{TCP: []uint16{port}},
+		Check: &config.Check{Name: "www.example.jp", DNSServers: []string{dnsAddr}, TLSPorts: []uint16{}, Interval: time.Hour,
+			Probers: []config.Prober{{URL: prober.URL, TokenFile: tok}}},
+		Notify: &config.Notify{Webhooks: []config.Webhook{{URL: hooks.URL, Format: "json"}}},
+	}
+	st := NewState("test")
+	var logs bytes.Buffer
+	d := &daemon{cfg: cfg, st: st, log: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)),
+		opts: Options{CheckSettle: 10 * time.Millisecond, CheckPoll: 20 * time.Millisecond, Version: "test"}}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	if err := d.startOutside(ctx, &wg); err != nil {
+		t.Fatal(err)
+	}
+
+	reachable := func(a netip.Addr) *ReachPath {
+		r := st.Snapshot().Reach
+		if r == nil {
+			return nil
+		}
+		for i, p := range r.Paths {
+			if p.Family == "ipv4" && p.Port == port && st.Snapshot().Session.Address == a.String() {
+				return &r.Paths[i]
+			}
+		}
+		return nil
+	}
+	one := netip.MustParseAddr("127.0.0.1")
+	st.SessionUp(one, netip.Addr{}, nil, 1454)
+	waitUntil(t, "a check of 127.0.0.1", func() bool { p := reachable(one); return p != nil && p.Reachable })
+
+	reg := NewRegistry(st)
+	m, err := ListenMetrics("127.0.0.1:0", false, reg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	scrape := func() string {
+		resp, err := http.Get("http://" + m.Addr() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if want := fmt.Sprintf(`dualpath_reachable{family="ipv4",port="%d"} 1`, port); !strings.Contains(scrape(), want) {
+		t.Errorf("metrics lack %q", want)
+	}
+	var text bytes.Buffer
+	st.Snapshot().WriteTextIn(&text, time.Now(), msg.English)
+	if want := fmt.Sprintf("IPv4 port %d: ok reachable", port); !strings.Contains(text.String(), want) {
+		t.Errorf("status text lacks %q:\n%s", want, text.String())
+	}
+
+	// A new session address where nothing listens on the port: checked
+	// again at once (not after the hour's interval), unreachable.
+	two := netip.MustParseAddr("127.0.0.2")
+	st.SessionUp(two, netip.Addr{}, nil, 1454)
+	waitUntil(t, "a check of 127.0.0.2", func() bool { p := reachable(two); return p != nil && !p.Reachable })
+	if want := fmt.Sprintf(`dualpath_reachable{family="ipv4",port="%d"} 0`, port); !strings.Contains(scrape(), want) {
+		t.Errorf("metrics lack %q", want)
+	}
+	waitUntil(t, "address_change and reach_lost at the receiver", func() bool {
+		return recv.has(notify.AddressChange, "new", "127.0.0.2") && recv.has(notify.ReachLost, "family", "ipv4")
+	})
+	// Back to the first address: reachable again.
+	st.SessionUp(one, netip.Addr{}, nil, 1454)
+	waitUntil(t, "reach_regained at the receiver", func() bool { return recv.has(notify.ReachRegained, "family", "ipv4") })
+
+	d.event(notify.DaemonStop, nil)
+	cancel()
+	wg.Wait()
+	for _, k := range []notify.Kind{notify.DaemonStart, notify.DaemonStop} {
+		if !recv.has(k, "", "") {
+			t.Errorf("no %s at the receiver", k)
+		}
+	}
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	for _, p := range recv.got {
+		if strings.Contains(fmt.Sprint(p), "s3cr3t") {
+			t.Errorf("a payload carries the prober's token: %+v", p)
+		}
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

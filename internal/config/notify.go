@@ -11,9 +11,9 @@ import (
 // up/down, address change, DNS update failed, reachability lost/regained,
 // certificate expiring, daemon start/stop).
 type Notify struct {
-	Webhooks []Webhook    `yaml:"webhooks"`
-	Hooks    []Hook       `yaml:"hooks"`
-	Events   []string     `yaml:"events"`   // default: every event
+	Webhooks []Webhook     `yaml:"webhooks"`
+	Hooks    []Hook        `yaml:"hooks"`
+	Events   []string      `yaml:"events"`   // default: every event
 	Debounce time.Duration `yaml:"debounce"` // the same event (kind, family, port) at most once per this; default 1m
 }
 

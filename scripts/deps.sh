@@ -85,7 +85,7 @@ apt_get() {
 PKGS=(
   iproute2 iputils-ping nftables curl ca-certificates procps psmisc kmod
   nginx-light dnsmasq-base bind9 bind9-utils bind9-dnsutils
-  netplan.io iperf3 tcpdump
+  netplan.io iperf3 tcpdump iptables ufw
   user-mode-linux ppp pppoe busybox-static libpcap0.8 gcc libc6-dev
   man-db groff-base
   lintian

@@ -89,6 +89,29 @@ func (r *Ruleset) add(c *fwChain) {
 	r.chains[k] = c
 }
 
+// has reports whether the ruleset holds a chain of family's table.
+func (r *Ruleset) has(family, table string) bool {
+	for _, k := range r.order {
+		if c := r.chains[k]; c.family == family && c.table == table {
+			return true
+		}
+	}
+	return false
+}
+
+// drop forgets the chains of one table (read from another source).
+func (r *Ruleset) drop(family, table string) {
+	var keep []string
+	for _, k := range r.order {
+		if c := r.chains[k]; c.family == family && c.table == table {
+			delete(r.chains, k)
+			continue
+		}
+		keep = append(keep, k)
+	}
+	r.order = keep
+}
+
 // UFW reports whether ufw's chains are loaded (ufw is enabled).
 func (r *Ruleset) UFW() bool {
 	for _, k := range r.order {
@@ -608,7 +631,7 @@ func FirewallFix(b Blocker, ufw bool, iface string, port uint16) string {
 	switch {
 	case ufw:
 		return fmt.Sprintf("ufw allow in on %s to any port %d proto tcp", iface, port)
-	case b.Source == "iptables-legacy":
+	case b.Source == "iptables-legacy" || b.Source == "iptables-nft":
 		return fmt.Sprintf("iptables -I %s -i %s -p tcp --dport %d -j ACCEPT", b.Chain, iface, port)
 	}
 	return fmt.Sprintf("nft insert rule %s %s %s iifname %q tcp dport %d accept", b.Family, b.Table, b.Chain, iface, port)

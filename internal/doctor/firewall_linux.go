@@ -2,16 +2,21 @@ package doctor
 
 import (
 	"context"
+	"os"
 	"os/exec"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
 )
 
-// HostFirewall reads the host's firewall rules: nftables (and iptables-nft)
-// through `nft -j list ruleset`, legacy iptables through
-// `iptables-legacy-save -t filter`. Both only read. A source whose command
-// is missing is left out; none at all is an error.
+// HostFirewall reads the host's firewall rules: iptables-nft's filter table
+// through `iptables-nft-save -t filter`, the rest of nftables through `nft -j
+// list ruleset`, legacy iptables through
+// `iptables-legacy-save -t filter` when the legacy filter table exists. Both
+// only read. A source whose command is missing is left out; none at all is
+// an error.
 func HostFirewall(ctx context.Context) ([]*Ruleset, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -22,12 +27,24 @@ func HostFirewall(ctx context.Context) ([]*Ruleset, error) {
 		if err == nil {
 			var rs *Ruleset
 			if rs, err = ParseNftJSON(out); err == nil {
+				// iptables-nft (and ufw on it) keeps its rules in nftables,
+				// but `nft -j` shows its matches only as opaque "xt"
+				// expressions: read that table the way iptables prints it.
+				if rs.has("ip", "filter") {
+					if ipt := iptablesNft(ctx); ipt != nil {
+						rs.drop("ip", "filter")
+						sets = append(sets, ipt)
+					}
+				}
 				sets = append(sets, rs)
 			}
 		}
 		firstErr = err
 	}
-	if path, err := exec.LookPath("iptables-legacy-save"); err == nil {
+	// Legacy iptables only when its filter table exists in this namespace:
+	// reading it otherwise would load the module and create the table.
+	names, _ := os.ReadFile("/proc/net/ip_tables_names")
+	if path, err := exec.LookPath("iptables-legacy-save"); err == nil && slices.Contains(strings.Fields(string(names)), "filter") {
 		out, err := exec.CommandContext(ctx, path, "-t", "filter").Output()
 		if err == nil && len(out) > 0 {
 			if rs, err := ParseIptablesSave(out); err == nil {
@@ -67,4 +84,22 @@ func (env *Env) checkFirewall(ctx context.Context) Result {
 			Fix: T("run as root: sudo dualpath doctor", "root で実行してください: sudo dualpath doctor")}
 	}
 	return FirewallVerdict(sets, iface, env.TCPPorts())
+}
+
+// iptablesNft reads iptables-nft's filter table, or nil.
+func iptablesNft(ctx context.Context) *Ruleset {
+	path, err := exec.LookPath("iptables-nft-save")
+	if err != nil {
+		return nil
+	}
+	out, err := exec.CommandContext(ctx, path, "-t", "filter").Output()
+	if err != nil {
+		return nil
+	}
+	rs, err := ParseIptablesSave(out)
+	if err != nil {
+		return nil
+	}
+	rs.Source = "iptables-nft"
+	return rs
 }

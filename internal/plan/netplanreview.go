@@ -369,12 +369,12 @@ func (c Conflict) Text(p *Plan) msg.Text {
 			"%[2]s の %[1]s: %[3]s の既定経路がもう一つあり、%[4]s の経路と並び、どちらが使われるかは追加の順序次第です",
 			c.Setting, c.Iface, fam, NetplanFile)
 	case ConflictDHCP4:
-		want := msg.T("false (a static address)", "`false`（固定アドレス）")
+		value, why := "false", msg.T("a static address", "固定アドレス")
 		if p.Mode != ModeTwoRouters {
-			want = msg.T("true (the IPoE router's DHCP)", "`true`（IPoEルータのDHCP）")
+			value, why = "true", msg.T("the IPoE router's DHCP", "IPoE ルータの DHCP")
 		}
-		return msg.Text{EN: fmt.Sprintf("%s on %s, but %s sets dhcp4: %s", c.Setting, c.Iface, NetplanFile, want.EN),
-			JA: fmt.Sprintf("%s の %s は %s の dhcp4: %s と食い違います", c.Iface, c.Setting, NetplanFile, want.JA)}
+		return msg.T("%s on %s, but %s sets dhcp4: %s (%s)", "%[2]s の %[1]s は、%[3]s の dhcp4: %[4]s（%[5]s）と食い違います",
+			c.Setting, c.Iface, NetplanFile, value, why)
 	case ConflictAddress:
 		return msg.T("%s on %s: netplan adds it beside %s's, so the interface has two IPv4 addresses",
 			"%[2]s の %[1]s: netplan は %[3]s の分と足し合わせるため、IPv4 アドレスが2つになります",

@@ -88,7 +88,7 @@ PKGS=(
   netplan.io iperf3 tcpdump iptables ufw
   user-mode-linux ppp pppoe busybox-static libpcap0.8 gcc libc6-dev
   man-db groff-base
-  lintian
+  lintian libseccomp-dev
 )
 
 missing=()

@@ -470,14 +470,113 @@ func unitCapabilities(t *testing.T) []string {
 	return caps
 }
 
-// TestUnprivilegedWithUnitCapabilities runs the daemon as an unprivileged
-// user holding exactly the capabilities the systemd unit grants: it must
-// put its firewall in place, answer status and leave the namespace as found
-// on SIGTERM. (The PPPoE TUN also needs /dev/net/tun to be 0666, Debian's
-// default; where it is not, the session retries and this test does not care.)
+// unitSyscallDenyList returns the system calls the unit's
+// SystemCallFilter=~... lines deny, with the groups expanded by this
+// machine's systemd-analyze syscall-filter (a newer systemd's groups hold
+// at least what 237's did), and checks that a denied call fails with EPERM
+// (SystemCallErrorNumber=EPERM) rather than killing the daemon.
+func unitSyscallDenyList(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../packaging/dualpath.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []string
+	errno := ""
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimSpace(l)
+		if v, ok := strings.CutPrefix(l, "SystemCallFilter="); ok {
+			v, ok = strings.CutPrefix(v, "~")
+			if !ok {
+				t.Fatalf("unit: %q is an allow list; the test knows deny lists (~...)", l)
+			}
+			items = append(items, strings.Fields(v)...)
+		}
+		if v, ok := strings.CutPrefix(l, "SystemCallErrorNumber="); ok {
+			errno = v
+		}
+	}
+	if len(items) == 0 || errno != "EPERM" {
+		t.Fatalf("unit: SystemCallFilter=~... %q with SystemCallErrorNumber=%q; want a deny list failing with EPERM", items, errno)
+	}
+	seen := map[string]bool{}
+	var names []string
+	var expand func(string)
+	expand = func(item string) {
+		if seen[item] {
+			return
+		}
+		seen[item] = true
+		if !strings.HasPrefix(item, "@") {
+			names = append(names, item)
+			return
+		}
+		out, err := exec.Command("systemd-analyze", "syscall-filter", item).Output()
+		if err != nil {
+			t.Fatalf("systemd-analyze syscall-filter %s: %v", item, err)
+		}
+		for _, l := range strings.Split(string(out), "\n")[1:] {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				expand(l)
+			}
+		}
+	}
+	for _, it := range items {
+		expand(it)
+	}
+	return names
+}
+
+var seccompOnce = struct {
+	sync.Once
+	path string
+	err  error
+}{}
+
+// seccompExec builds testdata/seccomp_exec.c (libseccomp, as systemd uses)
+// once per test run.
+func seccompExec(t *testing.T) string {
+	t.Helper()
+	netnstest.RequireCommand(t, "gcc", "systemd-analyze")
+	if _, err := os.Stat("/usr/include/seccomp.h"); err != nil {
+		t.Skip("needs libseccomp-dev (scripts/deps.sh installs it)")
+	}
+	dir := filepath.Dir(dualpathBinary(t))
+	seccompOnce.Do(func() {
+		seccompOnce.path = filepath.Join(dir, "seccomp_exec")
+		out, err := exec.Command("gcc", "-O2", "-Wall", "-o", seccompOnce.path, "testdata/seccomp_exec.c", "-lseccomp").CombinedOutput()
+		if err != nil {
+			seccompOnce.err = fmt.Errorf("gcc seccomp_exec.c: %v\n%s", err, out)
+		}
+	})
+	if seccompOnce.err != nil {
+		t.Fatal(seccompOnce.err)
+	}
+	return seccompOnce.path
+}
+
+// TestUnprivilegedWithUnitCapabilities runs the daemon as the unit would:
+// an unprivileged user holding exactly the capabilities the unit grants,
+// under the unit's system call deny list (SystemCallFilter=, loaded with
+// libseccomp by testdata/seccomp_exec.c, since the machine runs no
+// systemd). It must put its firewall in place, answer status and leave the
+// namespace as found on SIGTERM. (The PPPoE TUN also needs /dev/net/tun to
+// be 0666, Debian's default; where it is not, the session retries and this
+// test does not care.)
 func TestUnprivilegedWithUnitCapabilities(t *testing.T) {
 	netnstest.RequireCommand(t, "nft", "setpriv")
 	caps := unitCapabilities(t)
+	deny := unitSyscallDenyList(t)
+	filter := seccompExec(t)
+	// The filter is real: a denied call (swapoff, of @swap, on a path that
+	// does not exist, so harmless either way) fails with EPERM, not ENOENT.
+	if swapoff, err := exec.LookPath("swapoff"); err == nil {
+		out, _ := exec.Command(filter, append(append(deny, "--"), swapoff, "/nonexistent-dualpath-test")...).CombinedOutput()
+		// (util-linux prints EPERM from swapoff(2) as "Not superuser".)
+		if !strings.Contains(string(out), "Operation not permitted") && !strings.Contains(string(out), "Not superuser") {
+			t.Fatalf("swapoff under the unit's filter did not fail with EPERM:\n%s", out)
+		}
+	}
 	ns := netnstest.New(t, "dunp")
 	peer := netnstest.New(t, "peer")
 	netnstest.Veth(t, ns, "lan0", peer, "lan0p")
@@ -502,11 +601,20 @@ func TestUnprivilegedWithUnitCapabilities(t *testing.T) {
 		plus = append(plus, "+"+c)
 	}
 	set := strings.Join(plus, ",")
-	p := ns.Start("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-		"--inh-caps="+set, "--ambient-caps="+set, "--bounding-set=-all,"+set, bin, "run", "--config", cfg)
+	args := []string{"--reuid=nobody", "--regid=nogroup", "--clear-groups",
+		"--inh-caps=" + set, "--ambient-caps=" + set, "--bounding-set=-all," + set, filter}
+	args = append(append(append(args, deny...), "--"), bin, "run", "--config", cfg)
+	p := ns.Start("setpriv", args...)
 	d := &testDaemon{t: t, ns: ns, proc: p, socket: socket}
 	if !netnstest.WaitFor(20*time.Second, func() bool { _, err := QueryStatus(context.Background(), socket); return err == nil }) {
-		t.Fatalf("the daemon did not start with the unit's capabilities %v:\n%s", caps, p.Output())
+		t.Fatalf("the daemon did not start with the unit's capabilities %v and system call filter:\n%s", caps, p.Output())
+	}
+	// setpriv and seccomp_exec exec'd the daemon in the same process.
+	pid := p.Cmd.Process.Pid
+	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if exe != bin || !strings.Contains(string(st), "\nSeccomp:\t2\n") || !strings.Contains(string(st), "\nNoNewPrivs:\t1\n") {
+		t.Errorf("process %d is %q; want the daemon under a seccomp filter with no_new_privs:\n%s", pid, exe, st)
 	}
 	if s := d.status(); !s.Firewall.Active {
 		t.Errorf("no firewall: %+v", s.Firewall)

@@ -283,12 +283,17 @@ func seenFrom(local netip.Addr) string {
 
 // seenBlindDue reports whether a seen family without echo_url is due: its
 // address is known only from the provider's answer, so the notification
-// itself is the check, sent once per interval (and at once when the record
-// was never published or the last attempt failed).
-func seenBlindDue(r *record, f4, f6 resolved, st recordState, now time.Time) bool {
-	blind := (f4.fresh && f4.seen && !f4.addr.IsValid()) || (f6.fresh && f6.seen && !f6.addr.IsValid())
-	if !blind {
+// itself is the check, sent once per interval, and at once when that
+// family was never published, the last attempt failed or the run is a
+// one-shot (force: `dualpath ddns --once`).
+func seenBlindDue(r *record, f4, f6 resolved, st recordState, now time.Time, force bool) bool {
+	blind4 := f4.fresh && f4.seen && !f4.addr.IsValid()
+	blind6 := f6.fresh && f6.seen && !f6.addr.IsValid()
+	switch {
+	case !blind4 && !blind6:
 		return false
+	case force, blind4 && !st.IPv4.IsValid(), blind6 && !st.IPv6.IsValid():
+		return true
 	}
 	return st.LastUpdate.IsZero() || st.Failures > 0 || now.Sub(st.LastUpdate) >= r.interval*9/10
 }

@@ -416,7 +416,7 @@ ddns:
 	}
 	took := time.Since(start)
 	t.Logf("A record followed the router's new address in %.1f s (watch: keepalive idle %s)", took.Seconds(), seenWatchIdle)
-	if !strings.Contains(updLog.String(), "seen path watch ended") {
+	if !strings.Contains(updLog.String(), "seen path watch broke; checking now\" record=\"mydns watched\" v6=false err=\"read tcp4 192.168.1.10:") {
 		t.Errorf("the watch did not report the broken path:\n%s", updLog.String())
 	}
 	if got := records()["control"].IPv4.String(); got != "203.0.113.7" {

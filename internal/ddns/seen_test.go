@@ -174,21 +174,25 @@ func TestSeenBlindOncePerInterval(t *testing.T) {
 	r := &record{interval: 5 * time.Minute}
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	blind := resolved{fresh: true, seen: true}
-	echoed := resolved{fresh: true, seen: true, addr: netip.MustParseAddr("203.0.113.7")}
+	a := netip.MustParseAddr("203.0.113.7")
+	echoed := resolved{fresh: true, seen: true, addr: a}
 	for _, c := range []struct {
-		name string
-		f    resolved
-		st   recordState
-		due  bool
+		name  string
+		f     resolved
+		st    recordState
+		force bool
+		due   bool
 	}{
-		{"never published", blind, recordState{}, true},
-		{"just published", blind, recordState{LastUpdate: now.Add(-time.Minute)}, false},
-		{"interval passed", blind, recordState{LastUpdate: now.Add(-5 * time.Minute)}, true},
-		{"last attempt failed", blind, recordState{LastUpdate: now.Add(-time.Minute), Failures: 1}, true},
-		{"echo knows the address", echoed, recordState{}, false},
-		{"source failed", resolved{seen: true}, recordState{}, false},
+		{"never published", blind, recordState{}, false, true},
+		{"just published", blind, recordState{IPv4: a, LastUpdate: now.Add(-time.Minute)}, false, false},
+		{"just published, one-shot run", blind, recordState{IPv4: a, LastUpdate: now.Add(-time.Minute)}, true, true},
+		{"only the other family published", blind, recordState{IPv6: netip.MustParseAddr("2001:db8::10"), LastUpdate: now.Add(-time.Minute)}, false, true},
+		{"interval passed", blind, recordState{IPv4: a, LastUpdate: now.Add(-5 * time.Minute)}, false, true},
+		{"last attempt failed", blind, recordState{IPv4: a, LastUpdate: now.Add(-time.Minute), Failures: 1}, false, true},
+		{"echo knows the address", echoed, recordState{}, false, false},
+		{"source failed", resolved{seen: true}, recordState{}, true, false},
 	} {
-		if got := seenBlindDue(r, c.f, resolved{}, c.st, now); got != c.due {
+		if got := seenBlindDue(r, c.f, resolved{}, c.st, now, c.force); got != c.due {
 			t.Errorf("%s: due %v, want %v", c.name, got, c.due)
 		}
 	}

@@ -66,7 +66,11 @@ func (u *Updater) watchSeen(ctx context.Context, r *record, src Source, v6 bool)
 		if ctx.Err() != nil {
 			return
 		}
-		u.log.Debug("ddns seen path watch ended; checking now", "record", r.label, "v6", v6, "err", errString(err))
+		if err != nil {
+			u.log.Info("ddns seen path watch broke; checking now", "record", r.label, "v6", v6, "err", err.Error())
+		} else {
+			u.log.Debug("ddns seen path watch closed by the echo service; checking now", "record", r.label, "v6", v6)
+		}
 		u.Kick()
 		wait := time.Second
 		if err != nil {
@@ -162,9 +166,3 @@ func (u *Updater) holdSeenPath(ctx context.Context, r *record, src Source, v6 bo
 	return err
 }
 
-func errString(err error) string {
-	if err == nil {
-		return "closed by the service"
-	}
-	return err.Error()
-}

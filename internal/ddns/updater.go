@@ -407,7 +407,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 	}
 	changed := (f4.fresh && f4.addr.IsValid() && f4.addr != st.IPv4) || (f6.fresh && f6.addr.IsValid() && f6.addr != st.IPv6)
 	keepDue := r.keepalive > 0 && (f4.fresh || f6.fresh) && (st.LastUpdate.IsZero() || now.Sub(st.LastUpdate) >= r.keepalive)
-	blind := seenBlindDue(r, f4, f6, st, now)
+	blind := seenBlindDue(r, f4, f6, st, now, ignoreBackoff)
 	if u.opts.DryRun {
 		u.dryRunProblems(r, f4, f6)
 	}

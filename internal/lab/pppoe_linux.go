@@ -229,7 +229,10 @@ func (l *Lab) upRouter2Session(ctx context.Context) error {
 // on the server changes when the second router's session does; the echo
 // service lets the updater hold a connection through that path, which
 // breaks when the router's NAT forgets it on reconnect (ddns/seenwatch.go),
-// and check at once.
+// and check at once. (In the lab the IPoE router's advertisements every
+// 4 s also make the updater look again, so any echo-based source follows
+// within seconds here; a real HGW advertises every few minutes, and the
+// path watch is what remains: TestSeenPathWatchNoticesRouterReconnect.)
 func (l *Lab) writeServerDDNSConfig() (string, error) {
 	c := fmt.Sprintf(`# dualpath lab: the home server's DNS updater (scenario two-routers)
 interface: eth0

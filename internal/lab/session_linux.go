@@ -171,8 +171,9 @@ func checkHeal(ctx context.Context, l *Lab) (string, string, bool) {
 	up := time.Since(start)
 	dnsWait := 20 * time.Second
 	if l.Scenario == ScenarioTwoRouters {
-		// The server notices through its watched path: a keepalive probe
-		// every 10 s, reset once the router's NAT forgot the connection.
+		// The server notices through its watched path (a keepalive probe
+		// every 10 s, reset once the router's NAT forgot the connection)
+		// or at the next address event (the lab's RAs come every 4 s).
 		dnsWait = 40 * time.Second
 	}
 	if _, ok := l.waitRecord(ctx, dnsWait, "A", sess); !ok {

@@ -165,4 +165,3 @@ func (u *Updater) holdSeenPath(ctx context.Context, r *record, src Source, v6 bo
 	}
 	return err
 }
-

@@ -47,9 +47,9 @@ func warnings(cfg *config.Config) []string {
 		case !c.IPv4 && !c.IPv6:
 			out = append(out, fmt.Sprintf("TCP port %d is exposed but nothing listens on it: start the server or remove it from expose.tcp", p))
 		case !c.IPv4:
-			out = append(out, fmt.Sprintf("TCP port %d listens on IPv6 only: connections to the PPPoE address (IPv4) are refused; add `listen %d;` to nginx", p, p))
+			out = append(out, fmt.Sprintf("TCP port %d listens on IPv6 only: connections to the PPPoE address (IPv4) are refused; add `%s` to nginx", p, doctor.NginxListen(p, false)))
 		case !c.IPv6 && aaaa:
-			out = append(out, fmt.Sprintf("nothing listens on TCP port %d over IPv6 but the AAAA record points here: add `listen [::]:%d;` to nginx", p, p))
+			out = append(out, fmt.Sprintf("nothing listens on TCP port %d over IPv6 but the AAAA record points here: add `%s` to nginx next to its IPv4 line, same parameters", p, doctor.NginxListen(p, true)))
 		}
 	}
 	// Our table accepting a port is not enough: every input base chain

@@ -194,10 +194,10 @@ func PPPoEVerdict(acs []probe.AccessConcentrator) Result {
 		Summary: T("PPPoE passthrough works and the ISP offers PPPoE: %s", "PPPoE パススルーは動作し、PPPoE が使えます: %s", strings.Join(list, "; "))}
 }
 
-// nginxListen is the nginx listen line for port on one family; 443 carries
+// NginxListen is the nginx listen line for port on one family; 443 carries
 // ssl, since a TLS server block without it fails `nginx -t` or serves
 // plain HTTP on 443.
-func nginxListen(port uint16, v6 bool) string {
+func NginxListen(port uint16, v6 bool) string {
 	addr := fmt.Sprint(port)
 	if v6 {
 		addr = fmt.Sprintf("[::]:%d", port)
@@ -217,20 +217,20 @@ func ListenVerdict(c sockets.Coverage) Result {
 	case !c.IPv4 && !c.IPv6 && (c.LoopbackOnly4 || c.LoopbackOnly6):
 		return Result{Status: Fail, Details: d,
 			Summary: T("port %d listens on loopback only (%s)", "ポート %d はループバックだけで待ち受けています（%s）", c.Port, socks),
-			Fix:     T("listen on all addresses: %s %s", "全アドレスで待ち受けてください（「%s %s」）", nginxListen(c.Port, false), nginxListen(c.Port, true))}
+			Fix:     T("listen on all addresses: %s %s", "全アドレスで待ち受けてください（「%s %s」）", NginxListen(c.Port, false), NginxListen(c.Port, true))}
 	case !c.IPv4 && !c.IPv6:
 		return Result{Status: Fail, Details: d,
 			Summary: T("nothing listens on TCP port %d", "TCP ポート %d で待ち受けているプログラムがありません", c.Port),
-			Fix:     T("start the server (e.g. nginx) with %s %s", "サーバ（nginx など）を「%s %s」で起動してください", nginxListen(c.Port, false), nginxListen(c.Port, true))}
+			Fix:     T("start the server (e.g. nginx) with %s %s", "サーバ（nginx など）を「%s %s」で起動してください", NginxListen(c.Port, false), NginxListen(c.Port, true))}
 	case !c.IPv6:
 		return Result{Status: Fail, Details: d,
 			Summary: T("port %d listens on IPv4 only (%s): IPv6 visitors get no answer", "ポート %d は IPv4 だけで待ち受けています（%s）: IPv6 では繋がりません", c.Port, socks),
 			Fix: T("add the IPv6 twin next to each IPv4 listen line, same parameters, e.g. nginx: %s (dualpath plan --nginx SITE_FILE writes it)",
-				"IPv4 の `listen` 行ごとに、同じパラメータで IPv6 の行を足してください（nginx なら「%s」。dualpath plan --nginx SITE_FILE が書きます）", nginxListen(c.Port, true))}
+				"IPv4 の `listen` 行ごとに、同じパラメータで IPv6 の行を足してください（nginx なら「%s」。dualpath plan --nginx SITE_FILE が書きます）", NginxListen(c.Port, true))}
 	case !c.IPv4:
 		return Result{Status: Fail, Details: d,
 			Summary: T("port %d listens on IPv6 only (%s): IPv4 visitors get no answer", "ポート %d は IPv6 だけで待ち受けています（%s）: IPv4 では繋がりません", c.Port, socks),
-			Fix:     T("add an IPv4 listener, e.g. nginx: %s", "IPv4 でも待ち受けてください（nginx なら「%s」）", nginxListen(c.Port, false))}
+			Fix:     T("add an IPv4 listener, e.g. nginx: %s", "IPv4 でも待ち受けてください（nginx なら「%s」）", NginxListen(c.Port, false))}
 	}
 	how := T("IPv4 and IPv6", "IPv4 と IPv6")
 	if c.ViaDualStack {

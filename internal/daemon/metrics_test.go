@@ -46,6 +46,26 @@ func TestMetricsEndpoint(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
+	// The text format: one HELP and one TYPE per family, before its
+	// samples; every sample line is NAME[{LABELS}] VALUE.
+	types := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSpace(body), "\n") {
+		if f, ok := strings.CutPrefix(l, "# TYPE "); ok {
+			types[strings.Fields(f)[0]]++
+			continue
+		}
+		if strings.HasPrefix(l, "# HELP ") {
+			continue
+		}
+		name, _, _ := strings.Cut(l, " ")
+		name, _, _ = strings.Cut(name, "{")
+		if types[name] != 1 || len(strings.Fields(l)) != 2 {
+			t.Errorf("sample %q: TYPE seen %d times before it", l, types[name])
+		}
+	}
+	if !strings.Contains(body, `dualpath_build_info{version="v9.9.9"} 1`+"\n") {
+		t.Error("label not written as the text format wants")
+	}
 	st.SessionDown("PADT from the access concentrator")
 	if body := scrape(); !strings.Contains(body, "dualpath_session_up 0") {
 		t.Error("session_up did not follow the state")

@@ -14,7 +14,6 @@ import (
 	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/notify"
 	"github.com/dualpath/dualpath/internal/reach"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // The daemon's reachability check (package reach, `dualpath check`): after
@@ -287,34 +286,13 @@ func (s *Status) writeReach(line func(label string, t msg.Text), ago func(time.T
 
 func familyName(f string) string { return reach.Family(f).Name() }
 
-// Reachability metrics.
-var (
-	descReachable = prometheus.NewDesc("dualpath_reachable",
-		"1 when the last check reached the port from outside over the family, else 0.", []string{"family", "port"}, nil)
-	descCertExpiry = prometheus.NewDesc("dualpath_tls_cert_expiry_seconds",
-		"Seconds until the certificate seen on the port expires (negative: expired), at the last check.", []string{"family", "port"}, nil)
-	descReachChecked = prometheus.NewDesc("dualpath_reach_last_check_timestamp_seconds",
-		"When the last reachability check ran (Unix time).", nil, nil)
-)
-
-// reachCollector exports the last check.
-type reachCollector struct {
-	st  *State
-	now func() time.Time
-}
-
-func (c reachCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- descReachable
-	ch <- descCertExpiry
-	ch <- descReachChecked
-}
-
-func (c reachCollector) Collect(ch chan<- prometheus.Metric) {
-	r := c.st.reachStatus()
+// writeReachMetrics exports the last reachability check (metrics.go).
+func writeReachMetrics(m *metricWriter, st *State, now time.Time) {
+	r := st.reachStatus()
 	if r == nil {
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(descReachChecked, prometheus.GaugeValue, float64(r.CheckedAt.Unix()))
+	m.sample("dualpath_reach_last_check_timestamp_seconds", "gauge", "When the last reachability check ran (Unix time).", float64(r.CheckedAt.Unix()))
 	for _, p := range r.Paths {
 		if p.Status == string(reach.Skip) {
 			continue
@@ -324,9 +302,10 @@ func (c reachCollector) Collect(ch chan<- prometheus.Metric) {
 			v = 1
 		}
 		port := fmt.Sprint(p.Port)
-		ch <- prometheus.MustNewConstMetric(descReachable, prometheus.GaugeValue, v, p.Family, port)
+		m.sample("dualpath_reachable", "gauge", "1 when the last check reached the port from outside over the family, else 0.", v, "family", p.Family, "port", port)
 		if p.CertNotAfter != nil {
-			ch <- prometheus.MustNewConstMetric(descCertExpiry, prometheus.GaugeValue, p.CertNotAfter.Sub(c.now()).Seconds(), p.Family, port)
+			m.sample("dualpath_tls_cert_expiry_seconds", "gauge", "Seconds until the certificate seen on the port expires (negative: expired), at the last check.",
+				p.CertNotAfter.Sub(now).Seconds(), "family", p.Family, "port", port)
 		}
 	}
 }

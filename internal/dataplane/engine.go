@@ -171,10 +171,8 @@ func (e *engine) tunToLink() error {
 	if batch < 1 {
 		batch = 1
 	}
-	bufs := make([][]byte, batch)
-	for i := range bufs {
-		bufs[i] = make([]byte, Headroom+maxPacket)
-	}
+	bufs, free := ring(batch, Headroom+maxPacket)
+	defer free()
 	sizes := make([]int, batch)
 	frames := make([][]byte, 0, batch)
 	for {
@@ -292,10 +290,8 @@ const ptbPerSecond = 100
 // linkToTUN: frames from the link -> packets to the TUN (IP) or, for
 // PPPoE, the control callback (everything else).
 func (e *engine) linkToTUN() error {
-	bufs := make([][]byte, linkBatch)
-	for i := range bufs {
-		bufs[i] = make([]byte, rxBufSize)
-	}
+	bufs, free := ring(linkBatch, rxBufSize)
+	defer free()
 	rx := bufs // what the link reads into: bufs[i][rxOff:]
 	if e.rxOff > 0 {
 		rx = make([][]byte, len(bufs))

@@ -173,7 +173,7 @@ func (b *mydnsBridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(os.Stderr, "mydns: update %s in DNS: %v\n", name, err)
 		return
 	}
-	fmt.Fprintf(os.Stderr, "mydns: %s from %s: A %v AAAA %v\n", name, providersim.Source(r), rec.IPv4, rec.IPv6)
+	fmt.Fprintf(os.Stderr, "mydns: %s by %s from %s: A %v AAAA %v\n", name, r.URL.Path, providersim.Source(r), rec.IPv4, rec.IPv6)
 	b.sent[id] = rec
 }
 

@@ -191,7 +191,22 @@ func checkHeal(ctx context.Context, l *Lab) (string, string, bool) {
 	if ferr != nil || f.Status != 200 {
 		return exp, fmt.Sprintf("%s -> %s, DNS after %.1fs, fetch failed: %v", old, sess, dnsAt.Seconds(), ferr), false
 	}
+	if l.Scenario == ScenarioTwoRouters && !l.mydnsSawLogin(sess) {
+		// The server's A record is `ipv4: seen`: MyDNS must have recorded
+		// the address a login arrived from, not an address it was told.
+		return exp, fmt.Sprintf("%s -> %s, but MyDNS saw no login from %s (is the server's ipv4 still seen?)", old, sess, sess), false
+	}
 	return exp, fmt.Sprintf("%s -> %s: session %.1fs, DNS %.1fs, fetch %.1fs", old, sess, up.Seconds(), dnsAt.Seconds(), total.Seconds()), true
+}
+
+// mydnsSawLogin reports whether the lab's MyDNS recorded an A record from
+// a login that arrived from addr (MyDNS's own way: no address sent).
+func (l *Lab) mydnsSawLogin(addr netip.Addr) bool {
+	b, err := os.ReadFile(filepath.Join(l.Dir, "log", NodeISP+"-mydns.log"))
+	if err != nil {
+		return false
+	}
+	return strings.Contains(string(b), fmt.Sprintf(" by /login.html from %s: A %s ", addr, addr))
 }
 
 // writeServerConfig writes the server's dualpath config for the lab.

@@ -29,9 +29,12 @@ const checkTimeout = 90 * time.Second
 
 func runCheck(ctx context.Context, stdio cli.IO, args []string) error {
 	fs := cli.NewFlagSet("check")
-	asJSON := fs.Bool("json", false, "print the JSON report (schema: internal/reach/report.go)")
-	cfgPath := fs.String("config", "", "config file (default: the running daemon's)")
-	socket := fs.String("socket", "", "the daemon's status socket (default $DUALPATH_STATUS_SOCKET, else "+config.DefaultStatusSocket+")")
+	asJSON := fs.Bool("json", false, cli.T("print the JSON report (fields: /usr/share/doc/dualpath/json.md)",
+		"JSON で表示（項目の説明: /usr/share/doc/dualpath/json.md）"))
+	cfgPath := fs.String("config", "", cli.T("config file (default: the running daemon's)",
+		"設定ファイル（既定: 動作中のデーモンのもの）"))
+	socket := fs.String("socket", "", cli.T("the daemon's status socket (default $DUALPATH_STATUS_SOCKET, else %s)",
+		"デーモンの状態ソケット（既定: $DUALPATH_STATUS_SOCKET、なければ %s）", config.DefaultStatusSocket))
 	if err := cli.Parse(stdio, fs, args); err != nil {
 		return err
 	}

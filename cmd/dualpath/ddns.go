@@ -24,9 +24,12 @@ func init() {
 
 func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
 	fs := cli.NewFlagSet("ddns")
-	path := fs.String("config", "", "config file with a ddns: section")
-	once := fs.Bool("once", false, "check and update every record once, then exit (1 if any failed)")
-	dryRun := fs.Bool("dry-run", false, "show what would be sent, send nothing")
+	path := fs.String("config", "", cli.T("config file with a ddns: section",
+		"「ddns:」のある設定ファイル"))
+	once := fs.Bool("once", false, cli.T("check and update every record once, then exit (1 if any failed)",
+		"すべてのレコードを1回確認・更新して終了（失敗があれば 1）"))
+	dryRun := fs.Bool("dry-run", false, cli.T("show what would be sent, send nothing",
+		"送る内容を表示するだけで、何も送らない"))
 	if err := cli.Parse(stdio, fs, args); err != nil {
 		return err
 	}

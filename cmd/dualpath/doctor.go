@@ -22,10 +22,14 @@ func init() {
 
 func runDoctor(ctx context.Context, stdio cli.IO, args []string) error {
 	fs := cli.NewFlagSet("doctor")
-	asJSON := fs.Bool("json", false, "print the JSON report (schema: internal/doctor/doc.go)")
-	cfgPath := fs.String("config", "", "config file (plan:, expose:, pppoe:); optional")
-	ifname := fs.String("interface", "", "LAN interface to probe (default: config's interface, else the default route's)")
-	timeout := fs.Duration("timeout", 3*time.Second, "how long each probe listens for answers")
+	asJSON := fs.Bool("json", false, cli.T("print the JSON report (fields: /usr/share/doc/dualpath/json.md)",
+		"JSON で表示（項目の説明: /usr/share/doc/dualpath/json.md）"))
+	cfgPath := fs.String("config", "", cli.T("config file (plan:, expose:, pppoe:); optional",
+		"設定ファイル（「plan:」「expose:」「pppoe:」を使う）。省略可"))
+	ifname := fs.String("interface", "", cli.T("LAN interface to probe (default: config's interface, else the default route's)",
+		"調べる LAN インターフェース（既定: 設定ファイルのもの、なければ既定経路のもの）"))
+	timeout := fs.Duration("timeout", 3*time.Second, cli.T("how long each probe listens for answers",
+		"各調査で応答を待つ時間"))
 	if err := cli.Parse(stdio, fs, args); err != nil {
 		return err
 	}

@@ -53,10 +53,14 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 	if stdio.Getenv != nil && stdio.Getenv("DUALPATH_LAB_PREFIX") != "" {
 		defPrefix = stdio.Getenv("DUALPATH_LAB_PREFIX")
 	}
-	prefix := fs.String("prefix", defPrefix, "namespace prefix (run labs side by side)")
-	stateRoot := fs.String("state-root", lab.DefaultStateRoot, "where each lab keeps its state dir")
-	scenario := fs.String("scenario", lab.ScenarioServerPPPoE, "server-pppoe or two-routers (up, demo)")
-	asJSON := fs.Bool("json", false, "test: print the report as JSON")
+	prefix := fs.String("prefix", defPrefix, cli.T("namespace prefix (run labs side by side)",
+		"名前空間の名前の頭（複数のラボを並べて動かすとき）"))
+	stateRoot := fs.String("state-root", lab.DefaultStateRoot, cli.T("where each lab keeps its state dir",
+		"各ラボの状態ディレクトリを置く場所"))
+	scenario := fs.String("scenario", lab.ScenarioServerPPPoE, cli.T("server-pppoe or two-routers (up, demo)",
+		"server-pppoe か two-routers（「lab up」と「lab demo」で使用）"))
+	asJSON := fs.Bool("json", false, cli.T("test: print the report as JSON",
+		"「lab test」の結果を JSON で表示"))
 	var cmdArgs []string
 	switch verb {
 	case "exec":

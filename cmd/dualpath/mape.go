@@ -70,11 +70,16 @@ type localAddr struct {
 func runMape(_ context.Context, stdio cli.IO, args []string) error {
 	var f mapeFlags
 	fs := cli.NewFlagSet("mape")
-	fs.BoolVar(&f.json, "json", false, "print one JSON object")
-	fs.StringVar(&f.rule, "rule", "", "use this rule instead of the built-in table: IPV6PREFIX/LEN,IPV4PREFIX/LEN,EA_LEN,PSID_OFFSET[,BR]")
-	fs.StringVar(&f.iid, "iid", "", "CE interface-identifier format: draft03 (Japanese services, default) or rfc7597")
-	fs.IntVar(&f.checkPort, "check-port", -1, "exit 0 if port N is in the line's IPv4 port set, 1 if not")
-	fs.BoolVar(&f.local, "local", false, "use this host's global IPv6 addresses")
+	fs.BoolVar(&f.json, "json", false, cli.T("print one JSON object",
+		"JSON のオブジェクト1つで表示"))
+	fs.StringVar(&f.rule, "rule", "", cli.T("use this rule instead of the built-in table: IPV6PREFIX/LEN,IPV4PREFIX/LEN,EA_LEN,PSID_OFFSET[,BR]",
+		"組み込みの表の代わりにこのルールを使う（IPV6PREFIX/LEN,IPV4PREFIX/LEN,EA_LEN,PSID_OFFSET[,BR]）"))
+	fs.StringVar(&f.iid, "iid", "", cli.T("CE interface-identifier format: draft03 (Japanese services, default) or rfc7597",
+		"CE のインターフェース識別子の形式: draft03（国内のサービス、既定）か rfc7597"))
+	fs.IntVar(&f.checkPort, "check-port", -1, cli.T("exit 0 if port N is in the line's IPv4 port set, 1 if not",
+		"ポート N が回線の IPv4 ポート集合に含まれれば終了コード 0、含まれなければ 1"))
+	fs.BoolVar(&f.local, "local", false, cli.T("use this host's global IPv6 addresses",
+		"このサーバのグローバル IPv6 アドレスを使う"))
 
 	// Flags may follow the prefix: `dualpath mape 240b:10::/56 --json`.
 	var pos []string

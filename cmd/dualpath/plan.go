@@ -27,12 +27,17 @@ func init() {
 
 func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 	fs := cli.NewFlagSet("plan")
-	cfgPath := fs.String("config", "", "config file with a plan: section (required)")
-	out := fs.String("out", "", "write the files into this directory instead of printing them")
-	force := fs.Bool("force", false, "with --out: replace files whose content differs")
+	cfgPath := fs.String("config", "", cli.T("config file with a plan: section (required)",
+		"「plan:」のある設定ファイル（必須）"))
+	out := fs.String("out", "", cli.T("write the files into this directory instead of printing them",
+		"表示する代わりに、このディレクトリにファイルを書く"))
+	force := fs.Bool("force", false, cli.T("with --out: replace files whose content differs",
+		"--out と共に: 内容の違うファイルを置き換える"))
 	var sites stringList
-	fs.Var(&sites, "nginx", "an nginx site file to copy with an IPv6 twin for each IPv4 listen line (repeatable; only reads it)")
-	netplanDir := fs.String("netplan-dir", plan.DefaultNetplanDir, "read the existing netplan files here and report conflicts (only reads)")
+	fs.Var(&sites, "nginx", cli.T("an nginx site file to copy with an IPv6 twin for each IPv4 listen line (repeatable; only reads it)",
+		"IPv4 の「listen」行ごとに IPv6 の行を足した写しを作る nginx のサイトファイル（複数可、元は読むだけ）"))
+	netplanDir := fs.String("netplan-dir", plan.DefaultNetplanDir, cli.T("read the existing netplan files here and report conflicts (only reads)",
+		"ここにある netplan のファイルを読んで衝突を知らせる（読むだけ）"))
 	if err := cli.Parse(stdio, fs, args); err != nil {
 		return err
 	}

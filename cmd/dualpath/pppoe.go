@@ -79,22 +79,38 @@ func pppoeConfig(stdio cli.IO, args []string) (cfg session.ClientConfig, events 
 		passwordFile  string
 		ipv6cp        bool
 	)
-	fs.StringVar(&lan, "interface", "", "LAN interface that reaches the access concentrator")
-	fs.StringVar(&p.Username, "username", "", "PPPoE user name")
-	fs.StringVar(&passwordFile, "password-file", "", "file holding the password (mode 0600); or set "+passwordEnv)
-	fs.StringVar(&p.Service, "service", "", "Service-Name to ask for (default: any)")
-	fs.StringVar(&p.ACName, "ac-name", "", "accept only this access concentrator (AC-Name)")
-	fs.StringVar(&p.Auth, "auth", config.DefaultPPPoEAuth, "authentication: auto, pap or chap")
-	fs.IntVar(&p.MTU, "mtu", config.DefaultPPPoEMTU, fmt.Sprintf("MTU/MRU of the session, %d-%d (above 1492 needs RFC 4638 support at the AC)", config.MinPPPoEMTU, config.MaxPPPoEMTU))
-	fs.StringVar(&p.TUN, "tun", config.DefaultTUN, fmt.Sprintf("name of the TUN device (at most %d characters)", config.MaxTUNName))
-	fs.IntVar(&p.Table, "table", config.DefaultPPPoETable, "policy routing table for replies from the session address")
-	fs.DurationVar(&p.EchoInterval, "echo-interval", config.DefaultEchoInterval, "LCP echo interval")
-	fs.IntVar(&p.EchoFailures, "echo-failures", config.DefaultEchoFailures, "echo intervals without any frame before the link counts as lost")
-	fs.StringVar(&stateDir, "state-dir", config.DefaultStateDir, "directory for the host-change journal and the last session")
-	fs.BoolVar(&p.Macvlan, "macvlan", false, "run the session on a macvlan with its own MAC address")
-	fs.BoolVar(&p.DefaultRoute, "default-route", false, "also route all IPv4 through the session (main table)")
-	fs.BoolVar(&ipv6cp, "ipv6cp", false, "negotiate IPv6CP (RFC 5072) too")
-	fs.StringVar(&events, "events", "", "print events as JSON lines (json)")
+	fs.StringVar(&lan, "interface", "", cli.T("LAN interface that reaches the access concentrator",
+		"アクセスコンセントレーターに届く LAN インターフェース"))
+	fs.StringVar(&p.Username, "username", "", cli.T("PPPoE user name",
+		"PPPoE の認証ID"))
+	fs.StringVar(&passwordFile, "password-file", "", cli.T("file holding the password (mode 0600); or set %s",
+		"パスワードを入れたファイル（モード 0600）。または %s を設定", passwordEnv))
+	fs.StringVar(&p.Service, "service", "", cli.T("Service-Name to ask for (default: any)",
+		"求める Service-Name（既定: どれでも）"))
+	fs.StringVar(&p.ACName, "ac-name", "", cli.T("accept only this access concentrator (AC-Name)",
+		"この名前（AC-Name）のアクセスコンセントレーターだけを受け入れる"))
+	fs.StringVar(&p.Auth, "auth", config.DefaultPPPoEAuth, cli.T("authentication: auto, pap or chap",
+		"認証方式: auto、pap、chap"))
+	fs.IntVar(&p.MTU, "mtu", config.DefaultPPPoEMTU, cli.T("MTU/MRU of the session, %d-%d (above 1492 needs RFC 4638 support at the AC)",
+		"セッションの MTU/MRU、%d〜%d（1492 を超えるには相手の RFC 4638 対応が必要）", config.MinPPPoEMTU, config.MaxPPPoEMTU))
+	fs.StringVar(&p.TUN, "tun", config.DefaultTUN, cli.T("name of the TUN device (at most %d characters)",
+		"TUN デバイスの名前（%d 文字まで）", config.MaxTUNName))
+	fs.IntVar(&p.Table, "table", config.DefaultPPPoETable, cli.T("policy routing table for replies from the session address",
+		"セッションのアドレスからの応答に使うポリシールーティングの表"))
+	fs.DurationVar(&p.EchoInterval, "echo-interval", config.DefaultEchoInterval, cli.T("LCP echo interval",
+		"LCP エコーの間隔"))
+	fs.IntVar(&p.EchoFailures, "echo-failures", config.DefaultEchoFailures, cli.T("echo intervals without any frame before the link counts as lost",
+		"フレームが1つも来ないまま、切断とみなすまでのエコー間隔の数"))
+	fs.StringVar(&stateDir, "state-dir", config.DefaultStateDir, cli.T("directory for the host-change journal and the last session",
+		"このサーバへの変更の記録と最後のセッションを置くディレクトリ"))
+	fs.BoolVar(&p.Macvlan, "macvlan", false, cli.T("run the session on a macvlan with its own MAC address",
+		"独自の MAC アドレスを持つ macvlan でセッションを張る"))
+	fs.BoolVar(&p.DefaultRoute, "default-route", false, cli.T("also route all IPv4 through the session (main table)",
+		"IPv4 の通信すべてをセッション経由にする（「main」の表）"))
+	fs.BoolVar(&ipv6cp, "ipv6cp", false, cli.T("negotiate IPv6CP (RFC 5072) too",
+		"IPv6CP（RFC 5072）も交渉する"))
+	fs.StringVar(&events, "events", "", cli.T("print events as JSON lines (json)",
+		"出来事を JSON の行で表示（json）"))
 	if err := cli.Parse(stdio, fs, args); err != nil {
 		if !cli.IsHelp(err) && strings.Contains(err.Error(), "not defined: -password\n") {
 			return cfg, "", cli.Usagef("pppoe: the password never goes on the command line (others can read it): use --password-file FILE (mode 0600) or DUALPATH_PPPOE_PASSWORD")

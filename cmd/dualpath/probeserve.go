@@ -29,12 +29,18 @@ func init() {
 
 func runProbeServe(ctx context.Context, stdio cli.IO, args []string) error {
 	fs := cli.NewFlagSet("probe-serve")
-	listen := fs.String("listen", "", "address to listen on, e.g. [::]:8443 (both families)")
-	tokenFile := fs.String("token-file", "", "file holding the token askers send (mode 0600)")
-	cert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM), optional")
-	key := fs.String("tls-key", "", "the certificate's private key (PEM)")
-	burst := fs.Int("burst", probeserve.DefaultBurst, "requests each source (IPv4 address, IPv6 /64) may send at once")
-	every := fs.Duration("every", probeserve.DefaultEvery, "then one more request per source after this long")
+	listen := fs.String("listen", "", cli.T("address to listen on, e.g. [::]:8443 (both families)",
+		"待ち受けるアドレス（例 [::]:8443 で IPv4 と IPv6 の両方）"))
+	tokenFile := fs.String("token-file", "", cli.T("file holding the token askers send (mode 0600)",
+		"問い合わせ側が送るトークンを入れたファイル（モード 0600）"))
+	cert := fs.String("tls-cert", "", cli.T("serve HTTPS with this certificate (PEM), optional",
+		"この証明書（PEM）で HTTPS にする。省略可"))
+	key := fs.String("tls-key", "", cli.T("the certificate's private key (PEM)",
+		"証明書の秘密鍵（PEM）"))
+	burst := fs.Int("burst", probeserve.DefaultBurst, cli.T("requests each source (IPv4 address, IPv6 /64) may send at once",
+		"送信元（IPv4 アドレス、IPv6 の /64）ごとに一度に受け付ける問い合わせの数"))
+	every := fs.Duration("every", probeserve.DefaultEvery, cli.T("then one more request per source after this long",
+		"その後は、送信元ごとにこの時間ごとに1つ追加で受け付ける"))
 	if err := cli.Parse(stdio, fs, args); err != nil {
 		return err
 	}

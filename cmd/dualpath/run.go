@@ -22,7 +22,8 @@ func init() {
 
 func runDaemon(ctx context.Context, stdio cli.IO, args []string) error {
 	fs := cli.NewFlagSet("run")
-	cfgPath := fs.String("config", config.DefaultConfigFile, "the config file")
+	cfgPath := fs.String("config", config.DefaultConfigFile, cli.T("the config file",
+		"設定ファイル"))
 	if err := cli.Parse(stdio, fs, args); err != nil {
 		return err
 	}

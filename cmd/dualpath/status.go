@@ -24,9 +24,12 @@ func init() {
 
 func runStatus(ctx context.Context, stdio cli.IO, args []string) error {
 	fs := cli.NewFlagSet("status")
-	asJSON := fs.Bool("json", false, "print the status as JSON (schema: internal/daemon.Status)")
-	socket := fs.String("socket", "", "the daemon's status socket (default $DUALPATH_STATUS_SOCKET, else "+config.DefaultStatusSocket+")")
-	cfgPath := fs.String("config", "", "read the socket path from this config file")
+	asJSON := fs.Bool("json", false, cli.T("print the status as JSON (fields: /usr/share/doc/dualpath/json.md)",
+		"JSON で表示（項目の説明: /usr/share/doc/dualpath/json.md）"))
+	socket := fs.String("socket", "", cli.T("the daemon's status socket (default $DUALPATH_STATUS_SOCKET, else %s)",
+		"デーモンの状態ソケット（既定: $DUALPATH_STATUS_SOCKET、なければ %s）", config.DefaultStatusSocket))
+	cfgPath := fs.String("config", "", cli.T("read the socket path from this config file",
+		"この設定ファイルからソケットの場所を読む"))
 	if err := cli.Parse(stdio, fs, args); err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func Man(w io.Writer, cmds []Described, version string) {
 			} else {
 				p(`.BI \-\-%s " " %s`, roff(f.Name), roff(f.Arg))
 			}
-			p("%s", roff(f.UsageWithDefault()))
+			p("%s", roff(f.UsageWithDefault().EN))
 		}
 	}
 	p(".SH EXIT STATUS")
@@ -230,7 +230,7 @@ func Zsh(w io.Writer, cmds []Described) {
 func zshSpecs(fs []Flag) string {
 	var out []string
 	for _, f := range fs {
-		spec := "'--" + f.Name + "[" + zshQuote(f.Usage) + "]"
+		spec := "'--" + f.Name + "[" + zshQuote(f.Usage.EN) + "]"
 		if f.Arg != "" {
 			action := ""
 			switch f.Arg {

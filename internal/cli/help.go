@@ -117,8 +117,8 @@ func PrintHelp(stdio IO, name string, fs *flag.FlagSet) {
 	p.Println(msg.T("\nflags:", "\nフラグ:"))
 	for _, f := range Flags(fs, UsageLine(name)) {
 		p.Println(msg.Same("  " + f.Synopsis()))
-		if f.Usage != "" {
-			p.Hanging("        ", "        ", msg.Same(f.UsageWithDefault()))
+		if !f.Usage.IsZero() {
+			p.Hanging("        ", "        ", f.UsageWithDefault())
 		}
 	}
 	p.Println(msg.Same("  -h, --help"))
@@ -127,13 +127,33 @@ func PrintHelp(stdio IO, name string, fs *flag.FlagSet) {
 	p.Println(DocPointer)
 }
 
+// usageSep separates the two languages of a flag's usage (T).
+const usageSep = "\x1f"
+
+// T is a flag's usage text in both languages, formatted with args, for the
+// usage argument of flag.String and the like: help prints the locale's
+// language, the man page and completions the English.
+func T(en, ja string, args ...any) string {
+	t := msg.T(en, ja, args...)
+	return t.EN + usageSep + t.JA
+}
+
+// usageText splits a usage written with T (English only otherwise).
+func usageText(u string) msg.Text {
+	en, ja, ok := strings.Cut(u, usageSep)
+	if !ok {
+		return msg.Text{EN: u}
+	}
+	return msg.Text{EN: en, JA: ja}
+}
+
 // Flag is one flag of a command, as help, the man page and completions
 // show it.
 type Flag struct {
 	Name    string // "config"
 	Arg     string // "FILE"; "" for a boolean flag
-	Usage   string // what it does
-	Default string // "" when the zero value
+	Usage   msg.Text // what it does
+	Default string   // "" when the zero value
 }
 
 // Synopsis is "--config FILE" or "--json".
@@ -145,11 +165,11 @@ func (f Flag) Synopsis() string {
 }
 
 // UsageWithDefault is the usage with "(default X)" when there is one.
-func (f Flag) UsageWithDefault() string {
+func (f Flag) UsageWithDefault() msg.Text {
 	if f.Default == "" {
 		return f.Usage
 	}
-	return fmt.Sprintf("%s (default %s)", f.Usage, f.Default)
+	return msg.T("%s (default %s)", "%s（既定: %s）", f.Usage, f.Default)
 }
 
 // Flags lists fs's flags sorted by name. A flag's argument is named as the
@@ -166,13 +186,17 @@ func Flags(fs *flag.FlagSet, usageLine string) []Flag {
 		name, ok := strings.CutPrefix(strings.Trim(words[i], "[]()"), "--")
 		arg := strings.TrimRight(words[i+1], "]),")
 		if ok && arg != "" && !strings.HasPrefix(arg, "-") && !strings.HasPrefix(arg, "[") &&
-			(strings.ToUpper(arg) == arg || strings.Contains(arg, "|")) {
+			(strings.ToUpper(arg) == arg && strings.ContainsAny(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") || strings.Contains(arg, "|")) {
 			named[name] = arg
 		}
 	}
 	var out []Flag
 	fs.VisitAll(func(f *flag.Flag) {
-		arg, usage := flag.UnquoteUsage(f)
+		text := usageText(f.Usage)
+		en := *f
+		en.Usage = text.EN
+		arg, usage := flag.UnquoteUsage(&en)
+		text.EN = usage
 		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
 			arg = ""
 		} else if n := named[f.Name]; n != "" {
@@ -192,7 +216,7 @@ func Flags(fs *flag.FlagSet, usageLine string) []Flag {
 		case "false", "0", "", "0s", "-1":
 			def = ""
 		}
-		out = append(out, Flag{Name: f.Name, Arg: arg, Usage: usage, Default: def})
+		out = append(out, Flag{Name: f.Name, Arg: arg, Usage: text, Default: def})
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

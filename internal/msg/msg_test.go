@@ -199,14 +199,14 @@ func init() {
 		pppoe ddns check config ip inet inet4 inet6 veth macvlan whoami UTC TTL IF FILE PREFIX ADDRESS
 		ON OFF RS ND Linux journalctl pid ping
 		auto pap chap tunnel expose ipv seen none off text debug info warn error true false
-		HGW Buffalo Aterm Yamaha NEC`) {
+		HGW Buffalo Aterm Yamaha NEC MAC PEM TLS SNI`) {
 		names[n] = true
 	}
 }
 
 func englishIn(ja string) []string {
 	var out []string
-	for _, w := range word.FindAllString(quoted.ReplaceAllString(ja, " "), -1) {
+	for _, w := range word.FindAllString(quoted.ReplaceAllString(ja, "\x00"), -1) {
 		if !names[w] && !names[strings.TrimRight(w, "s")] {
 			out = append(out, w)
 		}
@@ -243,7 +243,7 @@ func TestEveryMessageHasBothLanguages(t *testing.T) {
 			continue
 		}
 		for _, bad := range []string{", ", "; ", ". "} {
-			if strings.Contains(quoted.ReplaceAllString(c.ja, " "), bad) {
+			if strings.Contains(quoted.ReplaceAllString(c.ja, "\x00"), bad) {
 				t.Errorf("%s: %q in Japanese (write 「、」「。」): %q", where, bad, c.ja)
 			}
 		}

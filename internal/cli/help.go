@@ -150,8 +150,8 @@ func usageText(u string) msg.Text {
 // Flag is one flag of a command, as help, the man page and completions
 // show it.
 type Flag struct {
-	Name    string // "config"
-	Arg     string // "FILE"; "" for a boolean flag
+	Name    string   // "config"
+	Arg     string   // "FILE"; "" for a boolean flag
 	Usage   msg.Text // what it does
 	Default string   // "" when the zero value
 }

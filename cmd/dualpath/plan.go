@@ -100,6 +100,10 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 		review = &r
 		files = append(files, r.Files()...)
 	case errors.Is(err, os.ErrNotExist) && !flagSet(fs, "netplan-dir"):
+	case errors.Is(err, os.ErrPermission) && !flagSet(fs, "netplan-dir"):
+		// netplan files are mode 0600: without root, say what was not checked.
+		siteNotes = append(siteNotes, msg.T("%s not checked for conflicting settings: %v (run as root to check it)",
+			"%s はぶつかる設定を調べていません: %v（root で実行すると調べます）", *netplanDir, err))
 	default:
 		return cli.Usagef("plan: --netplan-dir: %v", err)
 	}

@@ -131,3 +131,33 @@ func TestPlanNginx(t *testing.T) {
 		t.Fatalf("broken site: %d %s", code, errs)
 	}
 }
+
+// TestPlanUnreadableNetplanDir: without root the netplan files (mode 0600)
+// cannot be read; an explicit --netplan-dir then fails clearly, the default
+// one is reported as not checked and the rest is still written.
+func TestPlanUnreadableNetplanDir(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(cfg, []byte("interface: enp1s0\nplan:\n  mode: server-pppoe\n  subnet: 192.168.1.0/24\n  server: 192.168.1.10\n  ipoe_router: 192.168.1.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	np := filepath.Join(dir, "np")
+	if err := os.Mkdir(np, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(np, "01-x.yaml")
+	if err := os.WriteFile(secret, []byte("network: {}\n"), 0o000); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		// root reads mode-0 files: test the error path with a directory
+		// named like a file instead.
+		os.Remove(secret)
+		if err := os.Mkdir(secret, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, errs, code := runPlanDoctor(t, nil, "plan", "--config", cfg, "--netplan-dir", np); code != cli.ExitUsage || !strings.Contains(errs, "01-x.yaml") {
+		t.Fatalf("unreadable explicit dir: %d %s", code, errs)
+	}
+}

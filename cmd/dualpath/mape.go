@@ -276,7 +276,8 @@ func writeMapeText(w io.Writer, res mapeResult, l mape.Line) {
 	row("CE IPv6", fmt.Sprintf("%s (%s)", l.CE, iid))
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, verdict(l))
-	fmt.Fprintln(w, "IPv6 has no port limit: 80/443 work over IPv6 (AAAA record) on any line.")
+	fmt.Fprintln(w, "IPv6 has no port limit: 80/443 work over IPv6 (AAAA record) on any line, once")
+	fmt.Fprintln(w, "the router's IPv6 filter lets them in (it drops inbound connections by default).")
 }
 
 // verdict says in one line whether the web ports can be served over IPv4.

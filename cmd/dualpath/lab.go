@@ -23,7 +23,7 @@ func init() {
 		Summary: msg.T("the whole house and an ISP in network namespaces: demo and end-to-end test",
 			"家と ISP をネットワーク名前空間に再現する（デモと総合テスト）"),
 		Subs: []cli.Sub{
-			{Name: "up", Usage: "lab up [--scenario server-pppoe|two-routers] [--prefix P] [--state-root DIR]",
+			{Name: "up", Usage: "lab up [--scenario server-pppoe|two-routers|ipip-fixed] [--prefix P] [--state-root DIR]",
 				Summary: msg.T("build the house and the ISP and leave them running", "家と ISP を組み立て、動かしたままにする")},
 			{Name: "down", Usage: "lab down [--prefix P] [--state-root DIR]",
 				Summary: msg.T("remove the lab: namespaces, processes, state", "ラボを削除する（名前空間、プロセス、状態）")},
@@ -33,7 +33,7 @@ func init() {
 				Summary: msg.T("run a command inside one node's namespace", "ノードの名前空間の中でコマンドを実行する")},
 			{Name: "test", Usage: "lab test [--json] [--prefix P] [--state-root DIR]",
 				Summary: msg.T("run the end-to-end checks against the running lab", "動作中のラボで総合テストを行う")},
-			{Name: "demo", Usage: "lab demo [--scenario server-pppoe|two-routers] [--prefix P]",
+			{Name: "demo", Usage: "lab demo [--scenario server-pppoe|two-routers|ipip-fixed] [--prefix P]",
 				Summary: msg.T("build, check and remove the lab, telling the story", "ラボを組み立て、確認し、削除しながら説明する")},
 		},
 		Run: runLab,
@@ -57,8 +57,8 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		"名前空間の名前の頭（複数のラボを並べて動かすとき）"))
 	stateRoot := fs.String("state-root", lab.DefaultStateRoot, cli.T("where each lab keeps its state dir",
 		"各ラボの状態ディレクトリを置く場所"))
-	scenario := fs.String("scenario", lab.ScenarioServerPPPoE, cli.T("server-pppoe or two-routers (up, demo)",
-		"server-pppoe か two-routers（「lab up」と「lab demo」で使用）"))
+	scenario := fs.String("scenario", lab.ScenarioServerPPPoE, cli.T("server-pppoe, two-routers or ipip-fixed (up, demo)",
+		"server-pppoe、two-routers、ipip-fixed のどれか（「lab up」と「lab demo」で使用）"))
 	asJSON := fs.Bool("json", false, cli.T("test: print the report as JSON",
 		"「lab test」の結果を JSON で表示"))
 	var cmdArgs []string
@@ -77,7 +77,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		return err
 	}
 	if !lab.ValidScenario(*scenario) {
-		return cli.Usagef("unknown scenario %q: use server-pppoe or two-routers", *scenario)
+		return cli.Usagef("unknown scenario %q: use server-pppoe, two-routers or ipip-fixed", *scenario)
 	}
 	if err := lab.CheckPrefix(*prefix); err != nil {
 		return cli.Usagef("%v", err)

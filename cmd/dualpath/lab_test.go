@@ -443,3 +443,12 @@ func testIPv6FilterCheckFails(t *testing.T, r *labRun) {
 		t.Errorf("hole opened again: %+v %v", rep, err)
 	}
 }
+
+// TestLabIPIPFixed: the fixed-IP tunnel scenario passes all 8 checks,
+// including the prefix change.
+func TestLabIPIPFixed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the lab takes a while; skipped with -short")
+	}
+	testScenario(t, lab.ScenarioIPIPFixed)
+}

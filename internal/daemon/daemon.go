@@ -17,6 +17,7 @@ import (
 	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/notify"
 	"github.com/dualpath/dualpath/internal/session"
+	"github.com/dualpath/dualpath/internal/tunnel"
 )
 
 // Options configure Run.
@@ -40,6 +41,9 @@ type Options struct {
 	// check waits for DNS (default 30 s); CheckPoll how often addresses are
 	// compared (default 5 s). Tests shorten them.
 	CheckSettle, CheckPoll time.Duration
+	// TunnelTiming, when set, adjusts the fixed-IP tunnel's timers
+	// (tests shorten them).
+	TunnelTiming func(*tunnel.Config)
 	// DDNS tunes the DNS updater (tests shorten its timers); Logger and
 	// StateDir are filled in by the daemon when left empty.
 	DDNS ddns.Options
@@ -133,16 +137,22 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}()
 
 	// 2. The firewall, before any session exists (fail-closed).
-	if p := cfg.PPPoE; p != nil {
+	// The same table guards the PPPoE session's TUN or the fixed-IP
+	// tunnel's.
+	if dev := inboundTUN(cfg); dev != "" {
 		icmpEcho := cfg.Expose.ICMPEcho == nil || *cfg.Expose.ICMPEcho // default on, also for configs built in code
-		spec := hostnet.FirewallSpec{Interface: p.TUN, TCP: cfg.Expose.TCP, UDP: cfg.Expose.UDP, ICMPEcho: icmpEcho}
+		spec := hostnet.FirewallSpec{Interface: dev, TCP: cfg.Expose.TCP, UDP: cfg.Expose.UDP, ICMPEcho: icmpEcho}
 		if err := j.ApplyFirewall(spec); err != nil {
 			return fmt.Errorf("firewall: %w", err)
 		}
-		d.st.SetFirewall(FirewallStatus{Active: true, Interface: p.TUN, TCP: spec.TCP, UDP: spec.UDP, ICMPEcho: spec.ICMPEcho})
-		d.log.Info("firewall in place", "interface", p.TUN, "tcp", config.FormatPorts(spec.TCP), "udp", config.FormatPorts(spec.UDP), "icmp_echo", spec.ICMPEcho)
-		d.st.SessionConfigured(cfg.Interface, p.TUN, p.MTU)
-		d.st.SetTrafficFunc(func() Traffic { return linkTraffic(p.TUN) })
+		d.st.SetFirewall(FirewallStatus{Active: true, Interface: dev, TCP: spec.TCP, UDP: spec.UDP, ICMPEcho: spec.ICMPEcho})
+		d.log.Info("firewall in place", "interface", dev, "tcp", config.FormatPorts(spec.TCP), "udp", config.FormatPorts(spec.UDP), "icmp_echo", spec.ICMPEcho)
+		d.st.SetTrafficFunc(func() Traffic { return linkTraffic(dev) })
+		if p := cfg.PPPoE; p != nil {
+			d.st.SessionConfigured(cfg.Interface, p.TUN, p.MTU)
+		} else {
+			d.st.SetComponent("session", false, "a fixed-IP tunnel (tunnel section) instead of PPPoE")
+		}
 	} else {
 		d.st.SetComponent("session", false, "no pppoe section in the config (two-router mode)")
 		d.st.SetComponent("firewall", false, "no pppoe section: there is no PPPoE address to guard")
@@ -206,6 +216,8 @@ func Run(ctx context.Context, opts Options) (err error) {
 	var sessErr error
 	if cfg.PPPoE != nil {
 		sessErr = d.superviseSession(ctx)
+	} else if cfg.Tunnel != nil {
+		sessErr = d.superviseTunnel(ctx)
 	} else {
 		<-ctx.Done()
 	}
@@ -323,6 +335,8 @@ func (d *daemon) setDDNSAddress(a netip.Addr) {
 func (d *daemon) statusLine() string {
 	s := d.st.Snapshot()
 	switch {
+	case d.cfg.Tunnel != nil:
+		return d.tunnelStatusLine(s)
 	case d.cfg.PPPoE == nil:
 		return "no PPPoE session configured; DNS records: " + fmt.Sprint(len(s.DNS))
 	case s.Session.State == StateUp:

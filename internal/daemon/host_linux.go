@@ -27,7 +27,7 @@ func linkTraffic(name string) Traffic {
 // (nginx's `listen 80;` without `listen [::]:80;`), or the host's own
 // firewall (ufw's default deny) dropping it on the TUN.
 func warnings(cfg *config.Config) []string {
-	if cfg.PPPoE == nil || len(cfg.Expose.TCP) == 0 {
+	if (cfg.PPPoE == nil && cfg.Tunnel == nil) || len(cfg.Expose.TCP) == 0 {
 		return nil
 	}
 	ls, err := sockets.List()

@@ -37,6 +37,7 @@ type State struct {
 	line        func() *LineStatus
 	warnings    func() []string
 	reach       func() *ReachStatus
+	tunnel      func() *TunnelStatus
 }
 
 type providerCounters struct {
@@ -217,7 +218,7 @@ func (s *State) SetFirewall(f FirewallStatus) {
 // computed outside the lock (they read /proc and interfaces).
 func (s *State) Snapshot() *Status {
 	s.mu.Lock()
-	line, warnings, traffic, dnsFunc := s.line, s.warnings, s.traffic, s.dnsFunc
+	line, warnings, traffic, dnsFunc, tunnelFunc := s.line, s.warnings, s.traffic, s.dnsFunc, s.tunnel
 	now := s.now().UTC()
 	st := &Status{
 		Running:  true,
@@ -265,6 +266,9 @@ func (s *State) Snapshot() *Status {
 		st.Line = line()
 	}
 	st.Reach = s.reachStatus()
+	if tunnelFunc != nil {
+		st.Tunnel = tunnelFunc()
+	}
 	st.Warnings = []string{}
 	if warnings != nil {
 		st.Warnings = append(st.Warnings, warnings()...)
@@ -319,4 +323,10 @@ func nonNil(p []uint16) []uint16 {
 		return []uint16{}
 	}
 	return p
+}
+
+// SetTunnelFunc sets where Snapshot reads the fixed-IP tunnel's status.
+func (s *State) SetTunnelFunc(f func() *TunnelStatus) {
+	defer s.lock()()
+	s.tunnel = f
 }

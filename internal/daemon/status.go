@@ -77,6 +77,7 @@ type Status struct {
 	Config     string          `json:"config,omitempty"`
 	Line       *LineStatus     `json:"line,omitempty"`
 	Session    SessionStatus   `json:"session"`
+	Tunnel     *TunnelStatus   `json:"tunnel,omitempty"` // with a tunnel section (tunnel.go)
 	DNS        []DNSStatus     `json:"dns"`
 	Firewall   FirewallStatus  `json:"firewall"`
 	Metrics    string          `json:"metrics"`
@@ -167,6 +168,7 @@ func (s *Status) WriteText(w io.Writer, now time.Time) { s.WriteTextIn(w, now, m
 var statusLabels = map[string]msg.Text{
 	"line":     msg.T("line:", "回線:"),
 	"session":  msg.T("session:", "セッション:"),
+	"tunnel":   msg.T("tunnel:", "トンネル:"),
 	"dns":      msg.T("dns:", "DNS:"),
 	"firewall": msg.T("firewall:", "ファイアウォール:"),
 	"metrics":  msg.T("metrics:", "メトリクス:"),
@@ -207,15 +209,19 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 			"%s、プレフィックス %s: MAP-E の共有 IPv4 %s、PSID %d、%d ポート（%s）",
 			l.Provider, l.Prefix, l.SharedIPv4, l.PSID, l.PortCount, ranges))
 	}
+	if s.Tunnel != nil {
+		writeTunnelText(s.Tunnel, line, ago)
+	}
 	ss := s.Session
-	switch ss.State {
-	case StateUp:
+	switch {
+	case s.Tunnel != nil && ss.State == StateDisabled: // the tunnel is the inbound path
+	case ss.State == StateUp:
 		line("session", msg.T("up on %s via %s, address %s (peer %s), up %s, %d reconnects",
 			"接続中（%s、%s 経由）、アドレス %s（相手 %s）、接続 %s、再接続 %d 回",
 			ss.TUN, ss.Interface, ss.Address, ss.Peer, human(time.Duration(ss.UptimeSeconds)*time.Second), ss.Reconnects))
 		line("", msg.T("traffic in %s (%d packets), out %s (%d packets)", "受信 %s（%d パケット）、送信 %s（%d パケット）",
 			bytesHuman(ss.RxBytes), ss.RxPackets, bytesHuman(ss.TxBytes), ss.TxPackets))
-	case StateDisabled:
+	case ss.State == StateDisabled:
 		line("session", msg.T("not running", "動いていません"))
 	default:
 		line("session", msg.T("%s on %s, %d reconnects", "%s（%s）、再接続 %d 回", sessionState(ss.State), ss.Interface, ss.Reconnects))

@@ -34,7 +34,11 @@ func newTunnelBed(t testing.TB) *tunnelBed {
 		srv6: netip.MustParseAddr("fd00:66::2"), br6: netip.MustParseAddr("fd00:66::1"),
 		fixed: "198.51.100.2", remote: "192.0.2.1"}
 	netnstest.Veth(t, b.srv, "eth0", b.br, "eth0")
-	b.srv.MustRun("ip", "-6", "addr", "add", "fd00:66::2/64", "dev", "eth0", "nodad")
+	// The server's end point is deprecated (as the daemon adds it) beside
+	// a preferred address the kernel would pick as source: the tunnel
+	// must still send from and receive on the end point.
+	b.srv.MustRun("ip", "-6", "addr", "add", "fd00:66::77/64", "dev", "eth0", "nodad")
+	b.srv.MustRun("ip", "-6", "addr", "add", "fd00:66::2/128", "dev", "eth0", "nodad", "preferred_lft", "0")
 	b.br.MustRun("ip", "-6", "addr", "add", "fd00:66::1/64", "dev", "eth0", "nodad")
 	ctx, cancel := context.WithCancel(context.Background())
 	var runs []chan error

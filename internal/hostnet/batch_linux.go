@@ -29,6 +29,12 @@ type batchIO struct {
 	// wctl, when set, is ancillary data sent with every message (the
 	// source address of IPIP6Conn); written only under wmu.
 	wctl []byte
+	// For an unconnected IPv6 socket (IPIP6Conn): wname is the
+	// destination of every message written; with from set, ReadBatch
+	// keeps only messages whose source address is *from.
+	wname  *unix.RawSockaddrInet6
+	from   *[16]byte
+	rnames []unix.RawSockaddrInet6
 
 	txQueueDrops atomic.Uint64
 	closed       atomic.Bool
@@ -60,6 +66,10 @@ func (c *batchIO) ReadBatch(bufs [][]byte, sizes []int) (int, error) {
 		c.rmsgs = make([]unix.Mmsghdr, len(bufs))
 		c.riovs = make([]unix.Iovec, len(bufs))
 	}
+	if c.from != nil && len(c.rnames) < len(bufs) {
+		c.rnames = make([]unix.RawSockaddrInet6, len(bufs))
+	}
+again:
 	msgs, iovs := c.rmsgs[:len(bufs)], c.riovs[:len(bufs)]
 	for i := range bufs {
 		iovs[i].Base = &bufs[i][0]
@@ -67,6 +77,10 @@ func (c *batchIO) ReadBatch(bufs [][]byte, sizes []int) (int, error) {
 		msgs[i] = unix.Mmsghdr{}
 		msgs[i].Hdr.Iov = &iovs[i]
 		msgs[i].Hdr.SetIovlen(1)
+		if c.from != nil {
+			msgs[i].Hdr.Name = (*byte)(unsafe.Pointer(&c.rnames[i]))
+			msgs[i].Hdr.Namelen = unix.SizeofSockaddrInet6
+		}
 	}
 	var n int
 	var errno syscall.Errno
@@ -89,6 +103,23 @@ func (c *batchIO) ReadBatch(bufs [][]byte, sizes []int) (int, error) {
 		if sizes[i] > len(bufs[i]) {
 			sizes[i] = len(bufs[i])
 		}
+	}
+	if c.from != nil {
+		// keep the messages from the wanted source, moved to the front
+		kept := 0
+		for i := 0; i < n; i++ {
+			if c.rnames[i].Addr != *c.from {
+				continue
+			}
+			if kept != i {
+				sizes[kept] = copy(bufs[kept], bufs[i][:sizes[i]])
+			}
+			kept++
+		}
+		if kept == 0 {
+			goto again
+		}
+		n = kept
 	}
 	return n, nil
 }
@@ -121,6 +152,10 @@ func (c *batchIO) sendmmsg(bufs [][]byte) (int, error) {
 		msgs[i] = unix.Mmsghdr{}
 		msgs[i].Hdr.Iov = &iovs[i]
 		msgs[i].Hdr.SetIovlen(1)
+		if c.wname != nil {
+			msgs[i].Hdr.Name = (*byte)(unsafe.Pointer(c.wname))
+			msgs[i].Hdr.Namelen = unix.SizeofSockaddrInet6
+		}
 		if len(c.wctl) > 0 {
 			msgs[i].Hdr.Control = &c.wctl[0]
 			msgs[i].Hdr.SetControllen(len(c.wctl))

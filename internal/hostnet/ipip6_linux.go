@@ -11,10 +11,13 @@ import (
 )
 
 // IPIP6Conn is a raw IPv6 socket for next header 4 (IPv4-in-IPv6, RFC 2473
-// section 3.1: the IPv4 packet is the IPv6 payload) connected to one remote
+// section 3.1: the IPv4 packet is the IPv6 payload) talking to one remote
 // tunnel end point, such as a fixed-IP service's border relay. The kernel
-// filters by the remote address and strips the IPv6 header: ReadBatch
-// returns the IPv4 packets the remote sent, one per buffer. WriteBatch sends
+// strips the IPv6 header; ReadBatch returns the IPv4 packets the remote
+// sent, one per buffer, and drops those from anyone else. (The socket is
+// not connect()ed: connecting would also fix its local address to the
+// one the kernel picks for the remote, and the tunnel's end point is a
+// deprecated address it never picks.) WriteBatch sends
 // each buffer (one IPv4 packet) to the remote from the source address set
 // by SetSource, which can change while the socket stays open (a new IPv6
 // prefix gives a new tunnel end point). It acts in the calling thread's
@@ -34,10 +37,6 @@ func OpenIPIP6(remote, source netip.Addr) (*IPIP6Conn, error) {
 	if err != nil {
 		return nil, actionable("raw IPv6 socket for IPv4-in-IPv6", err)
 	}
-	if err := unix.Connect(fd, &unix.SockaddrInet6{Addr: remote.As16()}); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("raw IPv6 socket towards %s: %w", remote, err)
-	}
 	for _, o := range [][2]int{{unix.SO_RCVBUFFORCE, unix.SO_RCVBUF}, {unix.SO_SNDBUFFORCE, unix.SO_SNDBUF}} {
 		if unix.SetsockoptInt(fd, unix.SOL_SOCKET, o[0], 4<<20) != nil {
 			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, o[1], 4<<20)
@@ -49,7 +48,9 @@ func OpenIPIP6(remote, source netip.Addr) (*IPIP6Conn, error) {
 		f.Close()
 		return nil, err
 	}
-	c := &IPIP6Conn{f: f, remote: remote, batchIO: batchIO{rc: rc}}
+	from := remote.As16()
+	name := &unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: from}
+	c := &IPIP6Conn{f: f, remote: remote, batchIO: batchIO{rc: rc, wname: name, from: &from}}
 	c.SetSource(source)
 	return c, nil
 }

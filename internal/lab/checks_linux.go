@@ -33,6 +33,9 @@ type check struct {
 // check 9 neither: there the server runs only `dualpath ddns`, no daemon
 // whose status gives the addresses to expect.
 func (l *Lab) checks() []check {
+	if l.Scenario == ScenarioIPIPFixed {
+		return l.ipipChecks()
+	}
 	return []check{
 		{1, msg.T("PC's IPv4 leaves by MAP-E", "PCのIPv4はMAP-Eから出る"), nil, checkPCMAPE},
 		{2, msg.T("inet4 -> shared IPv4 port 80 fails", "inet4 -> 共有IPv4の80番には届かない"), nil, checkSharedPort80},

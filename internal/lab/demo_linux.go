@@ -61,13 +61,13 @@ func Demo(ctx context.Context, l *Lab, w io.Writer, lang msg.Lang) (*Report, err
 		return nil, err
 	}
 	n.say(msg.T("Built in %.1f s.\n", "%.1f 秒で完成。\n", time.Since(start).Seconds()))
-	n.checkList()
+	n.checkList(l.Scenario)
 	rep, err := l.Test(ctx)
 	if err != nil {
 		return nil, err
 	}
 	rep.Print(w, lang)
-	if l.Scenario == ScenarioServerPPPoE {
+	if l.Scenario == ScenarioServerPPPoE || l.Scenario == ScenarioIPIPFixed {
 		out, err := l.InCtx(ctx, NodeServer, l.bin, "status", "--socket", filepath.Join(l.Dir, "server-status.sock"))
 		if err == nil {
 			n.say(msg.T("\nWhat 'dualpath status' says on the server:", "\nサーバーでの 'dualpath status' の表示:"))
@@ -89,6 +89,9 @@ func (n narrator) intro(prefix, scenario string) {
 			"（名前は %q で始まります。外側には一切触れず、最後にすべて削除します）。\n", prefix))
 	house := msg.T("a PC, and a server (nginx) that holds its own PPPoE session through the router's PPPoE passthrough.",
 		"PCと、ルーターのPPPoEパススルー越しに自分でPPPoEセッションを張るサーバー（nginx）。")
+	if scenario == ScenarioIPIPFixed {
+		house = ipipHouse
+	}
 	if scenario == ScenarioTwoRouters {
 		house = msg.T("a second router holding a PPPoE session that forwards 80/443 to the server, a PC, and the server (nginx).",
 			"PPPoEセッションを持ち80/443をサーバーへ転送する2台目のルーター、PC、サーバー（nginx）。")
@@ -101,16 +104,24 @@ func (n narrator) intro(prefix, scenario string) {
 		"IPoEルーターはNTTのHGW、Buffalo、Aterm、Yamahaと同じく外からのIPv6の新規接続を破棄します。"+
 			"組み立てでは、ルーターのチェックリストどおりサーバーの固定IPv6アドレスへの %s だけを開けます。",
 		portsString(ExposedTCP)))
-	n.say(msg.T("The ISP: MAP-E border relay, PPPoE access concentrator, BIND 9 for %s, a MyDNS-compatible service.",
-		"ISP: MAP-EのBR、PPPoEアクセスコンセントレーター、%s のBIND 9、MyDNS互換サービス。", strings.TrimSuffix(Zone, ".")))
+	isp := msg.T("The ISP: MAP-E border relay, PPPoE access concentrator, BIND 9 for %s, a MyDNS-compatible service.",
+		"ISP: MAP-EのBR、PPPoEアクセスコンセントレーター、%s のBIND 9、MyDNS互換サービス。", strings.TrimSuffix(Zone, "."))
+	if scenario == ScenarioIPIPFixed {
+		isp = ipipISP()
+	}
+	n.say(isp)
 	n.say(msg.T("Visitors: inet4 (IPv4 only) and inet6 (IPv6 only).\n", "訪問者: inet4（IPv4のみ）とinet6（IPv6のみ）。\n"))
 }
 
 // checkList says, in a line each, what the checks show.
-func (n narrator) checkList() {
+func (n narrator) checkList(scenario string) {
+	why := checkWhy
+	if scenario == ScenarioIPIPFixed {
+		why = ipipWhy
+	}
 	n.say(msg.T("What the checks show:", "確認すること:"))
-	for i := 1; i <= len(checkWhy); i++ {
-		n.say(msg.T("  %d. %s", "  %d. %s", i, checkWhy[i]))
+	for i := 1; i <= len(why); i++ {
+		n.say(msg.T("  %d. %s", "  %d. %s", i, why[i]))
 	}
 	n.say(msg.Text{})
 }
@@ -125,6 +136,8 @@ func (n narrator) verdict(rep *Report) {
 			"\n記事の構成も動きますが代償があります: サーバーのIPv4はすべてPPPoE経由（確認7は対象外）で、"+
 				"切断後のDNS更新は、ルーター経由の経路が切れたことにサーバーが気づくまで待ちます"+
 				"（AレコードはMyDNSから見えたアドレス、'ipv4: seen'）。dualpath 単体の方が優れています。"))
+	case rep.Passed() && rep.Scenario == ScenarioIPIPFixed:
+		n.say(ipipVerdict)
 	case rep.Passed():
 		n.say(msg.T("\nAll checks hold: IPv4 visitors come in by PPPoE, IPv6 visitors by IPoE, the rest stays on MAP-E.",
 			"\nすべて成功: IPv4の訪問者はPPPoEから、IPv6の訪問者はIPoEから、それ以外はMAP-Eのまま。"))

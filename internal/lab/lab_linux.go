@@ -57,7 +57,7 @@ func New(opt Options) (*Lab, error) {
 		opt.Scenario = ScenarioServerPPPoE
 	}
 	if !ValidScenario(opt.Scenario) {
-		return nil, fmt.Errorf("unknown scenario %q: use %s or %s", opt.Scenario, ScenarioServerPPPoE, ScenarioTwoRouters)
+		return nil, fmt.Errorf("unknown scenario %q: use %s, %s or %s", opt.Scenario, ScenarioServerPPPoE, ScenarioTwoRouters, ScenarioIPIPFixed)
 	}
 	if opt.Bin == "" {
 		exe, err := os.Executable()

@@ -62,7 +62,9 @@ func Nodes(scenario string) []string {
 }
 
 // ValidScenario reports whether s names a scenario.
-func ValidScenario(s string) bool { return s == ScenarioServerPPPoE || s == ScenarioTwoRouters }
+func ValidScenario(s string) bool {
+	return s == ScenarioServerPPPoE || s == ScenarioTwoRouters || s == ScenarioIPIPFixed
+}
 
 var prefixRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,11}$`)
 

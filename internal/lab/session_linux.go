@@ -115,6 +115,12 @@ func checkScan(ctx context.Context, l *Lab) (string, string, bool) {
 	if err != nil {
 		return "open: 80,443", err.Error(), false
 	}
+	return l.scan(ctx, sess)
+}
+
+// scan has inet4 scan the server's public IPv4 address sess: only the
+// exposed ports may answer.
+func (l *Lab) scan(ctx context.Context, sess netip.Addr) (string, string, bool) {
 	exp := "open: " + portsString(ExposedTCP)
 	var res struct {
 		Open []uint16 `json:"open"`

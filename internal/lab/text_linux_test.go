@@ -127,7 +127,7 @@ func hasWide(s string) bool {
 func TestDemoNarrativeFits80Columns(t *testing.T) {
 	failed := sampleReport()
 	for _, lang := range []msg.Lang{msg.English, msg.Japanese} {
-		for _, sc := range []string{ScenarioServerPPPoE, ScenarioTwoRouters} {
+		for _, sc := range []string{ScenarioServerPPPoE, ScenarioTwoRouters, ScenarioIPIPFixed} {
 			var b strings.Builder
 			n := narrator{w: &b, lang: lang}
 			n.intro("dpl-", sc)
@@ -135,7 +135,7 @@ func TestDemoNarrativeFits80Columns(t *testing.T) {
 			for _, s := range l.steps() {
 				l.progress(msg.T("  - %s", "  - %s", s.what))
 			}
-			n.checkList()
+			n.checkList(sc)
 			failed.Print(&b, lang)
 			status := "  last error (1s ago): PADT from the access concentrator: the lab's ISP dropped the session"
 			msg.FitMore(&b, "  "+status, 2)

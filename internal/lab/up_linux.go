@@ -55,7 +55,7 @@ func (l *Lab) Up(ctx context.Context) error {
 // steps are the stages of Up, in order.
 func (l *Lab) steps() []step {
 	zone := strings.TrimSuffix(Zone, ".")
-	return []step{
+	return append([]step{
 		{msg.T("namespaces", "名前空間"), l.upNamespaces},
 		{msg.T("links", "リンク（veth）"), l.upLinks},
 		{msg.T("ISP: IPv4/IPv6 internet, access network, /56 route", "ISP: IPv4/IPv6インターネット、アクセス網、/56の経路"), l.upISP},
@@ -73,6 +73,16 @@ func (l *Lab) steps() []step {
 			"MAP-E: ISPにBR、ルーターに自分のポート集合でNAPTするCE"), l.upMAPE},
 		{msg.T("DNS: BIND 9 for %s and a MyDNS-compatible service in the ISP",
 			"DNS: ISPに %s のBIND 9とMyDNS互換サービス", zone), l.upDNS},
+	}, l.pathSteps()...)
+}
+
+// pathSteps build the server's inbound IPv4 path: the BRAS and a PPPoE
+// session, or in ipip-fixed the fixed-IP tunnel (ipip_linux.go).
+func (l *Lab) pathSteps() []step {
+	if l.Scenario == ScenarioIPIPFixed {
+		return l.ipipSteps()
+	}
+	return []step{
 		{msg.T("BRAS: our PPPoE access concentrator in the ISP (pool %s)",
 			"BRAS: ISPにdualpathのPPPoEアクセスコンセントレーター（プール %s）", PPPoEPool), l.upBRAS},
 		{msg.T("PPPoE session (%s)", "PPPoEセッション（%s）", l.sessionWhat()), l.upSession},

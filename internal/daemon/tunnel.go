@@ -1,0 +1,315 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/tunnel"
+)
+
+// TunnelStatus is the fixed-IP tunnel as the daemon sees it (Status.Tunnel,
+// present when the config has a tunnel section):
+//
+//	"tunnel": {
+//	  "state": "up",                  // starting | waiting | updating | checking | up | failing | down
+//	  "interface": "enp1s0", "tun": "dp-ipip0", "br": "2001:db8:ffff::1",
+//	  "local": "2001:db8:1:2:c6:3364:7b00:0",   // the tunnel's IPv6 end point
+//	  "prefix": "2001:db8:1:2::/64",
+//	  "addresses": ["203.0.113.8", "..."],     // the fixed IPv4 address(es)
+//	  "mtu": 1460,
+//	  "verified_at": "...",           // last time the BR sent our probe back
+//	  "last_update": "...", "last_update_result": "ok",
+//	  "last_error": "", "last_error_at": "...",
+//	  "history": [{"at": "...", "what": "new prefix: end point A -> B", "what_ja": "..."}]
+//	}
+type TunnelStatus struct {
+	State            string       `json:"state"`
+	Interface        string       `json:"interface"`
+	TUN              string       `json:"tun"`
+	BR               string       `json:"br"`
+	Local            string       `json:"local,omitempty"`
+	Prefix           string       `json:"prefix,omitempty"`
+	Addresses        []string     `json:"addresses"`
+	MTU              int          `json:"mtu"`
+	VerifiedAt       *time.Time   `json:"verified_at,omitempty"`
+	LastUpdate       *time.Time   `json:"last_update,omitempty"`
+	LastUpdateResult string       `json:"last_update_result,omitempty"`
+	LastError        string       `json:"last_error,omitempty"`
+	LastErrorAt      *time.Time   `json:"last_error_at,omitempty"`
+	History          []TunnelStep `json:"history"`
+}
+
+// TunnelStep is one line of the tunnel's recent history, in English and
+// Japanese.
+type TunnelStep struct {
+	At   time.Time `json:"at"`
+	What string    `json:"what"`
+	JA   string    `json:"what_ja"`
+}
+
+// tunnelHistory is how many steps status keeps.
+const tunnelHistory = 8
+
+type tunnelState struct {
+	mu sync.Mutex
+	s  TunnelStatus
+}
+
+func (t *tunnelState) snapshot() *TunnelStatus {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := t.s
+	c.Addresses = append([]string{}, t.s.Addresses...)
+	c.History = append([]TunnelStep{}, t.s.History...)
+	return &c
+}
+
+func (t *tunnelState) note(at time.Time, what msg.Text) {
+	t.s.History = append(t.s.History, TunnelStep{At: at.UTC(), What: what.EN, JA: what.JA})
+	if len(t.s.History) > tunnelHistory {
+		t.s.History = t.s.History[len(t.s.History)-tunnelHistory:]
+	}
+}
+
+func (t *tunnelState) fail(at time.Time, state, reason string) {
+	t.s.State = state
+	t.s.LastError = reason
+	a := at.UTC()
+	t.s.LastErrorAt = &a
+}
+
+// inboundTUN is the TUN device the firewall guards: the PPPoE session's or
+// the fixed-IP tunnel's ("" for neither).
+func inboundTUN(cfg *config.Config) string {
+	switch {
+	case cfg.PPPoE != nil:
+		return cfg.PPPoE.TUN
+	case cfg.Tunnel != nil:
+		return cfg.Tunnel.TUN
+	}
+	return ""
+}
+
+// superviseTunnel runs the fixed-IP tunnel, restarting it with backoff when
+// it gives up, until ctx ends.
+func (d *daemon) superviseTunnel(ctx context.Context) error {
+	tc := d.cfg.Tunnel
+	block := tc.IPv4Block()
+	ts := &tunnelState{s: TunnelStatus{State: "starting", Interface: d.cfg.Interface, TUN: tc.TUN,
+		BR: tc.BRAddr().String(), MTU: tc.MTU, History: []TunnelStep{}}}
+	for _, a := range tunnel.Addresses(block) {
+		ts.s.Addresses = append(ts.s.Addresses, a.String())
+	}
+	d.st.SetTunnelFunc(ts.snapshot)
+	var update func(context.Context, netip.Addr) error
+	if tc.Update != nil {
+		update = tunnelUpdater(tc, d.opts.Version, func(local netip.Addr) {
+			ts.mu.Lock()
+			ts.s.State = "updating"
+			ts.mu.Unlock()
+		})
+	}
+	cfg := tunnel.Config{
+		Interface: d.cfg.Interface, BR: tc.BRAddr(), Block: block, Endpoint: tc.Endpoint,
+		MTU: tc.MTU, TUN: tc.TUN, Table: tc.Table, StateDir: d.cfg.StateDir, Update: update,
+		OnEvent: func(e tunnel.Event) { d.onTunnelEvent(ts, block, e) },
+	}
+	if d.opts.TunnelTiming != nil {
+		d.opts.TunnelTiming(&cfg)
+	}
+	backoff := d.opts.MinSessionBackoff
+	for {
+		started := time.Now()
+		err := tunnel.Run(ctx, cfg)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err == nil {
+			err = errors.New("the tunnel stopped without a reason")
+		}
+		if time.Since(started) > d.opts.MaxSessionBackoff {
+			backoff = d.opts.MinSessionBackoff
+		}
+		ts.mu.Lock()
+		ts.fail(time.Now(), "down", err.Error())
+		ts.note(time.Now(), msg.T("stopped: %v", "停止: %v", err))
+		ts.mu.Unlock()
+		d.setDDNSAddress(netip.Addr{})
+		d.log.Error("fixed-IP tunnel gave up; restarting it", "err", err, "retry_in", backoff.String())
+		d.notify("STATUS=" + d.statusLine())
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		backoff = min(backoff*2, d.opts.MaxSessionBackoff)
+	}
+}
+
+// onTunnelEvent turns tunnel events into status, logs, the A record's
+// address and systemd status.
+func (d *daemon) onTunnelEvent(ts *tunnelState, block netip.Prefix, e tunnel.Event) {
+	ts.mu.Lock()
+	defer func() {
+		ts.mu.Unlock()
+		d.notify("STATUS=" + d.statusLine())
+	}()
+	at := e.Time.UTC()
+	switch e.Kind {
+	case tunnel.KindCleanup:
+		d.log.Warn("tunnel cleanup", "what", e.Reason)
+	case tunnel.KindWaiting:
+		ts.s.State = "waiting"
+		ts.note(at, msg.T("waiting: %s", "待機中: %s", e.Reason))
+		d.log.Warn("tunnel waiting for an IPv6 prefix", "reason", e.Reason)
+	case tunnel.KindEndpoint:
+		ts.s.Local, ts.s.Prefix = e.Local.String(), e.Prefix.String()
+		ts.s.State = "checking"
+		if e.Old.IsValid() {
+			ts.note(at, msg.T("new prefix: end point %s -> %s", "新しいプレフィックス: 端点 %s → %s", e.Old, e.Local))
+			d.log.Warn("IPv6 prefix changed: new tunnel end point", "old", e.Old.String(), "new", e.Local.String(), "prefix", e.Prefix.String())
+		} else {
+			ts.note(at, msg.T("end point %s", "端点 %s", e.Local))
+			d.log.Info("tunnel end point added", "local", e.Local.String(), "prefix", e.Prefix.String())
+		}
+	case tunnel.KindUpdate:
+		ts.s.LastUpdate, ts.s.LastUpdateResult = &at, e.State
+		if e.State == "ok" {
+			ts.s.State = "checking"
+			ts.note(at, msg.T("update URL called from %s: ok", "%s から更新 URL を呼び出し: 成功", e.Local))
+			d.log.Info("tunnel update URL called", "local", e.Local.String())
+		} else {
+			ts.fail(at, "failing", "update: "+e.Reason)
+			ts.note(at, msg.T("update failed (retry in %s): %s", "更新に失敗（%s 後に再試行）: %s", e.RetryIn, e.Reason))
+			d.log.Warn("tunnel update URL failed", "err", e.Reason, "retry_in", e.RetryIn.String())
+		}
+	case tunnel.KindUp:
+		ts.s.State = "up"
+		ts.s.VerifiedAt = &at
+		ts.note(at, msg.T("up: the BR answers through the tunnel", "接続: BR がトンネル越しに応答"))
+		d.setDDNSAddress(block.Addr())
+		d.log.Info("fixed-IP tunnel up", "local", e.Local.String(), "br", ts.s.BR, "ipv4", block.String())
+	case tunnel.KindVerify:
+		ts.fail(at, "failing", e.Reason)
+		ts.note(at, msg.T("check failed (retry in %s): %s", "確認に失敗（%s 後に再試行）: %s", e.RetryIn, e.Reason))
+		d.log.Warn("fixed-IP tunnel check failed", "err", e.Reason, "retry_in", e.RetryIn.String())
+	}
+}
+
+// tunnelUpdater calls the provider's update URL from the tunnel's new end
+// point, as routers do (the provider may note the address the call comes
+// from). The password is read from its file at each call; errors and logs
+// show the URL with "xxxxx" in its place.
+func tunnelUpdater(tc *config.Tunnel, version string, starting func(netip.Addr)) func(context.Context, netip.Addr) error {
+	return func(ctx context.Context, local netip.Addr) error {
+		starting(local)
+		pw, err := tc.UpdatePassword()
+		if err != nil {
+			return err
+		}
+		full, shown := tc.UpdateURL(local, pw), tc.RedactedUpdateURL(local)
+		scrub := func(s string) string {
+			s = strings.ReplaceAll(s, full, shown)
+			if pw != "" {
+				s = strings.ReplaceAll(s, url.QueryEscape(pw), "xxxxx")
+				s = strings.ReplaceAll(s, pw, "xxxxx")
+			}
+			return s
+		}
+		dialer := &net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: local.AsSlice()}}
+		client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DialContext: dialer.DialContext}}
+		defer client.CloseIdleConnections()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, full, nil)
+		if err != nil {
+			return errors.New(scrub(err.Error()))
+		}
+		req.Header.Set("User-Agent", "dualpath/"+version)
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("calling %s from %s: %s", shown, local, scrub(errors.Unwrap(err).Error()))
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			return fmt.Errorf("%s answered %s", shown, resp.Status)
+		}
+		return nil
+	}
+}
+
+// tunnelStatusLine is the one line systemd shows for the tunnel.
+func (d *daemon) tunnelStatusLine(s *Status) string {
+	t := s.Tunnel
+	if t == nil {
+		return "fixed-IP tunnel starting"
+	}
+	switch t.State {
+	case "up":
+		return fmt.Sprintf("tunnel up: %s on %s via %s, firewall on", strings.Join(t.Addresses, ","), t.TUN, t.Local)
+	case "failing", "down", "waiting":
+		return fmt.Sprintf("tunnel %s (%s), firewall on", t.State, t.LastError)
+	}
+	return fmt.Sprintf("tunnel %s, firewall on", t.State)
+}
+
+// writeTunnelText is the tunnel block of `dualpath status`.
+func writeTunnelText(t *TunnelStatus, line func(string, msg.Text), ago func(time.Time) msg.Text) {
+	addrs := strings.Join(t.Addresses, " ")
+	if len(t.Addresses) > 2 {
+		addrs = t.Addresses[0] + " ... " + t.Addresses[len(t.Addresses)-1]
+	}
+	line("tunnel", msg.T("%s: %s on %s, IPv4-in-IPv6 %s -> BR %s", "%s: %s（%s）、IPv4-in-IPv6 %s → BR %s",
+		tunnelStateText(t.State), addrs, t.TUN, orNone(t.Local), t.BR))
+	if t.VerifiedAt != nil {
+		line("", msg.T("BR answered %s", "BR の応答 %s", ago(*t.VerifiedAt)))
+	}
+	if t.LastUpdate != nil {
+		res := msg.T("ok", "成功")
+		if t.LastUpdateResult != "ok" {
+			res = msg.T("failed", "失敗")
+		}
+		line("", msg.T("update URL %s: %s", "更新 URL %s: %s", ago(*t.LastUpdate), res))
+	}
+	if t.LastError != "" && t.State != "up" {
+		line("", msg.T("last error: %s", "最後のエラー: %s", t.LastError))
+	}
+	for _, h := range t.History {
+		line("", msg.T("%s %s", "%s %s", h.At.Local().Format("15:04:05"), msg.Text{EN: h.What, JA: h.JA}))
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func tunnelStateText(s string) msg.Text {
+	switch s {
+	case "up":
+		return msg.T("up", "接続中")
+	case "waiting":
+		return msg.T("waiting for an IPv6 prefix", "IPv6 プレフィックス待ち")
+	case "updating":
+		return msg.T("calling the update URL", "更新 URL を呼び出し中")
+	case "checking":
+		return msg.T("checking the BR", "BR を確認中")
+	case "failing":
+		return msg.T("not answering", "応答なし")
+	case "down":
+		return msg.T("down", "停止")
+	}
+	return msg.T("starting", "起動中")
+}

@@ -1,0 +1,102 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/termtext"
+	"github.com/dualpath/dualpath/internal/tunnel"
+)
+
+// The tunnel's steps reach status in both languages, fitted to 80 columns,
+// and the A record's address is pushed once the BR answers.
+func TestTunnelEventsInStatus(t *testing.T) {
+	d := &daemon{cfg: &config.Config{Tunnel: &config.Tunnel{}}, st: NewState("dev"), log: slog.New(slog.DiscardHandler), notify: func(string) {}}
+	block := netip.MustParsePrefix("203.0.113.8/29")
+	ts := &tunnelState{s: TunnelStatus{State: "starting", TUN: "dp-ipip0", BR: "2001:db8:ffff::1", History: []TunnelStep{}}}
+	for _, a := range tunnel.Addresses(block) {
+		ts.s.Addresses = append(ts.s.Addresses, a.String())
+	}
+	d.st.SetTunnelFunc(ts.snapshot)
+	at := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	old, moved := netip.MustParseAddr("2001:db8:1:100::fe01"), netip.MustParseAddr("2001:db8:2:100::fe01")
+	for _, e := range []tunnel.Event{
+		{Kind: tunnel.KindEndpoint, Time: at, Local: old, Prefix: netip.MustParsePrefix("2001:db8:1:100::/64")},
+		{Kind: tunnel.KindUp, Time: at, Local: old},
+		{Kind: tunnel.KindEndpoint, Time: at, Local: moved, Old: old, Prefix: netip.MustParsePrefix("2001:db8:2:100::/64")},
+		{Kind: tunnel.KindUpdate, Time: at, State: "failed", Local: moved, Reason: "http://[2001:db8::88]/u?pass=xxxxx answered 401 Unauthorized", RetryIn: 2 * time.Second},
+		{Kind: tunnel.KindUpdate, Time: at, State: "ok", Local: moved},
+		{Kind: tunnel.KindUp, Time: at, Local: moved},
+	} {
+		d.onTunnelEvent(ts, block, e)
+	}
+	s := d.st.Snapshot()
+	if s.Tunnel == nil || s.Tunnel.State != "up" || s.Tunnel.Local != moved.String() || len(s.Tunnel.History) != 6 {
+		t.Fatalf("tunnel status %+v", s.Tunnel)
+	}
+	for _, lang := range []msg.Lang{msg.English, msg.Japanese} {
+		var b bytes.Buffer
+		s.WriteTextIn(&b, at.Add(time.Minute), lang)
+		out := b.String()
+		for _, want := range map[msg.Lang][]string{
+			msg.English:  {"tunnel:", "203.0.113.8 ... 203.0.113.15", "new prefix: end point 2001:db8:1:100::fe01 ->", "update failed (retry in 2s)"},
+			msg.Japanese: {"トンネル:", "新しいプレフィックス", "更新に失敗"},
+		}[lang] {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: lacks %q:\n%s", lang, want, out)
+			}
+		}
+		for _, l := range strings.Split(out, "\n") {
+			if termtext.DisplayWidth(l) > 80 {
+				t.Errorf("%s: wider than 80 columns: %q", lang, l)
+			}
+		}
+	}
+}
+
+// The update call goes out from the tunnel's end point, with the password
+// from its file; errors name the URL with the password hidden.
+func TestTunnelUpdaterHidesThePassword(t *testing.T) {
+	const pw = "s3cr&t"
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.Query().Get("pass")
+		if got != pw {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	pf := filepath.Join(dir, "pass")
+	if err := os.WriteFile(pf, []byte(pw+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tc := &config.Tunnel{IPv4: "203.0.113.8/29", Update: &config.TunnelUpdate{
+		URLTemplate: srv.URL + "/u?user={username}&pass={password}&ip6={ipv6}", Username: "u", PasswordFile: pf}}
+	local := netip.MustParseAddr("127.0.0.1") // the test server listens on loopback
+	up := tunnelUpdater(tc, "test", func(netip.Addr) {})
+	if err := up(context.Background(), local); err != nil || got != pw {
+		t.Fatalf("update: %v (server saw %q)", err, got)
+	}
+	os.WriteFile(pf, []byte("wrong\n"), 0o600)
+	err := up(context.Background(), local)
+	if err == nil || strings.Contains(err.Error(), "wrong") || !strings.Contains(err.Error(), "pass=xxxxx") || !strings.Contains(err.Error(), "401") {
+		t.Errorf("refused update: %v", err)
+	}
+	srv.Close()
+	err = up(context.Background(), local)
+	if err == nil || strings.Contains(err.Error(), "wrong") {
+		t.Errorf("unreachable update: %v", err)
+	}
+}

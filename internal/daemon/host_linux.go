@@ -55,7 +55,7 @@ func warnings(cfg *config.Config) []string {
 	// Our table accepting a port is not enough: every input base chain
 	// (ufw's, iptables', another nft table's) must accept it too.
 	if sets, err := doctor.HostFirewall(context.Background()); err == nil {
-		out = append(out, doctor.FirewallBlocked(sets, cfg.PPPoE.TUN, cfg.Expose.TCP)...)
+		out = append(out, doctor.FirewallBlocked(sets, inboundTUN(cfg), cfg.Expose.TCP)...)
 	}
 	return out
 }

@@ -188,17 +188,11 @@ func (l *Lab) upFixedBR(ctx context.Context) error {
 	if err := l.ipn(NodeISP, "route", "add", FixedBlock.String(), "dev", fixedTUN); err != nil {
 		return err
 	}
-	// The router forwards IPv4-in-IPv6 (next header 4) from the fixed-IP
-	// BR to the LAN, and from nowhere else: the entry a user adds to the
-	// router's IPv6 filter.
-	rules := fmt.Sprintf(`table ip6 dualpath_lab_ipip {
-	chain forward {
-		type filter hook forward priority 0; policy accept;
-		iifname "br-wan" meta l4proto 4 ip6 saddr != %s drop
-	}
-}
-`, FixedBR)
-	if err := l.nft(NodeRouter, "ipip", rules); err != nil {
+	// The router's IPv6 filter drops new inbound traffic like an HGW's;
+	// the entry a user adds to it lets IPv4-in-IPv6 (next header 4) from
+	// the fixed-IP BR through to the LAN, and from nowhere else.
+	if _, err := l.InCtx(ctx, NodeRouter, "nft", "insert", "rule", "ip6", v6FilterTable, "forward",
+		"iifname", "br-wan", "oifname", "br-lan", "ip6", "saddr", FixedBR.String(), "meta", "l4proto", "4", "accept"); err != nil {
 		return err
 	}
 	return l.waitListen(ctx, NodeISP, "tcp", 80)
@@ -271,9 +265,9 @@ func (l *Lab) tunnelEndpoint() (netip.Addr, error) {
 	return netip.Addr{}, errors.New("no tunnel end point (/128) on the server's eth0")
 }
 
-// ipipChecks are the scenario's 8 checks: the same story as server-pppoe,
+// ipipChecks are the scenario's checks: the same story as server-pppoe,
 // with the fixed-IP tunnel as the inbound IPv4 path and a prefix change
-// instead of a dropped session.
+// (the LAN moves and back) instead of a dropped session.
 func (l *Lab) ipipChecks() []check {
 	return []check{
 		{1, msg.T("PC's IPv4 leaves by MAP-E", "PCのIPv4はMAP-Eから出る"), nil, checkPCMAPE},
@@ -286,6 +280,8 @@ func (l *Lab) ipipChecks() []check {
 			func(ctx context.Context, l *Lab) (string, string, bool) { return l.scan(ctx, FixedBlock.Addr()) }},
 		{7, msg.T("server's own IPv4 leaves by MAP-E", "サーバー自身のIPv4はMAP-Eから出る"), nil, checkServerMAPE},
 		{8, msg.T("prefix change: tunnel follows", "プレフィックス変更: トンネルが追従"), nil, checkPrefixChange},
+		{9, msg.T("dualpath check: reachable from outside", "dualpath check: 外から到達できる"), []string{ScenarioServerPPPoE}, checkFromOutside},
+		{10, msg.T("router's IPv6 filter lets in only 80,443", "ルーターのIPv6フィルタは80,443だけを通す"), nil, checkIPv6Filter},
 	}
 }
 
@@ -303,6 +299,8 @@ var ipipWhy = map[int]msg.Text{
 	7: checkWhy[7],
 	8: msg.T("the router's IPv6 prefix changes: new end point, update URL called, site back",
 		"ルーターのIPv6プレフィックスが変わる: 新しい端点、更新URL呼び出し、サイト復活"),
+	9:  checkWhy[9],
+	10: checkWhy[10],
 }
 
 func checkTunnelRecords(ctx context.Context, l *Lab) (string, string, bool) {
@@ -348,35 +346,49 @@ func (l *Lab) updateCalls() []updateCall {
 // checkPrefixChange moves the router's LAN to a new /56 (as after the
 // ISP renumbers the line) and measures until the server holds the new end
 // point, has called the update URL from it, and an IPv4 visitor gets the
-// page through the tunnel again.
+// page through the tunnel again; then it moves the LAN back the same way,
+// so the lab is as before (and the check can run again).
 func checkPrefixChange(ctx context.Context, l *Lab) (string, string, bool) {
-	newLAN := netip.PrefixFrom(RouterLAN6Addr2, 64).Masked()
-	want := FixedEndpoint(newLAN)
-	exp := fmt.Sprintf("end point %s, update 200, fetch 200", want)
-	start := time.Now()
-	for _, c := range [][]string{
-		{"-6", "route", "add", RouterPrefix2.String(), "via", AccessRouter.Addr().String(), "dev", "acc0"},
-	} {
-		if err := l.ipn(NodeISP, c...); err != nil {
-			return exp, err.Error(), false
-		}
+	want := FixedEndpoint(netip.PrefixFrom(RouterLAN6Addr2, 64).Masked())
+	exp := fmt.Sprintf("end point %s, update 200, fetch 200; and back", want)
+	if err := l.ipn(NodeISP, "-6", "route", "replace", RouterPrefix2.String(), "via", AccessRouter.Addr().String(), "dev", "acc0"); err != nil {
+		return exp, err.Error(), false
 	}
+	there, err := l.movePrefix(ctx, RouterLAN6Addr, RouterLAN6Addr2)
+	if err != nil {
+		return exp, err.Error(), false
+	}
+	back, err := l.movePrefix(ctx, RouterLAN6Addr2, RouterLAN6Addr)
+	if err != nil {
+		return exp, fmt.Sprintf("%s; moving back: %v", there, err), false
+	}
+	return exp, there + "; back: " + back, true
+}
+
+// movePrefix replaces the router's LAN address from by to (the /64 it
+// advertises follows) and waits for the tunnel to follow: the end point,
+// a successful update call from it, a fetch through the tunnel.
+func (l *Lab) movePrefix(ctx context.Context, from, to netip.Addr) (string, error) {
+	want := FixedEndpoint(netip.PrefixFrom(to, 64).Masked())
+	start := time.Now()
+	calls := len(l.updateCalls())
 	for _, c := range [][]string{
-		{"-6", "addr", "add", netip.PrefixFrom(RouterLAN6Addr2, 64).String(), "dev", "br-lan"},
-		{"-6", "addr", "del", netip.PrefixFrom(RouterLAN6Addr, 64).String(), "dev", "br-lan"},
+		{"-6", "addr", "add", netip.PrefixFrom(to, 64).String(), "dev", "br-lan"},
+		{"-6", "addr", "del", netip.PrefixFrom(from, 64).String(), "dev", "br-lan"},
 	} {
 		if err := l.ipn(NodeRouter, c...); err != nil {
-			return exp, err.Error(), false
+			return "", err
 		}
 	}
 	var ep netip.Addr
 	if !waitFor(ctx, 40*time.Second, func() bool { ep, _ = l.tunnelEndpoint(); return ep == want }) {
-		return exp, fmt.Sprintf("end point still %v after %.0fs", ep, time.Since(start).Seconds()), false
+		return "", fmt.Errorf("end point still %v after %.0fs, want %s", ep, time.Since(start).Seconds(), want)
 	}
 	epAt := time.Since(start)
 	var call updateCall
 	if !waitFor(ctx, 20*time.Second, func() bool {
-		for _, c := range l.updateCalls() {
+		cs := l.updateCalls()
+		for _, c := range cs[min(calls, len(cs)):] {
 			if c.IPv6 == want.String() && c.Status == http.StatusOK {
 				call = c
 				return true
@@ -384,7 +396,7 @@ func checkPrefixChange(ctx context.Context, l *Lab) (string, string, bool) {
 		}
 		return false
 	}) {
-		return exp, fmt.Sprintf("end point %s after %.1fs, no successful update call from it (%d calls)", ep, epAt.Seconds(), len(l.updateCalls())), false
+		return "", fmt.Errorf("end point %s after %.1fs, no successful update call from it", ep, epAt.Seconds())
 	}
 	updAt := time.Since(start)
 	var f vantage.Fetched
@@ -394,11 +406,11 @@ func checkPrefixChange(ctx context.Context, l *Lab) (string, string, bool) {
 		ferr = l.nodeJSON(ctx, NodeInet4, &f, "fetch", "--family", "4", "--dns", dns, url)
 		return ferr == nil && f.Status == 200 && f.Addr == FixedBlock.Addr().String()
 	})
-	total := time.Since(start)
 	if ferr != nil || f.Status != 200 {
-		return exp, fmt.Sprintf("end point %.1fs, update %.1fs (%d from %s), fetch failed: %v", epAt.Seconds(), updAt.Seconds(), call.Status, call.From, ferr), false
+		return "", fmt.Errorf("%s: end point %.1fs, update %d %.1fs, fetch failed: %v", want, epAt.Seconds(), call.Status, updAt.Seconds(), ferr)
 	}
-	return exp, fmt.Sprintf("%s: end point %.1fs, update %d %.1fs, fetch %d %.1fs", want, epAt.Seconds(), call.Status, updAt.Seconds(), f.Status, total.Seconds()), true
+	return fmt.Sprintf("%s: end point %.1fs, update %d %.1fs, fetch %d %.1fs",
+		want, epAt.Seconds(), call.Status, updAt.Seconds(), f.Status, time.Since(start).Seconds()), nil
 }
 
 // The demo's words for this scenario.

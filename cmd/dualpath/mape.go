@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/dualpath/dualpath/internal/termtext"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -95,15 +97,16 @@ func runMape(_ context.Context, stdio cli.IO, args []string) error {
 		args = args[1:]
 	}
 	if f.checkPort < -1 || f.checkPort > 65535 {
-		return cli.Usagef("--check-port %d: a port is 0..65535", f.checkPort)
+		return cli.Usage(msg.T("--check-port %d: a port is 0..65535", "--check-port %d: ポート番号は 0〜65535 です", f.checkPort))
 	}
 	switch {
 	case f.local && len(pos) > 0:
-		return cli.Usagef("mape: give a prefix or --local, not both")
+		return cli.Usage(msg.T("mape: give a prefix or --local, not both", "mape: プレフィックスか --local のどちらか一方を指定してください"))
 	case !f.local && len(pos) == 0:
-		return cli.Usagef("mape: give the line's IPv6 prefix or an address in it (e.g. 2400:4050:1234:5600::/56), or --local")
+		return cli.Usage(msg.T("mape: give the line's IPv6 prefix or an address in it (e.g. 2400:4050:1234:5600::/56), or --local",
+			"mape: 回線の IPv6 プレフィックスかその中のアドレス（例 2400:4050:1234:5600::/56）、または --local を指定してください"))
 	case len(pos) > 1:
-		return cli.Usagef("mape: one prefix or address, got %d: %s", len(pos), strings.Join(pos, " "))
+		return cli.Usage(msg.T("mape: one prefix or address, got %d: %s", "mape: プレフィックスかアドレスは1つだけです（%d 個あります: %s）", len(pos), strings.Join(pos, " ")))
 	}
 
 	var rule *mape.Rule
@@ -138,9 +141,9 @@ func runMape(_ context.Context, stdio cli.IO, args []string) error {
 		r, ok := pickRule(rule, p.Addr())
 		if !ok {
 			if rule != nil {
-				return cli.Usagef("--rule: %s is not inside the rule IPv6 prefix %s", pos[0], rule.IPv6Prefix)
+				return cli.Usage(msg.T("--rule: %s is not inside the rule IPv6 prefix %s", "--rule: %s はルールの IPv6 プレフィックス %s の中にありません", pos[0], rule.IPv6Prefix))
 			}
-			return noRule(pos[0])
+			return noRule(msg.Same(pos[0]))
 		}
 		if err := r.CheckCovers(p); err != nil {
 			return cli.Usagef("%v", err)
@@ -162,9 +165,9 @@ func runMape(_ context.Context, stdio cli.IO, args []string) error {
 			return cli.Failf("mape: %v", err)
 		}
 	case f.checkPort >= 0:
-		fmt.Fprintln(stdio.Stdout, checkPortLine(line, uint16(f.checkPort)))
+		msg.Printer{W: stdio.Stdout, Lang: msg.FromEnv(stdio.Getenv)}.Println(checkPortLine(line, uint16(f.checkPort)))
 	default:
-		writeMapeText(stdio.Stdout, res, line)
+		writeMapeText(stdio.Stdout, res, line, msg.FromEnv(stdio.Getenv))
 	}
 	if f.checkPort >= 0 && !inSet {
 		return cli.Silent(cli.ExitFailure)
@@ -188,10 +191,13 @@ func pickRule(rule *mape.Rule, a netip.Addr) (mape.Rule, bool) {
 	return mape.Builtin().Lookup(a)
 }
 
-func noRule(what string) error {
-	return cli.NotFoundf("no MAP-E rule in the built-in table covers %s.\nThe line may be native IPv6 only, "+
+func noRule(what msg.Text) error {
+	return cli.NotFound(msg.T("no MAP-E rule in the built-in table covers %s.\nThe line may be native IPv6 only, "+
 		"DS-Lite (transix, Xpass, v6 コネクト: no IPv4 ports of your own at all), or a MAP-E provider not in the table: "+
-		"pass its rule with --rule IPV6PREFIX/LEN,IPV4PREFIX/LEN,EA_LEN,PSID_OFFSET[,BR]", what)
+		"pass its rule with --rule IPV6PREFIX/LEN,IPV4PREFIX/LEN,EA_LEN,PSID_OFFSET[,BR]",
+		"組み込みの表には %s を含む MAP-E のルールがありません。\n"+
+			"回線が IPv6 だけか、DS-Lite（transix、Xpass、v6 コネクト。自分の IPv4 ポートはまったくありません）か、"+
+			"表にない MAP-E の事業者かもしれません。事業者のルールを「--rule IPV6PREFIX/LEN,IPV4PREFIX/LEN,EA_LEN,PSID_OFFSET[,BR]」で指定してください", what))
 }
 
 // mapeLocal tries the host's global IPv6 addresses (no link-local, no ULA)
@@ -215,101 +221,136 @@ func mapeLocal(rule *mape.Rule) (mapeResult, error) {
 		return mapeResult{input: la.prefix.String(), iface: la.iface, rule: r, addr: a}, nil
 	}
 	if len(tried) == 0 {
-		return mapeResult{}, cli.NotFoundf("mape --local: this host has no global IPv6 address (link-local and ULA skipped): " +
-			"is IPv6 (IPoE) enabled on the router, and does the host accept router advertisements?")
+		return mapeResult{}, cli.NotFound(msg.T("mape --local: this host has no global IPv6 address (link-local and ULA skipped): "+
+			"is IPv6 (IPoE) enabled on the router, and does the host accept router advertisements?",
+			"mape --local: このサーバにはグローバル IPv6 アドレスがありません（リンクローカルと ULA は除外）。"+
+				"ルータで IPv6（IPoE）が有効か、このサーバがルータ広告（RA）を受け取っているか確認してください"))
 	}
 	if rule != nil {
-		return mapeResult{}, cli.NotFoundf("mape --local: none of this host's global IPv6 addresses (%s) is inside --rule's prefix %s",
-			strings.Join(tried, ", "), rule.IPv6Prefix)
+		return mapeResult{}, cli.NotFound(msg.T("mape --local: none of this host's global IPv6 addresses (%s) is inside --rule's prefix %s",
+			"mape --local: このサーバのグローバル IPv6 アドレス（%s）はどれも --rule のプレフィックス %s の中にありません",
+			strings.Join(tried, ", "), rule.IPv6Prefix))
 	}
-	return mapeResult{}, noRule("any of this host's global IPv6 addresses (" + strings.Join(tried, ", ") + ")")
+	return mapeResult{}, noRule(msg.T("any of this host's global IPv6 addresses (%s)", "このサーバのどのグローバル IPv6 アドレス（%s）", strings.Join(tried, ", ")))
 }
 
-func writeMapeText(w io.Writer, res mapeResult, l mape.Line) {
+// mapeLabels are the row labels of mape's text output.
+var mapeLabels = map[string]msg.Text{
+	"line":     msg.T("Line", "回線"),
+	"provider": msg.T("Provider", "事業者"),
+	"rule":     msg.T("Rule", "ルール"),
+	"br":       msg.Same("BR"),
+	"ipv4":     msg.Same("IPv4"),
+	"psid":     msg.Same("PSID"),
+	"ports":    msg.T("Ports", "ポート"),
+	"ce":       msg.Same("CE IPv6"),
+}
+
+// mapeCol is where the values of mape's rows start.
+const mapeCol = 11
+
+func writeMapeText(w io.Writer, res mapeResult, l mape.Line, lang msg.Lang) {
 	r := l.Rule
-	row := func(k, v string) { fmt.Fprintf(w, "%-11s%s\n", k, v) }
-	from := res.input
+	pad := strings.Repeat(" ", mapeCol)
+	row := func(k string, v msg.Text) {
+		head := pad
+		if k != "" {
+			label := mapeLabels[k].In(lang)
+			head = label + strings.Repeat(" ", mapeCol-termtext.DisplayWidth(label))
+		}
+		msg.Hanging(w, head, pad, v.In(lang))
+	}
+	from := msg.Same(res.input)
 	if res.iface != "" {
-		from += " on " + res.iface
+		from = msg.T("%s on %s", "%[2]s の %[1]s", res.input, res.iface)
 	}
-	if from == l.EndUserPrefix.String() {
-		row("Line", from)
+	if from.EN == l.EndUserPrefix.String() {
+		row("line", from)
 	} else {
-		row("Line", fmt.Sprintf("%s (from %s)", l.EndUserPrefix, from))
+		row("line", msg.T("%s (from %s)", "%s（%s から）", l.EndUserPrefix, from))
 	}
-	prov := r.Provider
-	if prov == "" {
-		prov = "(given with --rule)"
+	prov := msg.Same(r.Provider)
+	if r.Provider == "" {
+		prov = msg.T("(given with --rule)", "（--rule で指定）")
 	}
-	row("Provider", prov)
-	row("Rule", fmt.Sprintf("%s -> %s, EA bits %d, PSID offset %d, PSID length %d",
+	row("provider", prov)
+	row("rule", msg.T("%s -> %s, EA bits %d, PSID offset %d, PSID length %d",
+		"%s → %s、EA ビット長 %d、PSID のオフセット %d と長さ %d",
 		r.IPv6Prefix, r.IPv4Prefix, r.EALen, r.PSIDOffset, l.PSIDLen))
-	br := "unknown"
+	br := msg.T("unknown", "不明")
 	if r.BR.IsValid() {
-		br = r.BR.String()
+		br = msg.Same(r.BR.String())
 	}
-	row("BR", br)
+	row("br", br)
 	switch {
 	case l.IPv4Prefix.Bits() < 32:
-		row("IPv4", fmt.Sprintf("%s (a prefix of your own, not shared)", l.IPv4Prefix))
+		row("ipv4", msg.T("%s (a prefix of your own, not shared)", "%s（専用のプレフィックス、共有なし）", l.IPv4Prefix))
 	case l.Shared():
-		row("IPv4", fmt.Sprintf("%s (shared by %d lines)", l.IPv4, 1<<l.PSIDLen))
+		row("ipv4", msg.T("%s (shared by %d lines)", "%s（%d 回線で共有）", l.IPv4, 1<<l.PSIDLen))
 	default:
-		row("IPv4", fmt.Sprintf("%s (not shared)", l.IPv4))
+		row("ipv4", msg.T("%s (not shared)", "%s（共有なし）", l.IPv4))
 	}
 	rs := l.PortRanges()
 	if l.Shared() {
-		row("PSID", fmt.Sprintf("%d (0x%x)", l.PSID, l.PSID))
-		row("Ports", fmt.Sprintf("%d, in %d ranges of %d", l.PortCount(), len(rs), int(rs[0].Last-rs[0].First)+1))
+		row("psid", msg.Same(fmt.Sprintf("%d (0x%x)", l.PSID, l.PSID)))
+		size := int(rs[0].Last-rs[0].First) + 1
+		if len(rs) == 1 {
+			row("ports", msg.T("%d, in 1 range", "%d 個（1 範囲）", l.PortCount()))
+		} else {
+			row("ports", msg.T("%d, in %d ranges of %d", "%d 個（%[3]d 個ずつ %[2]d 範囲）", l.PortCount(), len(rs), size))
+		}
 	} else {
-		row("Ports", "all 65536")
+		row("ports", msg.T("all 65536", "65536 個すべて"))
 	}
 	if l.Shared() {
-		for _, line := range wrapRanges(rs, 80-11) {
-			row("", line)
+		for _, line := range wrapRanges(rs, msg.Width-mapeCol) {
+			row("", msg.Same(line))
 		}
 	}
-	iid := "draft-03 interface identifier, as Japanese services use"
+	iid := msg.T("draft-03 interface identifier, as Japanese services use", "国内のサービスと同じ draft-03 のインターフェース識別子")
 	if r.IID == mape.IIDRFC7597 {
-		iid = "RFC 7597 interface identifier"
+		iid = msg.T("RFC 7597 interface identifier", "RFC 7597 のインターフェース識別子")
 	}
-	row("CE IPv6", fmt.Sprintf("%s (%s)", l.CE, iid))
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, verdict(l))
-	fmt.Fprintln(w, "IPv6 has no port limit: 80/443 work over IPv6 (AAAA record) on any line, once")
-	fmt.Fprintln(w, "the router's IPv6 filter lets them in (it drops inbound connections by default).")
+	row("ce", msg.T("%s (%s)", "%s（%s）", l.CE, iid))
+	p := msg.Printer{W: w, Lang: lang}
+	p.Println(msg.Text{})
+	p.Println(verdict(l))
+	p.Println(msg.T("IPv6 has no port limit: 80/443 work over IPv6 (AAAA record) on any line, once "+
+		"the router's IPv6 filter lets them in (it drops inbound connections by default).",
+		"IPv6 にはポートの制限がありません。どの回線でも IPv6（AAAA レコード）なら 80/443 を公開できます。"+
+			"ただし、外からの接続を既定で破棄するルータの IPv6 フィルタで通す必要があります。"))
 }
 
 // verdict says in one line whether the web ports can be served over IPv4.
-func verdict(l mape.Line) string {
+func verdict(l mape.Line) msg.Text {
 	h80, h443 := l.HasPort(80), l.HasPort(443)
 	if !l.Shared() || (h80 && h443) {
-		return "80/443 can be served over IPv4 on this line."
+		return msg.T("80/443 can be served over IPv4 on this line.", "この回線では IPv4 で 80/443 を公開できます。")
 	}
 	rs := l.PortRanges()
-	can := fmt.Sprintf("ports %d–%d can", rs[0].First, rs[0].Last)
+	can := msg.T("ports %d–%d can", "%d〜%d 番なら公開できます", rs[0].First, rs[0].Last)
 	if len(rs) > 1 {
-		can += fmt.Sprintf(" (the first of the %d ranges above)", len(rs))
+		can = msg.T("%s (the first of the %d ranges above)", "%s（上の %d 範囲の最初）", can, len(rs))
 	}
 	switch {
 	case h80:
-		return "443 cannot be served over IPv4 on this line (80 can); " + can + "."
+		return msg.T("443 cannot be served over IPv4 on this line (80 can); %s.", "この回線では IPv4 で 443 を公開できません（80 は可）。%s。", can)
 	case h443:
-		return "80 cannot be served over IPv4 on this line (443 can); " + can + "."
+		return msg.T("80 cannot be served over IPv4 on this line (443 can); %s.", "この回線では IPv4 で 80 を公開できません（443 は可）。%s。", can)
 	}
-	return "80/443 cannot be served over IPv4 on this line; " + can + "."
+	return msg.T("80/443 cannot be served over IPv4 on this line; %s.", "この回線では IPv4 で 80/443 を公開できません。%s。", can)
 }
 
-func checkPortLine(l mape.Line, p uint16) string {
-	where := fmt.Sprintf("the IPv4 port set of %s", l.IPv4)
+func checkPortLine(l mape.Line, p uint16) msg.Text {
+	where := msg.T("the IPv4 port set of %s", "%s の IPv4 ポート集合に", l.IPv4)
 	if l.Shared() {
-		where += fmt.Sprintf(" (PSID %d, %d ports)", l.PSID, l.PortCount())
+		where = msg.T("PSID %[2]d's %[3]d ports of %[1]s", "%s の IPv4 ポート集合（PSID %d、%d ポート）に", l.IPv4, l.PSID, l.PortCount())
 	}
 	if l.HasPort(p) {
-		return fmt.Sprintf("yes: port %d is in %s", p, where)
+		return msg.T("yes: port %d is in %s", "はい: ポート %d は %s含まれます", p, where)
 	}
 	rs := l.PortRanges()
-	return fmt.Sprintf("no: port %d is not in %s; nearest usable range %s", p, where, nearest(rs, p))
+	return msg.T("no: port %d is not in %s; nearest %s", "いいえ: ポート %d は %s含まれません。いちばん近い使える範囲は %s", p, where, nearest(rs, p))
 }
 
 // nearest returns the range closest to p.

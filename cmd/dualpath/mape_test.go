@@ -184,7 +184,7 @@ func TestMapeLocal(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, msg)
 	}
-	if !strings.Contains(out, "BIGLOBE") || !strings.Contains(out, "on enp1s0") || !strings.Contains(out, "2404:7a82:1234:5600::/56") {
+	if flat := strings.Join(strings.Fields(out), " "); !strings.Contains(out, "BIGLOBE") || !strings.Contains(flat, "on enp1s0") || !strings.Contains(out, "2404:7a82:1234:5600::/56") {
 		t.Errorf("output:\n%s", out)
 	}
 	addrs = addrs[:5]
@@ -197,4 +197,29 @@ func TestMapeLocal(t *testing.T) {
 	if code != 3 || !strings.Contains(msg, "no global IPv6 address") {
 		t.Errorf("no global address: exit %d %q", code, msg)
 	}
+}
+
+// `LANG=ja_JP.UTF-8 dualpath mape PREFIX` speaks Japanese within 80
+// columns; the English run fits too.
+func TestMapeJapanese(t *testing.T) {
+	for _, env := range []map[string]string{{"LANG": "ja_JP.UTF-8"}, {"LANG": "C.UTF-8"}} {
+		out, errOut, code := runDispatch(env, "mape", "240b:10:1234:5600::/56")
+		if code != 0 || errOut != "" {
+			t.Fatalf("%v: exit %d %q", env, code, errOut)
+		}
+		assertWithin80(t, "mape "+env["LANG"], out)
+		if env["LANG"] == "ja_JP.UTF-8" {
+			flat := strings.Join(strings.Fields(out), "")
+			for _, want := range []string{"事業者", "（256回線で共有）", "この回線ではIPv4で80/443を公開できません。5472〜5487番なら公開できます", "IPv6にはポートの制限がありません"} {
+				if !strings.Contains(flat, want) {
+					t.Errorf("Japanese mape lacks %q:\n%s", want, out)
+				}
+			}
+		}
+	}
+	_, errOut, code := runDispatch(map[string]string{"LANG": "ja_JP.UTF-8"}, "mape", "2001:db8::/56")
+	if code != cli.ExitNotFound || !strings.Contains(errOut, "MAP-E のルールがありません") {
+		t.Errorf("no rule, Japanese: exit %d %q", code, errOut)
+	}
+	assertWithin80(t, "mape no rule (ja)", errOut)
 }

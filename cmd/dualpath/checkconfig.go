@@ -39,8 +39,8 @@ func runCheckConfig(_ context.Context, stdio cli.IO, args []string) error {
 		printConfigErrors(stdio, err)
 		return cli.Silent(cli.ExitUsage)
 	}
-	for _, w := range daemon.ConfigWarnings(cfg, daemon.LinkExists) {
-		fmt.Fprintln(stdio.Stderr, w)
+	if ws := daemon.ConfigWarnings(cfg, daemon.LinkExists); len(ws) > 0 {
+		printConfigErrors(stdio, ws)
 	}
 	fmt.Fprintf(stdio.Stdout, "%s: ok\n%s\n", path, cfg.Summary())
 	return nil

@@ -51,15 +51,7 @@ func TestCheckConfigAsNobody(t *testing.T) {
 		return string(out), 0
 	}
 	out, code := asNobody()
-	// One problem per line; a long one continues on indented lines.
-	var lines []string
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		if strings.HasPrefix(l, " ") && len(lines) > 0 {
-			lines[len(lines)-1] += " " + strings.TrimSpace(l)
-		} else {
-			lines = append(lines, l)
-		}
-	}
+	lines := messages(out)
 	if code != 2 || len(lines) != 2 {
 		t.Fatalf("root's 0600 secrets, as nobody: exit %d, output:\n%s\nwant exit 2 and two lines", code, out)
 	}
@@ -106,7 +98,7 @@ func TestCheckConfigWarnsMissingInterface(t *testing.T) {
 	if code := cli.Code(err); code != 0 || !strings.HasPrefix(out.String(), file+": ok\n") {
 		t.Fatalf("exit %d, out %q, err %q; want ok with warnings", code, out.String(), errb.String())
 	}
-	lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+	lines := messages(errb.String())
 	want := []string{
 		file + ":1:1: interface: warning: interface dpnone0 not found (ip link shows: lo",
 		file + ":10:5: ddns[0].ipv6: warning: interface dpnone1 not found (ip link shows: lo",
@@ -119,4 +111,18 @@ func TestCheckConfigWarnsMissingInterface(t *testing.T) {
 			t.Errorf("warning %d:\n%s\nwant it to start with\n%s", i+1, lines[i], want[i])
 		}
 	}
+}
+
+// messages splits what check-config printed into its messages: each starts
+// at the left margin; its continuation lines (80 columns) are indented.
+func messages(out string) []string {
+	var ms []string
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if strings.HasPrefix(l, " ") && len(ms) > 0 {
+			ms[len(ms)-1] += " " + strings.TrimSpace(l)
+		} else if l != "" {
+			ms = append(ms, l)
+		}
+	}
+	return ms
 }

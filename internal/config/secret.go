@@ -8,6 +8,8 @@ import (
 	"os/user"
 	"strconv"
 	"strings"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // EnvPPPoEPassword is the environment variable that, when set and not empty,
@@ -34,35 +36,38 @@ func CheckSecretFile(path string) error {
 // never contain the secret.
 func ReadSecret(path string) (string, error) {
 	if path == "" {
-		return "", errors.New("no file given")
+		return "", msg.Err(msg.T("no file given", "ファイルが指定されていません"))
 	}
 	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("%s does not exist: write the secret into it (one line) and run chmod 600 %s", path, path)
+			return "", msg.Err(msg.T("%s does not exist: write the secret into it (one line) and run chmod 600 %s",
+				"%s がありません。秘密の値を 1 行で書き、「chmod 600 %s」を実行してください", path, path))
 		}
-		return "", fmt.Errorf("cannot use %s: %v", path, unwrapPath(err))
+		return "", msg.Err(msg.T("cannot use %s: %v", "%s を使えません: %v", path, unwrapPath(err)))
 	}
 	if !st.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", path)
+		return "", msg.Err(msg.T("%s is not a regular file", "%s は通常のファイルではありません", path))
 	}
 	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		return "", fmt.Errorf("%s is accessible by group or others (mode %04o): it holds a secret; run chmod 600 %s", path, perm, path)
+		return "", msg.Err(msg.T("%s is accessible by group or others (mode %04o): it holds a secret; run chmod 600 %s",
+			"%s はグループや他のユーザから読み書きできます（モード %04o）。秘密の値を入れるファイルなので「chmod 600 %s」を実行してください", path, perm, path))
 	}
 	if st.Size() > maxSecretSize {
-		return "", fmt.Errorf("%s is %d bytes, too large for a secret", path, st.Size())
+		return "", msg.Err(msg.T("%s is %d bytes, too large for a secret", "%s は %d バイトあり、秘密の値としては大きすぎます", path, st.Size()))
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
-			return "", fmt.Errorf("%s cannot be read by user %s: the daemon runs as user %s and must read it: run chown %s %s (mode stays 600)",
-				path, currentUser(), DaemonUser, DaemonUser, path)
+			return "", msg.Err(msg.T("%s cannot be read by user %s: the daemon runs as user %s and must read it: run chown %s %s (mode stays 600)",
+				"%s をユーザ %s では読めません。デーモンはユーザ %s で動き、このファイルを読む必要があります。「chown %s %s」を実行してください（モードは 600 のまま）",
+				path, currentUser(), DaemonUser, DaemonUser, path))
 		}
-		return "", fmt.Errorf("cannot read %s: %v", path, unwrapPath(err))
+		return "", msg.Err(msg.T("cannot read %s: %v", "%s を読めません: %v", path, unwrapPath(err)))
 	}
 	s := strings.TrimRight(string(data), "\r\n")
 	if strings.TrimSpace(s) == "" {
-		return "", fmt.Errorf("%s is empty: write the secret into it (one line)", path)
+		return "", msg.Err(msg.T("%s is empty: write the secret into it (one line)", "%s は空です。秘密の値を 1 行で書いてください", path))
 	}
 	return s, nil
 }

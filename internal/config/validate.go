@@ -263,7 +263,7 @@ func (k *checker) secret(key, path string) {
 		return
 	}
 	if err := CheckSecretFile(path); err != nil {
-		k.errorT(key, msg.T("%v", "%v", err))
+		k.errorT(key, msg.T("%v", "%v", err)) // err speaks both languages
 
 	}
 }

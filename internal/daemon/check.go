@@ -8,6 +8,7 @@ import (
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/ddns"
 	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // CheckConfig runs every check of a loaded config that needs no network:
@@ -49,7 +50,8 @@ func ConfigWarnings(cfg *config.Config, linkExists func(string) bool) config.Err
 	var ws config.Errors
 	warn := func(key, link string) {
 		if link != "" && !linkExists(link) {
-			ws = append(ws, cfg.Errorf(key, "warning: %v: correct the name, or create the interface before the daemon needs it", hostnet.InterfaceNotFound(link)))
+			ws = append(ws, cfg.ErrorT(key, msg.T("warning: %v: correct the name, or create the interface before the daemon needs it",
+				"警告: %v。名前を直すか、デーモンが使う前にそのインターフェースを作ってください", hostnet.InterfaceNotFound(link))))
 		}
 	}
 	warn("interface", cfg.Interface)

@@ -1,9 +1,10 @@
 package hostnet
 
 import (
-	"fmt"
 	"net"
 	"strings"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // InterfaceNotFound returns the error for a network interface called name
@@ -19,11 +20,15 @@ func InterfaceNotFound(name string) error {
 			names = append(names, ifi.Name)
 		}
 	}
-	return &interfaceError{fmt.Sprintf("interface %s not found (ip link shows: %s)", name, strings.Join(names, ", "))}
+	list := strings.Join(names, ", ")
+	return &interfaceError{msg.T("interface %s not found (ip link shows: %s)",
+		"インターフェース %s が見つかりません（「ip link」の表示: %s）", name, list)}
 }
 
-// interfaceError reads as one sentence and still is ErrInterfaceNotFound.
-type interfaceError struct{ msg string }
+// interfaceError reads as one sentence, in English or Japanese (In), and
+// still is ErrInterfaceNotFound.
+type interfaceError struct{ text msg.Text }
 
-func (e *interfaceError) Error() string        { return e.msg }
-func (e *interfaceError) Is(target error) bool { return target == ErrInterfaceNotFound }
+func (e *interfaceError) Error() string           { return e.text.EN }
+func (e *interfaceError) In(lang msg.Lang) string { return e.text.In(lang) }
+func (e *interfaceError) Is(target error) bool    { return target == ErrInterfaceNotFound }

@@ -27,6 +27,19 @@ func (c *Config) Summary() string {
 		}
 		s = append(s, fmt.Sprintf("Inbound on the PPPoE address: TCP %s, UDP %s, %s; everything else dropped.",
 			FormatPorts(c.Expose.TCP), FormatPorts(c.Expose.UDP), icmp))
+	} else if t := c.Tunnel; t != nil {
+		update := "no update URL"
+		if t.Update != nil {
+			update = "update URL called on a prefix change"
+		}
+		s = append(s, fmt.Sprintf("Fixed-IP tunnel (IPv4-in-IPv6) for %s to BR %s from interface ID %s on %s's /64, MTU %d, TUN %s, replies routed by table %d, %s.",
+			t.IPv4Block(), t.BRAddr(), strings.TrimSpace(t.InterfaceID), c.Interface, t.MTU, t.TUN, t.Table, update))
+		icmp := "ping refused"
+		if c.Expose.ICMPEcho != nil && *c.Expose.ICMPEcho {
+			icmp = "ping answered"
+		}
+		s = append(s, fmt.Sprintf("Inbound on the fixed address(es): TCP %s, UDP %s, %s; everything else dropped.",
+			FormatPorts(c.Expose.TCP), FormatPorts(c.Expose.UDP), icmp))
 	} else {
 		s = append(s, "No PPPoE session (two-router mode).")
 	}

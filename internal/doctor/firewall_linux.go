@@ -61,14 +61,16 @@ func HostFirewall(ctx context.Context) ([]*Ruleset, error) {
 }
 
 // FirewallInterface is where visitors' IPv4 connections arrive: the PPPoE
-// TUN when dualpath holds the session, else the LAN interface (two-routers
-// mode: the PPPoE router forwards them there).
+// session's or the fixed-IP tunnel's TUN when dualpath holds one, else the
+// LAN interface (two-routers mode: the PPPoE router forwards them there).
 func FirewallInterface(cfg *config.Config, lan string) string {
-	if cfg != nil && cfg.PPPoE != nil {
-		if cfg.PPPoE.TUN != "" {
-			return cfg.PPPoE.TUN
-		}
+	switch {
+	case cfg != nil && cfg.PPPoE != nil && cfg.PPPoE.TUN != "":
+		return cfg.PPPoE.TUN
+	case cfg != nil && cfg.PPPoE != nil:
 		return config.DefaultTUN
+	case cfg != nil && cfg.Tunnel != nil && cfg.Tunnel.TUN != "":
+		return cfg.Tunnel.TUN
 	}
 	return lan
 }

@@ -3,13 +3,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/dualpath/dualpath/internal/lab"
 	"github.com/dualpath/dualpath/internal/reach"
 )
 
@@ -70,8 +73,8 @@ func findPath(rep *reach.JSONReport, f reach.Family, port uint16) *reach.JSONPat
 
 // TestLabCheckNamesTheBrokenPath: in the lab, `dualpath check` is green;
 // when the ISP drops inbound TCP 80 to the session address it exits 1
-// naming IPv4 port 80 (and nothing else); when the router drops IPv6 to the
-// server's port 80 it names IPv6 port 80.
+// naming IPv4 port 80 (and nothing else); with the router's IPv6 inbound
+// filter closed it names IPv6 (ports 80 and 443) and the router's filter.
 func TestLabCheckNamesTheBrokenPath(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the lab takes a while; skipped with -short")
@@ -106,20 +109,23 @@ func TestLabCheckNamesTheBrokenPath(t *testing.T) {
 		t.Errorf("cause %q does not name IPv4 port 80 filtered", c)
 	}
 
-	// The router's IPv6 inbound filter closes port 80 to the server. (A
-	// drop rule in the router's forward path, as a router's IPv6 filter
-	// does.)
-	undo = r.nftIn(t, "router", "dpcheck_drop6", fmt.Sprintf(`table inet dpcheck_drop6 {
-	chain drop80 {
-		type filter hook forward priority -10; policy accept;
-		ip6 daddr %s tcp dport 80 drop
+	// The router's IPv6 inbound filter is closed (lab.CloseIPv6Filter: back
+	// at the HGW's default, no new inbound IPv6 connection to the LAN).
+	l, err := lab.New(lab.Options{Prefix: r.prefix, StateRoot: r.root, Bin: r.bin})
+	if err != nil {
+		t.Fatal(err)
 	}
-}
-`, findPath(rep, reach.IPv6, 80).Address))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := l.CloseIPv6Filter(ctx); err != nil {
+		t.Fatal(err)
+	}
 	code, rep = r.labCheck(t)
-	undo()
-	if code != 1 || strings.Join(failing(rep), " ") != "ipv6/80" {
-		t.Fatalf("after the router's IPv6 filter: exit %d, failing %v; want exit 1 with only ipv6/80", code, failing(rep))
+	if err := l.OpenIPv6Filter(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if code != 1 || strings.Join(failing(rep), " ") != "ipv6/80 ipv6/443" {
+		t.Fatalf("with the router's IPv6 filter closed: exit %d, failing %v; want exit 1 with ipv6/80 and ipv6/443", code, failing(rep))
 	}
 	if c := findPath(rep, reach.IPv6, 80).Cause; !strings.Contains(c, "IPv6 port 80 filtered before reaching the server: the router's IPv6 filter?") {
 		t.Errorf("cause %q does not name the router's IPv6 filter", c)

@@ -148,13 +148,13 @@ func testScenario(t *testing.T, scenario string) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("lab test --json: exit %d: %v:\n%s", code, err, out)
 	}
-	if len(rep.Results) != 10 {
-		t.Fatalf("want the 10 checks, got %d", len(rep.Results))
+	if len(rep.Results) != 11 {
+		t.Fatalf("want the 11 checks, got %d", len(rep.Results))
 	}
 	// Every check that applies to the scenario must pass (two-routers has
 	// no check 7: all of its server's IPv4 leaves by PPPoE; and no check 9:
 	// its server runs no daemon for dualpath check to ask).
-	notHere := map[string][]int{"server-pppoe": nil, "two-routers": {7, 9}, "ipip-fixed": {9}}[scenario]
+	notHere := map[string][]int{"server-pppoe": nil, "two-routers": {7, 9, 11}, "ipip-fixed": {9}}[scenario]
 	for _, x := range rep.Results {
 		want := lab.Pass
 		if slices.Contains(notHere, x.ID) {
@@ -198,10 +198,10 @@ func TestLabDemoFits80Columns(t *testing.T) {
 		want, notWant  []string
 		notHere        []int
 	}{
-		{lab.ScenarioServerPPPoE, "C", []string{"Building it:", "  - namespaces", " 1 ok   PC's IPv4 leaves by MAP-E", "10 ok, 0 failed, 0 not applicable",
-			"drops new inbound IPv6 connections", "  - router's IPv6 filter: open TCP 80,443 to the server's", "10 ok   router's IPv6 filter lets in only 80,443"}, []string{"名前空間"}, nil},
-		{lab.ScenarioTwoRouters, "ja_JP.UTF-8", []string{"組み立て中:", "  - 名前空間", " 1 ok   PCのIPv4はMAP-Eから出る", " 7 n/a  ", "成功 8、失敗 0、対象外 2",
-			"外からのIPv6の新規接続を破棄", "10 ok   ルーターのIPv6フィルタは80,443だけを通す"}, []string{"  - namespaces", "PC's IPv4 leaves"}, []int{7, 9}},
+		{lab.ScenarioServerPPPoE, "C", []string{"Building it:", "  - namespaces", " 1 ok   PC's IPv4 leaves by MAP-E", "11 ok, 0 failed, 0 not applicable",
+			"drops new inbound IPv6 connections", "  - router's IPv6 filter: open TCP 80,443 to the server's", "10 ok   router's IPv6 filter lets in only 80,443", "11 ok   session drop: webhook arrives at inet4"}, []string{"名前空間"}, nil},
+		{lab.ScenarioTwoRouters, "ja_JP.UTF-8", []string{"組み立て中:", "  - 名前空間", " 1 ok   PCのIPv4はMAP-Eから出る", " 7 n/a  ", "成功 8、失敗 0、対象外 3",
+			"外からのIPv6の新規接続を破棄", "10 ok   ルーターのIPv6フィルタは80,443だけを通す"}, []string{"  - namespaces", "PC's IPv4 leaves"}, []int{7, 9, 11}},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		c := r.cmd(ctx, "demo", "--scenario", x.scenario)
@@ -229,7 +229,7 @@ func TestLabDemoFits80Columns(t *testing.T) {
 				t.Errorf("lab demo %s (%s): %q in:\n%s", x.scenario, x.lang, s, text)
 			}
 		}
-		for id := 1; id <= 10; id++ {
+		for id := 1; id <= 11; id++ {
 			outcome := "ok  "
 			if slices.Contains(x.notHere, id) {
 				outcome = "n/a "

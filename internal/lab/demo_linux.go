@@ -42,6 +42,8 @@ var checkWhy = map[int]msg.Text{
 		"サーバーの 'dualpath check' が外の検査役に確認: 公開ポートはIPv4でもIPv6でも応答"),
 	10: msg.T("the router drops new inbound IPv6 like a real HGW; only the ports opened for the server pass",
 		"ルーターは実際のHGWと同じく外からのIPv6新規接続を破棄。サーバー用に開けたポートだけ通る"),
+	11: msg.T("when the ISP dropped the session, the daemon's webhook told a receiver outside (session down, up again)",
+		"ISPがセッションを切ったとき、デーモンの通知が外の受け手に届いた（切断と再接続）"),
 }
 
 // Demo brings the lab up, runs the checks with a short narrative a newcomer

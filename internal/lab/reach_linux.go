@@ -4,11 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"net"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/dualpath/dualpath/internal/lab/vantage"
+	"github.com/dualpath/dualpath/internal/notify"
 	"github.com/dualpath/dualpath/internal/reach"
 )
 
@@ -17,8 +25,54 @@ import (
 // and the server's config lists them as its probers, so `dualpath check`
 // on the server sees each exposed port the way visitors do.
 
-// ProbePort is where the visitors' probe-serve listens.
-const ProbePort = 7008
+// ProbePort is where the visitors' probe-serve listens; WebhookPort is the
+// webhook receiver at inet4 that the server's notify section posts to.
+const (
+	ProbePort   = 7008
+	WebhookPort = 7009
+)
+
+func init() {
+	NodeCommands["webhooks"] = nodeWebhooks
+}
+
+// webhooksFile is where the receiver writes each notification, one a line.
+func (l *Lab) webhooksFile() string { return filepath.Join(l.Dir, "webhooks.jsonl") }
+
+// webhookURL is the receiver the server's notify section posts to.
+func webhookURL() string {
+	return "http://" + netip.AddrPortFrom(Inet4Addr.Addr(), WebhookPort).String() + "/dualpath"
+}
+
+func nodeWebhooks(ctx context.Context, out io.Writer, args []string) error {
+	fs := flag.NewFlagSet("webhooks", flag.ContinueOnError)
+	listen := fs.String("listen", "", "address to listen on")
+	file := fs.String("out", "", "file to append each body to")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *listen == "" || *file == "" {
+		return errors.New("usage: lab-node webhooks --listen ADDR --out FILE")
+	}
+	f, err := os.OpenFile(*file, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	return vantage.WebhookReceiver(ctx, ln, f)
+}
+
+// upWebhooks starts the webhook receiver at inet4.
+func (l *Lab) upWebhooks(ctx context.Context) error {
+	if _, err := l.startNode(NodeInet4, "webhooks", "webhooks", "--listen", netip.AddrPortFrom(Inet4Addr.Addr(), WebhookPort).String(), "--out", l.webhooksFile()); err != nil {
+		return err
+	}
+	return l.waitListen(ctx, NodeInet4, "tcp", WebhookPort)
+}
 
 // probeTokenFile holds the probers' token (mode 0600), shared by both ends.
 func (l *Lab) probeTokenFile() string { return filepath.Join(l.Dir, "probe.token") }
@@ -54,16 +108,17 @@ func (l *Lab) upProbers(ctx context.Context) error {
 	return nil
 }
 
-// checkConfig is the server config's check section: the ISP's BIND asked
-// directly, the two probers, and no TLS port (the lab's nginx answers
-// plain HTTP on 443).
-func (l *Lab) checkConfig() string {
+// outsideConfig is the server config's check and notify sections: the
+// ISP's BIND asked directly, the two probers, no TLS port (the lab's nginx
+// answers plain HTTP on 443), and every event to the receiver at inet4.
+func (l *Lab) outsideConfig() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "check:\n  name: %s\n  dns_servers: [%s]\n  tls_ports: []\n  probers:\n",
 		strings.TrimSuffix(Name, "."), netip.AddrPortFrom(DNS4, 53))
 	for _, u := range proberURLs() {
 		fmt.Fprintf(&b, "    - url: %s\n      token_file: %s\n", u, l.probeTokenFile())
 	}
+	fmt.Fprintf(&b, "notify:\n  debounce: 1s\n  webhooks:\n    - url: %s\n      format: json\n", webhookURL())
 	return b.String()
 }
 
@@ -112,4 +167,40 @@ func checkFromOutside(ctx context.Context, l *Lab) (string, string, bool) {
 		seen += "; " + strings.Join(bad, "; ")
 	}
 	return exp, seen, code == 0 && len(bad) == 0 && len(ok4) == len(ExposedTCP) && len(ok6) == len(ExposedTCP)
+}
+
+// checkWebhook is check 11: when the BRAS dropped the session (check 8),
+// the server's daemon told the receiver at inet4: session_down, then
+// session_up with the new address.
+func checkWebhook(ctx context.Context, l *Lab) (string, string, bool) {
+	exp := "session_down, then session_up with the new address, at inet4"
+	sess, err := l.sessionAddr()
+	if err != nil {
+		return exp, err.Error(), false
+	}
+	var down, up *notify.JSONPayload
+	waitFor(ctx, 10*time.Second, func() bool {
+		down, up = nil, nil
+		b, _ := os.ReadFile(l.webhooksFile())
+		for _, line := range strings.Split(string(b), "\n") {
+			var p notify.JSONPayload
+			if json.Unmarshal([]byte(line), &p) != nil {
+				continue
+			}
+			switch {
+			case p.Event == notify.SessionDown:
+				down, up = &p, nil
+			case p.Event == notify.SessionUp && down != nil && p.Facts["address"] == sess.String():
+				up = &p
+			}
+		}
+		return down != nil && up != nil
+	})
+	switch {
+	case down == nil:
+		return exp, "no session_down at the receiver (" + filepath.Base(l.webhooksFile()) + ")", false
+	case up == nil:
+		return exp, fmt.Sprintf("session_down (%s), but no session_up for %s", down.Facts["reason"], sess), false
+	}
+	return exp, fmt.Sprintf("session_down (%s), session_up %s %.1fs later", down.Facts["reason"], sess, up.Time.Sub(down.Time).Seconds()), true
 }

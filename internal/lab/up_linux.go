@@ -69,6 +69,7 @@ func (l *Lab) steps() []step {
 		{msg.T("second router (two-routers): LAN address", "2台目のルーター（two-routers）: LANのアドレス"), l.upRouter2},
 		{msg.T("visitor services", "訪問者側のサービス（whoami）"), l.upWhoami},
 		{msg.T("probe-serve at the visitors (IPv4, IPv6)", "訪問者側の probe-serve（IPv4、IPv6）"), l.upProbers},
+		{msg.T("webhook receiver at inet4 (the server's notifications)", "inet4 に通知の受け手（サーバーからの HTTP 通知）"), l.upWebhooks},
 		{msg.T("MAP-E: BR in the ISP, CE with NAPT on its port set in the router",
 			"MAP-E: ISPにBR、ルーターに自分のポート集合でNAPTするCE"), l.upMAPE},
 		{msg.T("DNS: BIND 9 for %s and a MyDNS-compatible service in the ISP",

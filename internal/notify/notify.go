@@ -4,7 +4,8 @@
 // pppd's ip-up). Sending never blocks the daemon: events are queued and
 // delivered by one worker, a failing or slow receiver is logged and
 // dropped after a timeout. The same event (kind, family, port) is sent at
-// most once per debounce window. Payloads carry no secret: webhook URLs
+// most once per debounce window, but a change of state (session down, then
+// up) always is. Payloads carry no secret: webhook URLs
 // and tokens come from files and are scrubbed from every message.
 package notify
 
@@ -100,9 +101,24 @@ func orNone(s string) string {
 	return s
 }
 
-// key is what debouncing compares: the kind and the family and port.
-func (e Event) key() string {
+// group is what debouncing compares: an event is dropped when the last
+// one sent of its group, within the window, was of the same kind. Events
+// that tell a state (session up/down, reachability lost/regained per
+// family) share a group, so a change of state is always sent: after
+// session_down, session_up goes out however soon it comes.
+func (e Event) group() string {
+	switch e.Kind {
+	case SessionUp, SessionDown:
+		return "session"
+	case ReachLost, ReachRegained:
+		return "reach/" + e.Facts["family"]
+	}
 	return string(e.Kind) + "/" + e.Facts["family"] + "/" + e.Facts["port"]
+}
+
+type sent struct {
+	kind Kind
+	at   time.Time
 }
 
 // Sink is one destination.
@@ -128,7 +144,7 @@ type Notifier struct {
 	now      func() time.Time
 
 	mu    sync.Mutex
-	last  map[string]time.Time
+	last  map[string]sent
 	queue chan Event
 	done  chan struct{}
 }
@@ -141,7 +157,7 @@ func New(n *config.Notify, readSecret func(string) (string, error), log *slog.Lo
 	}
 	host, _ := os.Hostname()
 	nt := &Notifier{debounce: n.Debounce, host: host, log: log, now: time.Now,
-		last: map[string]time.Time{}, queue: make(chan Event, queueSize), done: make(chan struct{})}
+		last: map[string]sent{}, queue: make(chan Event, queueSize), done: make(chan struct{})}
 	if len(n.Events) > 0 {
 		nt.events = map[Kind]bool{}
 		for _, e := range n.Events {
@@ -181,12 +197,13 @@ func (n *Notifier) Send(e Event) {
 		return
 	}
 	n.mu.Lock()
-	if t, ok := n.last[e.key()]; ok && n.debounce > 0 && e.Time.Sub(t) < n.debounce {
+	g := e.group()
+	if l, ok := n.last[g]; ok && l.kind == e.Kind && n.debounce > 0 && e.Time.Sub(l.at) < n.debounce {
 		n.mu.Unlock()
 		n.log.Debug("notification debounced", "event", e.Kind)
 		return
 	}
-	n.last[e.key()] = e.Time
+	n.last[g] = sent{e.Kind, e.Time}
 	n.mu.Unlock()
 	e.Facts = maps.Clone(e.Facts)
 	select {

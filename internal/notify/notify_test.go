@@ -284,14 +284,25 @@ func TestDebounce(t *testing.T) {
 	n.Send(Event{Kind: ReachLost, Time: t0.Add(10 * time.Second), Facts: map[string]string{"family": "ipv6"}}) // debounced
 	n.Send(Event{Kind: ReachLost, Time: t0.Add(10 * time.Second), Facts: map[string]string{"family": "ipv4"}}) // another family
 	n.Send(Event{Kind: ReachLost, Time: t0.Add(2 * time.Minute), Facts: map[string]string{"family": "ipv6"}})  // after the window
-	got := r.wait(t, 3)
+	// A change of state within the window always goes: down, up, down.
+	n.Send(Event{Kind: SessionDown, Time: t0})
+	n.Send(Event{Kind: SessionUp, Time: t0.Add(time.Second)})
+	n.Send(Event{Kind: SessionUp, Time: t0.Add(2 * time.Second)}) // debounced: no change
+	n.Send(Event{Kind: SessionDown, Time: t0.Add(3 * time.Second)})
+	r.wait(t, 6)
 	time.Sleep(100 * time.Millisecond)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.got) != 3 {
-		t.Errorf("%d delivered, want 3", len(r.got))
+	var kinds []string
+	for _, g := range r.got {
+		var p JSONPayload
+		json.Unmarshal(g.body, &p)
+		kinds = append(kinds, string(p.Event)+"/"+p.Facts["family"])
 	}
-	_ = got
+	want := "reach_lost/ipv6 reach_lost/ipv4 reach_lost/ipv6 session_down/ session_up/ session_down/"
+	if strings.Join(kinds, " ") != want {
+		t.Errorf("delivered %v, want %s", kinds, want)
+	}
 }
 
 func TestEventsFilter(t *testing.T) {

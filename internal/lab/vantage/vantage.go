@@ -209,3 +209,33 @@ func ParsePorts(s string) ([]uint16, error) {
 	}
 	return ps, nil
 }
+
+// maxWebhookBody bounds one webhook body the receiver keeps.
+const maxWebhookBody = 64 << 10
+
+// WebhookReceiver answers every POST on ln with 204 and writes its body, on
+// one line, to out: the lab's stand-in for a chat service or ntfy, where
+// the demo shows dualpath's notifications arriving.
+func WebhookReceiver(ctx context.Context, ln net.Listener, out io.Writer) error {
+	var mu sync.Mutex
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxWebhookBody))
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		fmt.Fprintf(out, "%s\n", strings.ReplaceAll(strings.TrimSpace(string(b)), "\n", " "))
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})}
+	go func() { <-ctx.Done(); srv.Close() }()
+	if err := srv.Serve(ln); err != nil && ctx.Err() == nil {
+		return err
+	}
+	return nil
+}

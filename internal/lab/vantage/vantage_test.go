@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -82,3 +84,44 @@ func TestFetchLiteral(t *testing.T) {
 		t.Fatalf("%+v %v", f, err)
 	}
 }
+
+func TestWebhookReceiverWritesEachBody(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var out strings.Builder
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- WebhookReceiver(ctx, ln, writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return out.Write(p) }))
+	}()
+	url := "http://" + ln.Addr().String() + "/dualpath"
+	for _, body := range []string{`{"event":"session_down"}`, "{\n\"event\": \"session_up\"\n}"} {
+		resp, err := http.Post(url, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent {
+			t.Errorf("status %d", resp.StatusCode)
+		}
+	}
+	if resp, err := http.Get(url); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET: %v %v", resp, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := out.String(); got != "{\"event\":\"session_down\"}\n{ \"event\": \"session_up\" }\n" {
+		t.Errorf("receiver wrote %q", got)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

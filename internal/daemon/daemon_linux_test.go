@@ -369,7 +369,9 @@ func TestRunRefusesBadConfig(t *testing.T) {
 	if !ok || ee.ExitCode() != 2 {
 		t.Fatalf("exit: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), cfg+":4:3: pppoe.mtu: 9000 is larger than 1500") {
+	// Long problems continue on indented lines (80 columns): join them.
+	joined := strings.ReplaceAll(string(out), "\n    ", " ")
+	if !strings.Contains(joined, cfg+":4:3: pppoe.mtu: 9000 is larger than 1500") {
 		t.Errorf("output:\n%s", out)
 	}
 }

@@ -644,7 +644,8 @@ func TestSystemdUnitVerifies(t *testing.T) {
 	if err != nil || strings.Contains(string(out), "dualpath.service") {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
-	for _, want := range []string{"Type=notify", "WatchdogSec=", "User=dualpath", "AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW", "StateDirectory=dualpath", "RuntimeDirectory=dualpath"} {
+	for _, want := range []string{"Type=notify", "WatchdogSec=", "User=dualpath", "AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW", "StateDirectory=dualpath", "RuntimeDirectory=dualpath",
+		"RestartPreventExitStatus=2", "SystemCallFilter=~", "SystemCallErrorNumber=EPERM"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("unit lacks %q", want)
 		}

@@ -55,11 +55,16 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 	if err != nil {
 		var errs plan.Errors
 		if errors.As(err, &errs) {
-			lines := make([]string, len(errs))
-			for i, pr := range errs {
-				lines[i] = fmt.Sprintf("%s: %s", *cfgPath, pr)
+			var en, ja []string
+			for _, pr := range errs {
+				en = append(en, *cfgPath+": "+pr.In(msg.English))
+				ja = append(ja, *cfgPath+": "+pr.In(msg.Japanese))
 			}
-			return cli.Usagef("plan is inconsistent (%d problem(s)):\n%s", len(errs), strings.Join(lines, "\n"))
+			lines := msg.Text{EN: strings.Join(en, "\n"), JA: strings.Join(ja, "\n")}
+			if len(errs) == 1 {
+				return cli.Usage(msg.T("plan is inconsistent (1 problem):\n%s", "plan の内容に問題があります（1 件）:\n%s", lines))
+			}
+			return cli.Usage(msg.T("plan is inconsistent (%d problems):\n%s", "plan の内容に問題があります（%d 件）:\n%s", len(errs), lines))
 		}
 		return cli.Usagef("%v", err)
 	}

@@ -121,6 +121,11 @@ func noInterface(name string, err error) Result {
 		return Result{Status: Skip, Summary: T("no LAN interface known", "LAN のインターフェースが分かりません"),
 			Fix: T("give --interface IF or interface: in the config", "--interface IF か設定ファイルの interface: で指定してください")}
 	}
+	var nf netlink.LinkNotFoundError
+	if errors.As(err, &nf) || errors.Is(err, hostnet.ErrInterfaceNotFound) {
+		return Result{Status: Skip, Summary: T("interface %s does not exist", "インターフェース %s はありません", name),
+			Fix: T("give --interface IF with an existing interface (see ip link)", "存在するインターフェースを --interface IF で指定してください（「ip link」で確認）")}
+	}
 	return Result{Status: Skip, Summary: T("interface %s: %v", "インターフェース %s: %v", name, err),
 		Fix: T("give --interface IF with an existing interface", "存在するインターフェースを --interface IF で指定してください")}
 }
@@ -288,7 +293,8 @@ func (env *Env) checkRPFilter(context.Context) Result {
 		}
 	}
 	if len(values) == 0 {
-		return noInterface(env.Interface, errors.New("no rp_filter setting found"))
+		return Result{Status: Skip, Summary: T("interface %s: no rp_filter setting found", "インターフェース %s: rp_filter の設定が見つかりません", env.Interface),
+			Fix: T("give --interface IF with an existing interface", "存在するインターフェースを --interface IF で指定してください")}
 	}
 	return RPFilterVerdict(values, tun)
 }

@@ -7,7 +7,8 @@
 package plan
 
 import (
-	"fmt"
+	"github.com/dualpath/dualpath/internal/msg"
+
 	"net/netip"
 	"strings"
 
@@ -28,9 +29,19 @@ const (
 type Problem struct {
 	Keys []string // e.g. ["plan.ipoe_router", "plan.pppoe_router"]
 	Msg  string   // what is wrong and what to do, one line
+	Text msg.Text // Msg in both languages, where written so
 }
 
-func (p Problem) String() string { return strings.Join(p.Keys, ", ") + ": " + p.Msg }
+func (p Problem) String() string { return p.In(msg.English) }
+
+// In is the problem in lang: "KEYS: what is wrong and what to do".
+func (p Problem) In(lang msg.Lang) string {
+	m := p.Msg
+	if !p.Text.IsZero() {
+		m = p.Text.In(lang)
+	}
+	return strings.Join(p.Keys, ", ") + ": " + m
+}
 
 // Errors is every problem found in a plan at once, so the user fixes them in
 // one go rather than one per run.
@@ -75,30 +86,32 @@ func (p *Plan) InDHCPRange(a netip.Addr) bool {
 // listing every problem (each naming its keys). Missing `plan:` is a problem.
 func FromConfig(cfg *config.Config) (*Plan, error) {
 	var errs Errors
-	add := func(msg string, keys ...string) { errs = append(errs, Problem{Keys: keys, Msg: msg}) }
+	addT := func(t msg.Text, keys ...string) { errs = append(errs, Problem{Keys: keys, Msg: t.EN, Text: t}) }
 	if cfg == nil || cfg.Plan == nil {
-		return nil, Errors{{Keys: []string{"plan"}, Msg: "missing: add a plan: section (mode, subnet, server, ipoe_router, ...)"}}
+		t := msg.T("missing: add a plan: section (mode, subnet, server, ipoe_router, ...)",
+			"ありません。「plan:」のセクション（「mode」「subnet」「server」「ipoe_router」など）を書いてください")
+		return nil, Errors{{Keys: []string{"plan"}, Msg: t.EN, Text: t}}
 	}
 	src := cfg.Plan
 	p := &Plan{Mode: src.Mode, Interface: cfg.Interface, Source: src}
 	switch src.Mode {
 	case ModeServerPPPoE, ModeTwoRouters:
 	case "":
-		add("missing: set it to server-pppoe or two-routers", "plan.mode")
+		addT(msg.T("missing: set it to server-pppoe or two-routers", "ありません。server-pppoe か two-routers を書いてください"), "plan.mode")
 	default:
-		add(fmt.Sprintf("%q is not a mode: use server-pppoe or two-routers", src.Mode), "plan.mode")
+		addT(msg.T("%q is not a mode%s: use server-pppoe or two-routers", "%q は構成の種類ではありません%s。server-pppoe か two-routers にしてください", src.Mode, msg.DidYouMean(src.Mode, []string{ModeServerPPPoE, ModeTwoRouters})), "plan.mode")
 	}
 	if cfg.Interface == "" {
-		add("missing: name the server's LAN interface (e.g. enp1s0)", "interface")
+		addT(msg.T("missing: name the server's LAN interface (e.g. enp1s0)", "ありません。サーバの LAN インターフェース名を書いてください（例 enp1s0）"), "interface")
 	}
 
 	// Subnet.
 	if src.Subnet == "" {
-		add("missing: give the LAN's IPv4 subnet (e.g. 192.168.1.0/24)", "plan.subnet")
+		addT(msg.T("missing: give the LAN's IPv4 subnet (e.g. 192.168.1.0/24)", "ありません。LAN の IPv4 サブネットを書いてください（例 192.168.1.0/24）"), "plan.subnet")
 	} else if pfx, err := netip.ParsePrefix(src.Subnet); err != nil || !pfx.Addr().Is4() {
-		add(fmt.Sprintf("%q is not an IPv4 subnet: write it like 192.168.1.0/24", src.Subnet), "plan.subnet")
+		addT(msg.T("%q is not an IPv4 subnet: write it like 192.168.1.0/24", "%q は IPv4 サブネットではありません。192.168.1.0/24 のように書いてください", src.Subnet), "plan.subnet")
 	} else if pfx.Bits() > 30 {
-		add(fmt.Sprintf("%s is too small for a LAN with routers and a server: use a /24", src.Subnet), "plan.subnet")
+		addT(msg.T("%s is too small for a LAN with routers and a server: use a /24", "%s はルータとサーバのある LAN には狭すぎます。/24 にしてください", src.Subnet), "plan.subnet")
 	} else {
 		p.Subnet = pfx.Masked()
 		p.ServerBits = pfx.Bits()
@@ -108,20 +121,20 @@ func FromConfig(cfg *config.Config) (*Plan, error) {
 	host := func(key, val string, required bool) netip.Addr {
 		if val == "" {
 			if required {
-				add("missing: give an IPv4 address inside plan.subnet", key)
+				addT(msg.T("missing: give an IPv4 address inside plan.subnet", "ありません。plan.subnet の中の IPv4 アドレスを書いてください"), key)
 			}
 			return netip.Addr{}
 		}
 		a, err := netip.ParseAddr(val)
 		if err != nil || !a.Is4() {
-			add(fmt.Sprintf("%q is not an IPv4 address", val), key)
+			addT(msg.T("%q is not an IPv4 address", "%q は IPv4 アドレスではありません", val), key)
 			return netip.Addr{}
 		}
 		if p.Subnet.IsValid() {
 			if !p.Subnet.Contains(a) {
-				add(fmt.Sprintf("%s is outside plan.subnet %s: use an address inside it", a, p.Subnet), key, "plan.subnet")
+				addT(msg.T("%s is outside plan.subnet %s: use an address inside it", "%s は plan.subnet %s の外です。中のアドレスにしてください", a, p.Subnet), key, "plan.subnet")
 			} else if a == p.Subnet.Addr() || a == lastAddr(p.Subnet) {
-				add(fmt.Sprintf("%s is the network or broadcast address of %s: pick a host address", a, p.Subnet), key)
+				addT(msg.T("%s is the network or broadcast address of %s: pick a host address", "%s は %s のネットワークアドレスかブロードキャストアドレスです。ホストのアドレスにしてください", a, p.Subnet), key)
 			}
 		}
 		return a
@@ -130,10 +143,10 @@ func FromConfig(cfg *config.Config) (*Plan, error) {
 	p.IPoERouter = host("plan.ipoe_router", src.IPoERouter, true)
 	p.PPPoERouter = host("plan.pppoe_router", src.PPPoERouter, false)
 	if src.Mode == ModeTwoRouters && src.PPPoERouter == "" {
-		add("missing: two-routers mode needs the PPPoE router's LAN address (e.g. 192.168.1.2)", "plan.pppoe_router")
+		addT(msg.T("missing: two-routers mode needs the PPPoE router's LAN address (e.g. 192.168.1.2)", "ありません。two-routers の構成には PPPoE ルータの LAN アドレスが必要です（例 192.168.1.2）"), "plan.pppoe_router")
 	}
 	if src.Mode == ModeServerPPPoE && src.PPPoERouter != "" {
-		add("server-pppoe mode has no PPPoE router: remove the key or use mode two-routers", "plan.pppoe_router", "plan.mode")
+		addT(msg.T("server-pppoe mode has no PPPoE router: remove the key or use mode two-routers", "server-pppoe の構成には PPPoE ルータがありません。このキーを消すか、two-routers にしてください"), "plan.pppoe_router", "plan.mode")
 	}
 
 	// Distinct addresses: the article's "ルータ自身のIPアドレスが2台で重複".
@@ -145,7 +158,7 @@ func FromConfig(cfg *config.Config) (*Plan, error) {
 	for i := range addrs {
 		for j := i + 1; j < len(addrs); j++ {
 			if addrs[i].a.IsValid() && addrs[i].a == addrs[j].a {
-				add(fmt.Sprintf("both are %s: every device needs its own address (e.g. IPoE router .1, PPPoE router .2, server .10)", addrs[i].a), addrs[i].key, addrs[j].key)
+				addT(msg.T("both are %s: every device needs its own address (e.g. IPoE router .1, PPPoE router .2, server .10)", "どちらも %s です。機器ごとに別のアドレスが必要です（例 IPoE ルータ .1、PPPoE ルータ .2、サーバ .10）", addrs[i].a), addrs[i].key, addrs[j].key)
 			}
 		}
 	}
@@ -155,16 +168,16 @@ func FromConfig(cfg *config.Config) (*Plan, error) {
 		first, last, ok := parseRange(src.DHCPRange)
 		switch {
 		case !ok:
-			add(fmt.Sprintf("%q is not a range: write it like 192.168.1.100-192.168.1.200", src.DHCPRange), "plan.dhcp_range")
+			addT(msg.T("%q is not a range: write it like 192.168.1.100-192.168.1.200", "%q は範囲ではありません。192.168.1.100-192.168.1.200 のように書いてください", src.DHCPRange), "plan.dhcp_range")
 		case last.Less(first):
-			add(fmt.Sprintf("%s comes after %s: write the lower address first", first, last), "plan.dhcp_range")
+			addT(msg.T("%s comes after %s: write the lower address first", "%s が %s より後ろです。小さいアドレスを先に書いてください", first, last), "plan.dhcp_range")
 		case p.Subnet.IsValid() && (!p.Subnet.Contains(first) || !p.Subnet.Contains(last)):
-			add(fmt.Sprintf("%s is not inside plan.subnet %s", src.DHCPRange, p.Subnet), "plan.dhcp_range", "plan.subnet")
+			addT(msg.T("%s is not inside plan.subnet %s", "%s は plan.subnet %s の中にありません", src.DHCPRange, p.Subnet), "plan.dhcp_range", "plan.subnet")
 		default:
 			p.DHCPFirst, p.DHCPLast = first, last
 			for _, n := range addrs {
 				if n.a.IsValid() && p.InDHCPRange(n.a) {
-					add(fmt.Sprintf("%s is inside the DHCP pool %s: DHCP may hand it to another device; move it out of the pool", n.a, src.DHCPRange), n.key, "plan.dhcp_range")
+					addT(msg.T("%s is inside the DHCP pool %s: DHCP may hand it to another device; move it out of the pool", "%s は DHCP の範囲 %s の中です。別の機器に割り当てられるおそれがあるので、範囲の外に移してください", n.a, src.DHCPRange), n.key, "plan.dhcp_range")
 				}
 			}
 		}
@@ -175,11 +188,11 @@ func FromConfig(cfg *config.Config) (*Plan, error) {
 		a, err := netip.ParseAddr(src.IPv6Gateway)
 		switch {
 		case err != nil || !a.Is6() || a.Is4In6():
-			add(fmt.Sprintf("%q is not an IPv6 address: give the IPoE router's link-local address (e.g. fe80::1)", src.IPv6Gateway), "plan.ipv6_gateway")
+			addT(msg.T("%q is not an IPv6 address: give the IPoE router's link-local address (e.g. fe80::1)", "%q は IPv6 アドレスではありません。IPoE ルータのリンクローカルアドレス（例 fe80::1）を書いてください", src.IPv6Gateway), "plan.ipv6_gateway")
 		case a.Zone() != "":
-			add("drop the %zone: the interface is implied", "plan.ipv6_gateway")
+			addT(msg.Text{EN: "drop the %zone: the interface is implied", JA: "「%zone」を外してください。インターフェースは決まっています"}, "plan.ipv6_gateway")
 		case a.IsMulticast() || a.IsUnspecified() || a.IsLoopback():
-			add(fmt.Sprintf("%s cannot be a gateway: give the IPoE router's link-local address", a), "plan.ipv6_gateway")
+			addT(msg.T("%s cannot be a gateway: give the IPoE router's link-local address", "%s はゲートウェイにできません。IPoE ルータのリンクローカルアドレスを書いてください", a), "plan.ipv6_gateway")
 		default:
 			p.IPv6Gateway = a
 		}
@@ -197,7 +210,7 @@ func FromConfig(cfg *config.Config) (*Plan, error) {
 	}
 	for _, port := range append(append([]uint16{}, cfg.Expose.TCP...), cfg.Expose.UDP...) {
 		if port == 0 {
-			add("port 0 cannot be exposed: list real port numbers", "expose")
+			addT(msg.T("port 0 cannot be exposed: list real port numbers", "ポート 0 は公開できません。実際のポート番号を書いてください"), "expose")
 			break
 		}
 	}

@@ -468,3 +468,24 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestLifeCycleWithoutSystemd: where systemd does not run (a container, a
+// chroot being built), the scripts call no systemctl at all, yet keep the
+// enable state across an upgrade and clean up on purge.
+func TestLifeCycleWithoutSystemd(t *testing.T) {
+	v1, v2 := buildDebs(t)
+	rt := newRoot(t)
+	must(t, os.RemoveAll(filepath.Join(rt.r, "run/systemd")))
+	wantCalls(t, "install", rt.dpkg(t, "-i", v1))
+	rt.sh(t, `systemctl --root="$R" enable `+unit+` 2>&1`)
+	wantCalls(t, "upgrade", rt.dpkg(t, "-i", v2))
+	if !rt.enabled() {
+		t.Error("after upgrade: the unit is no longer enabled")
+	}
+	wantCalls(t, "purge", rt.dpkg(t, "-P", "dualpath"))
+	for _, f := range []string{"etc/dualpath", "var/lib/dualpath", "etc/systemd/system/multi-user.target.wants/" + unit} {
+		if rt.exists(f) {
+			t.Errorf("after purge: /%s is still there", f)
+		}
+	}
+}

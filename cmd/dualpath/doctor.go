@@ -51,7 +51,7 @@ func runDoctor(ctx context.Context, stdio cli.IO, args []string) error {
 	lang := msg.FromEnv(stdio.Getenv)
 	ctx, cancel := context.WithTimeout(ctx, *timeout+10*time.Second)
 	defer cancel()
-	outs := doctor.RunAll(ctx, doctor.Checks(env))
+	outs := doctor.WithInbound(ctx, doctor.RunAll(ctx, doctor.Checks(env)), env)
 	var err error
 	if *asJSON {
 		err = doctor.WriteJSON(stdio.Stdout, outs, lang)

@@ -34,7 +34,12 @@ func Checks(env *Env) []Check {
 			if err != nil {
 				return probeError(err)
 			}
-			return PPPoEVerdict(acs)
+			r := PPPoEVerdict(acs)
+			if r.Status == Fail && env.Config != nil && env.Config.Tunnel != nil && env.Config.PPPoE == nil {
+				// inbound IPv4 comes by the fixed-IP tunnel: PPPoE is only a fallback
+				r.Status, r.Fix = Warn, Text{}
+			}
+			return r
 		})},
 	}
 	if env.Config != nil && env.Config.Plan != nil {
@@ -284,6 +289,9 @@ func (env *Env) checkRPFilter(context.Context) Result {
 	if env.Config != nil && env.Config.PPPoE != nil {
 		tun = env.Config.PPPoE.TUN
 	}
+	if env.Config != nil && env.Config.Tunnel != nil {
+		tun = env.Config.Tunnel.TUN
+	}
 	for _, ifn := range []string{env.Interface, tun} {
 		if ifn == "" {
 			continue
@@ -308,12 +316,17 @@ func (env *Env) checkDaemon(context.Context) Result {
 		return Result{Status: Skip, Details: map[string]any{"status_socket": sock},
 			Summary: T("dualpath run is not running (no %s)", "dualpath run は動いていません（%s がありません）", sock)}
 	}
-	if env.Config == nil || env.Config.PPPoE == nil {
+	if env.Config == nil || (env.Config.PPPoE == nil && env.Config.Tunnel == nil) {
 		return Result{Status: Skip, Details: map[string]any{"status_socket": sock},
-			Summary: T("dualpath run is running; no pppoe: section given, so no rule to check", "dualpath run は動いています。pppoe: の設定がないので経路は確認しません"),
+			Summary: T("dualpath run is running; no pppoe: or tunnel: section given, so no rule to check", "dualpath run は動いています。pppoe: も tunnel: も設定がないので経路は確認しません"),
 			Fix:     T("pass --config with the daemon's config file", "デーモンの設定ファイルを --config で渡してください")}
 	}
-	table := env.Config.PPPoE.Table
+	var table int
+	if p := env.Config.PPPoE; p != nil {
+		table = p.Table
+	} else {
+		table = env.Config.Tunnel.Table
+	}
 	var missing []string
 	rules, err := netlink.RuleList(netlink.FAMILY_V4)
 	hasRule := false

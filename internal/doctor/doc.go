@@ -17,6 +17,9 @@
 //	                   port set; exposed ports impossible over MAP-E IPv4
 //	line.dslite        AFTR names resolvable, 192.0.0.0/29 addresses
 //	line.pppoe         PADI: the answering ACs (name, services, MAC) or none
+//	line.inbound-ipv4  on a MAP-E or DS-Lite line, the paths for inbound IPv4:
+//	                   PPPoE passthrough seen, a fixed-IP tunnel configured
+//	                   and answering (from the daemon); run after the others
 //	lan.plan           the config's plan: section is consistent (with --config)
 //	lan.dhcp           DHCP servers that offer; more than one is a failure
 //	                   (listens --timeout + 3 s: servers ping before offering)
@@ -78,6 +81,8 @@
 //	                  (int), port_count (int), port_ranges: [string], br,
 //	                  unavailable_ports: [string]
 //	line.dslite       aftr: {name: [address]}, b4_addresses: [string]
+//	line.inbound-ipv4 mape, dslite, pppoe_passthrough, pppoe_configured
+//	                  (bool), tunnel_br, tunnel_state
 //	lan.plan          problems: [string]
 //	host.listen.tcpN  port (int), ipv4 (bool), ipv6 (bool),
 //	                  ipv4_via_dual_stack (bool), v6only_guessed (bool),

@@ -175,7 +175,7 @@ func (a *authState) papClient(c *Conn, now time.Time, p Packet) {
 		return
 	}
 	a.method = AuthNone
-	c.authFailed(now, authFailReason("PAP", c.cfg.Username, msg))
+	c.authFailed(now, AuthPAP, authFailReason("PAP", c.cfg.Username, msg))
 }
 
 // papServer verifies an Authenticate-Request (RFC 1334 section 2.2.1).
@@ -205,7 +205,7 @@ func (a *authState) papServer(c *Conn, now time.Time, p Packet) {
 	a.method = AuthNone
 	a.deadline = time.Time{}
 	c.params.Username = user
-	c.authFailed(now, authFailReason("PAP", user, ""))
+	c.authFailed(now, AuthPAP, authFailReason("PAP", user, ""))
 }
 
 // chapClient answers Challenges and handles Success/Failure (RFC 1994
@@ -233,7 +233,7 @@ func (a *authState) chapClient(c *Conn, now time.Time, p Packet) {
 			return
 		}
 		a.method, a.deadline = AuthNone, time.Time{}
-		c.authFailed(now, authFailReason("CHAP-MD5", c.cfg.Username, printable(p.Data)))
+		c.authFailed(now, AuthCHAP, authFailReason("CHAP-MD5", c.cfg.Username, printable(p.Data)))
 	}
 }
 
@@ -263,7 +263,7 @@ func (a *authState) chapServer(c *Conn, now time.Time, p Packet) {
 	c.send(ProtoCHAP, Packet{Code: chapFailure, ID: p.ID, Data: []byte("Authentication failed")})
 	a.method, a.deadline = AuthNone, time.Time{}
 	c.params.Username = user
-	c.authFailed(now, authFailReason("CHAP-MD5", user, ""))
+	c.authFailed(now, AuthCHAP, authFailReason("CHAP-MD5", user, ""))
 }
 
 // chapMD5 is the RFC 1994 section 2 response: MD5(Identifier || secret ||

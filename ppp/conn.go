@@ -41,15 +41,15 @@ type Conn struct {
 	ipv6P  *ipv6cpProto
 	auth   authState
 
-	phase     phase
-	up        atomic.Bool
-	rxCount   atomic.Uint64 // frames received (liveness for the keepalive)
-	downSent  bool          // EventDown emitted for this link
-	pending   string        // a link close requested from inside a callback
-	params    Params
-	ka        keepalive
-	ctlID     uint8
-	randFails int
+	phase    phase
+	up       atomic.Bool
+	rxCount  atomic.Uint64 // frames received (liveness for the keepalive)
+	downSent bool          // EventDown emitted for this link
+	pending  string        // a link close requested from inside a callback
+	params   Params
+	ka       keepalive
+	ctlID    uint8
+	randErr  error // crypto/rand failed during this call: the link goes down
 }
 
 // NewConn validates cfg, fills in defaults and returns an idle link.
@@ -71,6 +71,9 @@ func NewConn(cfg Config) (*Conn, error) {
 	c.lcp.id = c.randByte()
 	c.ipcp.id = c.randByte()
 	c.ipv6cp.id = c.randByte()
+	if c.randErr != nil {
+		return nil, fmt.Errorf("ppp: no random numbers: %v", c.randErr)
+	}
 	c.params.MTU = int(cfg.MaxMRU)
 	c.params.AuthMethod = AuthNone
 	return c, nil
@@ -237,7 +240,12 @@ func (c *Conn) IPCPState() State { return c.ipcp.state }
 // --- internals ---
 
 func (c *Conn) emit(k EventKind, reason string) {
-	c.events = append(c.events, Event{Kind: k, Reason: c.redact(reason), Params: c.Negotiated()})
+	c.emitAuth(k, AuthAuto, reason)
+}
+
+// emitAuth queues an event that names an authentication method.
+func (c *Conn) emitAuth(k EventKind, m AuthMethod, reason string) {
+	c.events = append(c.events, Event{Kind: k, Reason: c.redact(reason), Params: c.Negotiated(), Method: m})
 }
 
 // send frames a control packet. Packets that echo peer data (Code-Reject)
@@ -281,6 +289,18 @@ func (c *Conn) requestClose(reason string) {
 }
 
 func (c *Conn) runPending(now time.Time) {
+	if err := c.randErr; err != nil {
+		// Randomness never degrades: whatever this call queued may hold
+		// a guessable magic number, identifier or CHAP challenge, so
+		// nothing is sent and the link goes down as if the lower layer
+		// had (RFC 1661 Down).
+		c.randErr = nil
+		c.out = nil
+		c.pending = ""
+		c.lcp.lowerDown(now)
+		c.linkDown(now, "no random numbers ("+err.Error()+"): the link is closed")
+		return
+	}
 	for c.pending != "" {
 		r := c.pending
 		c.pending = ""
@@ -334,7 +354,7 @@ func (c *Conn) authDone(now time.Time, m AuthMethod, user string) {
 	if m != AuthNone {
 		c.params.AuthMethod = m
 		c.params.Username = user
-		c.emit(EventAuthOK, fmt.Sprintf("%s authentication of user %q succeeded", methodName(m), user))
+		c.emitAuth(EventAuthOK, m, fmt.Sprintf("%s authentication of user %q succeeded", methodName(m), user))
 	}
 	c.phase = phaseNetwork
 	c.ipcp.why = ""
@@ -347,8 +367,8 @@ func (c *Conn) authDone(now time.Time, m AuthMethod, user string) {
 }
 
 // authFailed reports a failed authentication and terminates the link.
-func (c *Conn) authFailed(now time.Time, reason string) {
-	c.emit(EventAuthFailed, reason)
+func (c *Conn) authFailed(now time.Time, m AuthMethod, reason string) {
+	c.emitAuth(EventAuthFailed, m, reason)
 	c.lcp.close(now, "authentication failed")
 }
 
@@ -360,19 +380,12 @@ func (c *Conn) redact(s string) string {
 	return strings.ReplaceAll(s, string(c.cfg.Password), "[redacted]")
 }
 
-// randBytes fills b from cfg.Rand; on a read error it falls back to a
-// clock- and counter-derived value so that the link still works: magic
-// numbers and identifiers need uniqueness, not secrecy. (A server's CHAP
-// challenges would then be guessable; crypto/rand does not fail in
-// practice.)
+// randBytes fills b from cfg.Rand (crypto/rand unless a test sets it). A
+// failure is never papered over: it is kept in randErr, and the call that
+// needed the bytes ends the link (runPending) or fails (NewConn).
 func (c *Conn) randBytes(b []byte) {
-	if _, err := io.ReadFull(c.cfg.Rand, b); err != nil {
-		c.randFails++
-		var seed [8]byte
-		binary.BigEndian.PutUint64(seed[:], uint64(time.Now().UnixNano())+uint64(c.randFails)*0x9e3779b97f4a7c15)
-		for i := range b {
-			b[i] = seed[i%8] ^ byte(i*31)
-		}
+	if _, err := io.ReadFull(c.cfg.Rand, b); err != nil && c.randErr == nil {
+		c.randErr = err
 	}
 }
 

@@ -360,6 +360,9 @@ func TestWrongPassword(t *testing.T) {
 				if !strings.Contains(e.Reason, methodName(auth)) || !strings.Contains(e.Reason, "check user name and password") || !strings.Contains(e.Reason, testUser) {
 					t.Errorf("%s reason %q", side, e.Reason)
 				}
+				if e.Method != auth {
+					t.Errorf("%s: failure event's method %v, want %v", side, e.Method, auth)
+				}
 				if _, up := findEvent(evs, EventIPCPUp); up {
 					t.Errorf("%s: IPCP came up", side)
 				}

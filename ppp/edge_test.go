@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -14,16 +15,42 @@ type failingReader struct{}
 
 func (failingReader) Read([]byte) (int, error) { return 0, errors.New("no entropy") }
 
-// TestBrokenRandStillWorks checks that a failing Rand does not stop the
-// link (magic numbers and identifiers need uniqueness, not secrecy).
-func TestBrokenRandStillWorks(t *testing.T) {
-	cc, sc := clientConfig(), serverConfig(AuthPAP)
+// TestBrokenRandFails checks that randomness never silently degrades: a
+// failing random source makes NewConn fail, and a source that fails later
+// (here: when a CHAP server needs its challenge) ends the link without
+// sending what the missing bytes were meant for.
+func TestBrokenRandFails(t *testing.T) {
+	cc := clientConfig()
 	cc.Rand = failingReader{}
-	w := newWire(t, cc, sc)
+	if _, err := NewConn(cc); err == nil || !strings.Contains(err.Error(), "no entropy") {
+		t.Fatalf("NewConn with a failing Rand: %v, want the error", err)
+	}
+
+	// 4 identifier bytes in NewConn, 4 for the magic number, 1 for the
+	// auth identifier, then nothing for the 16-byte challenge.
+	sc := serverConfig(AuthCHAP)
+	sc.Rand = io.MultiReader(io.LimitReader(seeded(7), 9), failingReader{})
+	w := newWire(t, clientConfig(), sc)
 	w.s.Open(w.now)
 	w.c.Open(w.now)
-	if !w.run(time.Minute, bothUp(w)) {
-		t.Fatalf("not up: %v / %v", kinds(w.evC), kinds(w.evS))
+	serverDown := func() bool { _, down := findEvent(w.evS, EventDown); return down }
+	if !w.run(time.Minute, serverDown) {
+		t.Fatalf("server not down: %v", kinds(w.evS))
+	}
+	if _, lcpUp := findEvent(w.evS, EventLCPUp); !lcpUp {
+		t.Errorf("LCP did not open (the challenge was not reached): %v", kinds(w.evS))
+	}
+	e, _ := findEvent(w.evS, EventDown)
+	if !strings.Contains(e.Reason, "no random numbers") || !strings.Contains(e.Reason, "no entropy") {
+		t.Errorf("down reason %q, want the random source named", e.Reason)
+	}
+	if _, up := findEvent(w.evS, EventAuthOK); up {
+		t.Error("authentication succeeded without a challenge from crypto/rand")
+	}
+	for _, f := range w.fromS {
+		if proto, info, err := ParseFrame(f); err == nil && proto == ProtoCHAP && len(info) > 0 && info[0] == 1 {
+			t.Errorf("a CHAP Challenge was sent: %x", info)
+		}
 	}
 }
 

@@ -25,7 +25,7 @@ func (p *ipv6cpProto) randomIID(avoid [8]byte) [8]byte {
 	for {
 		var b [8]byte
 		p.c.randBytes(b[:])
-		if b != ([8]byte{}) && b != avoid && b != p.iid {
+		if (b != ([8]byte{}) && b != avoid && b != p.iid) || p.c.randErr != nil {
 			return b
 		}
 	}

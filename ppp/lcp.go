@@ -42,7 +42,7 @@ type lcpProto struct {
 
 func (l *lcpProto) newMagic() uint32 {
 	for {
-		if m := l.c.randU32(); m != 0 && m != l.magic {
+		if m := l.c.randU32(); (m != 0 && m != l.magic) || l.c.randErr != nil {
 			return m
 		}
 	}

@@ -237,8 +237,8 @@ const (
 	EventLCPUp EventKind = iota + 1
 	// EventAuthOK: authentication succeeded (both roles).
 	EventAuthOK
-	// EventAuthFailed: authentication failed; Reason names the method and
-	// says what to check. The link is then terminated (EventDown follows).
+	// EventAuthFailed: authentication failed; Method is the method and
+	// Reason says what to check. The link is then terminated (EventDown follows).
 	EventAuthFailed
 	// EventIPCPUp: IPCP opened; the link carries IPv4. Params holds the
 	// addresses, DNS and MTU.
@@ -284,6 +284,9 @@ type Event struct {
 	Kind   EventKind
 	Reason string // human-readable cause (EventAuthFailed, EventDown, ...)
 	Params Params // the negotiated values at the time of the event
+	// Method is the authentication method of EventAuthOK and
+	// EventAuthFailed (AuthPAP or AuthCHAP); AuthAuto otherwise.
+	Method AuthMethod
 }
 
 // String formats the event for logs.

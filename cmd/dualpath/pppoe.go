@@ -195,7 +195,11 @@ func printEvent(w io.Writer, e session.Event) {
 	var s string
 	switch e.Kind {
 	case session.KindUp:
-		s = fmt.Sprintf("up: address %s peer %s dns %s mtu %d", e.Address, e.Peer, strings.Join(e.DNS, ","), e.MTU)
+		dns := make([]string, len(e.DNS))
+		for i, a := range e.DNS {
+			dns[i] = a.String()
+		}
+		s = fmt.Sprintf("up: address %s peer %s dns %s mtu %d", e.Address, e.Peer, strings.Join(dns, ","), e.MTU)
 	case session.KindIPv6Up:
 		s = fmt.Sprintf("IPv6 up: %s peer %s", e.Address, e.Peer)
 	case session.KindSession:
@@ -203,7 +207,10 @@ func printEvent(w io.Writer, e session.Event) {
 	case session.KindAuth:
 		s = fmt.Sprintf("auth %s: %s %s", e.Method, e.State, e.Reason)
 	case session.KindDown:
-		s = fmt.Sprintf("down: %s; retrying in %s", e.Reason, e.RetryIn)
+		s = "down: " + e.Reason
+		if e.RetryIn > 0 {
+			s += "; retrying in " + e.RetryIn.String()
+		}
 	default:
 		s = strings.TrimSpace(fmt.Sprintf("%s %s %s %s", e.Kind, e.State, e.ACName, e.Reason))
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/dualpath/dualpath/internal/netnstest"
 	"github.com/dualpath/dualpath/internal/session"
 	"github.com/dualpath/dualpath/internal/testpeer/umlac"
+	"github.com/dualpath/dualpath/ppp"
 )
 
 func runPPPoECmd(t *testing.T, env map[string]string, args ...string) (int, string, string) {
@@ -185,11 +187,14 @@ func TestPPPoETextEvents(t *testing.T) {
 		ev   session.Event
 		want string
 	}{
-		{session.Event{Kind: session.KindUp, Time: at, Address: "203.0.113.7", Peer: "203.0.113.1", DNS: []string{"192.0.2.53", "192.0.2.54"}, MTU: 1454},
+		{session.Event{Kind: session.KindUp, Time: at, Address: netip.MustParseAddr("203.0.113.7"), Peer: netip.MustParseAddr("203.0.113.1"),
+			DNS: []netip.Addr{netip.MustParseAddr("192.0.2.53"), netip.MustParseAddr("192.0.2.54")}, MTU: 1454},
 			"12:00:00 pppoe: up: address 203.0.113.7 peer 203.0.113.1 dns 192.0.2.53,192.0.2.54 mtu 1454\n"},
-		{session.Event{Kind: session.KindDown, Time: at, Reason: "no PPPoE access concentrator answered on enp1s0: is PPPoE passthrough enabled on the router?", RetryIn: "4s"},
+		{session.Event{Kind: session.KindDown, Time: at, Reason: "no PPPoE access concentrator answered on enp1s0: is PPPoE passthrough enabled on the router?", RetryIn: 4 * time.Second},
 			"12:00:00 pppoe: down: no PPPoE access concentrator answered on enp1s0: is PPPoE passthrough enabled on the router?; retrying in 4s\n"},
-		{session.Event{Kind: session.KindAuth, Time: at, State: "failed", Method: "chap", Reason: "chap authentication failed for user \"u\": check user name and password"},
+		{session.Event{Kind: session.KindDown, Time: at, Reason: "the data plane stopped: the TUN dp-ppp0 or the socket on eth0 was closed or removed"},
+			"12:00:00 pppoe: down: the data plane stopped: the TUN dp-ppp0 or the socket on eth0 was closed or removed\n"},
+		{session.Event{Kind: session.KindAuth, Time: at, State: "failed", Method: ppp.AuthCHAP, Reason: "chap authentication failed for user \"u\": check user name and password"},
 			"12:00:00 pppoe: auth chap: failed chap authentication failed for user \"u\": check user name and password\n"},
 	} {
 		var b bytes.Buffer

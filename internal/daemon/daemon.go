@@ -288,38 +288,39 @@ func (d *daemon) onSessionEvent(e session.Event) {
 		}
 		d.log.Debug("pppoe discovery", "state", e.State, "ac_name", e.ACName, "reason", e.Reason)
 	case session.KindSession:
-		d.log.Info("pppoe session established", "ac_name", e.ACName, "ac_mac", e.ACMAC, "session_id", e.SessionID)
+		d.log.Info("pppoe session established", "ac_name", e.ACName, "ac_mac", e.ACMAC.String(), "session_id", e.SessionID)
 	case session.KindAuth:
 		if e.State == "ok" {
-			d.log.Info("pppoe authenticated", "method", e.Method)
+			d.log.Info("pppoe authenticated", "method", e.Method.String())
 		} else {
-			d.log.Warn("pppoe authentication failed", "method", e.Method, "reason", e.Reason)
+			d.log.Warn("pppoe authentication failed", "method", e.Method.String(), "reason", e.Reason)
 		}
 	case session.KindUp:
-		addr, _ := netip.ParseAddr(e.Address)
-		peer, _ := netip.ParseAddr(e.Peer)
-		var dns []netip.Addr
-		for _, s := range e.DNS {
-			if a, err := netip.ParseAddr(s); err == nil {
-				dns = append(dns, a)
-			}
-		}
-		d.st.SessionUp(addr, peer, dns, e.MTU)
-		d.setDDNSAddress(addr)
-		d.event(notify.SessionUp, map[string]string{"family": "ipv4", "address": e.Address})
-		d.log.Info("pppoe session up", "address", e.Address, "peer", e.Peer, "dns", strings.Join(e.DNS, ","), "mtu", e.MTU)
+		d.st.SessionUp(e.Address, e.Peer, e.DNS, e.MTU)
+		d.setDDNSAddress(e.Address)
+		d.event(notify.SessionUp, map[string]string{"family": "ipv4", "address": e.Address.String()})
+		d.log.Info("pppoe session up", "address", e.Address, "peer", e.Peer, "dns", joinAddrs(e.DNS), "mtu", e.MTU)
 		d.notify("STATUS=" + d.statusLine())
 	case session.KindDown:
 		d.st.SessionDown(e.Reason)
 		d.setDDNSAddress(netip.Addr{})
 		d.event(notify.SessionDown, map[string]string{"family": "ipv4", "reason": e.Reason})
-		d.log.Warn("pppoe session down", "reason", e.Reason, "retry_in", e.RetryIn)
+		d.log.Warn("pppoe session down", "reason", e.Reason, "cause", e.Cause.String(), "retry_in", e.RetryIn.String())
 		d.notify("STATUS=" + d.statusLine())
 	case session.KindCleanup:
 		d.log.Warn("pppoe cleanup", "what", e.Reason)
 	default:
-		d.log.Debug("pppoe event", "event", e.Kind, "state", e.State, "reason", e.Reason)
+		d.log.Debug("pppoe event", "event", string(e.Kind), "state", e.State, "reason", e.Reason)
 	}
+}
+
+// joinAddrs writes addresses as a log value: "192.0.2.53,192.0.2.54".
+func joinAddrs(as []netip.Addr) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ",")
 }
 
 func (d *daemon) setDDNSAddress(a netip.Addr) {

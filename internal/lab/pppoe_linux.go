@@ -87,13 +87,20 @@ func nodeBRAS(ctx context.Context, out io.Writer, args []string) error {
 		Interface: *ifname, TUN: *dev, Local: lo, Pool: p, DNS: []netip.Addr{d},
 		Name: brasName, Auth: am, Secrets: users, EchoInterval: 10 * time.Second, StateDir: *stateDir,
 		OnEvent: func(e session.Event) {
-			attrs := []any{"session", e.SessionID, "peer", e.ACMAC}
-			for _, kv := range [][2]string{{"state", e.State}, {"method", e.Method}, {"address", e.Address}, {"reason", e.Reason}} {
+			attrs := []any{"session", e.SessionID, "peer", e.ACMAC.String()}
+			method, addr := "", ""
+			if e.Kind == session.KindAuth {
+				method = e.Method.String()
+			}
+			if e.Address.IsValid() {
+				addr = e.Address.String()
+			}
+			for _, kv := range [][2]string{{"state", e.State}, {"method", method}, {"address", addr}, {"reason", e.Reason}} {
 				if kv[1] != "" {
 					attrs = append(attrs, kv[0], kv[1])
 				}
 			}
-			log.Info("session "+e.Kind, attrs...)
+			log.Info("session "+string(e.Kind), attrs...)
 		},
 	})
 	if err != nil {

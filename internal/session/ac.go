@@ -414,7 +414,7 @@ func (a *AccessConcentrator) step() {
 				if ev.Kind == ppp.EventAuthFailed {
 					st = "failed"
 				}
-				a.emit(Event{Kind: KindAuth, State: st, SessionID: id, ACMAC: s.peer.String(), Method: ev.Params.AuthMethod.String(), Reason: ev.Reason})
+				a.emit(Event{Kind: KindAuth, State: st, SessionID: id, ACMAC: s.peer, Method: ev.Method, Reason: ev.Reason})
 			case ppp.EventIPCPUp:
 				mtu := ev.Params.MTU
 				if mtu == 0 {
@@ -428,10 +428,10 @@ func (a *AccessConcentrator) step() {
 					continue
 				}
 				s.up = true
-				a.emit(Event{Kind: KindUp, SessionID: id, ACMAC: s.peer.String(), Address: ev.Params.PeerIPv4.String(),
-					Peer: ev.Params.LocalIPv4.String(), DNS: ipStrings(ev.Params.DNS), MTU: mtu})
+				a.emit(Event{Kind: KindUp, SessionID: id, ACMAC: s.peer, Address: ev.Params.PeerIPv4,
+					Peer: ev.Params.LocalIPv4, DNS: ev.Params.DNS, MTU: mtu})
 			case ppp.EventIPv6CPUp:
-				a.emit(Event{Kind: KindIPv6Up, SessionID: id, ACMAC: s.peer.String(),
+				a.emit(Event{Kind: KindIPv6Up, SessionID: id, ACMAC: s.peer,
 					Address: linkLocal(ev.Params.PeerIID), Peer: linkLocal(ev.Params.LocalIID)})
 			case ppp.EventDown:
 				a.end(id, ev.Reason)
@@ -477,7 +477,7 @@ func (a *AccessConcentrator) open(ev pppoe.Event) {
 	a.sessions[s.id] = s
 	s.rx = &rxMark{peer: s.peer}
 	a.rx[s.id].Store(s.rx)
-	a.emit(Event{Kind: KindSession, SessionID: s.id, ACMAC: s.peer.String(), MaxPayload: ev.MaxPayload})
+	a.emit(Event{Kind: KindSession, SessionID: s.id, ACMAC: s.peer, MaxPayload: ev.MaxPayload})
 	s.openAt = time.Now().Add(lcpOpenDelay)
 }
 
@@ -504,7 +504,7 @@ func (a *AccessConcentrator) drop(s *acSession, reason string) {
 	if s.addr.IsValid() {
 		delete(a.used, s.addr)
 	}
-	a.emit(Event{Kind: KindDown, SessionID: s.id, ACMAC: s.peer.String(), Address: s.addr.String(), Reason: reason})
+	a.emit(Event{Kind: KindDown, SessionID: s.id, ACMAC: s.peer, Address: s.addr, Reason: reason})
 }
 
 // DropAll ends every live session with a PADT carrying reason (as a BRAS

@@ -34,8 +34,8 @@ func BenchmarkSessionThroughput(b *testing.B) {
 		home, isp, _ := ownAC(b, ACConfig{Auth: ppp.AuthCHAP}, "1500")
 		r := startClient(b, home.Name, ClientConfig{Interface: "home0", Username: "alice", Password: []byte("wonderland")})
 		up := r.log.wait(b, KindUp, 1, 30*time.Second)
-		sessUp := iperf(isp, home, "198.51.100.1", up.Address, false)
-		sessDown := iperf(isp, home, "198.51.100.1", up.Address, true)
+		sessUp := iperf(isp, home, "198.51.100.1", up.Address.String(), false)
+		sessDown := iperf(isp, home, "198.51.100.1", up.Address.String(), true)
 		r.stop(b)
 
 		fmt.Printf("session (MTU %d, dualpath client <-> dualpath AC): upload %.2f Gbit/s, download %.2f Gbit/s\n", up.MTU, sessUp, sessDown)

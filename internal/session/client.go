@@ -137,7 +137,8 @@ var ErrAuth = errors.New("authentication failed")
 // outcome is how one connection attempt ended.
 type outcome struct {
 	reason     string
-	authFailed bool
+	cause      Cause
+	authFailed bool // sticky: a later PADT or link-down changes reason and cause, not the auth backoff
 	wasUp      bool
 	noOffer    bool
 	noPADT     bool // the session ended without our PADT (keep its record)
@@ -183,14 +184,6 @@ func splitEth(f []byte) (dst, src pppoe.MAC, etherType uint16, payload []byte, o
 	return dst, src, uint16(f[12])<<8 | uint16(f[13]), f[14:], true
 }
 
-func ipStrings(as []netip.Addr) []string {
-	var s []string
-	for _, a := range as {
-		s = append(s, a.String())
-	}
-	return s
-}
-
 func hw(m pppoe.MAC) net.HardwareAddr { return m.HardwareAddr() }
 
 // noOfferReason is the actionable message for a silent line.
@@ -221,11 +214,11 @@ func discoveryFailure(ifname string, ev pppoe.Event) string {
 
 // linkLocal is the fe80::/64 address made from an IPv6CP interface
 // identifier (RFC 5072 section 5).
-func linkLocal(iid [8]byte) string {
+func linkLocal(iid [8]byte) netip.Addr {
 	var b [16]byte
 	b[0], b[1] = 0xfe, 0x80
 	copy(b[8:], iid[:])
-	return netip.AddrFrom16(b).String()
+	return netip.AddrFrom16(b)
 }
 
 // checkEchoInterval accepts every interval config accepts, and shorter ones

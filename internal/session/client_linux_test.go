@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -39,7 +40,7 @@ func (l *eventLog) all() []Event {
 }
 
 // wait returns the n-th (1-based) event of kind, waiting up to d.
-func (l *eventLog) wait(t testing.TB, kind string, n int, d time.Duration) Event {
+func (l *eventLog) wait(t testing.TB, kind Kind, n int, d time.Duration) Event {
 	t.Helper()
 	var found Event
 	ok := netnstest.WaitFor(d, func() bool {
@@ -132,14 +133,14 @@ func TestClientPAPAndCHAPAgainstPppd(t *testing.T) {
 			r := startClient(t, ac.ClientNS.Name, ClientConfig{Username: ac.Username, Password: []byte(ac.Password), EchoInterval: 2 * time.Second})
 			up := r.log.wait(t, KindUp, 1, 60*time.Second)
 			a := r.log.wait(t, KindAuth, 1, time.Second)
-			want := map[umlac.Auth]string{umlac.PAP: ppp.AuthPAP.String(), umlac.CHAP: ppp.AuthCHAP.String()}[auth]
+			want := map[umlac.Auth]ppp.AuthMethod{umlac.PAP: ppp.AuthPAP, umlac.CHAP: ppp.AuthCHAP}[auth]
 			if a.State != "ok" || a.Method != want {
 				t.Errorf("auth event %+v, want ok with %s", a, want)
 			}
-			if !strings.HasPrefix(up.Address, "192.0.2.") || up.Peer != umlac.ACAddr.String() || up.MTU != 1454 {
+			if !strings.HasPrefix(up.Address.String(), "192.0.2.") || up.Peer.String() != umlac.ACAddr.String() || up.MTU != 1454 {
 				t.Errorf("up event %+v", up)
 			}
-			if strings.Join(up.DNS, ",") != umlac.DNS1.String()+","+umlac.DNS2.String() {
+			if fmt.Sprint(up.DNS) != fmt.Sprint([]netip.Addr{umlac.DNS1, umlac.DNS2}) {
 				t.Errorf("DNS %v", up.DNS)
 			}
 			for _, e := range r.log.all() {
@@ -148,14 +149,14 @@ func TestClientPAPAndCHAPAgainstPppd(t *testing.T) {
 				}
 			}
 			// Traffic both ways through the session: the AC pings us, we ping it.
-			ac.MustCtl("ping -c 2 -W 5 " + up.Address)
-			ac.ClientNS.MustRun("ping", "-c", "2", "-W", "5", "-I", up.Address, umlac.ACAddr.String())
+			ac.MustCtl("ping -c 2 -W 5 " + up.Address.String())
+			ac.ClientNS.MustRun("ping", "-c", "2", "-W", "5", "-I", up.Address.String(), umlac.ACAddr.String())
 			// Host state: address, rule, table route, rp_filter.
 			out := ac.ClientNS.MustRun("ip", "-4", "addr", "show", "dev", "dp-ppp0")
-			if !strings.Contains(out, up.Address+"/32") {
+			if !strings.Contains(out, up.Address.String()+"/32") {
 				t.Errorf("TUN addresses:\n%s", out)
 			}
-			if out := ac.ClientNS.MustRun("ip", "rule"); !strings.Contains(out, "from "+up.Address+" lookup 4242") {
+			if out := ac.ClientNS.MustRun("ip", "rule"); !strings.Contains(out, "from "+up.Address.String()+" lookup 4242") {
 				t.Errorf("rules:\n%s", out)
 			}
 			r.stop(t)
@@ -190,7 +191,7 @@ func TestPolicyRoutingServesOnSessionAddress(t *testing.T) {
 	var ln net.Listener
 	if err := hostnet.InNamespace(ns.Name, func() error {
 		var err error
-		ln, err = net.Listen("tcp4", up.Address+":8080")
+		ln, err = net.Listen("tcp4", up.Address.String()+":8080")
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -206,7 +207,7 @@ func TestPolicyRoutingServesOnSessionAddress(t *testing.T) {
 			c.Close()
 		}
 	}()
-	out := ac.MustCtl("nc -w 10 " + up.Address + " 8080 </dev/null")
+	out := ac.MustCtl("nc -w 10 " + up.Address.String() + " 8080 </dev/null")
 	if !strings.Contains(out, "hello over v4") {
 		t.Fatalf("wget from the AC side: %s", out)
 	}
@@ -235,11 +236,11 @@ func testReconnect(t *testing.T, cmd, reason string) {
 	r.log.wait(t, KindUp, 1, 60*time.Second)
 	ac.MustCtl(cmd)
 	down := r.log.wait(t, KindDown, 1, 30*time.Second)
-	if !strings.HasPrefix(down.Reason, reason) || down.RetryIn == "" {
+	if !strings.HasPrefix(down.Reason, reason) || down.RetryIn == 0 {
 		t.Errorf("down event %+v, want reason %q...", down, reason)
 	}
 	up := r.log.wait(t, KindUp, 2, 60*time.Second)
-	ac.MustCtl("ping -c 1 -W 5 " + up.Address)
+	ac.MustCtl("ping -c 1 -W 5 " + up.Address.String())
 }
 
 // TestReconnectAfterSilentAC: the AC vanishes without a word; LCP echo
@@ -255,7 +256,7 @@ func TestReconnectAfterSilentAC(t *testing.T) {
 		t.Errorf("down reason %q, want the echo timeout", down.Reason)
 	}
 	up := r.log.wait(t, KindUp, 2, 90*time.Second)
-	ac.MustCtl("ping -c 1 -W 5 " + up.Address)
+	ac.MustCtl("ping -c 1 -W 5 " + up.Address.String())
 }
 
 // TestHelperClientProcess is not a test: TestStaleSessionAfterSIGKILL runs
@@ -337,7 +338,7 @@ func testStaleSession(t *testing.T, macvlan bool) {
 	}
 	up := r.log.wait(t, KindUp, 1, 60*time.Second)
 	if out := ac.ClientNS.MustRun("ip", "rule"); strings.Count(out, "lookup 4242") != 1 {
-		t.Errorf("want exactly one rule for %s:\n%s", up.Address, out)
+		t.Errorf("want exactly one rule for %s:\n%s", up.Address.String(), out)
 	}
 }
 
@@ -347,10 +348,10 @@ func TestPppdRefusesWrongPassword(t *testing.T) {
 	ac := umlac.Start(t, umlac.PAP)
 	r := startClient(t, ac.ClientNS.Name, ClientConfig{Username: ac.Username, Password: []byte("not-the-password"), AuthBackoff: time.Hour})
 	a := r.log.wait(t, KindAuth, 1, 60*time.Second)
-	if a.State != "failed" || a.Method != "pap" || !strings.Contains(a.Reason, "check user name and password") {
+	if a.State != "failed" || a.Method != ppp.AuthPAP || !strings.Contains(a.Reason, "check user name and password") {
 		t.Errorf("auth event %+v", a)
 	}
-	if down := r.log.wait(t, KindDown, 1, 30*time.Second); down.RetryIn != "1h0m0s" {
+	if down := r.log.wait(t, KindDown, 1, 30*time.Second); down.RetryIn != time.Hour {
 		t.Errorf("down event %+v, want the auth backoff", down)
 	}
 }
@@ -381,7 +382,7 @@ func TestIPv6CPAgainstPppd(t *testing.T) {
 	if v6.State != "" {
 		t.Fatalf("IPv6 event %+v", v6)
 	}
-	ac.ClientNS.MustRun("ping", "-6", "-c", "2", "-W", "5", v6.Peer+"%dp-ppp0")
+	ac.ClientNS.MustRun("ping", "-6", "-c", "2", "-W", "5", v6.Peer.String()+"%dp-ppp0")
 	if strings.Contains(ac.Log(), "IPV6CP TermReq") {
 		t.Errorf("pppd closed IPv6CP:\n%s", ac.Log())
 	}

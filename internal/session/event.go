@@ -6,24 +6,81 @@
 package session
 
 import (
+	"encoding/json"
+	"net/netip"
 	"time"
+
+	"github.com/dualpath/dualpath/ppp"
+	"github.com/dualpath/dualpath/pppoe"
 )
 
-// Event kinds, the "event" field of `dualpath pppoe --events json`.
+// Kind is what an Event reports: the "event" field of
+// `dualpath pppoe --events json`.
+type Kind string
+
+// Event kinds.
 const (
-	KindCleanup   = "cleanup"   // leftovers of an earlier run were removed (Reason)
-	KindDiscovery = "discovery" // State: "padi", "offer", "error", "failed"
-	KindSession   = "session"   // PADS: SessionID, ACName, ACMAC, MaxPayload
-	KindAuth      = "auth"      // State "ok"/"failed", Method
-	KindUp        = "up"        // IPv4 (IPCP) up: Address, Peer, DNS, MTU
-	KindIPv6Up    = "ipv6-up"   // IPv6CP up: link-local Address and Peer from the interface identifiers
-	KindDown      = "down"      // Reason, RetryIn
+	KindCleanup   Kind = "cleanup"   // leftovers of an earlier run were removed (Reason)
+	KindDiscovery Kind = "discovery" // State: "padi", "offer", "error", "failed"
+	KindSession   Kind = "session"   // PADS: SessionID, ACName, ACMAC, MaxPayload
+	KindAuth      Kind = "auth"      // State "ok"/"failed", Method
+	KindUp        Kind = "up"        // IPv4 (IPCP) up: Address, Peer, DNS, MTU
+	KindIPv6Up    Kind = "ipv6-up"   // IPv6CP up: link-local Address and Peer from the interface identifiers
+	KindDown      Kind = "down"      // Reason, Cause, RetryIn
 )
 
-// Event is one state change of a session, meant to be printed as one JSON
-// object per line. It never carries the password.
+// Cause says, for code to branch on, why an attempt ended (KindDown,
+// KindAuth "failed", KindDiscovery "failed"); Reason says it for people.
+type Cause int
+
+// Causes.
+const (
+	CauseNone      Cause = iota
+	CauseAuth            // wrong user name or password (the wait is AuthBackoff)
+	CauseDiscovery       // no access concentrator answered, or it refused the session
+	CausePADT            // the access concentrator ended the session
+	CauseSilent          // the peer stopped answering (LCP echo)
+	CauseLinkDown        // PPP went down for another reason
+	CauseHost            // configuring the host or the data plane failed
+	CauseDataPlane       // the TUN or the socket is gone (no retry)
+	CauseShutdown        // we are stopping
+)
+
+var causeNames = [...]string{"", "auth", "discovery", "padt", "silent", "link-down", "host", "data-plane", "shutdown"}
+
+// String is the cause's JSON name ("auth", "padt", ...; "" for none).
+func (c Cause) String() string {
+	if int(c) < len(causeNames) {
+		return causeNames[c]
+	}
+	return "unknown"
+}
+
+// Event is one state change of a session, with typed values; MarshalJSON
+// gives the one-object-per-line form of `dualpath pppoe --events json`.
+// It never carries the password.
 type Event struct {
-	Kind       string    `json:"event"`
+	Kind       Kind
+	Time       time.Time
+	Interface  string
+	State      string
+	ACName     string
+	ACMAC      pppoe.MAC // zero when the event has no peer
+	SessionID  uint16
+	MaxPayload uint16
+	Method     ppp.AuthMethod // KindAuth only
+	Address    netip.Addr
+	Peer       netip.Addr
+	DNS        []netip.Addr
+	MTU        int
+	Reason     string
+	Cause      Cause
+	RetryIn    time.Duration // KindDown: the wait before the next attempt (0: none)
+}
+
+// eventJSON is Event where it leaves the process.
+type eventJSON struct {
+	Kind       Kind      `json:"event"`
 	Time       time.Time `json:"time"`
 	Interface  string    `json:"interface,omitempty"`
 	State      string    `json:"state,omitempty"`
@@ -37,5 +94,31 @@ type Event struct {
 	DNS        []string  `json:"dns,omitempty"`
 	MTU        int       `json:"mtu,omitempty"`
 	Reason     string    `json:"reason,omitempty"`
+	Cause      string    `json:"cause,omitempty"`
 	RetryIn    string    `json:"retry_in,omitempty"`
+}
+
+// MarshalJSON writes the event as `dualpath pppoe --events json` prints it.
+func (e Event) MarshalJSON() ([]byte, error) {
+	j := eventJSON{Kind: e.Kind, Time: e.Time, Interface: e.Interface, State: e.State, ACName: e.ACName,
+		SessionID: e.SessionID, MaxPayload: e.MaxPayload, MTU: e.MTU, Reason: e.Reason, Cause: e.Cause.String()}
+	if e.ACMAC != (pppoe.MAC{}) {
+		j.ACMAC = e.ACMAC.String()
+	}
+	if e.Kind == KindAuth {
+		j.Method = e.Method.String()
+	}
+	if e.Address.IsValid() {
+		j.Address = e.Address.String()
+	}
+	if e.Peer.IsValid() {
+		j.Peer = e.Peer.String()
+	}
+	for _, a := range e.DNS {
+		j.DNS = append(j.DNS, a.String())
+	}
+	if e.RetryIn != 0 {
+		j.RetryIn = e.RetryIn.String()
+	}
+	return json.Marshal(j)
 }

@@ -65,7 +65,7 @@ const (
 	matchPADT           = "ether type 0x8863 @ll,120,8 0xa7"
 )
 
-func hasKind(l *eventLog, kind string) bool {
+func hasKind(l *eventLog, kind Kind) bool {
 	for _, e := range l.all() {
 		if e.Kind == kind {
 			return true
@@ -100,7 +100,7 @@ func TestDataFramesAreLiveness(t *testing.T) {
 
 			// IP packets both ways (echo requests towards the client,
 			// replies back), 50 a second.
-			ping := isp.Start("ping", "-i", "0.02", "-W", "1", up.Address)
+			ping := isp.Start("ping", "-i", "0.02", "-W", "1", up.Address.String())
 			if !netnstest.WaitFor(10*time.Second, func() bool { return strings.Contains(ping.Output(), "bytes from") }) {
 				t.Fatalf("no ping replies through the session:\n%s", ping.Output())
 			}
@@ -197,7 +197,7 @@ func TestTUNRemovedIsLowerDown(t *testing.T) {
 	acLog.wait(t, KindUp, 1, 10*time.Second)
 	home.MustRun("ip", "link", "del", "dp-ppp0")
 	down := r.log.wait(t, KindDown, 1, 10*time.Second)
-	if !strings.HasPrefix(down.Reason, "the data plane stopped") || down.RetryIn != "" {
+	if !strings.HasPrefix(down.Reason, "the data plane stopped") || down.RetryIn != 0 {
 		t.Errorf("down event %+v, want the data plane's end without a retry", down)
 	}
 	select {
@@ -239,7 +239,7 @@ func TestDataFramesAreLivenessWithPppd(t *testing.T) {
 		EchoInterval: interval, EchoFailures: failures})
 	up := r.log.wait(t, KindUp, 1, 60*time.Second)
 	// pppd's kernel answers our pings: IP packets from the AC, 50 a second.
-	ping := ac.ClientNS.Start("ping", "-i", "0.02", "-W", "1", "-I", up.Address, umlac.ACAddr.String())
+	ping := ac.ClientNS.Start("ping", "-i", "0.02", "-W", "1", "-I", up.Address.String(), umlac.ACAddr.String())
 	if !netnstest.WaitFor(20*time.Second, func() bool { return strings.Contains(ping.Output(), "bytes from") }) {
 		t.Fatalf("no ping replies through the session:\n%s", ping.Output())
 	}

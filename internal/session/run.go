@@ -194,7 +194,7 @@ func (c *Client) Run(ctx context.Context) (err error) {
 			// and leave it to whoever restarts us (the session record
 			// stays, so the next start sends the PADT we could not).
 			r := c.dataPlaneGone()
-			c.emit(Event{Kind: KindDown, Reason: r})
+			c.emit(Event{Kind: KindDown, Reason: r, Cause: CauseDataPlane})
 			return errors.New(r)
 		default:
 		}
@@ -206,7 +206,7 @@ func (c *Client) Run(ctx context.Context) (err error) {
 		if out.authFailed && wait < c.cfg.AuthBackoff {
 			wait = c.cfg.AuthBackoff
 		}
-		c.emit(Event{Kind: KindDown, Reason: out.reason, RetryIn: wait.String()})
+		c.emit(Event{Kind: KindDown, Reason: out.reason, Cause: out.cause, RetryIn: wait})
 		if !out.wasUp {
 			backoff = min(backoff*2, c.cfg.MaxBackoff)
 		}
@@ -247,7 +247,7 @@ func (c *Client) padtStale() error {
 			return fmt.Errorf("sending PADT for the stale session: %w", err)
 		}
 	}
-	c.emit(Event{Kind: KindCleanup, ACMAC: s.ACMAC.String(), SessionID: s.SessionID,
+	c.emit(Event{Kind: KindCleanup, ACMAC: s.ACMAC, SessionID: s.SessionID,
 		Reason: fmt.Sprintf("sent PADT for stale session %#04x to %s", s.SessionID, s.ACMAC)})
 	c.cfg.removeStale()
 	return nil
@@ -284,7 +284,7 @@ func (c *Client) hostUp(addr netip.Addr, mtu int) error {
 // hostUp6 puts the link-local address made from our IPv6CP interface
 // identifier on the TUN (RFC 5072 section 5), replacing the last one.
 func (c *Client) hostUp6(iid [8]byte) error {
-	ll := netip.PrefixFrom(netip.MustParseAddr(linkLocal(iid)), 64)
+	ll := netip.PrefixFrom(linkLocal(iid), 64)
 	if ll == c.ll {
 		return nil
 	}
@@ -369,7 +369,7 @@ func (c *Client) connectOnce(ctx context.Context) outcome {
 			// The TUN or the link is gone: the lower layer is down
 			// (RFC 1661 section 4.1) and nothing can be sent any more,
 			// not even the PADT.
-			a.out.reason = c.dataPlaneGone()
+			a.out.reason, a.out.cause = c.dataPlaneGone(), CauseDataPlane
 			a.out.noPADT = a.conn != nil
 			if a.conn == nil {
 				return a.out
@@ -412,19 +412,19 @@ func (a *attempt) step() {
 			if ev.Accepted {
 				st = "offer"
 			}
-			c.emit(Event{Kind: KindDiscovery, State: st, ACName: pppoe.Printable(ev.ACName), ACMAC: ev.Peer.String()})
+			c.emit(Event{Kind: KindDiscovery, State: st, ACName: pppoe.Printable(ev.ACName), ACMAC: ev.Peer})
 		case pppoe.EventTagError:
-			c.emit(Event{Kind: KindDiscovery, State: "error", ACName: pppoe.Printable(ev.ACName), ACMAC: ev.Peer.String(), Reason: ev.Err.Error()})
+			c.emit(Event{Kind: KindDiscovery, State: "error", ACName: pppoe.Printable(ev.ACName), ACMAC: ev.Peer, Reason: ev.Err.Error()})
 		case pppoe.EventFailed:
 			r := discoveryFailure(c.cfg.Interface, ev)
-			c.emit(Event{Kind: KindDiscovery, State: "failed", Reason: r})
-			a.finish(outcome{reason: r, noOffer: ev.Reason == pppoe.FailNoOffer})
+			c.emit(Event{Kind: KindDiscovery, State: "failed", Reason: r, Cause: CauseDiscovery})
+			a.finish(outcome{reason: r, cause: CauseDiscovery, noOffer: ev.Reason == pppoe.FailNoOffer})
 			return
 		case pppoe.EventSession:
 			a.sessionUp(ev)
 		case pppoe.EventTerminated:
 			r := padtReason(ev)
-			a.out.reason = r
+			a.out.reason, a.out.cause = r, CausePADT
 			if a.conn == nil {
 				a.done = true
 				return
@@ -442,11 +442,10 @@ func (a *attempt) step() {
 	for _, ev := range a.conn.Events() {
 		switch ev.Kind {
 		case ppp.EventAuthOK:
-			c.emit(Event{Kind: KindAuth, State: "ok", Method: ev.Params.AuthMethod.String()})
+			c.emit(Event{Kind: KindAuth, State: "ok", Method: ev.Method})
 		case ppp.EventAuthFailed:
-			a.out.authFailed = true
-			a.out.reason = ev.Reason
-			c.emit(Event{Kind: KindAuth, State: "failed", Method: authMethodOf(ev), Reason: ev.Reason})
+			a.out.reason, a.out.cause, a.out.authFailed = ev.Reason, CauseAuth, true
+			c.emit(Event{Kind: KindAuth, State: "failed", Method: ev.Method, Reason: ev.Reason, Cause: CauseAuth})
 		case ppp.EventIPCPUp:
 			a.ipUp(ev.Params)
 		case ppp.EventIPv6CPUp:
@@ -457,9 +456,10 @@ func (a *attempt) step() {
 				Peer: linkLocal(ev.Params.PeerIID), MTU: c.mtu})
 		case ppp.EventEchoTimeout:
 			a.out.reason = "the access concentrator stopped answering: " + strings.TrimPrefix(ev.Reason, "peer not responding: ")
+			a.out.cause = CauseSilent
 		case ppp.EventDown:
 			if a.out.reason == "" {
-				a.out.reason = "PPP link down: " + ev.Reason
+				a.out.reason, a.out.cause = "PPP link down: "+ev.Reason, CauseLinkDown
 			}
 			a.disc.Close(time.Now(), a.out.reason)
 			a.flush()
@@ -496,12 +496,12 @@ func (a *attempt) finish(o outcome) {
 
 func (a *attempt) sessionUp(ev pppoe.Event) {
 	c := a.c
-	c.emit(Event{Kind: KindSession, SessionID: ev.SessionID, ACName: pppoe.Printable(ev.ACName), ACMAC: ev.Peer.String(), MaxPayload: ev.MaxPayload})
+	c.emit(Event{Kind: KindSession, SessionID: ev.SessionID, ACName: pppoe.Printable(ev.ACName), ACMAC: ev.Peer, MaxPayload: ev.MaxPayload})
 	if err := c.cfg.saveStale(a.disc.Stale(c.cfg.Interface)); err != nil {
 		c.emit(Event{Kind: KindSession, State: "warning", Reason: "cannot record the session for crash recovery: " + err.Error()})
 	}
 	if err := c.dp.SetSession(dataplane.Session{ID: ev.SessionID, Local: hw(c.local), Peer: hw(ev.Peer), MTU: c.mtu}); err != nil {
-		a.out.reason = "data plane refused the session: " + err.Error()
+		a.out.reason, a.out.cause = "data plane refused the session: "+err.Error(), CauseHost
 		a.disc.Close(time.Now(), "client data plane error")
 		a.done = true
 		return
@@ -513,7 +513,7 @@ func (a *attempt) sessionUp(ev pppoe.Event) {
 		IPv6CP: c.cfg.IPv6CP, EchoInterval: c.cfg.EchoInterval, EchoFailures: c.cfg.EchoFailures,
 	})
 	if err != nil {
-		a.out.reason = "PPP configuration: " + err.Error()
+		a.out.reason, a.out.cause = "PPP configuration: "+err.Error(), CauseHost
 		a.disc.Close(time.Now(), "client configuration error")
 		a.done = true
 		return
@@ -529,27 +529,27 @@ func (a *attempt) ipUp(p ppp.Params) {
 		mtu = p.MTU
 	}
 	if err := c.hostUp(p.LocalIPv4, mtu); err != nil {
-		a.out.reason = "configuring the host: " + err.Error()
+		a.out.reason, a.out.cause = "configuring the host: "+err.Error(), CauseHost
 		a.conn.Close(time.Now(), "host configuration failed")
 		return
 	}
 	if s, ok := c.dp.Session(); ok && s.MTU != mtu {
 		s.MTU = mtu
 		if err := c.dp.SetSession(s); err != nil {
-			a.out.reason = "data plane refused the MTU " + strconv.Itoa(mtu) + ": " + err.Error()
+			a.out.reason, a.out.cause = "data plane refused the MTU "+strconv.Itoa(mtu)+": "+err.Error(), CauseHost
 			a.conn.Close(time.Now(), "data plane error")
 			return
 		}
 	}
 	a.out.wasUp = true
-	c.emit(Event{Kind: KindUp, Address: p.LocalIPv4.String(), Peer: p.PeerIPv4.String(), DNS: ipStrings(p.DNS), MTU: mtu})
+	c.emit(Event{Kind: KindUp, Address: p.LocalIPv4, Peer: p.PeerIPv4, DNS: p.DNS, MTU: mtu})
 }
 
 // shutdown ends the session politely: LCP Terminate-Request (waiting a
 // moment for the Ack), then PADT.
 func (a *attempt) shutdown() {
 	c := a.c
-	a.out.reason = "shutting down"
+	a.out.reason, a.out.cause = "shutting down", CauseShutdown
 	if a.conn != nil && a.conn.LCPState() != ppp.StateInitial {
 		a.conn.Close(time.Now(), "shutting down")
 		a.flush()
@@ -572,18 +572,4 @@ func (a *attempt) shutdown() {
 	}
 	a.disc.Close(time.Now(), "client shutting down")
 	a.flush()
-}
-
-// authMethodOf names the method of an auth event; on failure ppp reports
-// it only in the reason ("PAP authentication failed ...").
-func authMethodOf(ev ppp.Event) string {
-	if ev.Params.AuthMethod != ppp.AuthNone {
-		return ev.Params.AuthMethod.String()
-	}
-	for _, m := range []ppp.AuthMethod{ppp.AuthPAP, ppp.AuthCHAP} {
-		if strings.HasPrefix(strings.ToLower(ev.Reason), m.String()+" ") {
-			return m.String()
-		}
-	}
-	return ev.Params.AuthMethod.String()
 }

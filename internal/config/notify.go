@@ -44,7 +44,7 @@ var WebhookFormats = []string{"json", "ntfy", "discord", "slack"}
 
 // NotifyEvents are the event names notify.events may list.
 var NotifyEvents = []string{"daemon_start", "daemon_stop", "session_up", "session_down", "address_change",
-	"dns_update_failed", "reach_lost", "reach_regained", "cert_expiring", "test"}
+	"dns_update_failed", "reach_lost", "reach_regained", "cert_expiring", "tunnel_up", "tunnel_down", "tunnel_endpoint", "test"}
 
 func (n *Notify) applyDefaults() {
 	if n.Debounce == 0 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/notify"
 	"github.com/dualpath/dualpath/internal/tunnel"
 )
 
@@ -178,6 +179,7 @@ func (d *daemon) onTunnelEvent(ts *tunnelState, block netip.Prefix, e tunnel.Eve
 		ts.s.Local, ts.s.Prefix = e.Local.String(), e.Prefix.String()
 		ts.s.State = "checking"
 		if e.Old.IsValid() {
+			d.event(notify.TunnelEndpoint, map[string]string{"family": "ipv6", "old": e.Old.String(), "new": e.Local.String()})
 			ts.note(at, msg.T("new prefix: end point %s -> %s", "新しいプレフィックス: 端点 %s → %s", e.Old, e.Local))
 			d.log.Warn("IPv6 prefix changed: new tunnel end point", "old", e.Old.String(), "new", e.Local.String(), "prefix", e.Prefix.String())
 		} else {
@@ -191,20 +193,31 @@ func (d *daemon) onTunnelEvent(ts *tunnelState, block netip.Prefix, e tunnel.Eve
 			ts.note(at, msg.T("update URL called from %s: ok", "%s から更新 URL を呼び出し: 成功", e.Local))
 			d.log.Info("tunnel update URL called", "local", e.Local.String())
 		} else {
+			d.tunnelDown(ts, "update: "+e.Reason)
 			ts.fail(at, "failing", "update: "+e.Reason)
 			ts.note(at, msg.T("update failed (retry in %s): %s", "更新に失敗（%s 後に再試行）: %s", e.RetryIn, e.Reason))
 			d.log.Warn("tunnel update URL failed", "err", e.Reason, "retry_in", e.RetryIn.String())
 		}
 	case tunnel.KindUp:
+		d.event(notify.TunnelUp, map[string]string{"family": "ipv4", "address": block.Addr().String(), "local": e.Local.String()})
 		ts.s.State = "up"
 		ts.s.VerifiedAt = &at
 		ts.note(at, msg.T("up: the BR answers through the tunnel", "接続: BR がトンネル越しに応答"))
 		d.setDDNSAddress(block.Addr())
 		d.log.Info("fixed-IP tunnel up", "local", e.Local.String(), "br", ts.s.BR, "ipv4", block.String())
 	case tunnel.KindVerify:
+		d.tunnelDown(ts, e.Reason)
 		ts.fail(at, "failing", e.Reason)
 		ts.note(at, msg.T("check failed (retry in %s): %s", "確認に失敗（%s 後に再試行）: %s", e.RetryIn, e.Reason))
 		d.log.Warn("fixed-IP tunnel check failed", "err", e.Reason, "retry_in", e.RetryIn.String())
+	}
+}
+
+// tunnelDown sends tunnel_down on the first failure after the tunnel
+// worked (ts locked).
+func (d *daemon) tunnelDown(ts *tunnelState, reason string) {
+	if ts.s.VerifiedAt != nil && ts.s.State != "failing" {
+		d.event(notify.TunnelDown, map[string]string{"family": "ipv4", "reason": reason})
 	}
 }
 

@@ -37,7 +37,12 @@ const (
 	ReachLost       Kind = "reach_lost"
 	ReachRegained   Kind = "reach_regained"
 	CertExpiring    Kind = "cert_expiring"
-	Test            Kind = "test"
+	// The fixed-IP tunnel (tunnel section): the BR answers, stopped
+	// answering, or the end point moved with a new IPv6 prefix.
+	TunnelUp       Kind = "tunnel_up"
+	TunnelDown     Kind = "tunnel_down"
+	TunnelEndpoint Kind = "tunnel_endpoint"
+	Test           Kind = "test"
 )
 
 // Event is one thing that happened. Facts are short values (addresses,
@@ -73,6 +78,12 @@ func (e Event) Message() string {
 		s = fmt.Sprintf("%s reachable from outside again", fam)
 	case CertExpiring:
 		s = fmt.Sprintf("the certificate on %s port %s expires in %s days (%s)", fam, f["port"], f["days_left"], f["not_after"])
+	case TunnelUp:
+		s = "fixed-IP tunnel up, address " + f["address"] + " via " + f["local"]
+	case TunnelDown:
+		s = "fixed-IP tunnel not answering: " + f["reason"]
+	case TunnelEndpoint:
+		s = fmt.Sprintf("new IPv6 prefix: tunnel end point %s -> %s", orNone(f["old"]), orNone(f["new"]))
 	case Test:
 		s = "test notification from dualpath notify --test"
 	default:
@@ -110,6 +121,8 @@ func (e Event) group() string {
 	switch e.Kind {
 	case SessionUp, SessionDown:
 		return "session"
+	case TunnelUp, TunnelDown:
+		return "tunnel"
 	case ReachLost, ReachRegained:
 		return "reach/" + e.Facts["family"]
 	}

@@ -87,6 +87,9 @@ func allEvents() []Event {
 		{Kind: ReachLost, Facts: map[string]string{"family": "ipv6", "cause": "IPv6 port 80 filtered before reaching the server: the router's IPv6 filter?"}},
 		{Kind: ReachRegained, Facts: map[string]string{"family": "ipv6"}},
 		{Kind: CertExpiring, Facts: map[string]string{"family": "ipv4", "port": "443", "days_left": "5", "not_after": "2026-12-08T00:00:00Z"}},
+		{Kind: TunnelUp, Facts: map[string]string{"family": "ipv4", "address": "203.0.113.8", "local": "2001:db8:1:2::fe01"}},
+		{Kind: TunnelEndpoint, Facts: map[string]string{"family": "ipv6", "old": "2001:db8:1:2::fe01", "new": "2001:db8:1:3::fe01"}},
+		{Kind: TunnelDown, Facts: map[string]string{"family": "ipv4", "reason": "the border relay did not send the probe back through the tunnel"}},
 		{Kind: DaemonStop},
 		{Kind: Test},
 	}

@@ -91,7 +91,7 @@ func Payload(format string, e Event) (body []byte, contentType string, headers m
 		// headers (docs.ntfy.sh/publish).
 		prio := "default"
 		switch e.Kind {
-		case ReachLost, SessionDown, DNSUpdateFailed, CertExpiring:
+		case ReachLost, SessionDown, DNSUpdateFailed, CertExpiring, TunnelDown:
 			prio = "high"
 		}
 		return []byte(msg), "text/plain; charset=utf-8", map[string]string{

@@ -90,7 +90,7 @@ func runCheck(ctx context.Context, stdio cli.IO, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
-	rep := reach.Run(ctx, t, reach.Env{})
+	rep := reach.Run(ctx, t, reach.EnvFor(cfg))
 	if *asJSON {
 		err = rep.WriteJSON(stdio.Stdout)
 	} else {

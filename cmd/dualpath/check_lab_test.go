@@ -87,6 +87,11 @@ func TestLabCheckNamesTheBrokenPath(t *testing.T) {
 	if code != 0 || !rep.OK || len(failing(rep)) > 0 || len(rep.Paths) != 4 {
 		t.Fatalf("green lab: exit %d, not ok: %v\n%+v", code, failing(rep), rep)
 	}
+	// IPv4 is seen twice: by the prober at inet4 and by this server's own
+	// MAP-E path (a SYN by the IPoE router, back in by PPPoE).
+	if st := viewState(findPath(rep, reach.IPv4, 80), reach.ViaMAPE); st != "open" {
+		t.Errorf("green lab: the MAP-E view of IPv4 port 80 is %q, want open", st)
+	}
 	sess := findPath(rep, reach.IPv4, 80).Address
 	if !sess.Is4() {
 		t.Fatalf("IPv4 path has no session address: %+v", rep.Paths)
@@ -107,6 +112,9 @@ func TestLabCheckNamesTheBrokenPath(t *testing.T) {
 	}
 	if c := findPath(rep, reach.IPv4, 80).Cause; !strings.Contains(c, "IPv4 port 80 filtered before reaching the server") {
 		t.Errorf("cause %q does not name IPv4 port 80 filtered", c)
+	}
+	if st := viewState(findPath(rep, reach.IPv4, 80), reach.ViaMAPE); st != "filtered" {
+		t.Errorf("ISP drop: the MAP-E view of IPv4 port 80 is %q, want filtered", st)
 	}
 
 	// The router's IPv6 inbound filter is closed (lab.CloseIPv6Filter: back
@@ -135,4 +143,14 @@ func TestLabCheckNamesTheBrokenPath(t *testing.T) {
 	if code, rep = r.labCheck(t); code != 0 || !rep.OK {
 		t.Errorf("after removing the rules: exit %d, failing %v", code, failing(rep))
 	}
+}
+
+// viewState is the state one vantage point saw on a path ("" if none).
+func viewState(p *reach.JSONPath, via string) string {
+	for _, v := range p.Views {
+		if v.Via == via && v.Result != nil {
+			return string(v.Result.State)
+		}
+	}
+	return ""
 }

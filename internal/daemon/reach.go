@@ -188,7 +188,7 @@ func (d *daemon) checkOnce(ctx context.Context, v4, v6 netip.Addr) {
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, checkRunTimeout)
-	rep := reach.Run(cctx, tgt, reach.Env{})
+	rep := reach.Run(cctx, tgt, reach.EnvFor(d.cfg))
 	cancel()
 	if ctx.Err() != nil {
 		return

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/portprobe"
 	"github.com/dualpath/dualpath/internal/probeserve"
 )
 
@@ -29,6 +30,9 @@ type Target struct {
 type Env struct {
 	Now      func() time.Time
 	Resolver *net.Resolver
+	// OtherPath4 probes the IPv4 address visitors use by this server's
+	// other IPv4 path (MAP-E), when it has one; nil when not.
+	OtherPath4 func(ctx context.Context, target netip.Addr, ports []uint16) ([]portprobe.Result, error)
 	// IsLocal reports whether an address is this host's, so a prober
 	// request can be sent from it (in two-router mode the session address
 	// is the second router's, and its NAT gives it instead).
@@ -41,6 +45,9 @@ func (e Env) now() time.Time {
 	}
 	return time.Now()
 }
+
+// ViaMAPE names the view of the server's own MAP-E path in reports.
+const ViaMAPE = "mape"
 
 // Run checks every family and port of t. It never fails as a whole: every
 // problem is a line of the report.
@@ -107,7 +114,7 @@ func Run(ctx context.Context, t Target, env Env) *Report {
 						refused := errors.As(err, &re)
 						for _, p := range chunk {
 							i := idx[key{x.f, p}]
-							rep.Paths[i].Views = append(rep.Paths[i].Views, View{Via: pr.URL, Error: err.Error(), Refused: refused})
+							rep.Paths[i].Views = append(rep.Paths[i].Views, View{Via: pr.URL, Error: err.Error(), NotChecked: refused})
 						}
 						return
 					}
@@ -119,6 +126,28 @@ func Run(ctx context.Context, t Target, env Env) *Report {
 				}()
 			}
 		}
+	}
+	if env.OtherPath4 != nil && t.Want4.IsValid() && len(ports) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := env.OtherPath4(ctx, t.Want4, ports)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				for _, p := range ports {
+					i := idx[key{IPv4, p}]
+					rep.Paths[i].Views = append(rep.Paths[i].Views, View{Via: ViaMAPE, Error: err.Error(), NotChecked: true})
+				}
+				return
+			}
+			for _, r := range res {
+				if i, ok := idx[key{IPv4, r.Port}]; ok {
+					r := r
+					rep.Paths[i].Views = append(rep.Paths[i].Views, View{Via: ViaMAPE, Result: &r})
+				}
+			}
+		}()
 	}
 	wg.Wait()
 	now := env.now()

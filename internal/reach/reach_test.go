@@ -57,7 +57,7 @@ func TestJudge(t *testing.T) {
 			"no TLS handshake"},
 		{"prober down", IPv6, false, []View{{Via: "a", Error: "connect: network is unreachable"}}, Fail, "no prober answered over IPv6"},
 		{"no prober", IPv6, false, nil, Skip, "no vantage point"},
-		{"prober refused", IPv4, false, []View{{Via: "a", Error: "connect: timeout"}, {Via: "b", Error: "prober b refused: 429 Too Many Requests", Refused: true}}, Fail,
+		{"prober refused", IPv4, false, []View{{Via: "a", Error: "connect: timeout"}, {Via: "b", Error: "prober b refused: 429 Too Many Requests", NotChecked: true}}, Fail,
 			"not checked over IPv4: prober b refused: 429"},
 	} {
 		p := PathResult{Family: c.fam, Port: 80, Address: v4, Views: c.views}

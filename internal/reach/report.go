@@ -28,7 +28,9 @@
 //	       {"via": "https://probe.example.net:8443",
 //	        "result": {"port": 80, "state": "filtered", "detail": "no answer (timed out)"}},
 //	       {"via": "https://other.example", "error": "prober ... refused: 401 ...",
-//	        "refused": true}          // it answered: the path to it works
+//	        "not_checked": true},     // it could not look (refused, rate limit)
+//	       {"via": "mape", "result": {...}}  // IPv4: a SYN from this server by
+//	                                  // its MAP-E path (package mapepath)
 //	     ]}
 //	  ]
 //	}
@@ -96,10 +98,10 @@ type DNSResult struct {
 
 // View is one vantage point's look at one port.
 type View struct {
-	Via     string            `json:"via"`
-	Result  *portprobe.Result `json:"result,omitempty"`
-	Error   string            `json:"error,omitempty"`
-	Refused bool              `json:"refused,omitempty"` // the prober answered but refused (token, rate limit)
+	Via        string            `json:"via"`
+	Result     *portprobe.Result `json:"result,omitempty"`
+	Error      string            `json:"error,omitempty"`
+	NotChecked bool              `json:"not_checked,omitempty"` // it could not look (a prober refused: token, rate limit; no raw socket)
 }
 
 // PathResult is one family and port.

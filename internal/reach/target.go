@@ -1,10 +1,13 @@
 package reach
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/mapepath"
+	"github.com/dualpath/dualpath/internal/portprobe"
 	"github.com/dualpath/dualpath/internal/probeserve"
 )
 
@@ -34,4 +37,25 @@ func TargetFrom(cfg *config.Config, want4, want6 netip.Addr, readSecret func(str
 		t.Probers = append(t.Probers, probeserve.Prober{URL: p.URL, Token: tok})
 	}
 	return t, nil
+}
+
+// EnvFor is the environment a check of cfg runs in: with a PPPoE session
+// on this server (not in two-router mode, where the default route leads to
+// the PPPoE router), IPv4 is also looked at through the server's MAP-E
+// path (a SYN by the LAN gateway; needs CAP_NET_RAW).
+func EnvFor(cfg *config.Config) Env {
+	if cfg.PPPoE == nil {
+		return Env{}
+	}
+	return Env{OtherPath4: func(ctx context.Context, target netip.Addr, ports []uint16) ([]portprobe.Result, error) {
+		p, err := mapepath.DefaultPath()
+		if err != nil {
+			return nil, fmt.Errorf("the MAP-E path: %v", err)
+		}
+		res, err := mapepath.Probe(ctx, p, target, ports, portprobe.DefaultTimeout)
+		if err != nil {
+			return nil, fmt.Errorf("the MAP-E path: %v", err)
+		}
+		return res, nil
+	}}
 }

@@ -34,7 +34,7 @@ func judge(p *PathResult, tls bool, now time.Time) {
 			return
 		}
 		for _, e := range errs {
-			if e.Refused {
+			if e.NotChecked {
 				p.Cause = msg.T("not checked over %s: %s", "%s で確認できません: %s", fam, e.Error)
 				return
 			}

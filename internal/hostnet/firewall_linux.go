@@ -34,6 +34,17 @@ func (j *Journal) ApplyFirewall(spec FirewallSpec) error {
 	return j.apply(record{Op: "nft", Link: spec.Interface}, func() error { return j.installFirewall(spec) })
 }
 
+// The "nft" change: the dualpath nftables table, deleted whole on undo.
+type nftOp struct{}
+
+func init() { registerOp("nft", nftOp{}) }
+
+func (nftOp) undo(j *Journal, _ record) error { return j.deleteFirewall() }
+
+func (nftOp) describe(record) Change {
+	return Change{"nftables", "nftables table inet " + FirewallTable}
+}
+
 // RemoveFirewall deletes the dualpath table now and forgets it.
 func (j *Journal) RemoveFirewall() error {
 	_, err := j.remove(func(r record) bool { return r.Op == "nft" })

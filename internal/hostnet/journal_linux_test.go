@@ -365,3 +365,52 @@ func TestJournalFromBeforeRebootIsDiscarded(t *testing.T) {
 		t.Errorf("journal not reset for this boot:\n%s", b)
 	}
 }
+
+// TestJournalOldFormatReplays: a journal written before the change kinds
+// became types (testdata/journal/old-format.journal: one change of every
+// kind and a forgotten one, the header without namespace or boot) is
+// replayed after a crash: every change undone, newest first, described as
+// before.
+func TestJournalOldFormatReplays(t *testing.T) {
+	netnstest.RequireCommand(t, "nft", "sysctl")
+	ns := dummyNS(t)
+	before := hostState(t, ns)
+	// what the crashed run had made
+	ns.MustRun("ip", "addr", "add", "192.0.2.7/32", "dev", "d0")
+	ns.MustRun("ip", "addr", "add", "192.0.2.8/32", "dev", "d0") // forgotten: not ours any more
+	ns.MustRun("ip", "rule", "add", "from", "192.0.2.7", "lookup", "4242", "priority", "1000")
+	ns.MustRun("ip", "route", "add", "default", "dev", "d0", "table", "4242")
+	ns.MustRun("sysctl", "-qw", "net.ipv4.conf.d0.rp_filter=2")
+	ns.MustRun("ip", "tuntap", "add", "dev", "dptun0", "mode", "tun")
+	ns.MustRun("ip", "link", "add", "dpmv0", "link", "d0", "type", "macvlan", "mode", "bridge")
+	ns.MustRun("nft", "add", "table", "inet", FirewallTable)
+	old, err := os.ReadFile("testdata/journal/old-format.journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "journal")
+	if err := os.WriteFile(path, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j := openIn(t, ns, path)
+	var got []string
+	for _, c := range j.Recovered() {
+		got = append(got, c.Kind+": "+c.What)
+	}
+	want := []string{
+		"nftables: nftables table inet " + FirewallTable,
+		"macvlan: macvlan dpmv0 on d0",
+		"tun: TUN device dptun0",
+		"sysctl: sysctl net.ipv4.conf.d0.rp_filter=2 (was 1)",
+		"route: route 0.0.0.0/0 dev d0 table 4242",
+		"rule: rule from 192.0.2.7 lookup 4242 priority 1000",
+		"address: address 192.0.2.7/32 dev d0",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Recovered:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	ns.MustRun("ip", "addr", "del", "192.0.2.8/32", "dev", "d0")
+	if after := hostState(t, ns); after != before {
+		t.Errorf("replay left the host changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}

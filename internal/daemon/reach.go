@@ -44,8 +44,8 @@ type ReachPath struct {
 	Status       string     `json:"status"`
 	Reachable    bool       `json:"reachable"`
 	Cause        string     `json:"cause,omitempty"`
+	CauseJA      string     `json:"cause_ja,omitempty"` // the cause in Japanese, for status in a Japanese locale
 	CertNotAfter *time.Time `json:"cert_not_after,omitempty"`
-	cause        msg.Text
 }
 
 // ReachDNS is one family's DNS line of the last check.
@@ -115,7 +115,7 @@ func (b *reachBox) set(r *ReachStatus) {
 func reachFromReport(r *reach.Report) *ReachStatus {
 	s := &ReachStatus{CheckedAt: r.Time, Name: r.Name, OK: r.OK(), Paths: []ReachPath{}, DNS: []ReachDNS{}}
 	for _, p := range r.Paths {
-		rp := ReachPath{Family: string(p.Family), Port: p.Port, Status: string(p.Status), Reachable: p.Reachable(), Cause: p.Cause.EN, cause: p.Cause}
+		rp := ReachPath{Family: string(p.Family), Port: p.Port, Status: string(p.Status), Reachable: p.Reachable(), Cause: p.Cause.EN, CauseJA: p.Cause.JA}
 		for _, v := range p.Views {
 			if v.Result != nil && v.Result.TLS != nil && !v.Result.TLS.NotAfter.IsZero() {
 				t := v.Result.TLS.NotAfter
@@ -271,10 +271,7 @@ func (s *Status) writeReach(line func(label string, t msg.Text), ago func(time.T
 	}
 	line("reach", msg.T("%s from outside, checked %s: %s", "%s を外から確認（%s）: %s", r.Name, ago(r.CheckedAt), verdict))
 	for _, p := range r.Paths {
-		c := p.cause
-		if c.IsZero() {
-			c = msg.Same(p.Cause)
-		}
+		c := msg.Text{EN: p.Cause, JA: p.CauseJA}
 		line("", msg.T("%s port %d: %s %s", "%s ポート %d: %s %s", familyName(p.Family), p.Port, p.Status, c))
 	}
 	for _, dn := range r.DNS {

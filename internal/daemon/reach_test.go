@@ -147,6 +147,17 @@ func TestReachLoopStatusMetricsEvents(t *testing.T) {
 	if want := fmt.Sprintf("IPv4 port %d: ok reachable", port); !strings.Contains(text.String(), want) {
 		t.Errorf("status text lacks %q:\n%s", want, text.String())
 	}
+	// Through the status socket's JSON, in Japanese.
+	b, _ := json.Marshal(st.Snapshot())
+	decoded, err := DecodeStatus(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text.Reset()
+	decoded.WriteTextIn(&text, time.Now(), msg.Japanese)
+	if want := fmt.Sprintf("IPv4 ポート %d: ok 到達可能", port); !strings.Contains(text.String(), want) {
+		t.Errorf("Japanese status text lacks %q:\n%s", want, text.String())
+	}
 
 	// A new session address where nothing listens on the port: checked
 	// again at once (not after the hour's interval), unreachable.

@@ -68,11 +68,17 @@ const (
 )
 
 // ExpectedAddrs are the addresses visitors should reach, from a status:
-// the session's IPv4 while it is up (else the A value published, as in
-// two-router mode) and the published AAAA value (the stable IPv6).
+// the session's IPv4 while it is up, or the fixed-IP tunnel's first
+// address while it answers (else the A value published, as in two-router
+// mode) and the published AAAA value (the stable IPv6).
 func ExpectedAddrs(st *Status) (v4, v6 netip.Addr) {
 	if a, err := netip.ParseAddr(st.Session.Address); err == nil && st.Session.State == StateUp {
 		v4 = a
+	}
+	if t := st.Tunnel; t != nil && t.State == "up" && len(t.Addresses) > 0 {
+		if a, err := netip.ParseAddr(t.Addresses[0]); err == nil {
+			v4 = a
+		}
 	}
 	for _, d := range st.DNS {
 		a, err := netip.ParseAddr(d.Value)

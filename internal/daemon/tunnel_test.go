@@ -45,6 +45,11 @@ func TestTunnelEventsInStatus(t *testing.T) {
 	if s.Tunnel == nil || s.Tunnel.State != "up" || s.Tunnel.Local != moved.String() || len(s.Tunnel.History) != 6 {
 		t.Fatalf("tunnel status %+v", s.Tunnel)
 	}
+	// dualpath check expects visitors at the fixed address while the
+	// tunnel answers
+	if v4, _ := ExpectedAddrs(s); v4 != block.Addr() {
+		t.Errorf("check would expect IPv4 %v, want %v", v4, block.Addr())
+	}
 	for _, lang := range []msg.Lang{msg.English, msg.Japanese} {
 		var b bytes.Buffer
 		s.WriteTextIn(&b, at.Add(time.Minute), lang)

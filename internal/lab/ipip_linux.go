@@ -21,6 +21,7 @@ import (
 	"github.com/dualpath/dualpath/internal/lab/mapetun"
 	"github.com/dualpath/dualpath/internal/lab/vantage"
 	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/notify"
 )
 
 // The ipip-fixed scenario: instead of PPPoE, the server holds a fixed-IP
@@ -229,7 +230,7 @@ status:
 metrics:
   listen: "off"
 `, l.Scenario, l.Dir, FixedBR, FixedIID, FixedBlock, FixedUpdate6, fixedUser,
-		strings.ReplaceAll(portsString(ExposedTCP), ",", ", "), strings.TrimSuffix(Name, "."), MyDNSMasterID, MyDNS4, MyDNS6)
+		strings.ReplaceAll(portsString(ExposedTCP), ",", ", "), strings.TrimSuffix(Name, "."), MyDNSMasterID, MyDNS4, MyDNS6) + l.outsideConfig()
 	p := filepath.Join(l.Dir, "server-dualpath.yaml")
 	return p, os.WriteFile(p, []byte(c), 0o644)
 }
@@ -280,8 +281,9 @@ func (l *Lab) ipipChecks() []check {
 			func(ctx context.Context, l *Lab) (string, string, bool) { return l.scan(ctx, FixedBlock.Addr()) }},
 		{7, msg.T("server's own IPv4 leaves by MAP-E", "サーバー自身のIPv4はMAP-Eから出る"), nil, checkServerMAPE},
 		{8, msg.T("prefix change: tunnel follows", "プレフィックス変更: トンネルが追従"), nil, checkPrefixChange},
-		{9, msg.T("dualpath check: reachable from outside", "dualpath check: 外から到達できる"), []string{ScenarioServerPPPoE}, checkFromOutside},
+		{9, msg.T("dualpath check: reachable from outside", "dualpath check: 外から到達できる"), nil, checkFromOutside},
 		{10, msg.T("router's IPv6 filter lets in only 80,443", "ルーターのIPv6フィルタは80,443だけを通す"), nil, checkIPv6Filter},
+		{11, msg.T("prefix change: webhook arrives at inet4", "プレフィックス変更: inet4 に通知が届く"), nil, checkTunnelWebhook},
 	}
 }
 
@@ -301,6 +303,41 @@ var ipipWhy = map[int]msg.Text{
 		"ルーターのIPv6プレフィックスが変わる: 新しい端点、更新URL呼び出し、サイト復活"),
 	9:  checkWhy[9],
 	10: checkWhy[10],
+	11: msg.T("the prefix change reached the receiver at inet4: tunnel_endpoint, tunnel_up",
+		"プレフィックス変更は inet4 の受信側に届く: tunnel_endpoint、tunnel_up"),
+}
+
+// checkTunnelWebhook is check 11: when the prefix changed (check 8), the
+// server's daemon told the receiver at inet4 where the tunnel moved
+// (tunnel_endpoint, there and back) and that it answered again (tunnel_up).
+func checkTunnelWebhook(ctx context.Context, l *Lab) (string, string, bool) {
+	moved := FixedEndpoint(netip.PrefixFrom(RouterLAN6Addr2, 64).Masked())
+	exp := fmt.Sprintf("tunnel_endpoint -> %s, then tunnel_up, at inet4", moved)
+	var ep, up *notify.JSONPayload
+	waitFor(ctx, 10*time.Second, func() bool {
+		ep, up = nil, nil
+		b, _ := os.ReadFile(l.webhooksFile())
+		for _, line := range strings.Split(string(b), "\n") {
+			var p notify.JSONPayload
+			if json.Unmarshal([]byte(line), &p) != nil {
+				continue
+			}
+			switch {
+			case p.Event == notify.TunnelEndpoint && p.Facts["new"] == moved.String():
+				ep, up = &p, nil
+			case p.Event == notify.TunnelUp && ep != nil && up == nil:
+				up = &p
+			}
+		}
+		return ep != nil && up != nil
+	})
+	switch {
+	case ep == nil:
+		return exp, "no tunnel_endpoint to " + moved.String() + " at the receiver (" + filepath.Base(l.webhooksFile()) + ")", false
+	case up == nil:
+		return exp, fmt.Sprintf("tunnel_endpoint %s -> %s, but no tunnel_up after it", ep.Facts["old"], ep.Facts["new"]), false
+	}
+	return exp, fmt.Sprintf("tunnel_endpoint %s -> %s, tunnel_up %.1fs later", ep.Facts["old"], ep.Facts["new"], up.Time.Sub(ep.Time).Seconds()), true
 }
 
 func checkTunnelRecords(ctx context.Context, l *Lab) (string, string, bool) {

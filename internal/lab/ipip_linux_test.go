@@ -14,7 +14,7 @@ import (
 func TestTunnelServerConfigIsValid(t *testing.T) {
 	dir := t.TempDir()
 	l := &Lab{Prefix: "dpl-", Dir: dir, Scenario: ScenarioIPIPFixed}
-	for _, f := range []string{"fixed.pass", "mydns.pass"} {
+	for _, f := range []string{"fixed.pass", "mydns.pass", "probe.token"} {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte("secret\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -231,12 +231,29 @@ func (d *daemon) reachEvents(prev, now *ReachStatus) {
 		}
 	}
 	for _, p := range now.Paths {
-		if p.CertNotAfter != nil && p.CertNotAfter.Sub(now.CheckedAt) < reach.ExpiryWarning {
+		// Once per certificate: not again at every check while it stays
+		// the same one, close to expiry.
+		if p.CertNotAfter != nil && p.CertNotAfter.Sub(now.CheckedAt) < reach.ExpiryWarning && !toldExpiring(prev, p) {
 			days := int(p.CertNotAfter.Sub(now.CheckedAt).Hours() / 24)
 			d.event(notify.CertExpiring, map[string]string{"family": p.Family, "port": strconv.Itoa(int(p.Port)),
 				"not_after": p.CertNotAfter.UTC().Format(time.RFC3339), "days_left": strconv.Itoa(days)})
 		}
 	}
+}
+
+// toldExpiring reports whether the previous check already saw the same
+// certificate close to expiry on the same family and port.
+func toldExpiring(prev *ReachStatus, p ReachPath) bool {
+	if prev == nil {
+		return false
+	}
+	for _, q := range prev.Paths {
+		if q.Family == p.Family && q.Port == p.Port && q.CertNotAfter != nil && q.CertNotAfter.Equal(*p.CertNotAfter) &&
+			q.CertNotAfter.Sub(prev.CheckedAt) < reach.ExpiryWarning {
+			return true
+		}
+	}
+	return false
 }
 
 // familyReachable: whether every checked port of fam answered; known is

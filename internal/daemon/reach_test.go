@@ -201,3 +201,47 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// A certificate closer than 14 days to expiry at a check is reported as
+// cert_expiring, with the port, family and days left; a farther one not.
+func TestCertExpiringEvent(t *testing.T) {
+	recv := &hookReceiver{}
+	hooks := httptest.NewServer(recv)
+	defer hooks.Close()
+	nt, err := notify.New(&config.Notify{Webhooks: []config.Webhook{{URL: hooks.URL, Format: "json"}}}, config.ReadSecret, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go nt.Run(ctx)
+	d := &daemon{notifier: nt}
+	at := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	soon, later := at.Add(5*24*time.Hour+time.Hour), at.Add(60*24*time.Hour)
+	first := &ReachStatus{CheckedAt: at, Paths: []ReachPath{
+		{Family: "ipv4", Port: 443, Status: "warn", Reachable: true, CertNotAfter: &soon},
+		{Family: "ipv6", Port: 443, Status: "ok", Reachable: true, CertNotAfter: &later},
+	}}
+	d.reachEvents(nil, first)
+	waitUntil(t, "cert_expiring", func() bool { return recv.has(notify.CertExpiring, "days_left", "5") })
+	// The next check (an hour later, past the debounce) sees the same
+	// certificate: no second event for it.
+	next := &ReachStatus{CheckedAt: at.Add(time.Hour), Paths: first.Paths}
+	d.reachEvents(first, next)
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	nt.Wait()
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	n := 0
+	for _, p := range recv.got {
+		if p.Event == notify.CertExpiring {
+			n++
+			if p.Facts["family"] != "ipv4" || p.Facts["port"] != "443" {
+				t.Errorf("cert_expiring for %v, want only ipv4 port 443", p.Facts)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d cert_expiring events, want 1", n)
+	}
+}

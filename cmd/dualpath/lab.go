@@ -8,13 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/lab"
 	"github.com/dualpath/dualpath/internal/msg"
 )
 
-const labUsage = "lab up|down|status|exec|test|demo [--prefix P] [flags]"
+const labUsage = "lab up|down|status|exec|test|demo|chaos [--prefix P] [flags]"
 
 func init() {
 	cli.Register(&cli.Command{
@@ -35,6 +37,9 @@ func init() {
 				Summary: msg.T("run the end-to-end checks against the running lab", "動作中のラボで総合テストを行う")},
 			{Name: "demo", Usage: "lab demo [--scenario server-pppoe|two-routers|ipip-fixed] [--prefix P]",
 				Summary: msg.T("build, check and remove the lab, telling the story", "ラボを組み立て、確認し、削除しながら説明する")},
+			{Name: "chaos", Usage: "lab chaos [--faults N] [--seed S] [--kinds K,...] [--json] [--mydns-outage D] [--prefix P]",
+				Summary: msg.T("inject seeded faults into the lab and check that it heals (brings a lab up if none runs)",
+					"ラボにシード付きの障害を注入し、回復を確認する（ラボがなければ組み立てる）")},
 		},
 		Run: runLab,
 	})
@@ -59,8 +64,14 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		"各ラボの状態ディレクトリを置く場所"))
 	scenario := fs.String("scenario", lab.ScenarioServerPPPoE, cli.T("server-pppoe, two-routers or ipip-fixed (up, demo)",
 		"server-pppoe、two-routers、ipip-fixed のどれか（「lab up」と「lab demo」で使用）"))
-	asJSON := fs.Bool("json", false, cli.T("test: print the report as JSON",
-		"「lab test」の結果を JSON で表示"))
+	asJSON := fs.Bool("json", false, cli.T("test, chaos: print the report as JSON",
+		"「lab test」「lab chaos」の結果を JSON で表示"))
+	faults := fs.Int("faults", 10, cli.T("chaos: number of faults", "「lab chaos」: 障害の数"))
+	seed := fs.Uint64("seed", 1, cli.T("chaos: seed of the fault schedule", "「lab chaos」: 障害の順序のシード"))
+	kinds := fs.String("kinds", "", cli.T("chaos: fault kinds, comma separated (default all: %s)",
+		"「lab chaos」: 障害の種類、カンマ区切り（既定はすべて: %s）", strings.Join(lab.FaultKinds(), ",")))
+	outage := fs.Duration("mydns-outage", time.Minute, cli.T("chaos: how long MyDNS answers 500",
+		"「lab chaos」: MyDNS が 500 を返す時間"))
 	var cmdArgs []string
 	switch verb {
 	case "exec":
@@ -68,10 +79,10 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		if i := indexOf(rest, "--"); i >= 0 {
 			cmdArgs, rest = rest[i+1:], rest[:i]
 		}
-	case "up", "down", "status", "test", "demo":
+	case "up", "down", "status", "test", "demo", "chaos":
 	default:
 		return cli.Usage(msg.T("unknown lab command %q%s: usage: dualpath %s",
-			"%q というラボのサブコマンドはありません%s。使い方: dualpath %s", verb, cli.DidYouMean(verb, []string{"up", "down", "status", "exec", "test", "demo"}), labUsage))
+			"%q というラボのサブコマンドはありません%s。使い方: dualpath %s", verb, cli.DidYouMean(verb, []string{"up", "down", "status", "exec", "test", "demo", "chaos"}), labUsage))
 	}
 	if err := cli.Parse(stdio, fs, rest); err != nil {
 		return err
@@ -140,6 +151,8 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 			return cli.Silent(cli.ExitFailure)
 		}
 		return nil
+	case "chaos":
+		return runChaos(ctx, stdio, l, *faults, *seed, *kinds, *outage, *asJSON, lang)
 	case "demo":
 		l2, _ := lab.New(lab.Options{Prefix: *prefix, StateRoot: *stateRoot, Scenario: *scenario, Log: io.Discard})
 		rep, err := lab.Demo(ctx, l2, stdio.Stdout, lang)
@@ -171,4 +184,44 @@ func indexOf(xs []string, s string) int {
 		}
 	}
 	return -1
+}
+
+// runChaos runs `lab chaos` on the running lab, or on one it brings up
+// (and removes) itself.
+func runChaos(ctx context.Context, stdio cli.IO, l *lab.Lab, n int, seed uint64, kinds string, outage time.Duration, asJSON bool, lang msg.Lang) error {
+	if n < 1 {
+		return cli.Usagef("--faults %d: give at least 1", n)
+	}
+	var ks []string
+	if kinds != "" {
+		ks = strings.Split(kinds, ",")
+	}
+	progress := stdio.Stdout
+	if asJSON {
+		progress = stdio.Stderr
+	}
+	if _, err := l.Load(); errors.Is(err, lab.ErrNoLab) {
+		fmt.Fprintln(progress, msg.T("no lab runs: bringing one up for the drill (removed at the end)",
+			"ラボが動いていないため、訓練用に組み立てます（最後に削除します）").In(lang))
+		if err := l.Up(ctx); err != nil {
+			_ = l.Down()
+			return cli.Failf("lab up: %v", err)
+		}
+		defer l.Down()
+	}
+	rep, err := l.Chaos(ctx, lab.ChaosOptions{Faults: n, Seed: seed, Kinds: ks, MyDNSOutage: outage, Progress: progress, Lang: lang})
+	if err != nil {
+		return cli.Failf("lab chaos: %v", err)
+	}
+	if asJSON {
+		e := json.NewEncoder(stdio.Stdout)
+		e.SetIndent("", "  ")
+		_ = e.Encode(rep)
+	} else {
+		rep.Print(stdio.Stdout, lang)
+	}
+	if !rep.Passed() {
+		return cli.Silent(cli.ExitFailure)
+	}
+	return nil
 }

@@ -13,9 +13,11 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/dualpath/dualpath/internal/ddns"
@@ -140,6 +142,7 @@ type mydnsBridge struct {
 	dns   func(name string) *ddns.RFC2136
 	mu    sync.Mutex
 	sent  map[string]providersim.MyDNSRecord
+	gen   map[string]int // per account: bumped by every accepted notification
 }
 
 func (b *mydnsBridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -170,11 +173,37 @@ func (b *mydnsBridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	if err := b.dns(name).Update(ctx, u); err != nil {
-		fmt.Fprintf(os.Stderr, "mydns: update %s in DNS: %v\n", name, err)
+		// Accepted but not yet in DNS (the lab's BIND is down): a real
+		// provider publishes once its DNS is back; so does the lab's.
+		fmt.Fprintf(os.Stderr, "mydns: update %s in DNS: %v (retrying)\n", name, err)
+		b.gen[id]++
+		go b.retry(id, name, b.gen[id], u)
 		return
 	}
 	fmt.Fprintf(os.Stderr, "mydns: %s by %s from %s: A %v AAAA %v\n", name, r.URL.Path, providersim.Source(r), rec.IPv4, rec.IPv6)
+	b.gen[id]++
 	b.sent[id] = rec
+}
+
+// retry writes u into DNS every second until it succeeds or a newer
+// notification for id superseded it.
+func (b *mydnsBridge) retry(id, name string, gen int, u ddns.Update) {
+	for {
+		time.Sleep(time.Second)
+		b.mu.Lock()
+		if b.gen[id] != gen {
+			b.mu.Unlock()
+			return
+		}
+		b.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := b.dns(name).Update(ctx, u)
+		cancel()
+		if err == nil {
+			fmt.Fprintf(os.Stderr, "mydns: %s: A %v AAAA %v (after retries)\n", name, u.IPv4, u.IPv6)
+			return
+		}
+	}
 }
 
 type listFlag []string
@@ -211,7 +240,7 @@ func nodeMyDNS(ctx context.Context, out io.Writer, args []string) error {
 	}
 	f.Close()
 	b := &mydnsBridge{
-		sim: providersim.NewMyDNS(pw), names: names, sent: map[string]providersim.MyDNSRecord{},
+		sim: providersim.NewMyDNS(pw), names: names, sent: map[string]providersim.MyDNSRecord{}, gen: map[string]int{},
 		dns: func(name string) *ddns.RFC2136 {
 			return &ddns.RFC2136{Server: *server, Zone: *zone, Name: name, TTL: 30, Key: key, Timeout: 5 * time.Second}
 		},
@@ -219,6 +248,22 @@ func nodeMyDNS(ctx context.Context, out io.Writer, args []string) error {
 	if len(listen) == 0 {
 		return errors.New("mydns: --listen is required")
 	}
+	// SIGUSR1: answer every notification with HTTP 500 (an outage of the
+	// service, for lab chaos); SIGUSR2: answer normally again.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(sigs)
+	go func() {
+		for sig := range sigs {
+			if sig == syscall.SIGUSR1 {
+				b.sim.Fail(providersim.Fault{Status: 500, N: 1 << 30})
+				fmt.Fprintln(os.Stderr, "mydns: answering 500 (outage)")
+			} else {
+				b.sim.Fail(providersim.Fault{})
+				fmt.Fprintln(os.Stderr, "mydns: answering normally")
+			}
+		}
+	}()
 	errc := make(chan error, len(listen))
 	for _, a := range listen {
 		ln, err := net.Listen("tcp", a)

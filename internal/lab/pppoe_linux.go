@@ -140,10 +140,16 @@ func (l *Lab) upBRAS(ctx context.Context) error {
 	if err := os.WriteFile(secrets, []byte(PPPoEUser+" "+pw+"\n"), 0o600); err != nil {
 		return err
 	}
+	return l.startBRAS(ctx)
+}
+
+// startBRAS starts the BRAS process (again, after a crash: lab chaos) and
+// waits for its TUN.
+func (l *Lab) startBRAS(ctx context.Context) error {
 	// The BRAS addresses its TUN and routes the pool to it itself.
 	if _, err := l.startNode(NodeISP, "bras", "bras", "--state-dir", filepath.Join(l.Dir, "bras-state"),
 		"--interface", "acc0", "--tun", brasTUN, "--pool", PPPoEPool.String(), "--local", PPPoELocal.String(),
-		"--secrets", secrets); err != nil {
+		"--secrets", filepath.Join(l.Dir, "bras-secrets")); err != nil {
 		return err
 	}
 	return l.waitLink(ctx, NodeISP, brasTUN)

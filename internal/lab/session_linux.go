@@ -239,7 +239,7 @@ ddns:
 status:
   socket: %[2]s/server-status.sock
 metrics:
-  listen: "off"
+  listen: 127.0.0.1:9842
 `, l.Scenario, l.Dir, PPPoEUser, SessionTUN, strings.ReplaceAll(portsString(ExposedTCP), ",", ", "), MyDNSMasterID, MyDNS4, MyDNS6, strings.TrimSuffix(Name, ".")) + l.outsideConfig()
 	p := filepath.Join(l.Dir, "server-dualpath.yaml")
 	return p, os.WriteFile(p, []byte(c), 0o644)

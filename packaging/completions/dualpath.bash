@@ -14,14 +14,15 @@ _dualpath() {
     ddns) words="--config --dry-run --once -h --help" ;;
     doctor) words="--config --interface --json --timeout -h --help" ;;
     lab)
-      if [ "$COMP_CWORD" -eq 2 ]; then COMPREPLY=($(compgen -W "up down status exec test demo -h --help" -- "$cur")); return; else
+      if [ "$COMP_CWORD" -eq 2 ]; then COMPREPLY=($(compgen -W "up down status exec test demo chaos -h --help" -- "$cur")); return; else
         case "$sub" in
-          up) words="--json --prefix --scenario --state-root -h --help" ;;
-          down) words="--json --prefix --scenario --state-root -h --help" ;;
-          status) words="--json --prefix --scenario --state-root -h --help" ;;
-          exec) words="--json --prefix --scenario --state-root -h --help" ;;
-          test) words="--json --prefix --scenario --state-root -h --help" ;;
-          demo) words="--json --prefix --scenario --state-root -h --help" ;;
+          up) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
+          down) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
+          status) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
+          exec) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
+          test) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
+          demo) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
+          chaos) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
         esac
       fi ;;
     mape) words="--check-port --iid --json --local --rule -h --help" ;;

@@ -202,6 +202,10 @@ func TestLabDemoFits80Columns(t *testing.T) {
 			"drops new inbound IPv6 connections", "  - router's IPv6 filter: open TCP 80,443 to the server's", "10 ok   router's IPv6 filter lets in only 80,443", "11 ok   session drop: webhook arrives at inet4"}, []string{"名前空間"}, nil},
 		{lab.ScenarioTwoRouters, "ja_JP.UTF-8", []string{"組み立て中:", "  - 名前空間", " 1 ok   PCのIPv4はMAP-Eから出る", " 7 n/a  ", "成功 8、失敗 0、対象外 3",
 			"外からのIPv6の新規接続を破棄", "10 ok   ルーターのIPv6フィルタは80,443だけを通す"}, []string{"  - namespaces", "PC's IPv4 leaves"}, []int{7, 9, 11}},
+		{lab.ScenarioIPIPFixed, "C", []string{"a fixed-IP IPv4-in-IPv6 tunnel to the ISP's BR", "  - server: dualpath run with the fixed-IP tunnel",
+			" 8 ok   prefix change: tunnel follows", "11 ok, 0 failed, 0 not applicable", "tunnel:   up: 192.0.2.208 ... 192.0.2.215"}, []string{"名前空間", "PPPoE session up"}, nil},
+		{lab.ScenarioIPIPFixed, "ja_JP.UTF-8", []string{"固定IPのIPv4-in-IPv6トンネル", " 8 ok   プレフィックス変更: トンネルが追従", "成功 11、失敗 0、対象外 0",
+			"新しいプレフィックス"}, []string{"  - namespaces", "prefix change: tunnel follows"}, nil},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		c := r.cmd(ctx, "demo", "--scenario", x.scenario)

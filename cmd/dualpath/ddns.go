@@ -34,21 +34,24 @@ func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return cli.Usagef("ddns: unexpected argument %q; usage: dualpath ddns --config FILE [--once] [--dry-run]", fs.Arg(0))
+		return cli.Usage(msg.T("ddns: unexpected argument %q; usage: dualpath ddns --config FILE [--once] [--dry-run]",
+			"ddns: 余分な引数 %q があります。使い方: dualpath ddns --config FILE [--once] [--dry-run]", fs.Arg(0)))
 	}
 	if *path == "" {
-		return cli.Usagef("ddns: --config FILE is required (e.g. /etc/dualpath/dualpath.yaml)")
+		return cli.Usage(msg.T("ddns: --config FILE is required (e.g. /etc/dualpath/dualpath.yaml)",
+			"ddns: --config FILE が必要です（例 /etc/dualpath/dualpath.yaml）"))
 	}
 	cfg, err := config.Load(*path)
 	if err != nil {
-		fmt.Fprintln(stdio.Stderr, err)
+		printConfigErrors(stdio, err)
 		return cli.Silent(cli.ExitUsage)
 	}
 	if len(cfg.DDNS) == 0 {
-		return cli.Usagef("%s: no ddns: section: add one (see the README's example)", *path)
+		return cli.Usage(msg.T("%s: no ddns: section: add one (see /usr/share/doc/dualpath/config.md)",
+			"%s: 「ddns:」のセクションがありません。書き足してください（/usr/share/doc/dualpath/config.ja.md 参照）", *path))
 	}
 	if err := ddns.ValidateConfig(cfg); err != nil {
-		fmt.Fprintln(stdio.Stderr, err)
+		printConfigErrors(stdio, err)
 		return cli.Silent(cli.ExitUsage)
 	}
 	log := slog.New(slog.NewTextHandler(stdio.Stderr, &slog.HandlerOptions{Level: logLevel(cfg.Log.Level)}))
@@ -62,25 +65,29 @@ func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
 	}
 	err = u.RunOnce(ctx)
 	if !*dryRun {
+		pr := msg.Printer{W: stdio.Stdout, Lang: msg.FromEnv(stdio.Getenv)}
 		for _, s := range u.Status() {
-			line := fmt.Sprintf("%s: A %s AAAA %s", s.Record, orDash(s.IPv4), orDash(s.IPv6))
+			line := msg.Same(fmt.Sprintf("%s: A %s AAAA %s", s.Record, orDash(s.IPv4), orDash(s.IPv6)))
 			if s.Check != "" {
-				line += " — " + s.Check
+				line = msg.T("%s — %s", "%s — %s", line, s.Check)
 			}
 			if s.LastError != "" {
-				line += " (failed: " + s.LastError + ")"
+				line = msg.T("%s (failed: %s)", "%s（失敗: %s）", line, s.LastError)
 			}
-			fmt.Fprintln(stdio.Stdout, line)
+			pr.Println(line)
 			for _, p := range []struct{ rr, why string }{{"A", s.IPv4Problem}, {"AAAA", s.IPv6Problem}} {
 				if p.why != "" {
-					fmt.Fprintf(stdio.Stdout, "  %s not published: %s\n", p.rr, p.why)
+					pr.Println(msg.T("  %s not published: %s", "  %s は未登録: %s", p.rr, p.why))
 				}
 			}
 		}
 	}
 	var pe *ddns.PassError
 	if errors.As(err, &pe) {
-		return cli.Failf("ddns: %d record(s) not updated; see the log above", len(pe.Records))
+		if len(pe.Records) == 1 {
+			return cli.Fail(msg.T("ddns: 1 record not updated; see the log above", "ddns: 1 件のレコードを更新できませんでした（上のログを参照）"))
+		}
+		return cli.Fail(msg.T("ddns: %d records not updated; see the log above", "ddns: %d 件のレコードを更新できませんでした（上のログを参照）", len(pe.Records)))
 	}
 	if err != nil {
 		return cli.Failf("ddns: %v", err)

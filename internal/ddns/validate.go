@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // required lists, per provider, the keys a record must set.
@@ -46,25 +47,28 @@ func keyValue(d *config.DDNSRecord, key string) string {
 func ValidateConfig(cfg *config.Config) error {
 	var errs config.Errors
 	add := func(key, format string, args ...any) { errs = append(errs, cfg.Errorf(key, format, args...)) }
+	addT := func(key string, t msg.Text) { errs = append(errs, cfg.ErrorT(key, t)) }
 	for i := range cfg.DDNS {
 		d := &cfg.DDNS[i]
 		at := func(k string) string { return fmt.Sprintf("ddns[%d].%s", i, k) }
 		keys, ok := required[d.Provider]
 		if !ok {
 			if d.Provider == "" {
-				add(at("provider"), "missing: use one of %s", strings.Join(config.Providers, ", "))
+				addT(at("provider"), msg.T("missing: use one of %s", "ありません。%s のどれかを書いてください", msg.List(config.Providers)))
 			} else {
-				add(at("provider"), "unknown provider %q: use one of %s", d.Provider, strings.Join(config.Providers, ", "))
+				addT(at("provider"), msg.T("unknown provider %q%s: use one of %s", "%q というサービスはありません%s。%s のどれかにしてください",
+					d.Provider, msg.DidYouMean(d.Provider, config.Providers), msg.List(config.Providers)))
 			}
 			continue
 		}
 		for _, k := range keys {
 			if keyValue(d, k) == "" {
-				hint := ""
+				hint := msg.Text{}
 				if strings.HasSuffix(k, "_file") {
-					hint = " (a file readable only by root/dualpath, mode 0600: secrets never go in the config itself)"
+					hint = msg.T(" (a file readable only by root/dualpath, mode 0600: secrets never go in the config itself)",
+						"（root と dualpath だけが読めるモード 0600 のファイル。秘密の値は設定ファイルに直接書きません）")
 				}
-				add(at(k), "missing: provider %s needs %s%s", d.Provider, k, hint)
+				addT(at(k), msg.T("missing: provider %s needs %s%s", "ありません。%s には %s が必要です%s", d.Provider, k, hint))
 			}
 		}
 		v4, err4 := ParseSource(d.IPv4, false)
@@ -76,7 +80,7 @@ func ValidateConfig(cfg *config.Config) error {
 			add(at("ipv6"), "%v", err6)
 		}
 		if err4 == nil && err6 == nil && v4.Kind == SourceNone && v6.Kind == SourceNone {
-			add(at("ipv4"), "the record publishes nothing: set ipv4 and/or ipv6")
+			addT(at("ipv4"), msg.T("the record publishes nothing: set ipv4 and/or ipv6", "このレコードは何も登録しません。ipv4 と ipv6 の片方か両方を書いてください"))
 		}
 		if err4 == nil && err6 == nil {
 			validateSeen(cfg, d, v4, v6, at, add)
@@ -92,10 +96,10 @@ func ValidateConfig(cfg *config.Config) error {
 			}
 		}
 		if v4.Kind == SourcePPPoE && cfg.PPPoE == nil {
-			add(at("ipv4"), "pppoe needs a pppoe section in this file (or use interface:NAME)")
+			addT(at("ipv4"), msg.T("pppoe needs a pppoe section in this file (or use interface:NAME)", "pppoe を使うには、このファイルに pppoe のセクションが必要です（または interface:NAME を使ってください）"))
 		}
 		if v4.Kind == SourceTunnel && cfg.Tunnel == nil {
-			add(at("ipv4"), "tunnel needs a tunnel section in this file (or use interface:NAME)")
+			addT(at("ipv4"), msg.T("tunnel needs a tunnel section in this file (or use interface:NAME)", "tunnel を使うには、このファイルに tunnel のセクションが必要です（または interface:NAME を使ってください）"))
 		}
 		if d.Provider == "rfc2136" && d.TSIGKeyFile != "" {
 			if _, err := os.Stat(d.TSIGKeyFile); err == nil {

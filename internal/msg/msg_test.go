@@ -183,7 +183,7 @@ func hasJapanese(s string) bool {
 
 // asciiWords are the English words of s outside quotes, backquotes,
 // format verbs, paths, flags and key names.
-var quoted = regexp.MustCompile("'[^']*'|`[^`]*`|\"[^\"]*\"|「[^」]*」|%(\\[\\d+\\])?[-+# 0]*\\d*(\\.\\d+)?[a-zA-Z]|[-/.@\\w]*[/_.=:@-][-/.@\\w]*")
+var quoted = regexp.MustCompile("IPv4 over IPv6|'[^']*'|`[^`]*`|\"[^\"]*\"|「[^」]*」|%(\\[\\d+\\])?[-+# 0]*\\d*(\\.\\d+)?[a-zA-Z]|[-/.@\\w]*[/_.=:@-][-/.@\\w]*")
 var word = regexp.MustCompile(`\b[A-Za-z]{2,}\b`)
 
 // names are the words a Japanese sentence keeps in Latin letters: product

@@ -273,12 +273,12 @@ func TestEveryMessageHasBothLanguages(t *testing.T) {
 // names and what the user types are not.
 func TestEnglishFragmentsAreFound(t *testing.T) {
 	for ja, want := range map[string]bool{
-		"インターフェース enp1s0: Link not found":  true,
+		"インターフェース enp1s0: Link not found":       true,
 		"期待: 198.51.100.5, a port of PSID 0x12": true,
 		"結果: 198.51.100.5:4389 (in set)":        true,
-		"IPoE ルータの DHCP 機能を ON にしてください":     false,
-		"「dualpath status」で確認してください":        false,
-		"デーモンのfdとgoroutineは有界":              false,
+		"IPoE ルータの DHCP 機能を ON にしてください":         false,
+		"「dualpath status」で確認してください":            false,
+		"デーモンのfdとgoroutineは有界":                  false,
 	} {
 		if got := len(englishIn(ja)) > 0; got != want {
 			t.Errorf("englishIn(%q) = %v", ja, englishIn(ja))

@@ -74,6 +74,53 @@ func DefaultPath() (Path, error) {
 	return Path{}, errors.New("no IPv4 default route with a gateway in the main table")
 }
 
+// PathVia is the path by a given gateway on the LAN: in two-router mode the
+// default route leads to the PPPoE router, and the probe must leave by the
+// IPoE router (plan.ipoe_router) instead. When the gateway's MAC is not in
+// the neighbour table yet, one UDP datagram to its discard port (9) makes
+// the kernel resolve it.
+func PathVia(gw netip.Addr) (Path, error) {
+	links, err := netlink.LinkList()
+	if err != nil {
+		return Path{}, err
+	}
+	for _, l := range links {
+		addrs, err := netlink.AddrList(l, netlink.FAMILY_V4)
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			if !a.IPNet.Contains(gw.AsSlice()) {
+				continue
+			}
+			src, _ := netip.AddrFromSlice(a.IP.To4())
+			p := Path{Interface: l.Attrs().Name, Src: src, SrcMAC: l.Attrs().HardwareAddr, Gateway: gw}
+			for try := 0; try < 20 && p.GwMAC == nil; try++ {
+				if try == 1 {
+					if c, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: gw.AsSlice(), Port: 9}); err == nil {
+						_, _ = c.Write([]byte{0})
+						c.Close()
+					}
+				}
+				if try > 0 {
+					time.Sleep(50 * time.Millisecond)
+				}
+				neighs, _ := netlink.NeighList(l.Attrs().Index, netlink.FAMILY_V4)
+				for _, n := range neighs {
+					if n.IP.Equal(gw.AsSlice()) && len(n.HardwareAddr) == 6 {
+						p.GwMAC = n.HardwareAddr
+					}
+				}
+			}
+			if p.GwMAC == nil {
+				return Path{}, fmt.Errorf("%s does not answer ARP on %s", gw, p.Interface)
+			}
+			return p, nil
+		}
+	}
+	return Path{}, fmt.Errorf("no interface has an IPv4 address in the subnet of %s", gw)
+}
+
 // Probe sends one SYN per port to target by p and waits up to timeout for
 // the answers. Ports that answer nothing are filtered. Needs CAP_NET_RAW.
 func Probe(ctx context.Context, p Path, target netip.Addr, ports []uint16, timeout time.Duration) ([]portprobe.Result, error) {

@@ -26,6 +26,9 @@ var errOS = errors.New("mapepath: Linux only")
 // DefaultPath is Linux only.
 func DefaultPath() (Path, error) { return Path{}, errOS }
 
+// PathVia is Linux only.
+func PathVia(gw netip.Addr) (Path, error) { return Path{}, errOS }
+
 // Probe is Linux only.
 func Probe(ctx context.Context, p Path, target netip.Addr, ports []uint16, timeout time.Duration) ([]portprobe.Result, error) {
 	return nil, errOS

@@ -39,16 +39,28 @@ func TargetFrom(cfg *config.Config, want4, want6 netip.Addr, readSecret func(str
 	return t, nil
 }
 
-// EnvFor is the environment a check of cfg runs in: with a PPPoE session
-// on this server (not in two-router mode, where the default route leads to
-// the PPPoE router), IPv4 is also looked at through the server's MAP-E
-// path (a SYN by the LAN gateway; needs CAP_NET_RAW).
+// EnvFor is the environment a check of cfg runs in: IPv4 is also looked
+// at through the server's MAP-E path (a SYN by the IPoE router; needs
+// CAP_NET_RAW): the default route's gateway when the server holds the
+// session, plan.ipoe_router in two-router mode (where the default route
+// leads to the PPPoE router, which would hairpin).
 func EnvFor(cfg *config.Config) Env {
+	path := mapepath.DefaultPath
 	if cfg.PPPoE == nil {
-		return Env{}
+		// Two-router mode: leave by the IPoE router, not the default
+		// route's PPPoE router (which would hairpin).
+		pl := cfg.Plan
+		if pl == nil || pl.Mode != "two-routers" || pl.IPoERouter == "" {
+			return Env{}
+		}
+		gw, err := netip.ParseAddr(pl.IPoERouter)
+		if err != nil {
+			return Env{}
+		}
+		path = func() (mapepath.Path, error) { return mapepath.PathVia(gw) }
 	}
 	return Env{OtherPath4: func(ctx context.Context, target netip.Addr, ports []uint16) ([]portprobe.Result, error) {
-		p, err := mapepath.DefaultPath()
+		p, err := path()
 		if err != nil {
 			return nil, fmt.Errorf("the MAP-E path: %v", err)
 		}

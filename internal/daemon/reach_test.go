@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/ddns"
 	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/notify"
 	"github.com/dualpath/dualpath/internal/probeserve"
@@ -243,5 +244,56 @@ func TestCertExpiringEvent(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d cert_expiring events, want 1", n)
+	}
+}
+
+// A DNS provider that keeps failing makes one dns_update_failed, with the
+// provider, the name and the error, once the updater has failed three
+// times in a row (retrying with its backoff in between).
+func TestDNSUpdateFailedEvent(t *testing.T) {
+	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "911\n") // dyndns2: server-side problem, retried
+	}))
+	defer provider.Close()
+	recv := &hookReceiver{}
+	hooks := httptest.NewServer(recv)
+	defer hooks.Close()
+	pw := filepath.Join(t.TempDir(), "dyn.pass")
+	os.WriteFile(pw, []byte("s3cr3t-dyn-password\n"), 0o600)
+	cfg := &config.Config{DDNS: []config.DDNSRecord{{Provider: "dyndns2", Name: "www.example.net", Username: "u",
+		PasswordFile: pw, IPv4: "static:203.0.113.7", BaseURL: provider.URL, Interval: time.Minute}}}
+	u, err := ddns.New(cfg, ddns.Options{StateDir: "-", BackoffBase: 20 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
+		Resolver: "127.0.0.1:1", Interval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nt, err := notify.New(&config.Notify{Webhooks: []config.Webhook{{URL: hooks.URL, Format: "json"}}}, config.ReadSecret, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); nt.Run(ctx) }()
+	go func() { defer wg.Done(); _ = u.Run(ctx) }()
+	d := &daemon{notifier: nt, opts: Options{CheckPoll: 20 * time.Millisecond}}
+	go func() { defer wg.Done(); d.watchDNSFailures(ctx, u) }()
+	waitUntil(t, "dns_update_failed at the receiver", func() bool { return recv.has(notify.DNSUpdateFailed, "provider", "dyndns2") })
+	time.Sleep(300 * time.Millisecond) // more failures: still one event
+	cancel()
+	wg.Wait()
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	n := 0
+	for _, p := range recv.got {
+		if p.Event == notify.DNSUpdateFailed {
+			n++
+			if p.Facts["name"] != "www.example.net" || p.Facts["error"] == "" || strings.Contains(fmt.Sprint(p), "s3cr3t") {
+				t.Errorf("dns_update_failed facts %v", p.Facts)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d dns_update_failed events, want 1", n)
 	}
 }

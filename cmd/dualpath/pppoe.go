@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"strconv"
 	"strings"
 
 	"github.com/dualpath/dualpath/internal/cli"
@@ -172,23 +170,11 @@ func readPassword(file string, getenv func(string) string) ([]byte, error) {
 // checkPrivileges fails early, naming the capabilities, when the process
 // can neither open raw sockets nor change the network configuration.
 func checkPrivileges() error {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return nil // not Linux or no /proc: let the operations report
+	caps, ok := hostnet.EffectiveCaps()
+	if ok && !caps.Has(hostnet.CapNetAdmin, hostnet.CapNetRaw) {
+		return cli.Failf("dualpath pppoe needs CAP_NET_ADMIN and CAP_NET_RAW: run it as root, or grant them (systemd AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW)")
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
-			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			if err != nil {
-				return nil
-			}
-			const netAdmin, netRaw = 1 << 12, 1 << 13
-			if caps&netAdmin == 0 || caps&netRaw == 0 {
-				return cli.Failf("dualpath pppoe needs CAP_NET_ADMIN and CAP_NET_RAW: run it as root, or grant them (systemd AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW)")
-			}
-		}
-	}
-	return nil
+	return nil // unknown (no /proc): let the operations report
 }
 
 func printEvent(w io.Writer, e session.Event) {

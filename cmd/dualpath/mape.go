@@ -207,18 +207,24 @@ func mapeLocal(rule *mape.Rule) (mapeResult, error) {
 	if err != nil {
 		return mapeResult{}, cli.Failf("mape --local: listing interfaces: %v", err)
 	}
+	t := mape.Builtin()
+	if rule != nil {
+		t = mape.NewTable([]mape.Rule{*rule})
+	}
 	var tried []string
+	var global []netip.Addr
 	for _, la := range addrs {
-		a := la.prefix.Addr()
-		if !a.Is6() || a.Is4In6() || !a.IsGlobalUnicast() || a.IsPrivate() {
-			continue
+		if a := la.prefix.Addr(); mape.IsGlobalIPv6(a) {
+			tried = append(tried, a.String()+" ("+la.iface+")")
+			global = append(global, a)
 		}
-		tried = append(tried, a.String()+" ("+la.iface+")")
-		r, ok := pickRule(rule, a)
-		if !ok {
-			continue
+	}
+	if l, a, ok := t.LineOf(global); ok {
+		for _, la := range addrs {
+			if la.prefix.Addr() == a {
+				return mapeResult{input: la.prefix.String(), iface: la.iface, rule: l.Rule, addr: a}, nil
+			}
 		}
-		return mapeResult{input: la.prefix.String(), iface: la.iface, rule: r, addr: a}, nil
 	}
 	if len(tried) == 0 {
 		return mapeResult{}, cli.NotFound(msg.T("mape --local: this host has no global IPv6 address (link-local and ULA skipped): "+
@@ -323,19 +329,18 @@ func writeMapeText(w io.Writer, res mapeResult, l mape.Line, lang msg.Lang) {
 
 // verdict says in one line whether the web ports can be served over IPv4.
 func verdict(l mape.Line) msg.Text {
-	h80, h443 := l.HasPort(80), l.HasPort(443)
-	if !l.Shared() || (h80 && h443) {
+	v := l.Web()
+	if v.Both() {
 		return msg.T("80/443 can be served over IPv4 on this line.", "この回線では IPv4 で 80/443 を公開できます。")
 	}
-	rs := l.PortRanges()
-	can := msg.T("ports %d–%d can", "%d〜%d 番なら公開できます", rs[0].First, rs[0].Last)
-	if len(rs) > 1 {
-		can = msg.T("%s (the first of the %d ranges above)", "%s（上の %d 範囲の最初）", can, len(rs))
+	can := msg.T("ports %d–%d can", "%d〜%d 番なら公開できます", v.Instead.First, v.Instead.Last)
+	if v.Ranges > 1 {
+		can = msg.T("%s (the first of the %d ranges above)", "%s（上の %d 範囲の最初）", can, v.Ranges)
 	}
 	switch {
-	case h80:
+	case v.HTTP:
 		return msg.T("443 cannot be served over IPv4 on this line (80 can); %s.", "この回線では IPv4 で 443 を公開できません（80 は可）。%s。", can)
-	case h443:
+	case v.HTTPS:
 		return msg.T("80 cannot be served over IPv4 on this line (443 can); %s.", "この回線では IPv4 で 80 を公開できません（443 は可）。%s。", can)
 	}
 	return msg.T("80/443 cannot be served over IPv4 on this line; %s.", "この回線では IPv4 で 80/443 を公開できません。%s。", can)
@@ -349,26 +354,8 @@ func checkPortLine(l mape.Line, p uint16) msg.Text {
 	if l.HasPort(p) {
 		return msg.T("yes: port %d is in %s", "はい: ポート %d は %s含まれます", p, where)
 	}
-	rs := l.PortRanges()
-	return msg.T("no: port %d is not in %s; nearest %s", "いいえ: ポート %d は %s含まれません。いちばん近い使える範囲は %s", p, where, nearest(rs, p))
-}
-
-// nearest returns the range closest to p.
-func nearest(rs []mape.PortRange, p uint16) mape.PortRange {
-	best, bd := rs[0], 1<<20
-	for _, r := range rs {
-		d := int(r.First) - int(p)
-		if int(p) > int(r.Last) {
-			d = int(p) - int(r.Last)
-		}
-		if d < 0 {
-			d = -d
-		}
-		if d < bd {
-			best, bd = r, d
-		}
-	}
-	return best
+	near, _ := l.NearestRange(p)
+	return msg.T("no: port %d is not in %s; nearest %s", "いいえ: ポート %d は %s含まれません。いちばん近い使える範囲は %s", p, where, near)
 }
 
 // wrapRanges lays ranges out as "4112-4127 8208-8223 ..." lines of width w.

@@ -53,21 +53,9 @@ func lineOf(ifname string) *LineStatus {
 // LineFor is the MAP-E summary for the first of addrs (global IPv6, not
 // ULA) that a rule of t covers, or nil.
 func LineFor(t *mape.Table, addrs []netip.Addr) *LineStatus {
-	ula := netip.MustParsePrefix("fc00::/7")
-	for _, a := range addrs {
-		if !a.Is6() || a.Is4In6() || !a.IsGlobalUnicast() || ula.Contains(a) {
-			continue
-		}
-		r, ok := t.Lookup(a)
-		if !ok {
-			continue
-		}
-		l, err := r.Line(a)
-		if err != nil {
-			continue
-		}
+	if l, _, ok := t.LineOf(addrs); ok {
 		ls := &LineStatus{
-			Provider:   r.Provider,
+			Provider:   l.Rule.Provider,
 			Prefix:     l.EndUserPrefix.String(),
 			SharedIPv4: l.IPv4.String(),
 			PSID:       int(l.PSID),

@@ -18,12 +18,8 @@ func MAPESharedIPv4(v6 []netip.Addr) []netip.Prefix {
 	var out []netip.Prefix
 	seen := map[netip.Prefix]bool{}
 	for _, a := range v6 {
-		r, ok := t.Lookup(a)
-		if !ok {
-			continue
-		}
-		l, err := r.Line(a)
-		if err != nil || !l.IPv4.IsValid() {
+		l, _, ok := t.LineOf([]netip.Addr{a})
+		if !ok || !l.IPv4.IsValid() {
 			continue
 		}
 		p := l.IPv4Prefix

@@ -291,10 +291,8 @@ type V6Addr struct {
 // unicast, not ULA (fc00::/7), not deprecated, DAD done.
 func (a V6Addr) Global() bool {
 	ad := a.Prefix.Addr()
-	return ad.IsGlobalUnicast() && !ulaPrefix.Contains(ad) && !a.Deprecated && !a.Tentative
+	return mape.IsGlobalIPv6(ad) && !a.Deprecated && !a.Tentative
 }
-
-var ulaPrefix = netip.MustParsePrefix("fc00::/7")
 
 func globalV6(addrs []V6Addr) (stable, temporary []V6Addr) {
 	for _, a := range addrs {
@@ -359,15 +357,12 @@ func IPv6ChoiceVerdict(ifname string, addrs []V6Addr) Result {
 // MAP-E IPv4 while IPv6 has no port limit.
 func MAPEVerdict(addrs []V6Addr, table *mape.Table, tcp []uint16) Result {
 	stable, temp := globalV6(addrs)
+	var as []netip.Addr
 	for _, a := range append(stable, temp...) {
-		rule, ok := table.Lookup(a.Prefix.Addr())
-		if !ok {
-			continue
-		}
-		line, err := rule.Line(a.Prefix.Addr())
-		if err != nil {
-			continue
-		}
+		as = append(as, a.Prefix.Addr())
+	}
+	if line, _, ok := table.LineOf(as); ok {
+		rule := line.Rule
 		var ranges []string
 		for _, r := range line.PortRanges() {
 			ranges = append(ranges, r.String())

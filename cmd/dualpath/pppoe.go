@@ -21,8 +21,8 @@ func init() {
 	cli.Register(&cli.Command{
 		Name: "pppoe",
 		Usage: "pppoe --interface IF --username U --password-file F [--service S] [--ac-name N] [--auth auto|pap|chap] " +
-			fmt.Sprintf("[--mtu %d] [--tun %s] [--table %d] [--echo-interval %s] [--echo-failures %d] [--state-dir DIR] ",
-				config.DefaultPPPoEMTU, config.DefaultTUN, config.DefaultPPPoETable, config.DefaultEchoInterval, config.DefaultEchoFailures) +
+			fmt.Sprintf("[--mtu %d] [--tun %s] [--table %d] [--echo-interval %s] [--echo-failures %d] [--echo-probe-interval %s] [--state-dir DIR] ",
+				config.DefaultPPPoEMTU, config.DefaultTUN, config.DefaultPPPoETable, config.DefaultEchoInterval, config.DefaultEchoFailures, config.DefaultEchoProbeInterval) +
 			"[--macvlan] [--default-route] [--ipv6cp] [--events json]",
 		Summary: msg.T("hold one PPPoE session in the foreground (userspace, over a TUN device)",
 			"PPPoE セッションを1つ、フォアグラウンドで張る（ユーザー空間、TUN デバイス経由）"),
@@ -97,8 +97,10 @@ func pppoeConfig(stdio cli.IO, args []string) (cfg session.ClientConfig, events 
 		"セッションのアドレスからの応答に使うポリシールーティングの表"))
 	fs.DurationVar(&p.EchoInterval, "echo-interval", config.DefaultEchoInterval, cli.T("LCP echo interval",
 		"LCP エコーの間隔"))
-	fs.IntVar(&p.EchoFailures, "echo-failures", config.DefaultEchoFailures, cli.T("echo intervals without any frame before the link counts as lost",
-		"フレームが1つも来ないまま、切断とみなすまでのエコー間隔の数"))
+	fs.IntVar(&p.EchoFailures, "echo-failures", config.DefaultEchoFailures, cli.T("unanswered probes, after an echo interval without any frame, before the link counts as lost",
+		"フレームが来ないままエコー間隔が過ぎたあと、切断とみなすまでの無応答の確認の回数"))
+	fs.DurationVar(&p.EchoProbeInterval, "echo-probe-interval", config.DefaultEchoProbeInterval, cli.T("time between those probes",
+		"その確認の間隔"))
 	fs.StringVar(&stateDir, "state-dir", config.DefaultStateDir, cli.T("directory for the host-change journal and the last session",
 		"このサーバへの変更の記録と最後のセッションを置くディレクトリ"))
 	fs.BoolVar(&p.Macvlan, "macvlan", false, cli.T("run the session on a macvlan with its own MAC address",
@@ -136,6 +138,7 @@ func pppoeConfig(stdio cli.IO, args []string) (cfg session.ClientConfig, events 
 		{"--auth", config.CheckAuth(p.Auth)},
 		{"--echo-interval", config.CheckEchoInterval(p.EchoInterval)},
 		{"--echo-failures", config.CheckEchoFailures(p.EchoFailures)},
+		{"--echo-probe-interval", config.CheckEchoProbeInterval(p.EchoProbeInterval, p.EchoInterval)},
 	} {
 		if c.err != nil {
 			return cfg, "", cli.Usagef("%s %v", c.flag, c.err)

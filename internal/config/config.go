@@ -63,8 +63,11 @@ type PPPoE struct {
 	ACName       string        `yaml:"ac_name"`       // AC-Name, optional
 	Auth         string        `yaml:"auth"`          // auto | pap | chap
 	EchoInterval time.Duration `yaml:"echo_interval"` // default 10s
-	EchoFailures int           `yaml:"echo_failures"` // default 3
-	DefaultRoute bool          `yaml:"default_route"` // also route all IPv4 via PPPoE (off)
+	EchoFailures int           `yaml:"echo_failures"` // unanswered probes, default 3
+	// EchoProbeInterval spaces the probes after an idle echo_interval
+	// (default 1s).
+	EchoProbeInterval time.Duration `yaml:"echo_probe_interval"`
+	DefaultRoute      bool          `yaml:"default_route"` // also route all IPv4 via PPPoE (off)
 }
 
 // Expose lists the only inbound ports on the PPPoE address.

@@ -4,6 +4,8 @@ import (
 	"github.com/dualpath/dualpath/internal/msg"
 	"strings"
 	"time"
+
+	"github.com/dualpath/dualpath/ppp"
 )
 
 // The PPPoE session's defaults and limits have one owner: this file.
@@ -12,12 +14,17 @@ import (
 // constructor (session.NewClient) all judge a value with the Check
 // functions below, so the three never disagree about a value.
 const (
-	DefaultPPPoEMTU     = 1454 // NTT FLET'S
-	DefaultPPPoETable   = 4242
-	DefaultTUN          = "dp-ppp0" // the PPPoE session's TUN device (pppoe.tun)
-	DefaultPPPoEAuth    = "auto"
-	DefaultEchoInterval = 10 * time.Second
-	DefaultEchoFailures = 3
+	DefaultPPPoEMTU   = 1454 // NTT FLET'S
+	DefaultPPPoETable = 4242
+	DefaultTUN        = "dp-ppp0" // the PPPoE session's TUN device (pppoe.tun)
+	DefaultPPPoEAuth  = "auto"
+	// The keepalive (package ppp owns the mechanism and these values):
+	// after echo_interval without any frame from the access concentrator,
+	// echo_failures probes echo_probe_interval apart; unanswered, the
+	// session is over: 10 s + 3 x 1 s = 13 s after the last frame.
+	DefaultEchoInterval      = ppp.DefaultEchoInterval
+	DefaultEchoFailures      = ppp.DefaultEchoFailures
+	DefaultEchoProbeInterval = ppp.DefaultEchoProbeInterval
 
 	// MaxPPPoEMTU is the largest PPP MTU the session asks for: 1500, which
 	// needs RFC 4638 (PPP-Max-Payload) from the access concentrator and an
@@ -36,6 +43,9 @@ const (
 	MinEchoInterval = time.Second
 	MaxEchoInterval = 10 * time.Minute
 	MaxEchoFailures = 100
+	// MinEchoProbeInterval: probes closer than this would take a busy
+	// link's queueing delay for a dead peer.
+	MinEchoProbeInterval = 200 * time.Millisecond
 )
 
 // CheckMTU judges pppoe.mtu (--mtu).
@@ -108,6 +118,20 @@ func CheckEchoInterval(d time.Duration) error {
 	return nil
 }
 
+// CheckEchoProbeInterval judges pppoe.echo_probe_interval
+// (--echo-probe-interval): from MinEchoProbeInterval to the echo interval.
+func CheckEchoProbeInterval(d, interval time.Duration) error {
+	switch {
+	case d < MinEchoProbeInterval:
+		return msg.Err(msg.T("%s is too short: use at least %s (%s is usual)",
+			"%s は短すぎます。%s 以上にしてください（通常は %s）", d, MinEchoProbeInterval, DefaultEchoProbeInterval))
+	case d > interval:
+		return msg.Err(msg.T("%s is longer than echo_interval %s: probing after a silence must be faster than the keepalive (%s is usual)",
+			"%s は echo_interval の %s より長いです。無応答のあとの確認はキープアライブより速くしてください（通常は %s）", d, interval, DefaultEchoProbeInterval))
+	}
+	return nil
+}
+
 // CheckEchoFailures judges pppoe.echo_failures (--echo-failures).
 func CheckEchoFailures(n int) error {
 	if n < 1 || n > MaxEchoFailures {
@@ -142,6 +166,9 @@ func (p *PPPoE) ApplyDefaults() {
 	if p.EchoFailures == 0 {
 		p.EchoFailures = DefaultEchoFailures
 	}
+	if p.EchoProbeInterval == 0 {
+		p.EchoProbeInterval = DefaultEchoProbeInterval
+	}
 }
 
 // pppoeLimits reports each pppoe value the session would refuse.
@@ -156,6 +183,7 @@ func (k *checker) pppoeLimits(p *PPPoE) {
 		{"pppoe.auth", CheckAuth(p.Auth)},
 		{"pppoe.echo_interval", CheckEchoInterval(p.EchoInterval)},
 		{"pppoe.echo_failures", CheckEchoFailures(p.EchoFailures)},
+		{"pppoe.echo_probe_interval", CheckEchoProbeInterval(p.EchoProbeInterval, p.EchoInterval)},
 	} {
 		if c.err != nil {
 			k.errorT(c.key, msg.T("%v", "%v", c.err))

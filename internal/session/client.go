@@ -37,9 +37,13 @@ type ClientConfig struct {
 	// Table is the policy routing table; RulePriority the priority of
 	// `from <addr> lookup <table>` (default 10000).
 	Table, RulePriority int
-	// EchoInterval and EchoFailures tune the LCP keepalive.
-	EchoInterval time.Duration
-	EchoFailures int
+	// EchoInterval, EchoFailures and EchoProbeInterval tune the LCP
+	// keepalive (ppp.Config): after EchoInterval without any frame,
+	// EchoFailures probes EchoProbeInterval apart (0: ppp's default, at
+	// most EchoInterval), then the session is over.
+	EchoInterval      time.Duration
+	EchoFailures      int
+	EchoProbeInterval time.Duration
 	// StateDir keeps the host-change journal and the last session (for
 	// the stale-session PADT after a crash).
 	//
@@ -249,7 +253,7 @@ func ClientConfigFrom(lan, stateDir string, p *config.PPPoE, password []byte) (C
 	return ClientConfig{
 		Interface: lan, Username: p.Username, Password: password,
 		ServiceName: p.Service, ACName: p.ACName, Auth: auth, MTU: p.MTU, TUN: p.TUN,
-		Table: p.Table, EchoInterval: p.EchoInterval, EchoFailures: p.EchoFailures,
+		Table: p.Table, EchoInterval: p.EchoInterval, EchoFailures: p.EchoFailures, EchoProbeInterval: p.EchoProbeInterval,
 		StateDir: stateDir, Macvlan: p.Macvlan, DefaultRoute: p.DefaultRoute,
 	}, nil
 }

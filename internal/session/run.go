@@ -510,7 +510,7 @@ func (a *attempt) sessionUp(ev pppoe.Event) {
 	conn, err := ppp.NewConn(ppp.Config{
 		Role: ppp.RoleClient, MRU: uint16(min(c.cfg.MTU, int(ev.MaxPayload))), MaxMRU: ev.MaxPayload,
 		Username: c.cfg.Username, Password: c.cfg.Password, Auth: c.cfg.Auth,
-		IPv6CP: c.cfg.IPv6CP, EchoInterval: c.cfg.EchoInterval, EchoFailures: c.cfg.EchoFailures,
+		IPv6CP: c.cfg.IPv6CP, EchoInterval: c.cfg.EchoInterval, EchoFailures: c.cfg.EchoFailures, EchoProbeInterval: c.cfg.EchoProbeInterval,
 	})
 	if err != nil {
 		a.out.reason, a.out.cause = "PPP configuration: "+err.Error(), CauseHost

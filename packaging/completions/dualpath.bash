@@ -28,7 +28,7 @@ _dualpath() {
     mape) words="--check-port --iid --json --local --rule -h --help" ;;
     notify) words="--config --test -h --help" ;;
     plan) words="--config --force --netplan-dir --nginx --out -h --help" ;;
-    pppoe) words="--ac-name --auth --default-route --echo-failures --echo-interval --events --interface --ipv6cp --macvlan --mtu --password-file --service --state-dir --table --tun --username -h --help" ;;
+    pppoe) words="--ac-name --auth --default-route --echo-failures --echo-interval --echo-probe-interval --events --interface --ipv6cp --macvlan --mtu --password-file --service --state-dir --table --tun --username -h --help" ;;
     probe-serve) words="--burst --every --listen --tls-cert --tls-key --token-file -h --help" ;;
     run) words="--config -h --help" ;;
     status) words="--config --json --socket -h --help" ;;

@@ -85,6 +85,12 @@ func checklist(p *Plan) []section {
 		ipoe.steps[len(ipoe.steps)-1].hints = append(ipoe.steps[len(ipoe.steps)-1].hints,
 			msg.T("And UDP %s the same way.", "UDP %s も同じように通します。", udp))
 	}
+	if p.TunnelBR.IsValid() {
+		ipoe.steps = append(ipoe.steps, step{text: msg.T("IPv6 filter, for the fixed-IP tunnel: let IPv6 packets with next header 4 (IPv4-in-IPv6, \"IPIP\") from the BR %s in to the server; without this entry no IPv4 visitor reaches the fixed address.",
+			"IPv6 フィルタ（固定 IP トンネル用）: BR %s からの次ヘッダー 4（IPv4-in-IPv6、「IPIP」）の IPv6 パケットをサーバへ通します。これがないと IPv4 の訪問者は固定アドレスに届きません。", p.TunnelBR),
+			hints: []msg.Text{msg.T("`dualpath doctor --config FILE` says whether the tunnel answers (line.inbound-ipv4).",
+				"トンネルが応答するかは `dualpath doctor --config FILE` が示します（line.inbound-ipv4）。")}})
+	}
 
 	var sections []section
 	sections = append(sections, facts, ipoe)

@@ -70,7 +70,8 @@ type Plan struct {
 	TCP         []uint16     // exposed TCP ports (default 80, 443)
 	UDP         []uint16     // exposed UDP ports
 	ServerBits  int          // prefix length used for the server's address
-	TUN         string       // the PPPoE session's TUN device (pppoe.tun)
+	TUN         string       // the PPPoE session's TUN device (pppoe.tun), or the tunnel's
+	TunnelBR    netip.Addr   // the fixed-IP tunnel's border relay (tunnel.br), if any
 	Source      *config.Plan // what was read
 }
 
@@ -202,6 +203,10 @@ func FromConfig(cfg *config.Config) (*Plan, error) {
 	p.TUN = config.DefaultTUN
 	if cfg.PPPoE != nil && cfg.PPPoE.TUN != "" {
 		p.TUN = cfg.PPPoE.TUN
+	}
+	if t := cfg.Tunnel; t != nil {
+		p.TUN = t.TUN
+		p.TunnelBR = t.BRAddr()
 	}
 	p.TCP = uniquePorts(cfg.Expose.TCP)
 	p.UDP = uniquePorts(cfg.Expose.UDP)

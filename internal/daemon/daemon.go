@@ -15,6 +15,7 @@ import (
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/ddns"
 	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/notify"
 	"github.com/dualpath/dualpath/internal/session"
 	"github.com/dualpath/dualpath/internal/tunnel"
@@ -158,7 +159,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		d.st.SetComponent("firewall", false, "no pppoe section: there is no PPPoE address to guard")
 	}
 	d.st.SetLineFunc(lineCache(cfg.Interface))
-	d.st.SetWarningsFunc(func() []string { return warnings(cfg) })
+	d.st.SetWarningsFunc(func() []msg.Text { return warnings(cfg) })
 
 	// 3. Status and metrics.
 	srv, err := ListenStatus(cfg.Status.Socket, cfg.Status.Group, d.st.Snapshot, d.log)

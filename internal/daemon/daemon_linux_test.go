@@ -257,7 +257,7 @@ func TestFirewallBeforeSessionAndCleanExit(t *testing.T) {
 	d.waitNotify("WATCHDOG=1", 10*time.Second)
 
 	// Warnings about the exposed port: nothing listens, then IPv6 only.
-	if w := strings.Join(s.Warnings, "\n"); !strings.Contains(w, "TCP port 8080 is exposed but nothing listens on it") {
+	if w := strings.Join(s.Warnings, "\n"); !strings.Contains(w, "nothing listens on TCP port 8080: start the server") {
 		t.Errorf("warnings with no listener: %q", w)
 	}
 	var ln6 net.Listener
@@ -268,7 +268,7 @@ func TestFirewallBeforeSessionAndCleanExit(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if w := strings.Join(d.status().Warnings, "\n"); !strings.Contains(w, "TCP port 8080 listens on IPv6 only") {
+	if w := strings.Join(d.status().Warnings, "\n"); !strings.Contains(w, "port 8080 listens on IPv6 only") || !strings.Contains(strings.Join(d.status().WarningsJA, "\n"), "ポート 8080 は IPv6 だけで待ち受けています") {
 		t.Errorf("warnings with an IPv6-only listener: %q", w)
 	}
 	ln6.Close()

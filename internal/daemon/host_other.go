@@ -2,10 +2,13 @@
 
 package daemon
 
-import "github.com/dualpath/dualpath/internal/config"
+import (
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/msg"
+)
 
 // linkTraffic needs netlink (Linux).
 func linkTraffic(string) Traffic { return Traffic{} }
 
 // warnings needs the kernel's socket tables (Linux).
-func warnings(*config.Config) []string { return nil }
+func warnings(*config.Config) []msg.Text { return nil }

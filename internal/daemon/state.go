@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Traffic is the session's data-plane counters, as read from the data plane.
@@ -35,7 +37,7 @@ type State struct {
 	firewall    FirewallStatus
 	components  map[string]ComponentNote
 	line        func() *LineStatus
-	warnings    func() []string
+	warnings    func() []msg.Text
 	reach       func() *ReachStatus
 	tunnel      func() *TunnelStatus
 }
@@ -97,7 +99,7 @@ func (s *State) reachStatus() *ReachStatus {
 }
 
 // SetWarningsFunc sets how warnings are computed (at each snapshot).
-func (s *State) SetWarningsFunc(f func() []string) {
+func (s *State) SetWarningsFunc(f func() []msg.Text) {
 	defer s.lock()()
 	s.warnings = f
 }
@@ -271,7 +273,10 @@ func (s *State) Snapshot() *Status {
 	}
 	st.Warnings = []string{}
 	if warnings != nil {
-		st.Warnings = append(st.Warnings, warnings()...)
+		for _, w := range warnings() {
+			st.Warnings = append(st.Warnings, w.EN)
+			st.WarningsJA = append(st.WarningsJA, w.JA)
+		}
 	}
 	return st
 }

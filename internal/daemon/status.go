@@ -84,6 +84,7 @@ type Status struct {
 	Components []ComponentNote `json:"components"`
 	Reach      *ReachStatus    `json:"reach,omitempty"` // the last check from outside (reach.go)
 	Warnings   []string        `json:"warnings"`
+	WarningsJA []string        `json:"warnings_ja,omitempty"` // the same, in Japanese, when known
 }
 
 // LineStatus is the MAP-E summary of the host's IPv6 prefix (package mape).
@@ -284,8 +285,12 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 			line("note", msg.T("%s is not running: %s", "%s は動いていません: %s", c.Name, c.Note))
 		}
 	}
-	for _, wng := range s.Warnings {
-		line("warning", msg.Same(wng))
+	for i, wng := range s.Warnings {
+		t := msg.Same(wng)
+		if i < len(s.WarningsJA) && len(s.WarningsJA) == len(s.Warnings) && s.WarningsJA[i] != "" {
+			t.JA = s.WarningsJA[i]
+		}
+		line("warning", t)
 	}
 }
 

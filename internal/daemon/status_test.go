@@ -45,7 +45,9 @@ func fixedState(t *testing.T) *State {
 	st.SetFirewall(FirewallStatus{Active: true, Interface: "dp-ppp0", TCP: []uint16{80, 443}, ICMPEcho: true})
 	st.SetComponent("ddns", true, "")
 	st.SetComponent("line", false, "no MAP-E rule matches this host's IPv6 prefix")
-	st.SetWarningsFunc(func() []string { return []string{"nothing listens on TCP port 443 over IPv6"} })
+	st.SetWarningsFunc(func() []msg.Text {
+		return []msg.Text{msg.T("nothing listens on TCP port 443 over IPv6", "IPv6 の TCP ポート 443 で待ち受けているプログラムがありません")}
+	})
 	return st
 }
 
@@ -140,6 +142,9 @@ func TestStatusSocketRoundTrip(t *testing.T) {
 		if !strings.Contains(ja.String(), want) {
 			t.Errorf("Japanese text lacks %q:\n%s", want, ja.String())
 		}
+	}
+	if flat := strings.Join(strings.Fields(ja.String()), ""); !strings.Contains(flat, "IPv6のTCPポート443で待ち受けているプログラムがありません") {
+		t.Errorf("Japanese text lacks the warning in Japanese:\n%s", ja.String())
 	}
 
 	// A second daemon must not steal the socket.

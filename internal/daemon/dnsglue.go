@@ -28,7 +28,8 @@ func dnsView(u *ddns.Updater) func() []DNSStatus {
 				}
 				e := DNSStatus{Provider: r.Provider, Name: name, Family: f.family, Source: f.source, Value: f.value,
 					LastUpdate: timePtr(r.LastUpdate), NextKeepalive: timePtr(r.NextKeepalive), LastError: r.LastError, Problem: f.problem,
-					Check: r.Check}
+					Check: r.Check, CheckSent: r.CheckOutcome.Sent, CheckWhere: r.CheckOutcome.Where,
+					CheckAt: timePtr(r.CheckOutcome.At), CheckWhy: r.CheckOutcome.Why}
 				out = append(out, e)
 			}
 		}

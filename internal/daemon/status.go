@@ -53,7 +53,9 @@ import (
 //	    "last_update": "...",         // last successful update or keepalive
 //	    "next_keepalive": "...",      // when the record will be re-sent even unchanged
 //	    "last_error": "",             // never contains a credential
-//	    "last_error_at": "..."
+//	    "last_error_at": "...",
+//	    "check": "unchanged (checked at ns1.example.jp 0.2 s ago)", // or "sent", "unchanged (not verifiable: ...)"
+//	    "check_sent": false, "check_where": "ns1.example.jp", "check_at": "...", "check_why": ""
 //	  }],
 //	  "firewall": {
 //	    "active": true,               // the nftables table is in place
@@ -144,6 +146,12 @@ type DNSStatus struct {
 	// Check is what the last check did: "sent", "unchanged (checked at
 	// ns1.example.net 0.2 s ago)", "unchanged (not verifiable: ...)".
 	Check string `json:"check,omitempty"`
+	// CheckSent, CheckWhere, CheckAt and CheckWhy are Check's parts, for
+	// the text in the reader's language.
+	CheckSent  bool       `json:"check_sent,omitempty"`
+	CheckWhere string     `json:"check_where,omitempty"`
+	CheckAt    *time.Time `json:"check_at,omitempty"`
+	CheckWhy   string     `json:"check_why,omitempty"`
 }
 
 // FirewallStatus is the nftables table guarding the PPPoE address.
@@ -254,7 +262,15 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 			t = msg.T("%s, keepalive in %s", "%s、次の再送まで %s", t, human(d.NextKeepalive.Sub(now)))
 		}
 		line(label, t)
-		if d.Check != "" {
+		switch {
+		case d.CheckSent:
+			more(msg.T("last check: sent", "最後の確認: 送信しました"))
+		case d.CheckWhy != "":
+			more(msg.T("last check: unchanged (not verifiable: %s)", "最後の確認: 変更なし（確認できず: %s）", d.CheckWhy))
+		case d.CheckWhere != "" && d.CheckAt != nil:
+			more(msg.T("last check: unchanged (checked at %s %s ago)", "最後の確認: 変更なし（%s で %s 前に確認）",
+				d.CheckWhere, human(now.Sub(*d.CheckAt))))
+		case d.Check != "":
 			more(msg.T("last check: %s", "最後の確認: %s", d.Check))
 		}
 		if d.LastError != "" {

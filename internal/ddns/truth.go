@@ -133,6 +133,19 @@ type truth struct {
 	sent  bool   // the last pass sent the record
 }
 
+// CheckOutcome is what the last check of a record did, typed for
+// callers that word it themselves (daemon status in Japanese).
+type CheckOutcome struct {
+	Sent  bool      // the record was sent
+	Where string    // unchanged: the server or API that was asked
+	At    time.Time // when
+	Why   string    // unchanged but not verifiable: why
+}
+
+func (t truth) outcome() CheckOutcome {
+	return CheckOutcome{Sent: t.sent, Where: t.where, At: t.at, Why: t.err}
+}
+
 // Verdict says what the last pass did: "sent", "unchanged (checked at
 // ns1.example.net 0.2 s ago)" or "unchanged (not verifiable: ...)".
 func (t truth) verdict(now time.Time) string {

@@ -92,6 +92,8 @@ type RecordStatus struct {
 	// Check says what the last check did: "sent", "unchanged (checked at
 	// ns1.example.net 0.2 s ago)", "unchanged (not verifiable: ...)".
 	Check string `json:"check,omitempty"`
+	// CheckOutcome is Check, typed.
+	CheckOutcome CheckOutcome `json:"-"`
 }
 
 type record struct {
@@ -258,7 +260,7 @@ func (u *Updater) Status() []RecordStatus {
 			IPv4Source: r.v4.String(), IPv6Source: r.v6.String(),
 			LastUpdate: r.st.LastUpdate, NextTry: r.st.NextTry, Failures: r.st.Failures, LastError: r.st.LastError,
 			IPv4Problem: r.lastRefusal4, IPv6Problem: r.lastRefusal6,
-			Check: r.truth.verdict(u.opts.Now())}
+			Check: r.truth.verdict(u.opts.Now()), CheckOutcome: r.truth.outcome()}
 		if r.st.IPv4.IsValid() {
 			s.IPv4 = r.st.IPv4.String()
 		}

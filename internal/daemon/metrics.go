@@ -122,6 +122,7 @@ func (r *Registry) write(b *strings.Builder) {
 		}
 	}
 	writeReachMetrics(m, r.st, time.Now())
+	writeTunnelMetrics(m, r.st)
 	writeRuntimeMetrics(m)
 }
 

@@ -326,3 +326,30 @@ func tunnelStateText(s string) msg.Text {
 	}
 	return msg.T("starting", "起動中")
 }
+
+// writeTunnelMetrics adds the fixed-IP tunnel's gauges (with a tunnel
+// section only).
+func writeTunnelMetrics(m *metricWriter, st *State) {
+	st.mu.Lock()
+	f := st.tunnel
+	st.mu.Unlock()
+	if f == nil {
+		return
+	}
+	t := f()
+	up := 0.0
+	if t.State == "up" {
+		up = 1
+	}
+	m.sample("dualpath_tunnel_up", "gauge", "1 while the fixed-IP tunnel's BR answers, else 0.", up)
+	if t.VerifiedAt != nil {
+		m.sample("dualpath_tunnel_last_verified_timestamp_seconds", "gauge", "When the BR last sent the tunnel's probe back (Unix time).", float64(t.VerifiedAt.Unix()))
+	}
+	if t.LastUpdate != nil {
+		ok := 0.0
+		if t.LastUpdateResult == "ok" {
+			ok = 1
+		}
+		m.sample("dualpath_tunnel_last_update_ok", "gauge", "1 when the provider's update URL answered 2xx at the last call.", ok)
+	}
+}

@@ -45,6 +45,13 @@ func TestTunnelEventsInStatus(t *testing.T) {
 	if s.Tunnel == nil || s.Tunnel.State != "up" || s.Tunnel.Local != moved.String() || len(s.Tunnel.History) != 6 {
 		t.Fatalf("tunnel status %+v", s.Tunnel)
 	}
+	var mb strings.Builder
+	NewRegistry(d.st).write(&mb)
+	for _, want := range []string{"dualpath_tunnel_up 1\n", "dualpath_tunnel_last_update_ok 1\n", "dualpath_tunnel_last_verified_timestamp_seconds "} {
+		if !strings.Contains(mb.String(), want) {
+			t.Errorf("metrics lack %q:\n%s", want, mb.String())
+		}
+	}
 	// dualpath check expects visitors at the fixed address while the
 	// tunnel answers
 	if v4, _ := ExpectedAddrs(s); v4 != block.Addr() {

@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dualpath/dualpath/internal/portprobe"
@@ -131,15 +132,21 @@ func (s *Server) authorized(h string) bool {
 	return subtle.ConstantTimeCompare(got[:], s.token[:]) == 1
 }
 
-// run probes target's ports one after the other (one visitor's worth of
-// traffic, not a burst).
+// run probes target's ports side by side (at most MaxPorts connections,
+// a browser's worth), so that filtered ports cost one timeout, not one each.
 func (s *Server) run(ctx context.Context, target netip.Addr, req Request) Answer {
-	ans := Answer{Version: Version, Target: target, Results: make([]portprobe.Result, 0, len(req.Ports))}
+	ans := Answer{Version: Version, Target: target, Results: make([]portprobe.Result, len(req.Ports))}
 	opts := portprobe.Options{Timeout: s.Timeout, Roots: s.Roots}
-	for _, p := range req.Ports {
-		spec := portprobe.Spec{Port: p.Port, HTTP: p.HTTP, TLS: p.TLS, Host: req.Host}
-		ans.Results = append(ans.Results, s.probe(ctx, target, spec, opts))
+	var wg sync.WaitGroup
+	for i, p := range req.Ports {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			spec := portprobe.Spec{Port: p.Port, HTTP: p.HTTP, TLS: p.TLS, Host: req.Host}
+			ans.Results[i] = s.probe(ctx, target, spec, opts)
+		}()
 	}
+	wg.Wait()
 	return ans
 }
 

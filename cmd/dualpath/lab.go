@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -195,6 +196,11 @@ func runChaos(ctx context.Context, stdio cli.IO, l *lab.Lab, n int, seed uint64,
 	var ks []string
 	if kinds != "" {
 		ks = strings.Split(kinds, ",")
+	}
+	for _, k := range ks {
+		if !slices.Contains(lab.FaultKinds(), k) {
+			return cli.Usagef("--kinds: unknown fault kind %q: use %s", k, strings.Join(lab.FaultKinds(), ", "))
+		}
 	}
 	progress := stdio.Stdout
 	if asJSON {

@@ -255,6 +255,11 @@ func Run(ctx context.Context, cfg Config) (err error) {
 
 	needUpdate, verified := cfg.Update != nil, false
 	backoff := cfg.MinBackoff
+	// rxSeen is the count of packets from the BR at the last check: a BR
+	// that does not route our probe back (some filter packets whose source
+	// is their destination) still proves itself by delivering traffic to
+	// the current end point.
+	rxSeen := dp.Stats().RxPackets
 	due := time.Now() // when the next update attempt or check is due
 	for {
 		// A new prefix: a new end point, the provider to be told.
@@ -269,6 +274,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 			}
 			local, prefix = a, p
 			needUpdate, verified = cfg.Update != nil, false
+			rxSeen = dp.Stats().RxPackets
 			backoff, due = cfg.MinBackoff, time.Now()
 			emit(Event{Kind: KindEndpoint, Local: local, Old: old, Prefix: prefix})
 		}
@@ -286,7 +292,12 @@ func Run(ctx context.Context, cfg Config) (err error) {
 				}
 			}
 			if !needUpdate {
-				if err := dp.Probe(ctx, addrs[0], cfg.VerifyTimeout); err != nil {
+				err := dp.Probe(ctx, addrs[0], cfg.VerifyTimeout)
+				if rx := dp.Stats().RxPackets; err != nil && rx > rxSeen {
+					err = nil // no probe back, but traffic from the BR arrived
+				}
+				rxSeen = dp.Stats().RxPackets
+				if err != nil {
 					if ctx.Err() != nil {
 						return nil
 					}

@@ -149,3 +149,92 @@ func ping(ns *netnstest.NS, addr string) error {
 	_, err := ns.Run("ping", "-c1", "-W2", addr)
 	return err
 }
+
+// noHairpin is a BR that drops packets whose source is their destination
+// (as a provider's anti-spoofing filter may): the tunnel's probe never
+// comes back.
+type noHairpin struct{ *mapetun.FixedBR }
+
+func (n noHairpin) Decap(src netip.Addr, pkt []byte) error {
+	if len(pkt) >= 20 && [4]byte(pkt[12:16]) == [4]byte(pkt[16:20]) {
+		return fmt.Errorf("source is destination")
+	}
+	return n.FixedBR.Decap(src, pkt)
+}
+
+// TestRunPassiveCheckWithoutHairpin: with a BR that never sends the probe
+// back, the tunnel is not up until traffic from the BR reaches the end
+// point, and then it is.
+func TestRunPassiveCheckWithoutHairpin(t *testing.T) {
+	netnstest.RequireCommand(t, "ping")
+	srv, br := netnstest.New(t, "tns"), netnstest.New(t, "tnb")
+	netnstest.Veth(t, srv, "eth0", br, "eth0")
+	brAddr := netip.MustParseAddr("2001:db8:ffff::44")
+	block := netip.MustParsePrefix("192.0.2.208/29")
+	br.MustRun("sysctl", "-qw", "net.ipv4.ip_forward=1")
+	br.MustRun("ip", "-6", "addr", "add", "2001:db8:70:1::1/64", "dev", "eth0", "nodad")
+	br.MustRun("ip", "-6", "addr", "add", brAddr.String()+"/128", "dev", "lo")
+	br.MustRun("ip", "addr", "add", "198.51.100.1/32", "dev", "lo")
+	srv.MustRun("ip", "-6", "addr", "add", "2001:db8:70:1::99/64", "dev", "eth0", "nodad", "valid_lft", "3600", "preferred_lft", "3600")
+	srv.MustRun("ip", "-6", "route", "add", "2001:db8:ffff::/48", "via", "2001:db8:70:1::1")
+	ctx, cancel := context.WithCancel(context.Background())
+	x := &mapetun.FixedBR{Block: block}
+	x.SetCE(netip.MustParseAddr("2001:db8:70:1::fe01"))
+	brDone := make(chan error, 1)
+	go func() {
+		brDone <- hostnet.InNamespace(br.Name, func() error {
+			return (&mapetun.Tunnel{TUN: "fbr0", MTU: 1460, Local: brAddr, X: noHairpin{x}}).Run(ctx)
+		})
+	}()
+	if !netnstest.WaitFor(5*time.Second, func() bool { _, err := br.Run("ip", "link", "show", "fbr0"); return err == nil }) {
+		t.Fatal("the BR's TUN never appeared")
+	}
+	br.MustRun("ip", "link", "set", "fbr0", "up")
+	br.MustRun("ip", "route", "add", block.String(), "dev", "fbr0", "src", "198.51.100.1")
+	events := make(chan Event, 64)
+	cfg := Config{
+		Interface: "eth0", BR: brAddr, Block: block, MTU: 1460, TUN: "dp-ipip0", Table: 4242, StateDir: t.TempDir(),
+		Endpoint: func(p netip.Prefix) (netip.Addr, bool) {
+			b := p.Addr().As16()
+			b[14], b[15] = 0xfe, 0x01
+			return netip.AddrFrom16(b), false
+		},
+		OnEvent:       func(e Event) { events <- e },
+		VerifyTimeout: time.Second, MinBackoff: 300 * time.Millisecond, MaxBackoff: 300 * time.Millisecond, Poll: 300 * time.Millisecond,
+	}
+	runDone := make(chan error, 1)
+	go func() { runDone <- hostnet.InNamespace(srv.Name, func() error { return Run(ctx, cfg) }) }()
+	defer func() {
+		cancel()
+		<-runDone
+		<-brDone
+	}()
+	// no traffic: the check fails, the tunnel is not up
+	deadline := time.After(10 * time.Second)
+	for failed := false; !failed; {
+		select {
+		case e := <-events:
+			if e.Kind == KindUp {
+				t.Fatal("up although the BR never sent anything to the end point")
+			}
+			failed = e.Kind == KindVerify
+		case <-deadline:
+			t.Fatal("no failed check")
+		}
+	}
+	// a visitor's traffic arrives through the BR: the next check passes
+	if err := ping(br, "192.0.2.210"); err != nil {
+		t.Fatalf("ping of the fixed block: %v", err)
+	}
+	deadline = time.After(10 * time.Second)
+	for {
+		select {
+		case e := <-events:
+			if e.Kind == KindUp {
+				return
+			}
+		case <-deadline:
+			t.Fatal("not up after traffic from the BR")
+		}
+	}
+}

@@ -194,9 +194,9 @@ func Run(ctx context.Context, opts Options) (err error) {
 		d.ddnsMu.Unlock()
 		d.st.SetComponent("ddns", true, "")
 		d.st.SetDNSFunc(dnsView(u))
-		wg.Add(2)
+		d.st.SetDNSCounters(u)
+		wg.Add(1)
 		go func() { defer wg.Done(); _ = u.Run(runCtx) }()
-		go func() { defer wg.Done(); d.countDNS(runCtx, u) }()
 	} else {
 		d.st.SetComponent("ddns", false, "no ddns records in the config")
 	}

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"context"
 	"strings"
 	"time"
 
@@ -43,46 +42,4 @@ func timePtr(t time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
-}
-
-// countDNS derives per-provider update and failure counts for the metrics
-// from the updater's record status, checked every second: an advanced
-// last-update time is one update, a grown failure count is that many
-// failures. (Updates are minutes apart, so a one-second look misses none.)
-func (d *daemon) countDNS(ctx context.Context, u *ddns.Updater) {
-	type seen struct {
-		last     time.Time
-		failures int
-	}
-	prev := map[string]seen{}
-	for _, r := range u.Status() { // what was persisted before this start is not counted
-		prev[r.Record] = seen{r.LastUpdate, r.Failures}
-		d.st.DeclareProvider(r.Provider)
-	}
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		for _, r := range u.Status() {
-			p := prev[r.Record]
-			if r.LastUpdate.After(p.last) {
-				d.st.CountDNS(r.Provider, true, r.LastUpdate)
-			}
-			switch {
-			case r.Failures > p.failures:
-				for i := p.failures; i < r.Failures; i++ {
-					d.st.CountDNS(r.Provider, false, time.Time{})
-				}
-			case r.Failures < p.failures && r.Failures > 0:
-				for i := 0; i < r.Failures; i++ {
-					d.st.CountDNS(r.Provider, false, time.Time{})
-				}
-			}
-			prev[r.Record] = seen{r.LastUpdate, r.Failures}
-		}
-	}
 }

@@ -115,10 +115,10 @@ func (r *Registry) write(b *strings.Builder) {
 	sort.Strings(providers)
 	for _, p := range providers {
 		v := k.providers[p]
-		m.sample("dualpath_ddns_updates_total", "counter", "Successful DNS updates and keepalives, by provider.", float64(v.updates), "provider", p)
-		m.sample("dualpath_ddns_failures_total", "counter", "Failed DNS updates, by provider.", float64(v.failures), "provider", p)
-		if !v.lastSuccess.IsZero() {
-			m.sample("dualpath_ddns_last_success_timestamp_seconds", "gauge", "When a DNS update last succeeded, by provider (Unix time).", float64(v.lastSuccess.Unix()), "provider", p)
+		m.sample("dualpath_ddns_updates_total", "counter", "Successful DNS updates and keepalives, by provider.", float64(v.Updates), "provider", p)
+		m.sample("dualpath_ddns_failures_total", "counter", "Failed DNS updates, by provider.", float64(v.Failures), "provider", p)
+		if !v.LastSuccess.IsZero() {
+			m.sample("dualpath_ddns_last_success_timestamp_seconds", "gauge", "When a DNS update last succeeded, by provider (Unix time).", float64(v.LastSuccess.Unix()), "provider", p)
 		}
 	}
 	writeReachMetrics(m, r.st, time.Now())

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/ddns"
 	"github.com/dualpath/dualpath/internal/msg"
 )
 
@@ -33,7 +34,7 @@ type State struct {
 	everUp      bool
 	traffic     func() Traffic
 	dnsFunc     func() []DNSStatus
-	dnsProvider map[string]*providerCounters
+	dnsCounters DNSCounters
 	firewall    FirewallStatus
 	components  map[string]ComponentNote
 	line        func() *LineStatus
@@ -42,20 +43,20 @@ type State struct {
 	tunnel      func() *TunnelStatus
 }
 
-type providerCounters struct {
-	updates, failures uint64
-	lastSuccess       time.Time
+// DNSCounters is what the metrics read from the DNS updater
+// (ddns.Updater), at each scrape: its own counts, not derived here.
+type DNSCounters interface {
+	ByProvider() map[string]ddns.ProviderCounters
 }
 
 // NewState starts an empty picture for a daemon of the given version.
 func NewState(version string) *State {
 	s := &State{
-		now:         time.Now,
-		version:     version,
-		pid:         os.Getpid(),
-		dnsProvider: map[string]*providerCounters{},
-		components:  map[string]ComponentNote{},
-		session:     SessionStatus{State: StateDisabled},
+		now:        time.Now,
+		version:    version,
+		pid:        os.Getpid(),
+		components: map[string]ComponentNote{},
+		session:    SessionStatus{State: StateDisabled},
 	}
 	s.started = s.now().UTC()
 	return s
@@ -181,32 +182,10 @@ func (s *State) SetDNSFunc(f func() []DNSStatus) {
 	s.dnsFunc = f
 }
 
-// CountDNS counts one DNS update (ok) or failure for a provider, for the
-// metrics; at is when an update succeeded.
-func (s *State) CountDNS(provider string, ok bool, at time.Time) {
+// SetDNSCounters gives the metrics the DNS updater's counters.
+func (s *State) SetDNSCounters(c DNSCounters) {
 	defer s.lock()()
-	pc := s.dnsProvider[provider]
-	if pc == nil {
-		pc = &providerCounters{}
-		s.dnsProvider[provider] = pc
-	}
-	if !ok {
-		pc.failures++
-		return
-	}
-	pc.updates++
-	if at.After(pc.lastSuccess) {
-		pc.lastSuccess = at
-	}
-}
-
-// DeclareProvider makes a provider's counters appear (at zero) in the
-// metrics before its first update.
-func (s *State) DeclareProvider(provider string) {
-	defer s.lock()()
-	if s.dnsProvider[provider] == nil {
-		s.dnsProvider[provider] = &providerCounters{}
-	}
+	s.dnsCounters = c
 }
 
 // SetFirewall records whether the nftables table is in place and what it opens.
@@ -288,7 +267,7 @@ type counters struct {
 	lastUp            time.Time
 	traffic           Traffic
 	firewall          bool
-	providers         map[string]providerCounters
+	providers         map[string]ddns.ProviderCounters
 	version           string
 	hasTraffic        bool
 	sessionConfigured bool
@@ -301,15 +280,14 @@ func (s *State) counters() counters {
 		reconnects:        s.session.Reconnects,
 		lastUp:            s.lastUp,
 		firewall:          s.firewall.Active,
-		providers:         map[string]providerCounters{},
 		version:           s.version,
 		sessionConfigured: s.session.State != StateDisabled,
 	}
-	for k, v := range s.dnsProvider {
-		c.providers[k] = *v
-	}
-	traffic := s.traffic
+	traffic, dns := s.traffic, s.dnsCounters
 	s.mu.Unlock()
+	if dns != nil {
+		c.providers = dns.ByProvider()
+	}
 	if traffic != nil {
 		c.traffic, c.hasTraffic = traffic(), true
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/dualpath/dualpath/internal/ddns"
 	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/termtext"
 	"net/netip"
@@ -40,8 +41,7 @@ func fixedState(t *testing.T) *State {
 				Problem: "enp1s0 has only 192.168.1.10 (private); in two-router mode use `ipv4: seen`"},
 		}
 	})
-	st.CountDNS("mydns", true, clock)
-	st.CountDNS("mydns", false, time.Time{})
+	st.SetDNSCounters(fixedDNSCounters{"mydns": {Updates: 1, Failures: 1, LastSuccess: clock}})
 	st.SetFirewall(FirewallStatus{Active: true, Interface: "dp-ppp0", TCP: []uint16{80, 443}, ICMPEcho: true})
 	st.SetComponent("ddns", true, "")
 	st.SetComponent("line", false, "no MAP-E rule matches this host's IPv6 prefix")
@@ -206,3 +206,8 @@ func TestEmptyStateText(t *testing.T) {
 		t.Errorf("empty lists must be [] in JSON, not null: %s", j)
 	}
 }
+
+// fixedDNSCounters stands in for the updater's counters.
+type fixedDNSCounters map[string]ddns.ProviderCounters
+
+func (f fixedDNSCounters) ByProvider() map[string]ddns.ProviderCounters { return f }

@@ -127,6 +127,7 @@ type Updater struct {
 	kick       chan struct{}
 
 	updates, keepalives, failures, unchanged, refused atomic.Uint64
+	byProvider                                        map[string]*ProviderCounters // guarded by mu
 }
 
 // ErrBackingOff is returned for a record whose retry time has not come.
@@ -176,7 +177,11 @@ func New(cfg *config.Config, opts Options) (*Updater, error) {
 	case "-":
 		opts.StateDir = ""
 	}
-	u := &Updater{cfg: cfg, opts: opts, log: opts.Logger, tun: DefaultTUN, kick: make(chan struct{}, 1)}
+	u := &Updater{cfg: cfg, opts: opts, log: opts.Logger, tun: DefaultTUN, kick: make(chan struct{}, 1),
+		byProvider: map[string]*ProviderCounters{}}
+	for _, d := range cfg.DDNS {
+		u.byProvider[d.Provider] = &ProviderCounters{}
+	}
 	if cfg.PPPoE != nil && cfg.PPPoE.TUN != "" {
 		u.tun = cfg.PPPoE.TUN
 	}
@@ -242,6 +247,40 @@ func (u *Updater) Kick() {
 	case u.kick <- struct{}{}:
 	default:
 	}
+}
+
+// ProviderCounters are one provider's counts since start, for metrics.
+type ProviderCounters struct {
+	Updates     uint64    // accepted updates and keepalives
+	Failures    uint64    // refusals and errors
+	LastSuccess time.Time // when an update or keepalive was last accepted
+}
+
+// ByProvider returns each configured provider's counts since start (every
+// provider of the config is present, at zero before its first attempt).
+func (u *Updater) ByProvider() map[string]ProviderCounters {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	out := make(map[string]ProviderCounters, len(u.byProvider))
+	for p, c := range u.byProvider {
+		out[p] = *c
+	}
+	return out
+}
+
+// countLocked counts one attempt of a record's provider (u.mu held).
+func (u *Updater) countLocked(provider string, ok bool, now time.Time) {
+	c := u.byProvider[provider]
+	if c == nil {
+		c = &ProviderCounters{}
+		u.byProvider[provider] = c
+	}
+	if !ok {
+		c.Failures++
+		return
+	}
+	c.Updates++
+	c.LastSuccess = now
 }
 
 // Counters returns the totals since start.
@@ -499,6 +538,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		r.st.NextTry = now.Add(delay)
 		r.st.LastError = msg
 		u.failures.Add(1)
+		u.countLocked(r.cfg.Provider, false, now)
 		level := slog.LevelWarn
 		if KindOf(err) == KindAuth {
 			level = slog.LevelError
@@ -522,6 +562,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 	} else {
 		u.keepalives.Add(1)
 	}
+	u.countLocked(r.cfg.Provider, true, now)
 	u.log.Info("ddns record published", "record", r.label, "ipv4", addrOrEmpty(up.IPv4), "ipv6", addrOrEmpty(up.IPv6),
 		"keepalive", !changed)
 	u.saveLocked(r)

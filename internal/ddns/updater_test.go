@@ -162,6 +162,9 @@ func TestUpdaterSendsOnlyOnChangeAndPersists(t *testing.T) {
 	if c.Updates != 2 || c.Unchanged != 1 || c.Failures != 0 {
 		t.Fatalf("counters %+v", c)
 	}
+	if bp := u.ByProvider(); len(bp) != 1 || bp["dyndns2"].Updates != 2 || bp["dyndns2"].Failures != 0 || bp["dyndns2"].LastSuccess.IsZero() {
+		t.Fatalf("by provider %+v", bp)
+	}
 	st := u.Status()
 	if len(st) != 1 || st[0].IPv4 != "203.0.113.99" || st[0].IPv6 != "2001:db8:1:1::10" || st[0].LastUpdate.IsZero() {
 		t.Fatalf("status %+v", st)

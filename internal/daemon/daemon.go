@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/dataplane"
 	"github.com/dualpath/dualpath/internal/ddns"
 	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/msg"
@@ -54,6 +55,7 @@ type Options struct {
 // context ends (session.Client).
 type sessionRunner interface {
 	Run(ctx context.Context) error
+	Stats() dataplane.Stats // IP packets and bytes through the session
 }
 
 // newSession builds the real PPPoE client; a variable so that a test of
@@ -75,6 +77,9 @@ type daemon struct {
 
 	ddnsMu sync.Mutex
 	ddns   *ddns.Updater
+
+	sessMu  sync.Mutex
+	session sessionRunner // the running PPPoE client, for its counters
 
 	reach    reachBox         // the last reachability check (reach.go)
 	notifier *notify.Notifier // nil without a notify section (events.go)
@@ -148,10 +153,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 		}
 		d.st.SetFirewall(FirewallStatus{Active: true, Interface: dev, TCP: spec.TCP, UDP: spec.UDP, ICMPEcho: spec.ICMPEcho})
 		d.log.Info("firewall in place", "interface", dev, "tcp", config.FormatPorts(spec.TCP), "udp", config.FormatPorts(spec.UDP), "icmp_echo", spec.ICMPEcho)
-		d.st.SetTrafficFunc(func() Traffic { return linkTraffic(dev) })
 		if p := cfg.PPPoE; p != nil {
+			d.st.SetTrafficFunc(d.sessionTraffic)
 			d.st.SessionConfigured(cfg.Interface, p.TUN, p.MTU)
 		} else {
+			d.st.SetTrafficFunc(func() Traffic { return linkTraffic(dev) })
 			d.st.SetComponent("session", false, "a fixed-IP tunnel (tunnel section) instead of PPPoE")
 		}
 	} else {
@@ -250,6 +256,9 @@ func (d *daemon) superviseSession(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("pppoe: %v", err)
 		}
+		d.sessMu.Lock()
+		d.session = c
+		d.sessMu.Unlock()
 		if d.st.SessionState(StateConnecting) {
 			d.notify("STATUS=" + d.statusLine())
 		}
@@ -277,6 +286,19 @@ func (d *daemon) superviseSession(ctx context.Context) error {
 		}
 		backoff = min(backoff*2, d.opts.MaxSessionBackoff)
 	}
+}
+
+// sessionTraffic reads the running session's data-plane counters (zero
+// before the first session).
+func (d *daemon) sessionTraffic() Traffic {
+	d.sessMu.Lock()
+	c := d.session
+	d.sessMu.Unlock()
+	if c == nil {
+		return Traffic{}
+	}
+	st := c.Stats()
+	return Traffic{RxBytes: st.RxBytes, TxBytes: st.TxBytes, RxPackets: st.RxPackets, TxPackets: st.TxPackets}
 }
 
 // onSessionEvent turns session events into state, DNS updates, logs and

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/dataplane"
 	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/netnstest"
 	"github.com/dualpath/dualpath/internal/session"
@@ -391,6 +392,8 @@ func (c *atomicCount) get() int {
 	defer c.mu.Unlock()
 	return c.n
 }
+
+func (giveUpSession) Stats() dataplane.Stats { return dataplane.Stats{} }
 
 func (s giveUpSession) Run(ctx context.Context) error {
 	s.runs.inc()

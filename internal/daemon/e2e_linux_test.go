@@ -166,6 +166,19 @@ func TestEndToEndAgainstPppd(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
+	// The connections and the ping above went through the session's data
+	// plane, whose own counters the metrics read.
+	for _, dir := range []string{"rx", "tx"} {
+		var n float64
+		for _, l := range strings.Split(metrics, "\n") {
+			if v, ok := strings.CutPrefix(l, `dualpath_session_packets_total{direction="`+dir+`"} `); ok {
+				fmt.Sscan(v, &n)
+			}
+		}
+		if n < 1 {
+			t.Errorf("session %s packets %v after traffic through it, want at least 1", dir, n)
+		}
+	}
 
 	d.stop(syscall.SIGTERM)
 	if !netnstest.WaitFor(20*time.Second, func() bool { o, _ := ac.Ctl("pidof pppd"); return strings.Contains(o, "rc=1") }) {

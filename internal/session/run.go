@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
@@ -36,8 +37,9 @@ type Client struct {
 	maxPayload uint16       // RFC 4638 PPP-Max-Payload to ask for (0: none)
 	ll         netip.Prefix // IPv6CP link-local address on the TUN
 
-	dpStopped chan struct{} // closed when the data plane's Run returns
-	dpErr     error         // what it returned; read only after dpStopped
+	dpc       atomic.Pointer[dataplane.Client] // c.dp, for Stats from other goroutines
+	dpStopped chan struct{}                    // closed when the data plane's Run returns
+	dpErr     error                            // what it returned; read only after dpStopped
 }
 
 // NewClient checks cfg and returns a client ready to Run.
@@ -46,6 +48,16 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, err
 	}
 	return &Client{cfg: cfg, discCh: make(chan []byte, 64), ctlCh: make(chan []byte, 256)}, nil
+}
+
+// Stats is the data plane's counters: IP packets and bytes through the
+// session, drops by reason. It is zero until Run has set the data plane
+// up, and keeps the last values after Run returns. Safe from any goroutine.
+func (c *Client) Stats() dataplane.Stats {
+	if dp := c.dpc.Load(); dp != nil {
+		return dp.Stats()
+	}
+	return dataplane.Stats{}
 }
 
 func (c *Client) emit(e Event) {
@@ -164,6 +176,7 @@ func (c *Client) Run(ctx context.Context) (err error) {
 			}
 		},
 	})
+	c.dpc.Store(c.dp)
 	dpCtx, stopDP := context.WithCancel(context.Background())
 	dpDone := make(chan error, 1)
 	c.dpStopped = make(chan struct{})

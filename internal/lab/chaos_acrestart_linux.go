@@ -25,7 +25,14 @@ func injectACRestart(ctx context.Context, c *chaos, f *FaultResult) error {
 	}
 	_ = syscall.Kill(p.PID, syscall.SIGKILL)
 	waitFor(ctx, 5*time.Second, func() bool { return !alive(p.PID) })
-	err = c.l.startBRAS(ctx)
+	// A new BRAS replays the dead one's journal; the kernel may take a
+	// moment to let go of the dead one's lock on it: try again then.
+	for try := 0; try < 5; try++ {
+		if err = c.l.startBRAS(ctx); err == nil {
+			break
+		}
+		sleepCtx(ctx, time.Second)
+	}
 	f.Cleared = time.Now()
 	if at, ok := c.sessionGone(ctx, old, 30*time.Second); ok {
 		f.DownS = ptr(round1(at.Sub(f.start).Seconds()))

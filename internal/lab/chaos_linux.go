@@ -240,6 +240,9 @@ func (l *Lab) Chaos(ctx context.Context, opt ChaosOptions) (*ChaosReport, error)
 			limit = kind.limit(c)
 		}
 		err := c.recovered(ctx, &f, time.Until(f.Cleared.Add(limit)))
+		if ctx.Err() != nil {
+			break // interrupted: the fault in flight is not counted
+		}
 		if err != nil {
 			f.Notes = append(f.Notes, err.Error())
 			c.violate("fault %d (%s) did not recover within %v of its end: %v", f.N, f.Kind, limit, err)

@@ -152,11 +152,16 @@ func FuzzParseTunnelPacket(f *testing.F) {
 	f.Add(ipv4TCPSyn([]byte{2, 4, 0x05, 0xb4}))
 	f.Add(ipv6TCPSyn(nil))
 	f.Add([]byte{0x45, 0, 0, 20})
+	p := &prober{id: fuzzProbeID}
+	f.Add(append([]byte(nil), p.build(make([]byte, Headroom+probeLen), netip.MustParseAddr("198.51.100.2"), 7)...))
 	f.Fuzz(func(t *testing.T, pkt []byte) {
 		if len(pkt) > maxPacket {
 			return
 		}
 		tn := newTestTunnel(t, nil)
+		src := netip.MustParseAddr("198.51.100.2") // a probe is out: its return is recognised
+		tn.probe.src.Store(&src)
+		tn.probe.id = fuzzProbeID
 		buf := make([]byte, rxBufSize)
 		n := copy(buf[Headroom:], pkt)
 		out := tn.inbound(buf, n)
@@ -165,8 +170,12 @@ func FuzzParseTunnelPacket(f *testing.F) {
 		for _, v := range s.Drops {
 			drops += v
 		}
-		if s.RxPackets+drops != 1 {
-			t.Fatalf("packet accounted %d times", s.RxPackets+drops)
+		probe := tn.probe.back.Load() != 0
+		if s.RxPackets+drops+b2u(probe) != 1 {
+			t.Fatalf("packet accounted %d times (probe %v)", s.RxPackets+drops, probe)
+		}
+		if probe && out != nil {
+			t.Fatal("a returning probe reached the local stack")
 		}
 		if out == nil {
 			return
@@ -176,4 +185,13 @@ func FuzzParseTunnelPacket(f *testing.F) {
 			t.Fatalf("delivered % x", p)
 		}
 	})
+}
+
+const fuzzProbeID = 0x4243
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }

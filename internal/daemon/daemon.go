@@ -158,7 +158,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 			d.st.SessionConfigured(cfg.Interface, p.TUN, p.MTU)
 		} else {
 			d.st.SetTrafficFunc(func() Traffic { return linkTraffic(dev) })
-			d.st.SetComponent("session", false, "a fixed-IP tunnel (tunnel section) instead of PPPoE")
+			d.st.SetComponent("session", false, "replaced by the tunnel section")
 		}
 	} else {
 		d.st.SetComponent("session", false, "no pppoe section in the config (two-router mode)")

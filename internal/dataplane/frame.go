@@ -16,7 +16,7 @@ import (
 //	20 PPP protocol (RFC 1661 section 2)
 //	22 IP packet
 const (
-	ethHeaderLen = 14
+	ethHeaderLen = pppoe.EthHeaderLen
 	// Headroom is the space the engine keeps in front of every IP packet
 	// for the Ethernet, PPPoE and PPP headers.
 	Headroom = ethHeaderLen + pppoe.SessionHeaderLen + 2

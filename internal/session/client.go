@@ -171,21 +171,18 @@ func (c *ClientConfig) loadStale() (pppoe.StaleSession, bool) {
 
 // ethFrame builds an Ethernet frame for a discovery payload.
 func ethFrame(dst, src pppoe.MAC, etherType uint16, payload []byte) []byte {
-	b := make([]byte, 0, 14+len(payload))
-	b = append(b, dst[:]...)
-	b = append(b, src[:]...)
-	b = append(b, byte(etherType>>8), byte(etherType))
-	return append(b, payload...)
+	return append(pppoe.AppendEthernet(make([]byte, 0, pppoe.EthHeaderLen+len(payload)), dst, src, etherType), payload...)
 }
 
-// splitEth returns the addresses, type and payload of an Ethernet frame.
+// splitEth returns the addresses, type and payload of an untagged Ethernet
+// frame; an 802.1Q-tagged one (another VLAN than the session's link) is
+// not ok.
 func splitEth(f []byte) (dst, src pppoe.MAC, etherType uint16, payload []byte, ok bool) {
-	if len(f) < 14 {
+	h, payload, err := pppoe.ParseEthernet(f)
+	if err != nil || h.Tagged {
 		return dst, src, 0, nil, false
 	}
-	copy(dst[:], f[0:6])
-	copy(src[:], f[6:12])
-	return dst, src, uint16(f[12])<<8 | uint16(f[13]), f[14:], true
+	return h.Dst, h.Src, h.EtherType, payload, true
 }
 
 func hw(m pppoe.MAC) net.HardwareAddr { return m.HardwareAddr() }

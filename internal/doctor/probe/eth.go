@@ -7,9 +7,10 @@
 package probe
 
 import (
-	"encoding/binary"
 	"errors"
 	"net"
+
+	"github.com/dualpath/dualpath/pppoe"
 )
 
 // Ethernet types the probes use.
@@ -17,10 +18,10 @@ const (
 	EtherTypeIPv4      = 0x0800
 	EtherTypeARP       = 0x0806
 	EtherTypeIPv6      = 0x86dd
-	EtherTypePPPoEDisc = 0x8863
+	EtherTypePPPoEDisc = pppoe.EtherTypeDiscovery
 )
 
-const ethHeaderLen = 14
+const ethHeaderLen = pppoe.EthHeaderLen
 
 // ErrNotForUs is returned by decoders for a well-formed frame that is not an
 // answer to the probe (other protocol, other transaction).
@@ -31,27 +32,18 @@ var ErrShort = errors.New("probe: truncated frame")
 
 var broadcastMAC = net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 
+// appendEth is pppoe.AppendEthernet for the probes' net.HardwareAddr
+// (6 bytes: the interface's own and well-known addresses).
 func appendEth(b []byte, dst, src net.HardwareAddr, etherType uint16) []byte {
-	b = append(b, dst[:6]...)
-	b = append(b, src[:6]...)
-	return binary.BigEndian.AppendUint16(b, etherType)
+	return pppoe.AppendEthernet(b, pppoe.MAC(dst[:6]), pppoe.MAC(src[:6]), etherType)
 }
 
-// parseEth splits a frame into source MAC, EtherType and payload. A single
-// 802.1Q tag is skipped.
+// parseEth splits a frame into source MAC, EtherType and payload
+// (pppoe.ParseEthernet: a single 802.1Q tag is skipped).
 func parseEth(f []byte) (src net.HardwareAddr, etherType uint16, payload []byte, err error) {
-	if len(f) < ethHeaderLen {
+	h, payload, err := pppoe.ParseEthernet(f)
+	if err != nil {
 		return nil, 0, nil, ErrShort
 	}
-	src = net.HardwareAddr(append([]byte(nil), f[6:12]...))
-	etherType = binary.BigEndian.Uint16(f[12:14])
-	payload = f[14:]
-	if etherType == 0x8100 {
-		if len(payload) < 4 {
-			return nil, 0, nil, ErrShort
-		}
-		etherType = binary.BigEndian.Uint16(payload[2:4])
-		payload = payload[4:]
-	}
-	return src, etherType, payload, nil
+	return h.Src.HardwareAddr(), h.EtherType, payload, nil
 }

@@ -273,17 +273,17 @@ func (l *Lab) ipipChecks() []check {
 	return []check{
 		{1, msg.T("PC's IPv4 leaves by MAP-E", "PCのIPv4はMAP-Eから出る"), nil, checkPCMAPE},
 		{2, msg.T("inet4 -> shared IPv4 port 80 fails", "inet4 -> 共有IPv4の80番には届かない"), nil, checkSharedPort80},
-		{3, msg.T("tunnel up; A = fixed, AAAA = stable", "トンネル確立。A=固定IP、AAAA=固定"), nil, checkTunnelRecords},
+		{3, msg.T("tunnel up; A = fixed, AAAA = stable", "トンネル確立。A=固定IP、AAAA=固定"), nil, english(checkTunnelRecords)},
 		{4, msg.T("inet4 fetches http://NAME/ via the tunnel", "inet4が http://NAME/ をトンネル経由で取得"), nil,
-			func(ctx context.Context, l *Lab) (string, string, bool) { return l.fetch4(ctx, FixedBlock.Addr()) }},
+			func(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) { return l.fetch4(ctx, FixedBlock.Addr()) }},
 		{5, msg.T("inet6 fetches http://NAME/ (IPv6)", "inet6が http://NAME/ を取得（IPv6）"), nil, checkFetch6},
 		{6, msg.T("scan of the fixed address", "固定IPアドレスをポートスキャン"), nil,
-			func(ctx context.Context, l *Lab) (string, string, bool) { return l.scan(ctx, FixedBlock.Addr()) }},
+			func(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) { return l.scan(ctx, FixedBlock.Addr()) }},
 		{7, msg.T("server's own IPv4 leaves by MAP-E", "サーバー自身のIPv4はMAP-Eから出る"), nil, checkServerMAPE},
-		{8, msg.T("prefix change: tunnel follows", "プレフィックス変更: トンネルが追従"), nil, checkPrefixChange},
-		{9, msg.T("dualpath check: reachable from outside", "dualpath check: 外から到達できる"), nil, checkFromOutside},
-		{10, msg.T("router's IPv6 filter lets in only 80,443", "ルーターのIPv6フィルタは80,443だけを通す"), nil, checkIPv6Filter},
-		{11, msg.T("prefix change: webhook arrives at inet4", "プレフィックス変更: inet4 に通知が届く"), nil, checkTunnelWebhook},
+		{8, msg.T("prefix change: tunnel follows", "プレフィックス変更: トンネルが追従"), nil, english(checkPrefixChange)},
+		{9, msg.T("dualpath check: reachable from outside", "dualpath check: 外から到達できる"), nil, english(checkFromOutside)},
+		{10, msg.T("router's IPv6 filter lets in only 80,443", "ルーターのIPv6フィルタは80,443だけを通す"), nil, english(checkIPv6Filter)},
+		{11, msg.T("prefix change: webhook arrives at inet4", "プレフィックス変更: inet4 に通知が届く"), nil, english(checkTunnelWebhook)},
 	}
 }
 

@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"github.com/dualpath/dualpath/internal/msg"
+
 	"context"
 	"errors"
 	"flag"
@@ -177,35 +179,35 @@ func whoamiInet4() string { return netip.AddrPortFrom(Inet4Addr.Addr(), WhoamiPo
 
 // seenFromMAPE dials inet4's whoami from node and checks it was seen from
 // the shared address with a port of the router's set.
-func (l *Lab) seenFromMAPE(ctx context.Context, node string) (string, string, bool) {
+func (l *Lab) seenFromMAPE(ctx context.Context, node string) (msg.Text, msg.Text, bool) {
 	line := RouterLine()
-	exp := fmt.Sprintf("%s, a port of PSID %#x (%d)", line.IPv4, line.PSID, line.PortCount())
+	exp := msg.T("%s, a port of PSID %#x (%d)", "%s、PSID %#x のポート（%d 個）のどれか", line.IPv4, line.PSID, line.PortCount())
 	var s vantage.Seen
 	if err := l.nodeJSON(ctx, node, &s, "dial", whoamiInet4()); err != nil {
-		return exp, short(err), false
+		return exp, msg.Same(short(err)), false
 	}
-	in := "in set"
+	in := msg.T("in set", "集合内")
 	if !line.HasPort(s.Port) {
-		in = "NOT in set"
+		in = msg.T("NOT in set", "集合外")
 	}
-	return exp, fmt.Sprintf("%s:%d (%s)", s.Addr, s.Port, in), s.Addr == line.IPv4 && line.HasPort(s.Port)
+	return exp, msg.T("%s:%d (%s)", "%s:%d（%s）", s.Addr, s.Port, in), s.Addr == line.IPv4 && line.HasPort(s.Port)
 }
 
-func checkPCMAPE(ctx context.Context, l *Lab) (string, string, bool) {
+func checkPCMAPE(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	return l.seenFromMAPE(ctx, NodePC)
 }
 
-func checkServerMAPE(ctx context.Context, l *Lab) (string, string, bool) {
+func checkServerMAPE(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	return l.seenFromMAPE(ctx, NodeServer)
 }
 
-func checkSharedPort80(ctx context.Context, l *Lab) (string, string, bool) {
+func checkSharedPort80(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	target := netip.AddrPortFrom(RouterLine().IPv4, 80).String()
-	exp := "fails: 80 is in no port set"
+	exp := msg.T("fails: 80 is in no port set", "届かない: 80 はどのポート集合にもない")
 	var s vantage.Seen
 	err := l.nodeJSON(ctx, NodeInet4, &s, "dial", "--timeout", "3s", target)
 	if err == nil {
-		return exp, fmt.Sprintf("connected to %s, seen as %s:%d", target, s.Addr, s.Port), false
+		return exp, msg.T("connected to %s, seen as %s:%d", "%s につながった（%s:%d として）", target, s.Addr, s.Port), false
 	}
-	return exp, "refused: " + short(err), true
+	return exp, msg.T("refused: %s", "拒否: %s", short(err)), true
 }

@@ -29,6 +29,8 @@ type Result struct {
 	Outcome  Outcome `json:"outcome"`
 
 	name msg.Text // Check in both languages, for the text report
+
+	expected, seen msg.Text // Expected and Seen in both languages, when the check wrote them so
 }
 
 // Report is the whole table.
@@ -81,6 +83,9 @@ func (r *Report) Print(w io.Writer, lang msg.Lang) {
 			continue
 		}
 		for i, v := range []string{x.Expected, x.Seen} {
+			if t := [2]msg.Text{x.expected, x.seen}[i]; !t.IsZero() {
+				v = t.In(lang)
+			}
 			msg.Hanging(w, indent+labels[i], indent+strings.Repeat(" ", termtext.DisplayWidth(labels[0])), orDash(v))
 		}
 	}

@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"github.com/dualpath/dualpath/internal/msg"
+
 	"context"
 	"fmt"
 	"net/netip"
@@ -97,39 +99,39 @@ func addrsString(as []netip.Addr) string {
 	return strings.Join(s, ",")
 }
 
-func checkRecords(ctx context.Context, l *Lab) (string, string, bool) {
+func checkRecords(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	sess, err := l.waitSession(ctx, 20*time.Second, netip.Addr{})
 	if err != nil {
-		return "a session address in " + PPPoEPool.String(), err.Error(), false
+		return msg.T("a session address in %s", "%s のセッションのアドレス", PPPoEPool), msg.Same(err.Error()), false
 	}
-	exp := fmt.Sprintf("A %s, AAAA %s", sess, ServerIPv6())
+	exp := msg.T("A %s, AAAA %s", "A %s、AAAA %s", sess, ServerIPv6())
 	a, okA := l.waitRecord(ctx, 10*time.Second, "A", sess)
 	aaaa, okAAAA := l.waitRecord(ctx, 5*time.Second, "AAAA", ServerIPv6())
-	seen := fmt.Sprintf("up %s; A %s, AAAA %s", sess, addrsString(a), addrsString(aaaa))
+	seen := msg.T("up %s; A %s, AAAA %s", "接続 %s。A %s、AAAA %s", sess, addrsString(a), addrsString(aaaa))
 	shared := RouterLine().IPv4
 	return exp, seen, okA && okAAAA && sess != shared
 }
 
-func checkScan(ctx context.Context, l *Lab) (string, string, bool) {
+func checkScan(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	sess, err := l.sessionAddr()
 	if err != nil {
-		return "open: 80,443", err.Error(), false
+		return msg.T("open: %s", "開いている: %s", portsString(ExposedTCP)), msg.Same(err.Error()), false
 	}
 	return l.scan(ctx, sess)
 }
 
 // scan has inet4 scan the server's public IPv4 address sess: only the
 // exposed ports may answer.
-func (l *Lab) scan(ctx context.Context, sess netip.Addr) (string, string, bool) {
-	exp := "open: " + portsString(ExposedTCP)
+func (l *Lab) scan(ctx context.Context, sess netip.Addr) (msg.Text, msg.Text, bool) {
+	exp := msg.T("open: %s", "開いている: %s", portsString(ExposedTCP))
 	var res struct {
 		Open []uint16 `json:"open"`
 	}
 	ports := fmt.Sprintf("1-1024,%d,%d", DecoyPort, WhoamiPort)
 	if err := l.nodeJSON(ctx, NodeInet4, &res, "scan", "--ports", ports, sess.String()); err != nil {
-		return exp, short(err), false
+		return exp, msg.Same(short(err)), false
 	}
-	return exp, fmt.Sprintf("open on %s: %s", sess, portsString(res.Open)), portsString(res.Open) == portsString(ExposedTCP)
+	return exp, msg.T("open on %s: %s", "%s で開いている: %s", sess, portsString(res.Open)), portsString(res.Open) == portsString(ExposedTCP)
 }
 
 func portsString(ps []uint16) string {
@@ -156,23 +158,23 @@ func (l *Lab) brasProc() (*Proc, error) {
 // checkHeal makes the BRAS end the session with PADT (SIGUSR1 asks it
 // to) and measures how long until a new session has a new address, DNS says
 // so and an IPv4 visitor gets the page again.
-func checkHeal(ctx context.Context, l *Lab) (string, string, bool) {
-	exp := "new session, new address, A updated, fetch 200"
+func checkHeal(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
+	exp := msg.T("new session, new address, A updated, fetch 200", "新しいセッションと新しいアドレス、A を更新、取得は 200")
 	old, err := l.sessionAddr()
 	if err != nil {
-		return exp, err.Error(), false
+		return exp, msg.Same(err.Error()), false
 	}
 	p, err := l.brasProc()
 	if err != nil {
-		return exp, err.Error(), false
+		return exp, msg.Same(err.Error()), false
 	}
 	start := time.Now()
 	if err := syscall.Kill(p.PID, syscall.SIGUSR1); err != nil {
-		return exp, "signal BRAS: " + err.Error(), false
+		return exp, msg.Same("signal BRAS: " + err.Error()), false
 	}
 	sess, err := l.waitSession(ctx, 45*time.Second, old)
 	if err != nil {
-		return exp, fmt.Sprintf("after PADT: %v", err), false
+		return exp, msg.T("after PADT: %v", "PADT の後: %v", err), false
 	}
 	up := time.Since(start)
 	dnsWait := 20 * time.Second
@@ -183,7 +185,7 @@ func checkHeal(ctx context.Context, l *Lab) (string, string, bool) {
 		dnsWait = 40 * time.Second
 	}
 	if _, ok := l.waitRecord(ctx, dnsWait, "A", sess); !ok {
-		return exp, fmt.Sprintf("new session %s after %.1fs, but A not updated", sess, up.Seconds()), false
+		return exp, msg.T("new session %s after %.1fs, but A not updated", "%[2].1f 秒後に新しいセッション %[1]s、しかし A は更新されない", sess, up.Seconds()), false
 	}
 	dnsAt := time.Since(start)
 	var f vantage.Fetched
@@ -195,14 +197,16 @@ func checkHeal(ctx context.Context, l *Lab) (string, string, bool) {
 	})
 	total := time.Since(start)
 	if ferr != nil || f.Status != 200 {
-		return exp, fmt.Sprintf("%s -> %s, DNS after %.1fs, fetch failed: %v", old, sess, dnsAt.Seconds(), ferr), false
+		return exp, msg.T("%s -> %s, DNS after %.1fs, fetch failed: %v", "%s → %s、DNS は %.1f 秒後、取得に失敗: %v", old, sess, dnsAt.Seconds(), ferr), false
 	}
 	if l.Scenario == ScenarioTwoRouters && !l.mydnsSawLogin(sess) {
 		// The server's A record is `ipv4: seen`: MyDNS must have recorded
 		// the address a login arrived from, not an address it was told.
-		return exp, fmt.Sprintf("%s -> %s, but MyDNS saw no login from %s (is the server's ipv4 still seen?)", old, sess, sess), false
+		return exp, msg.T("%s -> %s, but MyDNS saw no login from %s (is the server's ipv4 still seen?)",
+			"%s → %s、しかし MyDNS は %s からのログインを記録していない（サーバの ipv4 は seen のまま？）", old, sess, sess), false
 	}
-	return exp, fmt.Sprintf("%s -> %s: session %.1fs, DNS %.1fs, fetch %.1fs", old, sess, up.Seconds(), dnsAt.Seconds(), total.Seconds()), true
+	return exp, msg.T("%s -> %s: session %.1fs, DNS %.1fs, fetch %.1fs", "%s → %s: セッション %.1f 秒、DNS %.1f 秒、取得 %.1f 秒",
+		old, sess, up.Seconds(), dnsAt.Seconds(), total.Seconds()), true
 }
 
 // mydnsSawLogin reports whether the lab's MyDNS recorded an A record from

@@ -182,3 +182,29 @@ func TestWriteFitted(t *testing.T) {
 		t.Errorf("Japanese wrapped badly:\n%s", b.String())
 	}
 }
+
+// A check that wrote expected and seen in both languages is reported in
+// Japanese in a Japanese report (the issue's 「期待: 198.51.100.5, a port of
+// PSID 0x12 (240)」 and 「(in set)」 are gone) and in English in JSON.
+func TestReportExpectedSeenInJapanese(t *testing.T) {
+	exp := msg.T("%s, a port of PSID %#x (%d)", "%s、PSID %#x のポート（%d 個）のどれか", "198.51.100.5", 0x12, 240)
+	seen := msg.T("%s:%d (%s)", "%s:%d（%s）", "198.51.100.5", 4389, msg.T("in set", "集合内"))
+	r := &Report{Scenario: ScenarioServerPPPoE, Results: []Result{{ID: 1, Check: "PC's IPv4 leaves by MAP-E",
+		name: msg.T("PC's IPv4 leaves by MAP-E", "PCのIPv4はMAP-Eから出る"), Expected: exp.EN, Seen: seen.EN,
+		expected: exp, seen: seen, Outcome: Pass}}}
+	var b strings.Builder
+	r.Print(&b, msg.Japanese)
+	out := b.String()
+	for _, want := range []string{"期待: 198.51.100.5、PSID 0x12 のポート（240 個）のどれか", "結果: 198.51.100.5:4389（集合内）"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("Japanese report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "a port of") || strings.Contains(out, "in set") {
+		t.Errorf("English inside the Japanese report:\n%s", out)
+	}
+	j, _ := json.Marshal(r.Results[0])
+	if !strings.Contains(string(j), `"expected":"198.51.100.5, a port of PSID 0x12 (240)"`) || !strings.Contains(string(j), `"seen":"198.51.100.5:4389 (in set)"`) {
+		t.Errorf("JSON is not English: %s", j)
+	}
+}

@@ -285,3 +285,31 @@ func TestEnglishFragmentsAreFound(t *testing.T) {
 		}
 	}
 }
+
+// A status line indented once more keeps its label's padding, English or
+// Japanese, and continues under its text.
+func TestFitKeepsLabelPadding(t *testing.T) {
+	for _, line := range []string{
+		"  DNS:              mydns www.lab.example A = 203.0.113.3（取得元 pppoe）、更新 3s前、次の再送まで 23h59m",
+		"  session:  up on dp-ppp0 via eth0, address 203.0.113.3 (peer 203.0.113.1), up 3s, 1 reconnects",
+	} {
+		var b bytes.Buffer
+		Fit(&b, line)
+		lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+		head := hangingIndent.FindString(line)
+		if len(lines) < 2 || !strings.HasPrefix(lines[0], head) {
+			t.Errorf("label padding lost:\n%s", b.String())
+			continue
+		}
+		for _, l := range lines[1:] {
+			if !strings.HasPrefix(l, strings.Repeat(" ", termtext.DisplayWidth(head))) {
+				t.Errorf("continuation not under the text: %q", l)
+			}
+		}
+		for _, l := range lines {
+			if termtext.DisplayWidth(l) > Width {
+				t.Errorf("too wide: %q", l)
+			}
+		}
+	}
+}

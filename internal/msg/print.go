@@ -31,9 +31,9 @@ func (p Printer) Hanging(first, rest string, t Text) { Hanging(p.W, first, rest,
 
 // hangingIndent matches what a wrapped line's continuation lines are
 // indented to: the line's own indentation plus a list marker ("- ", "3. ")
-// or a lower-case label and its padding ("session:  ", as `dualpath status`
-// prints).
-var hangingIndent = regexp.MustCompile(`^( *)(- |\d+\. |[a-z]+: +)?`)
+// or a label and its padding ("session:  ", 「セッション:  」, as `dualpath
+// status` prints).
+var hangingIndent = regexp.MustCompile(`^( *)(- |\d+\. |[^ ]+: {2,}|[a-z]+: +)?`)
 
 // Fit writes line (no newline in it) wrapped to Width columns. A line that
 // fits is written unchanged; a longer one breaks at spaces (and between

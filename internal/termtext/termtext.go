@@ -130,6 +130,8 @@ func wordBoundary(a, b rune) bool {
 		return false
 	case isASCIIWord(a) && isKatakana(b), isKatakana(a) && isASCIIWord(b):
 		return false // "IPv4アドレス", "MAP-Eルータ" read as one word
+	case isASCIIWord(a) && isKanji(b):
+		return false // "3s前", "80番": a number and its counter
 	}
 	return true
 }

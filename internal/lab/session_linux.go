@@ -205,7 +205,7 @@ func checkHeal(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 		return exp, msg.T("%s -> %s, but MyDNS saw no login from %s (is the server's ipv4 still seen?)",
 			"%s → %s、しかし MyDNS は %s からのログインを記録していない（サーバの ipv4 は seen のまま？）", old, sess, sess), false
 	}
-	return exp, msg.T("%s -> %s: session %.1fs, DNS %.1fs, fetch %.1fs", "%s → %s: セッション %.1f 秒、DNS %.1f 秒、取得 %.1f 秒",
+	return exp, msg.T("%s -> %s: session %.1fs, DNS %.1fs, fetch %.1fs", "%s → %s: セッション %.1f秒、DNS %.1f秒、取得 %.1f秒",
 		old, sess, up.Seconds(), dnsAt.Seconds(), total.Seconds()), true
 }
 

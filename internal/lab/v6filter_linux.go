@@ -114,16 +114,16 @@ func parseFilterSet(out string) []netip.AddrPort {
 // the decoy service the server runs on every address must not (the
 // router's default drop). A closed hole or a router that lets everything
 // in both fail.
-func checkIPv6Filter(ctx context.Context, l *Lab) (string, string, bool) {
-	exp := fmt.Sprintf("open: %s; %d filtered", portsString(ExposedTCP), DecoyPort)
+func checkIPv6Filter(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
+	exp := msg.T("open: %s; %d filtered", "開いている: %s。%d は遮断", portsString(ExposedTCP), DecoyPort)
 	var res struct {
 		Open []uint16 `json:"open"`
 	}
 	ports := fmt.Sprintf("1-1024,%d", DecoyPort)
 	if err := l.nodeJSON(ctx, NodeInet6, &res, "scan", "--ports", ports, ServerIPv6().String()); err != nil {
-		return exp, short(err), false
+		return exp, msg.Same(short(err)), false
 	}
-	return exp, fmt.Sprintf("open on %s: %s", ServerIPv6(), portsString(res.Open)), portsString(res.Open) == portsString(ExposedTCP)
+	return exp, msg.T("open on %s: %s", "%s で開いている: %s", ServerIPv6(), portsString(res.Open)), portsString(res.Open) == portsString(ExposedTCP)
 }
 
 // v6FilterSteps are the set-up steps of the filter: the router's default

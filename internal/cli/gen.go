@@ -16,6 +16,7 @@ import (
 func roff(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\e`)
 	s = strings.ReplaceAll(s, "-", `\-`)
+	s = strings.ReplaceAll(s, ",", `,\:`) // a long list may break after its commas
 	if strings.HasPrefix(s, ".") || strings.HasPrefix(s, "'") {
 		s = `\&` + s
 	}
@@ -28,6 +29,8 @@ func Man(w io.Writer, cmds []Described, version string) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	p(`.\" Generated from dualpath's command registry (internal/cli); do not edit.`)
 	p(`.TH DUALPATH 1 "" "dualpath %s" "User Commands"`, roff(version))
+	p(".ad l")
+	p(".nh")
 	p(".SH NAME")
 	p(`dualpath \- a home server's own PPPoE session next to its IPv6 (IPoE, MAP\-E) path`)
 	p(".SH SYNOPSIS")

@@ -45,12 +45,13 @@ func runPPPoE(ctx context.Context, stdio cli.IO, args []string) error {
 		return err
 	}
 	enc := json.NewEncoder(stdio.Stdout)
+	lang := msg.FromEnv(stdio.Getenv)
 	cfg.OnEvent = func(e session.Event) {
 		if events == "json" {
 			_ = enc.Encode(e)
 			return
 		}
-		printEvent(stdio.Stdout, e)
+		printEvent(stdio.Stdout, e, lang)
 	}
 	c, err := session.NewClient(cfg)
 	if err != nil {
@@ -113,18 +114,20 @@ func pppoeConfig(stdio cli.IO, args []string) (cfg session.ClientConfig, events 
 		"出来事を JSON の行で表示（json）"))
 	if err := cli.Parse(stdio, fs, args); err != nil {
 		if !cli.IsHelp(err) && strings.Contains(err.Error(), "not defined: -password\n") {
-			return cfg, "", cli.Usagef("pppoe: the password never goes on the command line (others can read it): use --password-file FILE (mode 0600) or DUALPATH_PPPOE_PASSWORD")
+			return cfg, "", cli.Usage(msg.T("pppoe: the password never goes on the command line (others can read it): use --password-file FILE (mode 0600) or DUALPATH_PPPOE_PASSWORD",
+				"pppoe: パスワードはコマンドラインに書きません（他人から読めます）。--password-file FILE（モード 0600）か DUALPATH_PPPOE_PASSWORD を使ってください"))
 		}
 		return cfg, "", err
 	}
 	if fs.NArg() > 0 {
-		return cfg, "", cli.Usagef("pppoe takes no arguments (got %q)", fs.Arg(0))
+		return cfg, "", cli.Usage(msg.T("pppoe takes no arguments (got %q)", "pppoe は引数を取りません（%q があります）", fs.Arg(0)))
 	}
 	switch {
 	case lan == "":
-		return cfg, "", cli.Usagef("--interface is required: the LAN interface that reaches the router (e.g. --interface enp1s0)")
+		return cfg, "", cli.Usage(msg.T("--interface is required: the LAN interface that reaches the router (e.g. --interface enp1s0)",
+			"--interface が必要です。ルータに届く LAN インターフェースを指定してください（例 --interface enp1s0）"))
 	case p.Username == "":
-		return cfg, "", cli.Usagef("--username is required: the PPPoE user name from your ISP")
+		return cfg, "", cli.Usage(msg.T("--username is required: the PPPoE user name from your ISP", "--username が必要です。プロバイダの PPPoE 認証ID を指定してください"))
 	case events != "" && events != "json":
 		return cfg, "", cli.Usagef("--events: only \"json\" is supported (got %q)", events)
 	}
@@ -141,7 +144,7 @@ func pppoeConfig(stdio cli.IO, args []string) (cfg session.ClientConfig, events 
 		{"--echo-probe-interval", config.CheckEchoProbeInterval(p.EchoProbeInterval, p.EchoInterval)},
 	} {
 		if c.err != nil {
-			return cfg, "", cli.Usagef("%s %v", c.flag, c.err)
+			return cfg, "", cli.Usage(msg.T("%s %v", "%s %v", c.flag, c.err))
 		}
 	}
 	pw, err := readPassword(passwordFile, stdio.Getenv)
@@ -161,7 +164,7 @@ func pppoeConfig(stdio cli.IO, args []string) (cfg session.ClientConfig, events 
 // that group and others cannot read.
 func readPassword(file string, getenv func(string) string) ([]byte, error) {
 	if file == "" && (getenv == nil || getenv(passwordEnv) == "") {
-		return nil, cli.Usagef("no password: give --password-file FILE (mode 0600) or set %s", passwordEnv)
+		return nil, cli.Usage(msg.T("no password: give --password-file FILE (mode 0600) or set %s", "パスワードがありません。--password-file FILE（モード 0600）を指定するか %s を設定してください", passwordEnv))
 	}
 	pw, err := (&config.PPPoE{PasswordFile: file}).Password(getenv)
 	if err != nil {
@@ -175,33 +178,36 @@ func readPassword(file string, getenv func(string) string) ([]byte, error) {
 func checkPrivileges() error {
 	caps, ok := hostnet.EffectiveCaps()
 	if ok && !caps.Has(hostnet.CapNetAdmin, hostnet.CapNetRaw) {
-		return cli.Failf("dualpath pppoe needs CAP_NET_ADMIN and CAP_NET_RAW: run it as root, or grant them (systemd AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW)")
+		return cli.Fail(msg.T("dualpath pppoe needs CAP_NET_ADMIN and CAP_NET_RAW: run it as root, or grant them (systemd AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW)",
+			"dualpath pppoe には CAP_NET_ADMIN と CAP_NET_RAW が必要です。root で実行するか、権限を与えてください（systemd なら「AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW」）"))
 	}
 	return nil // unknown (no /proc): let the operations report
 }
 
-func printEvent(w io.Writer, e session.Event) {
-	var s string
+// printEvent writes one event as a line for a person, in lang, fitted to
+// 80 columns (reasons are the session's own words).
+func printEvent(w io.Writer, e session.Event, lang msg.Lang) {
+	var t msg.Text
 	switch e.Kind {
 	case session.KindUp:
 		dns := make([]string, len(e.DNS))
 		for i, a := range e.DNS {
 			dns[i] = a.String()
 		}
-		s = fmt.Sprintf("up: address %s peer %s dns %s mtu %d", e.Address, e.Peer, strings.Join(dns, ","), e.MTU)
+		t = msg.T("up: address %s peer %s dns %s mtu %d", "接続: アドレス %s、相手 %s、DNS %s、MTU %d", e.Address, e.Peer, strings.Join(dns, ","), e.MTU)
 	case session.KindIPv6Up:
-		s = fmt.Sprintf("IPv6 up: %s peer %s", e.Address, e.Peer)
+		t = msg.T("IPv6 up: %s peer %s", "IPv6 接続: %s、相手 %s", e.Address, e.Peer)
 	case session.KindSession:
-		s = fmt.Sprintf("session %#04x with %s (%s)", e.SessionID, e.ACName, e.ACMAC)
+		t = msg.T("session %#04x with %s (%s)", "セッション %#04x（相手 %s、%s）", e.SessionID, e.ACName, e.ACMAC)
 	case session.KindAuth:
-		s = fmt.Sprintf("auth %s: %s %s", e.Method, e.State, e.Reason)
+		t = msg.Same(strings.TrimSpace(fmt.Sprintf("auth %s: %s %s", e.Method, e.State, e.Reason)))
 	case session.KindDown:
-		s = "down: " + e.Reason
+		t = msg.T("down: %s", "切断: %s", e.Reason)
 		if e.RetryIn > 0 {
-			s += "; retrying in " + e.RetryIn.String()
+			t = msg.T("%s; retrying in %s", "%s。%s 後に再接続", t, e.RetryIn)
 		}
 	default:
-		s = strings.TrimSpace(fmt.Sprintf("%s %s %s %s", e.Kind, e.State, e.ACName, e.Reason))
+		t = msg.Same(strings.TrimSpace(fmt.Sprintf("%s %s %s %s", e.Kind, e.State, e.ACName, e.Reason)))
 	}
-	fmt.Fprintf(w, "%s pppoe: %s\n", e.Time.Format("15:04:05"), strings.TrimSpace(s))
+	msg.Hanging(w, e.Time.Format("15:04:05")+" pppoe: ", strings.Repeat(" ", 9), strings.TrimSpace(t.In(lang)))
 }

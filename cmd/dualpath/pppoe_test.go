@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/dualpath/dualpath/internal/msg"
+
 	"bufio"
 	"bytes"
 	"context"
@@ -198,9 +200,13 @@ func TestPPPoETextEvents(t *testing.T) {
 			"12:00:00 pppoe: auth chap: failed chap authentication failed for user \"u\": check user name and password\n"},
 	} {
 		var b bytes.Buffer
-		printEvent(&b, tc.ev)
-		if b.String() != tc.want {
+		printEvent(&b, tc.ev, msg.English)
+		if flat := strings.Join(strings.Fields(b.String()), " ") + "\n"; flat != tc.want {
 			t.Errorf("got  %q\nwant %q", b.String(), tc.want)
 		}
+		assertWithin80(t, "event", b.String())
+		b.Reset()
+		printEvent(&b, tc.ev, msg.Japanese)
+		assertWithin80(t, "event (ja)", b.String())
 	}
 }

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
+
+	"github.com/dualpath/dualpath/pppoe"
 )
 
 // ACConfig configures an AC (access concentrator side).
@@ -22,7 +23,7 @@ type ACConfig struct {
 	// OnControl receives every non-IP PPP frame of a known session with
 	// the session's ID and client MAC. It must not block; ppp is the
 	// callee's.
-	OnControl func(id uint16, peer net.HardwareAddr, ppp []byte)
+	OnControl func(id uint16, peer pppoe.MAC, ppp []byte)
 	// OnDiscovery receives whole discovery frames.
 	OnDiscovery func(frame []byte)
 }
@@ -38,7 +39,7 @@ type AC struct {
 
 type sessKey struct {
 	id   uint16
-	peer [6]byte
+	peer pppoe.MAC
 }
 
 // acTable is immutable once published; updates copy it.
@@ -59,7 +60,7 @@ func NewAC(cfg ACConfig) *AC {
 	a.tbl.Store(&acTable{sessions: map[sessKey]*live{}, hosts: map[netip.Addr]*live{}})
 	a.e = engine{tun: cfg.TUN, link: cfg.Link, discovery: cfg.Discovery, onDiscovery: cfg.OnDiscovery}
 	a.e.out = a.route
-	a.e.in = func(id uint16, src, dst [6]byte) *live {
+	a.e.in = func(id uint16, src, dst pppoe.MAC) *live {
 		s := a.tbl.Load().sessions[sessKey{id, src}]
 		if s == nil || s.local != dst {
 			return nil
@@ -133,13 +134,13 @@ func (a *AC) AddSession(s Session, routes ...netip.Prefix) error {
 }
 
 // RemoveSession removes a session and its routes.
-func (a *AC) RemoveSession(id uint16, peer net.HardwareAddr) {
+func (a *AC) RemoveSession(id uint16, peer pppoe.MAC) {
 	if len(peer) != 6 {
 		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.tbl.Store(a.tbl.Load().without(sessKey{id, [6]byte(peer)}))
+	a.tbl.Store(a.tbl.Load().without(sessKey{id, peer}))
 }
 
 // without returns a copy of t lacking session k and its routes.
@@ -169,11 +170,11 @@ func (a *AC) Sessions() int { return len(a.tbl.Load().sessions) }
 
 // SendControl sends one PPP frame (protocol field first) in session id to
 // peer.
-func (a *AC) SendControl(id uint16, peer net.HardwareAddr, ppp []byte) error {
+func (a *AC) SendControl(id uint16, peer pppoe.MAC, ppp []byte) error {
 	if len(peer) != 6 {
 		return errors.New("dataplane: peer MAC must be 6 bytes")
 	}
-	s := a.tbl.Load().sessions[sessKey{id, [6]byte(peer)}]
+	s := a.tbl.Load().sessions[sessKey{id, peer}]
 	if s == nil {
 		return fmt.Errorf("dataplane: no session %d with %v", id, peer)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync/atomic"
+
+	"github.com/dualpath/dualpath/pppoe"
 )
 
 // ClientConfig configures a Client.
@@ -40,7 +42,7 @@ func NewClient(cfg ClientConfig) *Client {
 	c := &Client{}
 	c.e = engine{tun: cfg.TUN, link: cfg.Link, discovery: cfg.Discovery, onDiscovery: cfg.OnDiscovery}
 	c.e.out = func([]byte) *live { return c.sess.Load() }
-	c.e.in = func(id uint16, src, dst [6]byte) *live {
+	c.e.in = func(id uint16, src, dst pppoe.MAC) *live {
 		s := c.sess.Load()
 		if s == nil || s.id != id || s.peer != src || s.local != dst {
 			return nil

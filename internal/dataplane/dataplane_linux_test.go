@@ -17,6 +17,7 @@ import (
 
 	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/netnstest"
+	"github.com/dualpath/dualpath/pppoe"
 )
 
 func ping(ns *netnstest.NS, args ...string) error {
@@ -82,14 +83,14 @@ func TestDropsForeignAndMalformedFrames(t *testing.T) {
 	b := newTestbed(t, bedOptions{})
 	// an ICMP echo request from 100.64.0.1 to the client, by hand
 	echo := icmpEcho(t, "100.64.0.1", "100.64.0.2", 77)
-	frame := func(src net.HardwareAddr, id uint16, lenDelta int) []byte {
+	frame := func(src pppoe.MAC, id uint16, lenDelta int) []byte {
 		ppp := append([]byte{0x00, 0x21}, echo...)
 		f := BuildSessionFrame(b.cliMAC, src, id, ppp)
 		l := len(ppp) + lenDelta
 		f[18], f[19] = byte(l>>8), byte(l)
 		return f
 	}
-	other := net.HardwareAddr{0x02, 0, 0, 0, 0, 0x99}
+	other := pppoe.MAC{0x02, 0, 0, 0, 0, 0x99}
 	before := b.client.Stats()
 	bad := [][]byte{
 		frame(b.acMAC, testSessionID+1, 0), // wrong session ID
@@ -147,7 +148,7 @@ func TestControlFramesGoToCallbacks(t *testing.T) {
 	}
 	// a PADT (discovery stage) from the AC reaches the client's discovery
 	// callback
-	padt := append(append(append([]byte{}, b.cliMAC...), b.acMAC...), 0x88, 0x63, 0x11, 0xa7, 0x12, 0x34, 0, 0)
+	padt := append(append(append([]byte{}, b.cliMAC[:]...), b.acMAC[:]...), 0x88, 0x63, 0x11, 0xa7, 0x12, 0x34, 0, 0)
 	if err := b.acp.SendDiscovery(padt); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dualpath/dualpath/pppoe"
 	"golang.zx2c4.com/wireguard/tun"
 )
 
@@ -37,7 +38,7 @@ type Session struct {
 	ID uint16
 	// Local is our MAC (the source of frames we send); Peer the other
 	// end's (the AC for a client, the client for an AC).
-	Local, Peer net.HardwareAddr
+	Local, Peer pppoe.MAC
 	// MTU is the largest IP packet the session carries (e.g. 1454 on NTT
 	// FLET'S, 1492 by default); larger packets from the TUN are dropped
 	// and TCP SYNs are clamped to MTU-40 (IPv4) / MTU-60 (IPv6).
@@ -47,14 +48,14 @@ type Session struct {
 // live is a Session in the form the hot path uses.
 type live struct {
 	id          uint16
-	local, peer [6]byte
+	local, peer pppoe.MAC
 	mtu         int
 	Session
 }
 
 func newLive(s Session) (*live, error) {
-	if len(s.Local) != 6 || len(s.Peer) != 6 {
-		return nil, errors.New("dataplane: session needs 6-byte local and peer MACs")
+	if s.Local.IsZero() || s.Peer.IsZero() {
+		return nil, errors.New("dataplane: session needs local and peer MACs")
 	}
 	if s.ID == 0 || s.ID == 0xffff {
 		return nil, errors.New("dataplane: session ID 0 and 0xffff are reserved (RFC 2516 section 4)")
@@ -63,8 +64,7 @@ func newLive(s Session) (*live, error) {
 		return nil, errors.New("dataplane: session MTU out of range")
 	}
 	l := &live{id: s.ID, mtu: s.MTU, Session: s}
-	copy(l.local[:], s.Local)
-	copy(l.peer[:], s.Peer)
+	l.local, l.peer = s.Local, s.Peer
 	return l, nil
 }
 
@@ -99,7 +99,7 @@ type engine struct {
 	open  func(buf []byte, n int) []byte
 	rxOff int
 	// in picks the live session for a received frame (nil: drop).
-	in func(id uint16, src, dst [6]byte) *live
+	in func(id uint16, src, dst pppoe.MAC) *live
 	// control receives non-IP session payloads.
 	control func(s *live, ppp []byte)
 	// onDiscovery receives discovery frames.
@@ -255,7 +255,7 @@ func (e *engine) outbound(buf []byte, n int) []byte {
 	if e.seal != nil {
 		return e.seal(buf, s, n)
 	}
-	return putSessionHeaders(buf, s.peer[:], s.local[:], s.id, proto, n)
+	return putSessionHeaders(buf, s.peer, s.local, s.id, proto, n)
 }
 
 // tooBig answers an oversize packet from the TUN with an ICMP "packet too
@@ -342,7 +342,7 @@ func (e *engine) inbound(buf []byte, n int) []byte {
 		e.cnt.drop(reason)
 		return nil
 	}
-	var dst [6]byte
+	var dst pppoe.MAC
 	copy(dst[:], buf[0:6])
 	s := e.in(in.SessionID, in.Src, dst)
 	if s == nil {
@@ -411,7 +411,7 @@ func (e *engine) sendControl(s *live, ppp []byte) error {
 	if len(ppp) < 2 {
 		return errors.New("dataplane: control frame shorter than a PPP protocol field")
 	}
-	f := BuildSessionFrame(s.peer[:], s.local[:], s.id, ppp)
+	f := BuildSessionFrame(s.peer, s.local, s.id, ppp)
 	if _, err := e.writeLink([][]byte{f}); err != nil {
 		return err
 	}

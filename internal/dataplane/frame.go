@@ -2,7 +2,6 @@ package dataplane
 
 import (
 	"encoding/binary"
-	"net"
 
 	"github.com/dualpath/dualpath/pppoe"
 )
@@ -90,7 +89,7 @@ func (r DropReason) String() string {
 
 // Inbound is a decoded PPPoE session frame.
 type Inbound struct {
-	Src       [6]byte // source MAC
+	Src       pppoe.MAC // source MAC
 	SessionID uint16
 	// Proto is the PPP protocol field (0x0021 IPv4, 0x0057 IPv6, 0xc021
 	// LCP, ...).
@@ -155,10 +154,8 @@ func ParseSessionFrame(frame []byte) (Inbound, DropReason) {
 // putSessionHeaders writes the Ethernet, PPPoE and PPP headers into the
 // Headroom bytes in front of an IP packet of length n at b[Headroom:] and
 // returns the whole frame.
-func putSessionHeaders(b []byte, dst, src net.HardwareAddr, id uint16, proto uint16, n int) []byte {
-	copy(b[0:6], dst)
-	copy(b[6:12], src)
-	binary.BigEndian.PutUint16(b[12:14], pppoe.EtherTypeSession)
+func putSessionHeaders(b []byte, dst, src pppoe.MAC, id uint16, proto uint16, n int) []byte {
+	pppoe.AppendEthernet(b[:0], dst, src, pppoe.EtherTypeSession)
 	pppoe.AppendSessionHeader(b[ethHeaderLen:ethHeaderLen], id, n+2)
 	binary.BigEndian.PutUint16(b[20:22], proto)
 	return b[:Headroom+n]
@@ -167,11 +164,8 @@ func putSessionHeaders(b []byte, dst, src net.HardwareAddr, id uint16, proto uin
 // BuildSessionFrame returns a new Ethernet frame carrying the PPP frame ppp
 // (protocol field first) in session id from src to dst. Control-plane
 // frames use it.
-func BuildSessionFrame(dst, src net.HardwareAddr, id uint16, ppp []byte) []byte {
-	b := make([]byte, 0, ethHeaderLen+pppoe.SessionHeaderLen+len(ppp))
-	b = append(b, dst[:6]...)
-	b = append(b, src[:6]...)
-	b = binary.BigEndian.AppendUint16(b, pppoe.EtherTypeSession)
+func BuildSessionFrame(dst, src pppoe.MAC, id uint16, ppp []byte) []byte {
+	b := pppoe.AppendEthernet(make([]byte, 0, ethHeaderLen+pppoe.SessionHeaderLen+len(ppp)), dst, src, pppoe.EtherTypeSession)
 	b = pppoe.AppendSessionHeader(b, id, len(ppp))
 	return append(b, ppp...)
 }

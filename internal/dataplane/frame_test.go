@@ -1,17 +1,17 @@
 package dataplane
 
 import (
-	"github.com/dualpath/dualpath/internal/inetsum"
-
 	"bytes"
 	"encoding/binary"
-	"net"
 	"testing"
+
+	"github.com/dualpath/dualpath/internal/inetsum"
+	"github.com/dualpath/dualpath/pppoe"
 )
 
 var (
-	macA = net.HardwareAddr{0x02, 0, 0, 0, 0, 0x0a}
-	macB = net.HardwareAddr{0x02, 0, 0, 0, 0, 0x0b}
+	macA = pppoe.MAC{0x02, 0, 0, 0, 0, 0x0a}
+	macB = pppoe.MAC{0x02, 0, 0, 0, 0, 0x0b}
 )
 
 // ipv4TCPSyn builds an IPv4 TCP SYN with the given options and a correct
@@ -113,7 +113,7 @@ func TestParseSessionFrame(t *testing.T) {
 	ip := ipv4TCPSyn(nil)
 	good := BuildSessionFrame(macB, macA, 0x1234, append([]byte{0x00, 0x21}, ip...))
 	in, r := ParseSessionFrame(good)
-	if r != dropNone || in.SessionID != 0x1234 || in.Proto != ProtoIPv4 || !bytes.Equal(in.Payload, ip) || in.Src != [6]byte(macA) {
+	if r != dropNone || in.SessionID != 0x1234 || in.Proto != ProtoIPv4 || !bytes.Equal(in.Payload, ip) || in.Src != macA {
 		t.Fatalf("good frame: %+v, %v", in, r)
 	}
 	small := BuildSessionFrame(macB, macA, 7, []byte{0xc0, 0x21, 9, 1, 0, 4})

@@ -1,13 +1,13 @@
 package dataplane
 
 import (
-	"github.com/dualpath/dualpath/internal/inetsum"
-
 	"bytes"
 	"encoding/binary"
-	"net"
 	"net/netip"
 	"testing"
+
+	"github.com/dualpath/dualpath/internal/inetsum"
+	"github.com/dualpath/dualpath/pppoe"
 )
 
 // FuzzParseSessionFrame: any bytes decode without panicking, and an
@@ -70,7 +70,7 @@ func FuzzACInbound(f *testing.F) {
 	f.Add(BuildSessionFrame(macA, macB, 10, []byte{0xc2, 0x23, 2, 1, 0, 4}))
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		var control int
-		a := NewAC(ACConfig{OnControl: func(uint16, net.HardwareAddr, []byte) { control++ }})
+		a := NewAC(ACConfig{OnControl: func(uint16, pppoe.MAC, []byte) { control++ }})
 		for _, id := range []uint16{9, 10} {
 			if err := a.AddSession(Session{ID: id, Local: macA, Peer: macB, MTU: 1492}); err != nil {
 				t.Fatal(err)
@@ -118,7 +118,7 @@ func FuzzACOutbound(f *testing.F) {
 		if r != dropNone && !(r == DropBadLength && len(frame) <= minEthFrame) {
 			t.Fatalf("own frame does not parse: %v", r)
 		}
-		if in.SessionID != 9 || in.Src != [6]byte(macA) || len(in.Payload) != len(pkt) {
+		if in.SessionID != 9 || in.Src != macA || len(in.Payload) != len(pkt) {
 			t.Fatalf("frame %+v for packet of %d bytes", in, len(pkt))
 		}
 	})

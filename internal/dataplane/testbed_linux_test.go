@@ -2,7 +2,6 @@ package dataplane
 
 import (
 	"context"
-	"net"
 	"net/netip"
 	"path/filepath"
 	"testing"
@@ -20,7 +19,7 @@ type testbed struct {
 	cli, ac         *netnstest.NS
 	client          *Client
 	acp             *AC
-	cliMAC, acMAC   net.HardwareAddr
+	cliMAC, acMAC   pppoe.MAC
 	inject          *hostnet.PacketConn // raw socket on the ac side, for hand-made frames
 	sess            Session
 	controlAtClient chan []byte
@@ -91,7 +90,7 @@ func newTestbed(t testing.TB, o bedOptions) *testbed {
 	}
 	cliTUN, cliLink, cliDisc := side(b.cli, "dp0")
 	acTUN, acLink, acDisc := side(b.ac, "ac0")
-	b.cliMAC, b.acMAC = cliLink.HardwareAddr(), acLink.HardwareAddr()
+	b.cliMAC, b.acMAC = pppoe.MAC(cliLink.HardwareAddr()), pppoe.MAC(acLink.HardwareAddr())
 	b.cli.MustRun("ip", "addr", "add", "100.64.0.2", "peer", "100.64.0.1", "dev", "dp0")
 	b.cli.MustRun("ip", "-6", "addr", "add", "fd00:64::2/128", "dev", "dp0", "nodad")
 	b.cli.MustRun("ip", "-6", "route", "add", "fd00:64::1/128", "dev", "dp0")
@@ -121,7 +120,7 @@ func newTestbed(t testing.TB, o bedOptions) *testbed {
 	if err := b.client.SetSession(b.sess); err != nil {
 		t.Fatal(err)
 	}
-	b.acp = NewAC(ACConfig{TUN: acTUN, Link: acLink, Discovery: acDisc, OnControl: func(id uint16, peer net.HardwareAddr, p []byte) {
+	b.acp = NewAC(ACConfig{TUN: acTUN, Link: acLink, Discovery: acDisc, OnControl: func(id uint16, peer pppoe.MAC, p []byte) {
 		select {
 		case b.controlAtAC <- p:
 		default:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -279,13 +278,9 @@ func (a *AccessConcentrator) Run(ctx context.Context) (err error) {
 		MaxSessions: a.cfg.MaxSessions, MaxPayload: a.cfg.MaxPayload})
 	a.rx = new(rxMarks)
 	a.dp = dataplane.NewAC(dataplane.ACConfig{TUN: dev, Link: &markingLink{PacketConn: link, marks: a.rx}, Discovery: disc,
-		OnControl: func(id uint16, peer net.HardwareAddr, p []byte) {
-			m, err := pppoe.MACFrom(peer)
-			if err != nil {
-				return // the data plane only hands over Ethernet frames; never a zero MAC
-			}
+		OnControl: func(id uint16, peer pppoe.MAC, p []byte) {
 			select {
-			case a.ctlCh <- ctlFrame{id, m, p}:
+			case a.ctlCh <- ctlFrame{id, peer, p}:
 			default:
 			}
 		},
@@ -405,7 +400,7 @@ func (a *AccessConcentrator) step() {
 	a.flushDiscovery()
 	for id, s := range a.sessions {
 		for _, p := range s.conn.Output() {
-			_ = a.dp.SendControl(id, hw(s.peer), p)
+			_ = a.dp.SendControl(id, s.peer, p)
 		}
 		for _, ev := range s.conn.Events() {
 			switch ev.Kind {
@@ -422,7 +417,7 @@ func (a *AccessConcentrator) step() {
 				}
 				// Now the session owns its address (AddSession replaces
 				// the entry made at PADS).
-				if err := a.dp.AddSession(dataplane.Session{ID: id, Local: hw(a.mac), Peer: hw(s.peer), MTU: mtu},
+				if err := a.dp.AddSession(dataplane.Session{ID: id, Local: a.mac, Peer: s.peer, MTU: mtu},
 					netip.PrefixFrom(ev.Params.PeerIPv4, 32)); err != nil {
 					s.conn.Close(time.Now(), "data plane: "+err.Error())
 					continue
@@ -439,7 +434,7 @@ func (a *AccessConcentrator) step() {
 		}
 		if _, live := a.sessions[id]; live {
 			for _, p := range s.conn.Output() {
-				_ = a.dp.SendControl(id, hw(s.peer), p)
+				_ = a.dp.SendControl(id, s.peer, p)
 			}
 		}
 	}
@@ -470,7 +465,7 @@ func (a *AccessConcentrator) open(ev pppoe.Event) {
 	s.conn = conn
 	// Known to the data plane from now on, before PADS leaves (step sends
 	// it after this), so the client's first LCP frame reaches us.
-	if err := a.dp.AddSession(dataplane.Session{ID: s.id, Local: hw(a.mac), Peer: hw(s.peer), MTU: int(ev.MaxPayload)}); err != nil {
+	if err := a.dp.AddSession(dataplane.Session{ID: s.id, Local: a.mac, Peer: s.peer, MTU: int(ev.MaxPayload)}); err != nil {
 		a.disc.Terminate(ev.SessionID, "data plane: "+err.Error())
 		return
 	}
@@ -500,7 +495,7 @@ func (a *AccessConcentrator) drop(s *acSession, reason string) {
 	s.conn.Output()
 	a.rx[s.id].CompareAndSwap(s.rx, nil)
 	delete(a.sessions, s.id)
-	a.dp.RemoveSession(s.id, hw(s.peer))
+	a.dp.RemoveSession(s.id, s.peer)
 	if s.addr.IsValid() {
 		delete(a.used, s.addr)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -184,8 +183,6 @@ func splitEth(f []byte) (dst, src pppoe.MAC, etherType uint16, payload []byte, o
 	}
 	return h.Dst, h.Src, h.EtherType, payload, true
 }
-
-func hw(m pppoe.MAC) net.HardwareAddr { return m.HardwareAddr() }
 
 // noOfferReason is the actionable message for a silent line.
 func noOfferReason(ifname string) string {

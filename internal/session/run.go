@@ -513,7 +513,7 @@ func (a *attempt) sessionUp(ev pppoe.Event) {
 	if err := c.cfg.saveStale(a.disc.Stale(c.cfg.Interface)); err != nil {
 		c.emit(Event{Kind: KindSession, State: "warning", Reason: "cannot record the session for crash recovery: " + err.Error()})
 	}
-	if err := c.dp.SetSession(dataplane.Session{ID: ev.SessionID, Local: hw(c.local), Peer: hw(ev.Peer), MTU: c.mtu}); err != nil {
+	if err := c.dp.SetSession(dataplane.Session{ID: ev.SessionID, Local: c.local, Peer: ev.Peer, MTU: c.mtu}); err != nil {
 		a.out.reason, a.out.cause = "data plane refused the session: "+err.Error(), CauseHost
 		a.disc.Close(time.Now(), "client data plane error")
 		a.done = true

@@ -87,7 +87,7 @@ PKGS=(
   nginx-light dnsmasq-base bind9 bind9-utils bind9-dnsutils
   netplan.io iperf3 tcpdump iptables ufw
   user-mode-linux ppp pppoe busybox-static libpcap0.8 gcc libc6-dev
-  man-db groff-base
+  man-db groff-base zsh
   lintian libseccomp-dev
 )
 

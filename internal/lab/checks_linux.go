@@ -54,9 +54,9 @@ func (l *Lab) checks() []check {
 		{6, msg.T("scan of the session address", "セッションのアドレスをポートスキャン"), nil, checkScan},
 		{7, msg.T("server's own IPv4 leaves by MAP-E", "サーバー自身のIPv4はMAP-Eから出る"), []string{ScenarioServerPPPoE}, checkServerMAPE},
 		{8, msg.T("BRAS drops the session: heals", "BRASがセッションを切断: 自動で復旧"), nil, checkHeal},
-		{9, msg.T("dualpath check: reachable from outside", "dualpath check: 外から到達できる"), []string{ScenarioServerPPPoE}, english(checkFromOutside)},
+		{9, msg.T("dualpath check: reachable from outside", "dualpath check: 外から到達できる"), []string{ScenarioServerPPPoE}, checkFromOutside},
 		{10, msg.T("router's IPv6 filter lets in only 80,443", "ルーターのIPv6フィルタは80,443だけを通す"), nil, checkIPv6Filter},
-		{11, msg.T("session drop: webhook arrives at inet4", "セッション切断: inet4 に通知が届く"), []string{ScenarioServerPPPoE}, english(checkWebhook)},
+		{11, msg.T("session drop: webhook arrives at inet4", "セッション切断: inet4 に通知が届く"), []string{ScenarioServerPPPoE}, checkWebhook},
 	}
 }
 

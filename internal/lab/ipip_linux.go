@@ -281,7 +281,7 @@ func (l *Lab) ipipChecks() []check {
 			func(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) { return l.scan(ctx, FixedBlock.Addr()) }},
 		{7, msg.T("server's own IPv4 leaves by MAP-E", "サーバー自身のIPv4はMAP-Eから出る"), nil, checkServerMAPE},
 		{8, msg.T("prefix change: tunnel follows", "プレフィックス変更: トンネルが追従"), nil, english(checkPrefixChange)},
-		{9, msg.T("dualpath check: reachable from outside", "dualpath check: 外から到達できる"), nil, english(checkFromOutside)},
+		{9, msg.T("dualpath check: reachable from outside", "dualpath check: 外から到達できる"), nil, checkFromOutside},
 		{10, msg.T("router's IPv6 filter lets in only 80,443", "ルーターのIPv6フィルタは80,443だけを通す"), nil, checkIPv6Filter},
 		{11, msg.T("prefix change: webhook arrives at inet4", "プレフィックス変更: inet4 に通知が届く"), nil, english(checkTunnelWebhook)},
 	}

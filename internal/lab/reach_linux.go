@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"github.com/dualpath/dualpath/internal/msg"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -140,11 +142,11 @@ func (l *Lab) RunCheck(ctx context.Context) (int, *reach.JSONReport, error) {
 
 // checkFromOutside is check 9: `dualpath check` on the server is green,
 // every exposed port reachable over both families through the probers.
-func checkFromOutside(ctx context.Context, l *Lab) (string, string, bool) {
-	exp := fmt.Sprintf("exit 0: IPv4 and IPv6 reachable on %s", portsString(ExposedTCP))
+func checkFromOutside(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
+	exp := msg.T("exit 0: IPv4 and IPv6 reachable on %s", "終了コード 0: IPv4 でも IPv6 でも %s に届く", portsString(ExposedTCP))
 	code, rep, err := l.RunCheck(ctx)
 	if err != nil {
-		return exp, short(err), false
+		return exp, msg.Same(short(err)), false
 	}
 	var ok4, ok6, bad []string
 	for _, p := range rep.Paths {
@@ -162,9 +164,9 @@ func checkFromOutside(ctx context.Context, l *Lab) (string, string, bool) {
 			bad = append(bad, fmt.Sprintf("DNS %s %s: %s", d.Family, d.Status, d.Cause))
 		}
 	}
-	seen := fmt.Sprintf("exit %d: IPv4 %s, IPv6 %s", code, strings.Join(ok4, ","), strings.Join(ok6, ","))
+	seen := msg.T("exit %d: IPv4 %s, IPv6 %s", "終了コード %d: IPv4 %s、IPv6 %s", code, strings.Join(ok4, ","), strings.Join(ok6, ","))
 	if len(bad) > 0 {
-		seen += "; " + strings.Join(bad, "; ")
+		seen = msg.T("%s; %s", "%s。%s", seen, strings.Join(bad, "; "))
 	}
 	return exp, seen, code == 0 && len(bad) == 0 && len(ok4) == len(ExposedTCP) && len(ok6) == len(ExposedTCP)
 }
@@ -172,11 +174,11 @@ func checkFromOutside(ctx context.Context, l *Lab) (string, string, bool) {
 // checkWebhook is check 11: when the BRAS dropped the session (check 8),
 // the server's daemon told the receiver at inet4: session_down, then
 // session_up with the new address.
-func checkWebhook(ctx context.Context, l *Lab) (string, string, bool) {
-	exp := "session_down, then session_up with the new address, at inet4"
+func checkWebhook(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
+	exp := msg.T("session_down, then session_up with the new address, at inet4", "inet4 に session_down、続いて新しいアドレスの session_up")
 	sess, err := l.sessionAddr()
 	if err != nil {
-		return exp, err.Error(), false
+		return exp, msg.Same(err.Error()), false
 	}
 	var down, up *notify.JSONPayload
 	waitFor(ctx, 10*time.Second, func() bool {
@@ -198,9 +200,10 @@ func checkWebhook(ctx context.Context, l *Lab) (string, string, bool) {
 	})
 	switch {
 	case down == nil:
-		return exp, "no session_down at the receiver (" + filepath.Base(l.webhooksFile()) + ")", false
+		return exp, msg.T("no session_down at the receiver (%s)", "受け手に session_down が届いていない（%s）", filepath.Base(l.webhooksFile())), false
 	case up == nil:
-		return exp, fmt.Sprintf("session_down (%s), but no session_up for %s", down.Facts["reason"], sess), false
+		return exp, msg.T("session_down (%s), but no session_up for %s", "session_down（%s）、しかし %s の session_up がない", down.Facts["reason"], sess), false
 	}
-	return exp, fmt.Sprintf("session_down (%s), session_up %s %.1fs later", down.Facts["reason"], sess, up.Time.Sub(down.Time).Seconds()), true
+	return exp, msg.T("session_down (%s), session_up %s %.1fs later", "session_down（%[1]s）、%[3].1f秒後に session_up %[2]s",
+		down.Facts["reason"], sess, up.Time.Sub(down.Time).Seconds()), true
 }

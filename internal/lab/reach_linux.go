@@ -204,6 +204,6 @@ func checkWebhook(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	case up == nil:
 		return exp, msg.T("session_down (%s), but no session_up for %s", "session_down（%s）、しかし %s の session_up がない", down.Facts["reason"], sess), false
 	}
-	return exp, msg.T("session_down (%s), session_up %s %.1fs later", "session_down（%[1]s）、%[3].1f秒後に session_up %[2]s",
+	return exp, msg.T("session_down (%s), session_up %s %.1fs later", "session_down（%[1]s）、%.1[3]f秒後に session_up %[2]s",
 		down.Facts["reason"], sess, up.Time.Sub(down.Time).Seconds()), true
 }

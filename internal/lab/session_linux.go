@@ -185,7 +185,7 @@ func checkHeal(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 		dnsWait = 40 * time.Second
 	}
 	if _, ok := l.waitRecord(ctx, dnsWait, "A", sess); !ok {
-		return exp, msg.T("new session %s after %.1fs, but A not updated", "%[2].1f 秒後に新しいセッション %[1]s、しかし A は更新されない", sess, up.Seconds()), false
+		return exp, msg.T("new session %s after %.1fs, but A not updated", "%.1[2]f 秒後に新しいセッション %[1]s、しかし A は更新されない", sess, up.Seconds()), false
 	}
 	dnsAt := time.Since(start)
 	var f vantage.Fetched

@@ -160,6 +160,9 @@ func constString(e ast.Expr) (string, bool) {
 	return "", false
 }
 
+// badIndex is "%[2].1f", which fmt reads as BADINDEX (write "%.1[2]f").
+var badIndex = regexp.MustCompile(`%\[\d+\][.\d]`)
+
 var verbRE = regexp.MustCompile(`%(\[\d+\])?[-+# 0]*\d*(\.\d+)?[a-zA-Z%]`)
 
 func verbs(s string) []string {
@@ -251,6 +254,11 @@ func TestEveryMessageHasBothLanguages(t *testing.T) {
 		ve, vj := verbs(c.en), verbs(c.ja)
 		if strings.Join(ve, " ") != strings.Join(vj, " ") && !strings.Contains(strings.Join(vj, "")+strings.Join(ve, ""), "[") {
 			t.Errorf("%s: format arguments differ: %v in English, %v in Japanese", where, ve, vj)
+		}
+		for _, f := range []string{c.en, c.ja} {
+			if badIndex.MatchString(f) {
+				t.Errorf("%s: %q: an argument index goes right before the verb (%%.1[2]f), not before the precision", where, f)
+			}
 		}
 		if len(englishIn(c.en)) > 0 && !hasJapanese(c.ja) {
 			t.Errorf("%s: the Japanese is not Japanese: %q", where, c.ja)

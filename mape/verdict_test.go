@@ -5,48 +5,39 @@ import (
 	"testing"
 )
 
+// lineOf is the line of addr under rule (both as text).
+func lineOf(t *testing.T, rule, addr string) Line {
+	t.Helper()
+	r, err := ParseRule(rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := r.Line(netip.MustParseAddr(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+const v6plus = "240b:10::/32,106.72.0.0/16,24,4" // v6プラス: 240 ports in 15 ranges
+
 func TestWebVerdict(t *testing.T) {
-	r, err := ParseRule("240b:10::/32,106.72.0.0/16,24,4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := r.Line(netip.MustParseAddr("240b:10:1234:5600::"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := l.Web()
-	if v.HTTP || v.HTTPS || v.Both() || v.Ranges != 15 || v.Instead != l.PortRanges()[0] {
+	l := lineOf(t, v6plus, "240b:10:1234:5600::")
+	if v := l.Web(); v.HTTP || v.HTTPS || v.Both() || v.Ranges != 15 || v.Instead != l.PortRanges()[0] {
 		t.Errorf("shared line: %+v, want neither port, the first of 15 ranges %v", v, l.PortRanges()[0])
 	}
-	// A rule giving a /32 per line (EA bits = 16 IPv4 bits): nothing shared.
-	own, err := ParseRule("2001:db8::/32,192.0.2.0/24,8,0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lo, err := own.Line(netip.MustParseAddr("2001:db8:700::"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v := lo.Web(); !v.Both() || v.Ranges != 0 {
+	// A /32 per line (the EA bits are the 8 IPv4 bits): nothing shared.
+	if v := lineOf(t, "2001:db8::/32,192.0.2.0/24,8,0", "2001:db8:700::").Web(); !v.Both() || v.Ranges != 0 {
 		t.Errorf("unshared line: %+v, want both", v)
 	}
-	// PSID offset 0 and a PSID whose range holds 80 and 443: both.
-	low, err := ParseRule("2001:db8::/32,198.51.100.0/24,12,0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ll, err := low.Line(netip.MustParseAddr("2001:db8::"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v := ll.Web(); !v.Both() {
+	// PSID offset 0, PSID 0 of 4 bits: ports 0-4095, 80 and 443 among them.
+	if v := lineOf(t, "2001:db8::/32,198.51.100.0/24,12,0", "2001:db8::").Web(); !v.Both() {
 		t.Errorf("PSID 0 of offset 0 (ports 0-4095): %+v, want both", v)
 	}
 }
 
 func TestNearestRange(t *testing.T) {
-	r, _ := ParseRule("240b:10::/32,106.72.0.0/16,24,4")
-	l, _ := r.Line(netip.MustParseAddr("240b:10:1234:5600::"))
+	l := lineOf(t, v6plus, "240b:10:1234:5600::")
 	rs := l.PortRanges() // 5472-5487 9568-9583 ...
 	for _, tc := range []struct {
 		p    uint16

@@ -81,11 +81,7 @@ func TestCheckConfigAsNobody(t *testing.T) {
 // have is a warning (exit 0), one line per key, saying what ip link shows;
 // one it has (lo) is not.
 func TestCheckConfigWarnsMissingInterface(t *testing.T) {
-	dir := t.TempDir()
-	pass := filepath.Join(dir, "pppoe.pass")
-	if err := os.WriteFile(pass, []byte("hunter2\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir, pass := passDir(t)
 	file := filepath.Join(dir, "dualpath.yaml")
 	yaml := "interface: dpnone0\npppoe:\n  username: user@example.ne.jp\n  password_file: " + pass +
 		"\nddns:\n  - provider: duckdns\n    name: example\n    token_file: " + pass + "\n    ipv4: pppoe\n    ipv6: interface:dpnone1\n" +

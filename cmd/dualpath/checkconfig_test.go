@@ -11,12 +11,20 @@ import (
 	"github.com/dualpath/dualpath/internal/cli"
 )
 
-func TestCheckConfig(t *testing.T) {
-	dir := t.TempDir()
-	pass := filepath.Join(dir, "pppoe.pass")
+// passDir is a temporary directory holding pppoe.pass (password hunter2,
+// mode 0600), as a config's password_file.
+func passDir(t *testing.T) (dir, pass string) {
+	t.Helper()
+	dir = t.TempDir()
+	pass = filepath.Join(dir, "pppoe.pass")
 	if err := os.WriteFile(pass, []byte("hunter2\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return dir, pass
+}
+
+func TestCheckConfig(t *testing.T) {
+	dir, pass := passDir(t)
 	file := filepath.Join(dir, "dualpath.yaml")
 	run := func(yaml string) (string, string, int) {
 		if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {

@@ -19,11 +19,7 @@ import (
 // verdict from check-config (what `dualpath run` starts from), from the
 // session's constructor and from the `dualpath pppoe` flags.
 func TestPPPoEEdgeValues(t *testing.T) {
-	dir := t.TempDir()
-	pass := filepath.Join(dir, "pppoe.pass")
-	if err := os.WriteFile(pass, []byte("hunter2\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir, pass := passDir(t)
 	file := filepath.Join(dir, "dualpath.yaml")
 	checkConfig := func(key, yamlValue string) bool {
 		y := fmt.Sprintf("interface: eth0\npppoe:\n  username: u\n  password_file: %s\n  %s: %s\nexpose:\n  tcp: [80]\n", pass, key, yamlValue)

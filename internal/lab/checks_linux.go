@@ -25,15 +25,6 @@ type check struct {
 	run  func(ctx context.Context, l *Lab) (expected, seen msg.Text, ok bool)
 }
 
-// english adapts a check that says what it expected and saw in English
-// only (seen as is in a Japanese report too) until it is written in both.
-func english(f func(ctx context.Context, l *Lab) (string, string, bool)) func(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
-	return func(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
-		exp, seen, ok := f(ctx, l)
-		return msg.Same(exp), msg.Same(seen), ok
-	}
-}
-
 // checks are the checks of the issues (10: the router's IPv6 filter,
 // v6filter_linux.go). Check 6 scans the session address:
 // on the server `dualpath run`'s firewall keeps it closed but for the

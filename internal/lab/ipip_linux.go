@@ -273,17 +273,17 @@ func (l *Lab) ipipChecks() []check {
 	return []check{
 		{1, msg.T("PC's IPv4 leaves by MAP-E", "PCのIPv4はMAP-Eから出る"), nil, checkPCMAPE},
 		{2, msg.T("inet4 -> shared IPv4 port 80 fails", "inet4 -> 共有IPv4の80番には届かない"), nil, checkSharedPort80},
-		{3, msg.T("tunnel up; A = fixed, AAAA = stable", "トンネル確立。A=固定IP、AAAA=固定"), nil, english(checkTunnelRecords)},
+		{3, msg.T("tunnel up; A = fixed, AAAA = stable", "トンネル確立。A=固定IP、AAAA=固定"), nil, checkTunnelRecords},
 		{4, msg.T("inet4 fetches http://NAME/ via the tunnel", "inet4が http://NAME/ をトンネル経由で取得"), nil,
 			func(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) { return l.fetch4(ctx, FixedBlock.Addr()) }},
 		{5, msg.T("inet6 fetches http://NAME/ (IPv6)", "inet6が http://NAME/ を取得（IPv6）"), nil, checkFetch6},
 		{6, msg.T("scan of the fixed address", "固定IPアドレスをポートスキャン"), nil,
 			func(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) { return l.scan(ctx, FixedBlock.Addr()) }},
 		{7, msg.T("server's own IPv4 leaves by MAP-E", "サーバー自身のIPv4はMAP-Eから出る"), nil, checkServerMAPE},
-		{8, msg.T("prefix change: tunnel follows", "プレフィックス変更: トンネルが追従"), nil, english(checkPrefixChange)},
+		{8, msg.T("prefix change: tunnel follows", "プレフィックス変更: トンネルが追従"), nil, checkPrefixChange},
 		{9, msg.T("dualpath check: reachable from outside", "dualpath check: 外から到達できる"), nil, checkFromOutside},
 		{10, msg.T("router's IPv6 filter lets in only 80,443", "ルーターのIPv6フィルタは80,443だけを通す"), nil, checkIPv6Filter},
-		{11, msg.T("prefix change: webhook arrives at inet4", "プレフィックス変更: inet4 に通知が届く"), nil, english(checkTunnelWebhook)},
+		{11, msg.T("prefix change: webhook arrives at inet4", "プレフィックス変更: inet4 に通知が届く"), nil, checkTunnelWebhook},
 	}
 }
 
@@ -310,9 +310,9 @@ var ipipWhy = map[int]msg.Text{
 // checkTunnelWebhook is check 11: when the prefix changed (check 8), the
 // server's daemon told the receiver at inet4 where the tunnel moved
 // (tunnel_endpoint, there and back) and that it answered again (tunnel_up).
-func checkTunnelWebhook(ctx context.Context, l *Lab) (string, string, bool) {
+func checkTunnelWebhook(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	moved := FixedEndpoint(netip.PrefixFrom(RouterLAN6Addr2, 64).Masked())
-	exp := fmt.Sprintf("tunnel_endpoint -> %s, then tunnel_up, at inet4", moved)
+	exp := msg.T("tunnel_endpoint -> %s, then tunnel_up, at inet4", "inet4 に tunnel_endpoint（→ %s）、続いて tunnel_up", moved)
 	var ep, up *notify.JSONPayload
 	waitFor(ctx, 10*time.Second, func() bool {
 		ep, up = nil, nil
@@ -333,25 +333,25 @@ func checkTunnelWebhook(ctx context.Context, l *Lab) (string, string, bool) {
 	})
 	switch {
 	case ep == nil:
-		return exp, "no tunnel_endpoint to " + moved.String() + " at the receiver (" + filepath.Base(l.webhooksFile()) + ")", false
+		return exp, msg.T("no tunnel_endpoint to %s at the receiver (%s)", "受け手に %s への tunnel_endpoint が届いていない（%s）", moved, filepath.Base(l.webhooksFile())), false
 	case up == nil:
-		return exp, fmt.Sprintf("tunnel_endpoint %s -> %s, but no tunnel_up after it", ep.Facts["old"], ep.Facts["new"]), false
+		return exp, msg.T("tunnel_endpoint %s -> %s, but no tunnel_up after it", "tunnel_endpoint %s → %s、しかしその後の tunnel_up がない", ep.Facts["old"], ep.Facts["new"]), false
 	}
-	return exp, fmt.Sprintf("tunnel_endpoint %s -> %s, tunnel_up %.1fs later", ep.Facts["old"], ep.Facts["new"], up.Time.Sub(ep.Time).Seconds()), true
+	return exp, msg.T("tunnel_endpoint %s -> %s, tunnel_up %.1fs later", "tunnel_endpoint %s → %s、%.1f秒後に tunnel_up", ep.Facts["old"], ep.Facts["new"], up.Time.Sub(ep.Time).Seconds()), true
 }
 
-func checkTunnelRecords(ctx context.Context, l *Lab) (string, string, bool) {
+func checkTunnelRecords(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	fixed := FixedBlock.Addr()
 	ep := FixedEndpoint(RouterLAN6)
-	exp := fmt.Sprintf("end point %s; A %s, AAAA %s", ep, fixed, ServerIPv6())
+	exp := msg.T("end point %s; A %s, AAAA %s", "端点 %s。A %s、AAAA %s", ep, fixed, ServerIPv6())
 	got, err := l.tunnelEndpoint()
 	if err != nil {
-		return exp, err.Error(), false
+		return exp, msg.Same(err.Error()), false
 	}
 	a, okA := l.waitRecord(ctx, 10*time.Second, "A", fixed)
 	aaaa, okAAAA := l.waitRecord(ctx, 5*time.Second, "AAAA", ServerIPv6())
 	n := l.tunAddressCount(config.DefaultTunnelTUN)
-	seen := fmt.Sprintf("end point %s, %d addresses on %s; A %s, AAAA %s", got, n, config.DefaultTunnelTUN, addrsString(a), addrsString(aaaa))
+	seen := msg.T("end point %s, %d addresses on %s; A %s, AAAA %s", "端点 %s、%[3]s に %[2]d アドレス。A %[4]s、AAAA %[5]s", got, n, config.DefaultTunnelTUN, addrsString(a), addrsString(aaaa))
 	return exp, seen, got == ep && okA && okAAAA && n == 1<<(32-FixedBlock.Bits())
 }
 
@@ -385,21 +385,21 @@ func (l *Lab) updateCalls() []updateCall {
 // point, has called the update URL from it, and an IPv4 visitor gets the
 // page through the tunnel again; then it moves the LAN back the same way,
 // so the lab is as before (and the check can run again).
-func checkPrefixChange(ctx context.Context, l *Lab) (string, string, bool) {
+func checkPrefixChange(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	want := FixedEndpoint(netip.PrefixFrom(RouterLAN6Addr2, 64).Masked())
-	exp := fmt.Sprintf("end point %s, update 200, fetch 200; and back", want)
+	exp := msg.T("end point %s, update 200, fetch 200; and back", "端点 %s、更新 200、取得 200。そして元に戻す", want)
 	if err := l.ipn(NodeISP, "-6", "route", "replace", RouterPrefix2.String(), "via", AccessRouter.Addr().String(), "dev", "acc0"); err != nil {
-		return exp, err.Error(), false
+		return exp, msg.Same(err.Error()), false
 	}
 	there, err := l.movePrefix(ctx, RouterLAN6Addr, RouterLAN6Addr2)
 	if err != nil {
-		return exp, err.Error(), false
+		return exp, msg.Same(err.Error()), false
 	}
 	back, err := l.movePrefix(ctx, RouterLAN6Addr2, RouterLAN6Addr)
 	if err != nil {
-		return exp, fmt.Sprintf("%s; moving back: %v", there, err), false
+		return exp, msg.T("%s; moving back: %v", "%s。戻す途中: %v", there, err), false
 	}
-	return exp, there + "; back: " + back, true
+	return exp, msg.T("%s; back: %s", "%s。戻し: %s", there, back), true
 }
 
 // movePrefix replaces the router's LAN address from by to (the /64 it

@@ -154,18 +154,18 @@ func Run(ctx context.Context, opts Options) (err error) {
 		d.st.SetFirewall(FirewallStatus{Active: true, Interface: dev, TCP: spec.TCP, UDP: spec.UDP, ICMPEcho: spec.ICMPEcho})
 		d.log.Info("firewall in place", "interface", dev, "tcp", config.FormatPorts(spec.TCP), "udp", config.FormatPorts(spec.UDP), "icmp_echo", spec.ICMPEcho)
 		if p := cfg.PPPoE; p != nil {
-			d.st.SetTrafficFunc(d.sessionTraffic)
+			d.st.SetTraffic(sessionTraffic{d})
 			d.st.SessionConfigured(cfg.Interface, p.TUN, p.MTU)
 		} else {
-			d.st.SetTrafficFunc(func() Traffic { return linkTraffic(dev) })
+			d.st.SetTraffic(tunTraffic(dev))
 			d.st.SetComponent("session", false, "replaced by the tunnel section")
 		}
 	} else {
 		d.st.SetComponent("session", false, "no pppoe section in the config (two-router mode)")
 		d.st.SetComponent("firewall", false, "no pppoe section: there is no PPPoE address to guard")
 	}
-	d.st.SetLineFunc(lineCache(cfg.Interface))
-	d.st.SetWarningsFunc(func() []msg.Text { return warnings(cfg) })
+	d.st.SetLine(newLineCache(cfg.Interface))
+	d.st.SetWarnings(hostWarnings{cfg})
 
 	// 3. Status and metrics.
 	srv, err := ListenStatus(cfg.Status.Socket, cfg.Status.Group, d.st.Snapshot, d.log)
@@ -199,7 +199,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		d.ddns = u
 		d.ddnsMu.Unlock()
 		d.st.SetComponent("ddns", true, "")
-		d.st.SetDNSFunc(dnsView(u))
+		d.st.SetDNS(dnsView{u})
 		d.st.SetDNSCounters(u)
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = u.Run(runCtx) }()
@@ -290,7 +290,10 @@ func (d *daemon) superviseSession(ctx context.Context) error {
 
 // sessionTraffic reads the running session's data-plane counters (zero
 // before the first session).
-func (d *daemon) sessionTraffic() Traffic {
+type sessionTraffic struct{ d *daemon }
+
+func (t sessionTraffic) Traffic() Traffic {
+	d := t.d
 	d.sessMu.Lock()
 	c := d.session
 	d.sessMu.Unlock()
@@ -300,6 +303,16 @@ func (d *daemon) sessionTraffic() Traffic {
 	st := c.Stats()
 	return Traffic{RxBytes: st.RxBytes, TxBytes: st.TxBytes, RxPackets: st.RxPackets, TxPackets: st.TxPackets}
 }
+
+// tunTraffic reads a TUN device's kernel counters (the fixed-IP tunnel's).
+type tunTraffic string
+
+func (t tunTraffic) Traffic() Traffic { return linkTraffic(string(t)) }
+
+// hostWarnings looks at the host for what would make an exposed port fail.
+type hostWarnings struct{ cfg *config.Config }
+
+func (w hostWarnings) Warnings() []msg.Text { return warnings(w.cfg) }
 
 // onSessionEvent turns session events into state, DNS updates, logs and
 // systemd status. Events never carry the password.

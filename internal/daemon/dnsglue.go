@@ -8,32 +8,34 @@ import (
 )
 
 // dnsView turns the updater's per-record status into status entries, one
-// per published family.
-func dnsView(u *ddns.Updater) func() []DNSStatus {
-	return func() []DNSStatus {
-		var out []DNSStatus
-		for _, r := range u.Status() {
-			name := r.Name
-			if name == "" {
-				// MyDNS records have no name of their own: show the
-				// account ("mydns mydns123456 A = ..."), not the provider twice.
-				name = strings.TrimPrefix(r.Record, r.Provider+" ")
-			}
-			for _, f := range []struct{ family, source, value, problem string }{
-				{"A", r.IPv4Source, r.IPv4, r.IPv4Problem}, {"AAAA", r.IPv6Source, r.IPv6, r.IPv6Problem},
-			} {
-				if f.source == "" || f.source == "none" {
-					continue
-				}
-				e := DNSStatus{Provider: r.Provider, Name: name, Family: f.family, Source: f.source, Value: f.value,
-					LastUpdate: timePtr(r.LastUpdate), NextKeepalive: timePtr(r.NextKeepalive), LastError: r.LastError, Problem: f.problem,
-					Check: r.Check, CheckSent: r.CheckOutcome.Sent, CheckWhere: r.CheckOutcome.Where,
-					CheckAt: timePtr(r.CheckOutcome.At), CheckWhy: r.CheckOutcome.Why}
-				out = append(out, e)
-			}
+// per published family (a DNSSource).
+type dnsView struct{ u *ddns.Updater }
+
+// DNSStatus is the records as `dualpath status` shows them.
+func (v dnsView) DNSStatus() []DNSStatus {
+	u := v.u
+	var out []DNSStatus
+	for _, r := range u.Status() {
+		name := r.Name
+		if name == "" {
+			// MyDNS records have no name of their own: show the
+			// account ("mydns mydns123456 A = ..."), not the provider twice.
+			name = strings.TrimPrefix(r.Record, r.Provider+" ")
 		}
-		return out
+		for _, f := range []struct{ family, source, value, problem string }{
+			{"A", r.IPv4Source, r.IPv4, r.IPv4Problem}, {"AAAA", r.IPv6Source, r.IPv6, r.IPv6Problem},
+		} {
+			if f.source == "" || f.source == "none" {
+				continue
+			}
+			e := DNSStatus{Provider: r.Provider, Name: name, Family: f.family, Source: f.source, Value: f.value,
+				LastUpdate: timePtr(r.LastUpdate), NextKeepalive: timePtr(r.NextKeepalive), LastError: r.LastError, Problem: f.problem,
+				Check: r.Check, CheckSent: r.CheckOutcome.Sent, CheckWhere: r.CheckOutcome.Where,
+				CheckAt: timePtr(r.CheckOutcome.At), CheckWhy: r.CheckOutcome.Why}
+			out = append(out, e)
+		}
 	}
+	return out
 }
 
 func timePtr(t time.Time) *time.Time {

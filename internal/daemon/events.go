@@ -23,7 +23,7 @@ const dnsFailuresToNotify = 3
 // starts the watchers of addresses and DNS failures and the reachability
 // loop, and sends daemon_start.
 func (d *daemon) startOutside(ctx context.Context, wg *sync.WaitGroup) error {
-	d.st.SetReachFunc(d.reach.get)
+	d.st.SetReach(&d.reach)
 	if n := d.cfg.Notify; n != nil {
 		nt, err := notify.New(n, config.ReadSecret, d.log.With("component", "notify"))
 		if err != nil {

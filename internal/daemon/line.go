@@ -9,22 +9,27 @@ import (
 	"github.com/dualpath/dualpath/mape"
 )
 
-// lineCache returns a function giving the MAP-E summary of the host's line:
+// lineCache gives the MAP-E summary of the host's line (a LineSource):
 // the first global IPv6 address on the LAN interface that a built-in MAP-E
 // rule covers. Interfaces change rarely; the answer is kept for a minute.
-func lineCache(ifname string) func() *LineStatus {
-	var mu sync.Mutex
-	var at time.Time
-	var last *LineStatus
-	return func() *LineStatus {
-		mu.Lock()
-		defer mu.Unlock()
-		if !at.IsZero() && time.Since(at) < time.Minute {
-			return last
-		}
-		at, last = time.Now(), lineOf(ifname)
-		return last
+type lineCache struct {
+	ifname string
+	mu     sync.Mutex
+	at     time.Time
+	last   *LineStatus
+}
+
+func newLineCache(ifname string) *lineCache { return &lineCache{ifname: ifname} }
+
+// Line is the MAP-E summary, at most a minute old.
+func (c *lineCache) Line() *LineStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && time.Since(c.at) < time.Minute {
+		return c.last
 	}
+	c.at, c.last = time.Now(), lineOf(c.ifname)
+	return c.last
 }
 
 func lineOf(ifname string) *LineStatus {

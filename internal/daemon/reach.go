@@ -101,6 +101,9 @@ type reachBox struct {
 	last *ReachStatus
 }
 
+// Reach is the last check from outside (a ReachSource).
+func (b *reachBox) Reach() *ReachStatus { return b.get() }
+
 func (b *reachBox) get() *ReachStatus {
 	b.mu.Lock()
 	defer b.mu.Unlock()

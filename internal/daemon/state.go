@@ -11,6 +11,19 @@ import (
 	"github.com/dualpath/dualpath/internal/msg"
 )
 
+// The parts of the daemon the status reads at each snapshot, each a small
+// interface its owner implements (as dataplane.TUN and Link are for the
+// data plane): the session's traffic, the DNS records, the MAP-E line, the
+// warnings, the look from outside, the fixed-IP tunnel.
+type (
+	TrafficSource interface{ Traffic() Traffic }
+	DNSSource     interface{ DNSStatus() []DNSStatus }
+	LineSource    interface{ Line() *LineStatus }
+	WarningSource interface{ Warnings() []msg.Text }
+	ReachSource   interface{ Reach() *ReachStatus }
+	TunnelSource  interface{ Tunnel() *TunnelStatus }
+)
+
 // Traffic is the session's data-plane counters, as read from the data plane.
 type Traffic struct {
 	RxBytes, TxBytes, RxPackets, TxPackets uint64
@@ -32,15 +45,15 @@ type State struct {
 	upSince     time.Time
 	lastUp      time.Time // last time a session came up (metrics)
 	everUp      bool
-	traffic     func() Traffic
-	dnsFunc     func() []DNSStatus
+	traffic     TrafficSource
+	dnsFunc     DNSSource
 	dnsCounters DNSCounters
 	firewall    FirewallStatus
 	components  map[string]ComponentNote
-	line        func() *LineStatus
-	warnings    func() []msg.Text
-	reach       func() *ReachStatus
-	tunnel      func() *TunnelStatus
+	line        LineSource
+	warnings    WarningSource
+	reach       ReachSource
+	tunnel      TunnelSource
 }
 
 // DNSCounters is what the metrics read from the DNS updater
@@ -76,14 +89,14 @@ func (s *State) SetComponent(name string, running bool, note string) {
 	s.components[name] = ComponentNote{Name: name, Running: running, Note: note}
 }
 
-// SetLineFunc sets how the MAP-E line summary is computed (at each snapshot).
-func (s *State) SetLineFunc(f func() *LineStatus) {
+// SetLine gives the status the MAP-E line summary (read at each snapshot).
+func (s *State) SetLine(f LineSource) {
 	defer s.lock()()
 	s.line = f
 }
 
-// SetReachFunc sets how the last reachability check is read.
-func (s *State) SetReachFunc(f func() *ReachStatus) {
+// SetReach gives the status the last reachability check.
+func (s *State) SetReach(f ReachSource) {
 	defer s.lock()()
 	s.reach = f
 }
@@ -96,17 +109,17 @@ func (s *State) reachStatus() *ReachStatus {
 	if f == nil {
 		return nil
 	}
-	return f()
+	return f.Reach()
 }
 
-// SetWarningsFunc sets how warnings are computed (at each snapshot).
-func (s *State) SetWarningsFunc(f func() []msg.Text) {
+// SetWarnings gives the status its warnings (looked for at each snapshot).
+func (s *State) SetWarnings(f WarningSource) {
 	defer s.lock()()
 	s.warnings = f
 }
 
-// SetTrafficFunc sets how the data-plane counters are read.
-func (s *State) SetTrafficFunc(f func() Traffic) {
+// SetTraffic gives the status and the metrics the data-plane counters.
+func (s *State) SetTraffic(f TrafficSource) {
 	defer s.lock()()
 	s.traffic = f
 }
@@ -175,9 +188,9 @@ func (s *State) SessionAddress() (netip.Addr, bool) {
 	return a, err == nil && s.session.State == StateUp
 }
 
-// SetDNSFunc sets how the DNS records are read (at each snapshot), e.g.
+// SetDNS gives the status the DNS records (read at each snapshot), e.g.
 // from the DNS updater.
-func (s *State) SetDNSFunc(f func() []DNSStatus) {
+func (s *State) SetDNS(f DNSSource) {
 	defer s.lock()()
 	s.dnsFunc = f
 }
@@ -230,7 +243,7 @@ func (s *State) Snapshot() *Status {
 		return 1
 	})
 	if dnsFunc != nil {
-		st.DNS = dnsFunc()
+		st.DNS = dnsFunc.DNSStatus()
 	}
 	if st.DNS == nil {
 		st.DNS = []DNSStatus{}
@@ -239,20 +252,20 @@ func (s *State) Snapshot() *Status {
 		st.Components = []ComponentNote{}
 	}
 	if traffic != nil {
-		t := traffic()
+		t := traffic.Traffic()
 		st.Session.RxBytes, st.Session.TxBytes = t.RxBytes, t.TxBytes
 		st.Session.RxPackets, st.Session.TxPackets = t.RxPackets, t.TxPackets
 	}
 	if line != nil {
-		st.Line = line()
+		st.Line = line.Line()
 	}
 	st.Reach = s.reachStatus()
 	if tunnelFunc != nil {
-		st.Tunnel = tunnelFunc()
+		st.Tunnel = tunnelFunc.Tunnel()
 	}
 	st.Warnings = []string{}
 	if warnings != nil {
-		for _, w := range warnings() {
+		for _, w := range warnings.Warnings() {
 			st.Warnings = append(st.Warnings, w.EN)
 			st.WarningsJA = append(st.WarningsJA, w.JA)
 		}
@@ -289,7 +302,7 @@ func (s *State) counters() counters {
 		c.providers = dns.ByProvider()
 	}
 	if traffic != nil {
-		c.traffic, c.hasTraffic = traffic(), true
+		c.traffic, c.hasTraffic = traffic.Traffic(), true
 	}
 	return c
 }
@@ -308,8 +321,8 @@ func nonNil(p []uint16) []uint16 {
 	return p
 }
 
-// SetTunnelFunc sets where Snapshot reads the fixed-IP tunnel's status.
-func (s *State) SetTunnelFunc(f func() *TunnelStatus) {
+// SetTunnel gives the status the fixed-IP tunnel's state.
+func (s *State) SetTunnel(f TunnelSource) {
 	defer s.lock()()
 	s.tunnel = f
 }

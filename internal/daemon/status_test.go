@@ -31,23 +31,19 @@ func fixedState(t *testing.T) *State {
 	clock = clock.Add(time.Minute)
 	st.SessionUp(netip.MustParseAddr("203.0.113.8"), netip.MustParseAddr("203.0.113.1"), nil, 0)
 	clock = clock.Add(90 * time.Second)
-	st.SetTrafficFunc(func() Traffic { return Traffic{RxBytes: 2048, TxBytes: 1 << 20, RxPackets: 3, TxPackets: 700} })
+	st.SetTraffic(fixedTraffic{RxBytes: 2048, TxBytes: 1 << 20, RxPackets: 3, TxPackets: 700})
 	updated, keepalive, failed := clock, clock.Add(24*time.Hour), clock
-	st.SetDNSFunc(func() []DNSStatus {
-		return []DNSStatus{
-			{Provider: "mydns", Name: "mydns123456", Family: "A", Source: "pppoe", Value: "203.0.113.8", LastUpdate: &updated, NextKeepalive: &keepalive},
-			{Provider: "mydns", Name: "mydns123456", Family: "AAAA", Source: "interface:enp1s0", LastError: "mydns: login failed: check the MasterID and password", LastErrorAt: &failed},
-			{Provider: "dyndns2", Name: "home.example.net", Family: "A", Source: "interface:enp1s0",
-				Problem: "enp1s0 has only 192.168.1.10 (private); in two-router mode use `ipv4: seen`"},
-		}
+	st.SetDNS(fixedDNS{
+		{Provider: "mydns", Name: "mydns123456", Family: "A", Source: "pppoe", Value: "203.0.113.8", LastUpdate: &updated, NextKeepalive: &keepalive},
+		{Provider: "mydns", Name: "mydns123456", Family: "AAAA", Source: "interface:enp1s0", LastError: "mydns: login failed: check the MasterID and password", LastErrorAt: &failed},
+		{Provider: "dyndns2", Name: "home.example.net", Family: "A", Source: "interface:enp1s0",
+			Problem: "enp1s0 has only 192.168.1.10 (private); in two-router mode use `ipv4: seen`"},
 	})
 	st.SetDNSCounters(fixedDNSCounters{"mydns": {Updates: 1, Failures: 1, LastSuccess: clock}})
 	st.SetFirewall(FirewallStatus{Active: true, Interface: "dp-ppp0", TCP: []uint16{80, 443}, ICMPEcho: true})
 	st.SetComponent("ddns", true, "")
 	st.SetComponent("line", false, "no MAP-E rule matches this host's IPv6 prefix")
-	st.SetWarningsFunc(func() []msg.Text {
-		return []msg.Text{msg.T("nothing listens on TCP port 443 over IPv6", "IPv6 の TCP ポート 443 で待ち受けているプログラムがありません")}
-	})
+	st.SetWarnings(fixedWarnings{msg.T("nothing listens on TCP port 443 over IPv6", "IPv6 の TCP ポート 443 で待ち受けているプログラムがありません")})
 	return st
 }
 
@@ -206,6 +202,18 @@ func TestEmptyStateText(t *testing.T) {
 		t.Errorf("empty lists must be [] in JSON, not null: %s", j)
 	}
 }
+
+// fixedTraffic, fixedDNS and fixedWarnings stand in for the session, the
+// updater and the host.
+type (
+	fixedTraffic  Traffic
+	fixedDNS      []DNSStatus
+	fixedWarnings []msg.Text
+)
+
+func (f fixedTraffic) Traffic() Traffic      { return Traffic(f) }
+func (f fixedDNS) DNSStatus() []DNSStatus    { return f }
+func (f fixedWarnings) Warnings() []msg.Text { return f }
 
 // fixedDNSCounters stands in for the updater's counters.
 type fixedDNSCounters map[string]ddns.ProviderCounters

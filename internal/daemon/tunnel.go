@@ -66,6 +66,9 @@ type tunnelState struct {
 	s  TunnelStatus
 }
 
+// Tunnel is the tunnel's status (a TunnelSource).
+func (t *tunnelState) Tunnel() *TunnelStatus { return t.snapshot() }
+
 func (t *tunnelState) snapshot() *TunnelStatus {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -111,7 +114,7 @@ func (d *daemon) superviseTunnel(ctx context.Context) error {
 	for _, a := range tunnel.Addresses(block) {
 		ts.s.Addresses = append(ts.s.Addresses, a.String())
 	}
-	d.st.SetTunnelFunc(ts.snapshot)
+	d.st.SetTunnel(ts)
 	var update func(context.Context, netip.Addr) error
 	if tc.Update != nil {
 		update = tunnelUpdater(tc, d.opts.Version, func(local netip.Addr) {
@@ -336,7 +339,7 @@ func writeTunnelMetrics(m *metricWriter, st *State) {
 	if f == nil {
 		return
 	}
-	t := f()
+	t := f.Tunnel()
 	up := 0.0
 	if t.State == "up" {
 		up = 1

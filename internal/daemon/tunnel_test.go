@@ -28,7 +28,7 @@ func TestTunnelEventsInStatus(t *testing.T) {
 	for _, a := range tunnel.Addresses(block) {
 		ts.s.Addresses = append(ts.s.Addresses, a.String())
 	}
-	d.st.SetTunnelFunc(ts.snapshot)
+	d.st.SetTunnel(ts)
 	at := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
 	old, moved := netip.MustParseAddr("2001:db8:1:100::fe01"), netip.MustParseAddr("2001:db8:2:100::fe01")
 	for _, e := range []tunnel.Event{

@@ -405,7 +405,7 @@ func checkPrefixChange(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 // movePrefix replaces the router's LAN address from by to (the /64 it
 // advertises follows) and waits for the tunnel to follow: the end point,
 // a successful update call from it, a fetch through the tunnel.
-func (l *Lab) movePrefix(ctx context.Context, from, to netip.Addr) (string, error) {
+func (l *Lab) movePrefix(ctx context.Context, from, to netip.Addr) (msg.Text, error) {
 	want := FixedEndpoint(netip.PrefixFrom(to, 64).Masked())
 	start := time.Now()
 	calls := len(l.updateCalls())
@@ -414,12 +414,12 @@ func (l *Lab) movePrefix(ctx context.Context, from, to netip.Addr) (string, erro
 		{"-6", "addr", "del", netip.PrefixFrom(from, 64).String(), "dev", "br-lan"},
 	} {
 		if err := l.ipn(NodeRouter, c...); err != nil {
-			return "", err
+			return msg.Text{}, err
 		}
 	}
 	var ep netip.Addr
 	if !waitFor(ctx, 40*time.Second, func() bool { ep, _ = l.tunnelEndpoint(); return ep == want }) {
-		return "", fmt.Errorf("end point still %v after %.0fs, want %s", ep, time.Since(start).Seconds(), want)
+		return msg.Text{}, fmt.Errorf("end point still %v after %.0fs, want %s", ep, time.Since(start).Seconds(), want)
 	}
 	epAt := time.Since(start)
 	var call updateCall
@@ -433,7 +433,7 @@ func (l *Lab) movePrefix(ctx context.Context, from, to netip.Addr) (string, erro
 		}
 		return false
 	}) {
-		return "", fmt.Errorf("end point %s after %.1fs, no successful update call from it", ep, epAt.Seconds())
+		return msg.Text{}, fmt.Errorf("end point %s after %.1fs, no successful update call from it", ep, epAt.Seconds())
 	}
 	updAt := time.Since(start)
 	var f vantage.Fetched
@@ -444,9 +444,9 @@ func (l *Lab) movePrefix(ctx context.Context, from, to netip.Addr) (string, erro
 		return ferr == nil && f.Status == 200 && f.Addr == FixedBlock.Addr().String()
 	})
 	if ferr != nil || f.Status != 200 {
-		return "", fmt.Errorf("%s: end point %.1fs, update %d %.1fs, fetch failed: %v", want, epAt.Seconds(), call.Status, updAt.Seconds(), ferr)
+		return msg.Text{}, fmt.Errorf("%s: end point %.1fs, update %d %.1fs, fetch failed: %v", want, epAt.Seconds(), call.Status, updAt.Seconds(), ferr)
 	}
-	return fmt.Sprintf("%s: end point %.1fs, update %d %.1fs, fetch %d %.1fs",
+	return msg.T("%s: end point %.1fs, update %d %.1fs, fetch %d %.1fs", "%s: 端点 %.1f秒、更新 %d %.1f秒、取得 %d %.1f秒",
 		want, epAt.Seconds(), call.Status, updAt.Seconds(), f.Status, time.Since(start).Seconds()), nil
 }
 

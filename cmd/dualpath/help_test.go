@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -229,6 +230,48 @@ func TestREADMEsListCommandsAndExitCodes(t *testing.T) {
 			if !strings.Contains(string(b), "dualpath "+c.Name+" ") {
 				t.Errorf("%s does not list the command %s", r.file, c.Name)
 			}
+		}
+	}
+}
+
+// Every /usr/share/doc/dualpath file that help, errors and the man page
+// point people to is shipped by the .deb (packaging/nfpm.yaml), as are the
+// man page and the completions.
+func TestPointedDocsAreShipped(t *testing.T) {
+	nfpm, err := os.ReadFile("../../packaging/nfpm.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"/usr/share/man/man1/dualpath.1.gz": true,
+		"/usr/share/bash-completion/completions/dualpath": true, "/usr/share/zsh/vendor-completions/_dualpath": true}
+	re := regexp.MustCompile(`/usr/share/doc/dualpath/[A-Za-z0-9._-]+\.(md|yaml)`)
+	err = filepath.WalkDir("../..", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		if strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") || strings.HasSuffix(path, "dualpath.1") {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range re.FindAllString(string(b), -1) {
+				want[m] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 6 {
+		t.Fatalf("found only %v", want)
+	}
+	for dst := range want {
+		if !strings.Contains(string(nfpm), "dst: "+dst+"\n") {
+			t.Errorf("%s is pointed to but packaging/nfpm.yaml does not ship it", dst)
 		}
 	}
 }

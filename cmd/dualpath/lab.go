@@ -89,7 +89,9 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		return err
 	}
 	if !lab.ValidScenario(*scenario) {
-		return cli.Usagef("unknown scenario %q: use server-pppoe, two-routers or ipip-fixed", *scenario)
+		scenarios := []string{lab.ScenarioServerPPPoE, lab.ScenarioTwoRouters, lab.ScenarioIPIPFixed}
+		return cli.Usage(msg.T("unknown scenario %q%s: use %s", "%q というシナリオはありません%s。%s のどれかにしてください",
+			*scenario, msg.DidYouMean(*scenario, scenarios), msg.List(scenarios)))
 	}
 	if err := lab.CheckPrefix(*prefix); err != nil {
 		return cli.Usagef("%v", err)
@@ -107,22 +109,25 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		if fs.NArg() > 0 {
 			return cli.Usagef("lab up takes no arguments")
 		}
-		fmt.Fprintf(stdio.Stdout, "lab %s: bringing up scenario %s\n", *prefix, *scenario)
+		pr := msg.Printer{W: stdio.Stdout, Lang: lang}
+		pr.Printf("lab %s: bringing up scenario %s", "ラボ %s: シナリオ %s を組み立てます", *prefix, *scenario)
 		if err := l.Up(ctx); err != nil {
-			return cli.Failf("lab up: %v\n(the half-built lab stays for inspection: 'dualpath lab status', logs in %s; 'dualpath lab down' removes it)", err, l.Dir)
+			return cli.Fail(msg.T("lab up: %v\n(the half-built lab stays for inspection: 'dualpath lab status', logs in %s; 'dualpath lab down' removes it)",
+				"lab up: %v\n（組み立て途中のラボは調べられるよう残します。「dualpath lab status」で確認、ログは %s、「dualpath lab down」で削除）", err, l.Dir))
 		}
-		fmt.Fprintf(stdio.Stdout, "lab %s is up: 'dualpath lab test' checks it, 'dualpath lab down' removes it\n", *prefix)
+		pr.Printf("lab %s is up: 'dualpath lab test' checks it, 'dualpath lab down' removes it",
+			"ラボ %s ができました。「dualpath lab test」で確認、「dualpath lab down」で削除します", *prefix)
 		return nil
 	case "down":
 		if err := l.Down(); err != nil {
 			return cli.Failf("lab down: %v", err)
 		}
-		fmt.Fprintf(stdio.Stdout, "lab %s removed\n", *prefix)
+		msg.Printer{W: stdio.Stdout, Lang: lang}.Printf("lab %s removed", "ラボ %s を削除しました", *prefix)
 		return nil
 	case "status":
 		if err := l.Status(stdio.Stdout); err != nil {
 			if errors.Is(err, lab.ErrNoLab) {
-				return cli.NotFoundf("no lab %s is running: 'dualpath lab up' starts one", *prefix)
+				return cli.NotFound(msg.T("no lab %s is running: 'dualpath lab up' starts one", "ラボ %s は動いていません。「dualpath lab up」で起動します", *prefix))
 			}
 			return cli.Failf("lab status: %v", err)
 		}
@@ -143,7 +148,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		rep, err := l.Test(ctx)
 		if err != nil {
 			if errors.Is(err, lab.ErrNoLab) {
-				return cli.NotFoundf("no lab %s is running: run 'dualpath lab up' first", *prefix)
+				return cli.NotFound(msg.T("no lab %s is running: run 'dualpath lab up' first", "ラボ %s は動いていません。先に「dualpath lab up」を実行してください", *prefix))
 			}
 			return cli.Failf("lab test: %v", err)
 		}

@@ -8,10 +8,9 @@
 # /usr/sbin/policy-rc.d tells the packages' maintainer scripts not to start
 # or restart anything (Debian's own mechanism, see invoke-rc.d(8)); it is
 # removed afterwards, even on failure, and one that was there before is put
-# back as it was. Units that appear only because of this run's installs
-# (named.service of bind9, for instance) are then disabled again, so that
-# nothing new starts at the next boot; units that existed before are not
-# touched. The demo and the tests start their own daemons, inside network
+# back as it was. It never calls systemctl: units that arrive with this
+# run's installs (named.service of bind9, for instance) are not started and
+# keep Debian's default. The demo and the tests start their own daemons, inside network
 # namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,34 +51,11 @@ release_services() {
   if [ -e "$SAVED" ]; then mv -f "$SAVED" "$POLICY"; else rm -f "$POLICY"; fi
 }
 
-# Unit files and their state (enabled, disabled, static...), to tell the
-# units this run's installs add from those that were there before.
-unit_files() {
-  command -v systemctl >/dev/null || return 0
-  systemctl list-unit-files --no-legend --no-pager --type=service,socket,timer 2>/dev/null |
-    awk '{print $1, $2}' | sort
-}
-# disable_new_units BEFORE: disables the enabled units not listed in BEFORE.
-# They were not started (policy-rc.d); this keeps them from starting at boot.
-disable_new_units() {
-  local unit state
-  while read -r unit state; do
-    [ "$state" = enabled ] || continue
-    if ! awk -v u="$unit" '$1 == u {found=1} END {exit !found}' <<<"$1"; then
-      echo "deps: disabling $unit (installed just now; not started)" >&2
-      systemctl disable --quiet "$unit" || true
-    fi
-  done < <(unit_files)
-}
-
-# apt_get ARGS: apt-get with services held and new units disabled afterwards.
+# apt_get ARGS: apt-get with services held (policy-rc.d) while it runs. It
+# never calls systemctl: a unit a package brings keeps Debian's default.
 apt_get() {
   hold_services
-  local before rc=0
-  before=$(unit_files)
-  DEBIAN_FRONTEND=noninteractive apt-get "$@" || rc=$?
-  disable_new_units "$before"
-  return $rc
+  DEBIAN_FRONTEND=noninteractive apt-get "$@"
 }
 
 PKGS=(

@@ -166,8 +166,8 @@ const docker = "#!/bin/sh\n# the machine own policy\nexit 101\n"
 // TestDepsKeepsRunningNginx: nginx was installed, enabled and running
 // before deps.sh installs bind9 (new, ships named.service) and nginx-light
 // (whose install would restart nginx). No call stops, restarts or disables
-// nginx; named.service, which appeared with bind9, is disabled (not
-// started: policy-rc.d said 101 while apt ran); the machine's own
+// nginx or any other unit (named.service, which appeared with bind9, is
+// not started: policy-rc.d said 101 while apt ran); the machine's own
 // policy-rc.d is back afterwards, byte for byte, with its mode.
 func TestDepsKeepsRunningNginx(t *testing.T) {
 	needRoot(t)
@@ -185,8 +185,8 @@ func TestDepsKeepsRunningNginx(t *testing.T) {
 			disabled = append(disabled, c)
 		}
 	}
-	if want := []string{"systemctl disable --quiet named.service"}; strings.Join(disabled, "|") != strings.Join(want, "|") {
-		t.Errorf("stop/restart/disable calls = %q, want only %q", disabled, want)
+	if len(disabled) > 0 {
+		t.Errorf("stop/restart/disable calls = %q, want none", disabled)
 	}
 	if !slices.Contains(calls, "apt-get install -y -qq --no-install-recommends nginx-light bind9") {
 		t.Errorf("apt-get was not asked to install the missing packages; calls:\n%s", strings.Join(calls, "\n"))

@@ -268,7 +268,7 @@ func suggest(name string, fields map[string]int) msg.Text {
 	limit := min(2, max(1, len(name)/3))
 	best, bestD := "", limit+1
 	for k := range fields {
-		if dd := editDistance(strings.ToLower(name), k); dd < bestD || dd == bestD && best != "" && k < best {
+		if dd := msg.EditDistance(strings.ToLower(name), k); dd < bestD || dd == bestD && best != "" && k < best {
 			best, bestD = k, dd
 		}
 	}
@@ -281,35 +281,6 @@ func suggest(name string, fields map[string]int) msg.Text {
 		return msg.T(" (known keys here: %s)", "（ここで使えるキー: %s）", strings.Join(keys, ", "))
 	}
 	return msg.T(": did you mean %q?", "。%q の誤りでは？", best)
-}
-
-// editDistance is the optimal-string-alignment distance: insertions,
-// deletions, substitutions and swaps of neighbours cost 1 ("mut" -> "mtu").
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }
 
 // tabIndent finds the first line whose indentation contains a tab: yaml.v3

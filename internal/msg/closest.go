@@ -11,7 +11,7 @@ func Closest(word string, choices []string) string {
 	limit := min(2, max(1, len(w)/3))
 	best, bestD := "", limit+1
 	for _, c := range choices {
-		d := editDistance(w, strings.ToLower(c))
+		d := EditDistance(w, strings.ToLower(c))
 		if d == 0 {
 			continue
 		}
@@ -22,8 +22,9 @@ func Closest(word string, choices []string) string {
 	return best
 }
 
-// editDistance is the optimal-string-alignment distance.
-func editDistance(a, b string) int {
+// EditDistance is the optimal-string-alignment distance: insertions,
+// deletions, substitutions and swaps of neighbours cost 1 ("mut" -> "mtu").
+func EditDistance(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		return 99
 	}

@@ -19,7 +19,9 @@ func TestErrorsSpeakTheLocale(t *testing.T) {
 		t.Errorf("an English-only error: %q", got)
 	}
 	wrapped := fmt.Errorf("context: %w", NotFound(msg.T("gone", "ありません")))
-	if Code(wrapped) != ExitNotFound || Message(wrapped, msg.Japanese) != "context: gone" {
+	// Wrapping adds English context: in Japanese the inner text is shown
+	// alone rather than with an English fragment before it.
+	if Code(wrapped) != ExitNotFound || Message(wrapped, msg.Japanese) != "ありません" || Message(wrapped, msg.English) != "context: gone" {
 		t.Errorf("wrapped: %d %q", Code(wrapped), Message(wrapped, msg.Japanese))
 	}
 	if Code(Fail(msg.T("x", "エックス"))) != ExitFailure {

@@ -75,16 +75,24 @@ func T(en, ja string, args ...any) Text {
 }
 
 // in replaces the arguments that speak both languages (Text, Error, any
-// value with an In(Lang) method) by their text in lang.
+// value with an In(Lang) method) by their text in lang, and errors by
+// ErrorText's.
 func in(args []any, lang Lang) []any {
 	out := args
 	for i, a := range args {
-		if t, ok := a.(interface{ In(Lang) string }); ok {
-			if &out[0] == &args[0] {
-				out = append([]any(nil), args...)
-			}
-			out[i] = t.In(lang)
+		var s string
+		switch v := a.(type) {
+		case interface{ In(Lang) string }:
+			s = v.In(lang)
+		case error:
+			s = ErrorText(v).In(lang)
+		default:
+			continue
 		}
+		if &out[0] == &args[0] {
+			out = append([]any(nil), args...)
+		}
+		out[i] = s
 	}
 	return out
 }
@@ -100,15 +108,10 @@ func (e *Error) Error() string { return e.Text.EN }
 // In is the message in lang.
 func (e *Error) In(lang Lang) string { return e.Text.In(lang) }
 
-// ErrorIn is err's message in lang when err speaks both languages (an
-// In(Lang) method on err itself: wrapping adds English context, so a wrapped
-// one is shown as wrapped), else err.Error().
-func ErrorIn(err error, lang Lang) string {
-	if t, ok := err.(interface{ In(Lang) string }); ok {
-		return t.In(lang)
-	}
-	return err.Error()
-}
+// ErrorIn is err's message in lang (ErrorText): in English always
+// err.Error(); in Japanese the text of an error that speaks both languages,
+// a well-known kind of error in Japanese, else err.Error().
+func ErrorIn(err error, lang Lang) string { return ErrorText(err).In(lang) }
 
 // Same is a text that reads the same in both languages: a name, an address,
 // a number, a line of a table of values.

@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode"
 
+	"github.com/dualpath/dualpath/internal/msg/msgtest"
 	"github.com/dualpath/dualpath/internal/termtext"
 )
 
@@ -175,63 +175,11 @@ func verbs(s string) []string {
 	return out
 }
 
-func hasJapanese(s string) bool {
-	for _, r := range s {
-		if unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) || (r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xffef) {
-			return true
-		}
-	}
-	return false
-}
-
-// asciiWords are the English words of s outside quotes, backquotes,
-// format verbs, paths, flags and key names.
-var quoted = regexp.MustCompile("IPv4 over IPv6|'[^']*'|`[^`]*`|\"[^\"]*\"|「[^」]*」|%(\\[\\d+\\])?[-+# 0]*\\d*(\\.\\d+)?[a-zA-Z]|[-/.@\\w]*[/_.=:@-][-/.@\\w]*")
-var word = regexp.MustCompile(`\b[A-Za-z]{2,}\b`)
-
-// names are the words a Japanese sentence keeps in Latin letters: product
-// and protocol names, and what the user types.
-var names = map[string]bool{}
-
-func init() {
-	for _, n := range strings.Fields(`dualpath PPPoE PPP MAP MAPE DS Lite IPoE IPv IP IPv4 IPv6 DNS DHCP DHCPv RA
-		NDP ARP TCP UDP MTU MSS ICMP ICMPv LAN WAN ISP NAT NAPT CE BR BRAS AC PADI PADO PADR PADS PADT
-		LCP IPCP IPV CHAP PAP PSID EA TUN AAAA A MyDNS Cloudflare DuckDNS dyndns rfc RFC API URL HTTP HTTPS
-		nginx dnsmasq BIND netplan systemd nftables nft iptables sysctl rp_filter root sudo ID JSON YAML
-		OCN NURO BIGLOBE JPNE NTT FLET'S v6 SLAAC DAD PC OK ok NG yaml json doctor lab mape plan run status
-		pppoe ddns check config ip inet inet4 inet6 veth macvlan whoami UTC TTL IF FILE PREFIX ADDRESS
-		ON OFF RS ND Linux journalctl pid ping
-		auto pap chap tunnel expose ipv seen none off text debug info warn error true false
-		HGW Buffalo Aterm Yamaha NEC MAC PEM TLS SNI ULA GUA transix Xpass`) {
-		names[n] = true
-	}
-}
-
-// englishWords are words that make an English phrase, not a name: a
-// Japanese line holding one of them (outside quotes, paths and keys) has an
-// English fragment in it ("Link not found", "a port of PSID", "in set").
-var englishWords = map[string]bool{}
-
-func init() {
-	for _, w := range strings.Fields(`the a an is are was were be been not no of to in on at for with and or
-		but from by as if then than this that these those it its into onto out over under
-		found failed cannot can could should would will must may please use using give run
-		missing unknown error errors expected seen see check set unset got want need needs
-		only also all any every each some none yes here there when while after before now`) {
-		englishWords[w] = true
-	}
-}
-
-// englishIn returns the English phrase words in the Japanese text ja.
-func englishIn(ja string) []string {
-	var out []string
-	for _, w := range word.FindAllString(quoted.ReplaceAllString(ja, "\x00"), -1) {
-		if englishWords[strings.ToLower(w)] && !names[w] {
-			out = append(out, w)
-		}
-	}
-	return out
-}
+var (
+	hasJapanese = msgtest.HasJapanese
+	quoted      = msgtest.Quoted
+	englishIn   = msgtest.EnglishIn
+)
 
 // TestEveryMessageHasBothLanguages is the catalogue's tell-tale: every
 // T(en, ja) in the tree has an English and a Japanese text, with the same

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/dualpath/dualpath/internal/dnsauth"
 )
 
 // DNS truth over the local cache: before deciding that a record is
@@ -18,7 +20,7 @@ import (
 // restored from a backup, an account re-created, a hand edit) is published
 // again instead of trusting the state file until the next keepalive.
 // RFC 2136: the server itself; Cloudflare: the API's record; MyDNS, DuckDNS,
-// dyndns2: the name's authoritative servers (authority.go).
+// dyndns2: the name's authoritative servers (internal/dnsauth).
 
 // Published is what the authoritative source holds for a record's name.
 type Published struct {
@@ -73,14 +75,12 @@ func (u *Updater) published(ctx context.Context, r *record, v4, v6 bool) (Publis
 	if name == "" {
 		return Published{}, &errNotVerifiable{"no DNS name: set name: to the record's full name to have it checked"}
 	}
-	resolver := u.opts.Resolver
-	if resolver == "" {
-		var err error
-		if resolver, err = systemResolver(); err != nil {
-			return Published{}, err
-		}
+	servers, err := dnsauth.Find(ctx, u.opts.Resolver, u.opts.AuthPort, name)
+	if err != nil {
+		return Published{}, err
 	}
-	return lookupAuthoritative(ctx, resolver, u.opts.AuthPort, name, v4, v6)
+	ans, err := dnsauth.Lookup(ctx, servers, name, v4, v6)
+	return Published{IPv4: ans.IPv4, IPv6: ans.IPv6, Where: ans.Server.String()}, err
 }
 
 // dnsName is the full DNS name a MyDNS, DuckDNS or dyndns2 record publishes

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/dualpath/dualpath/internal/ddns/providersim"
+	"github.com/dualpath/dualpath/internal/dnsauth"
 	"github.com/dualpath/dualpath/internal/testpeer/bind"
 )
 
@@ -173,7 +175,7 @@ ddns:
 	if c := u.Status()[0].Check; c != "sent" {
 		t.Errorf("check %q, want sent", c)
 	}
-	got, err := askAuthoritative(ctx, srv.Addr, "www.example.test", dns.TypeA)
+	got, err := dnsauth.Query(ctx, netip.MustParseAddrPort(srv.Addr), "www.example.test", dns.TypeA)
 	if err != nil || len(got) != 1 || got[0] != ip("203.0.113.7") {
 		t.Fatalf("authoritative A %v (%v)", got, err)
 	}

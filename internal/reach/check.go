@@ -3,12 +3,14 @@ package reach
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/dnsauth"
 	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/portprobe"
 	"github.com/dualpath/dualpath/internal/probeserve"
@@ -28,8 +30,10 @@ type Target struct {
 
 // Env is what a check uses of the machine; the zero value is the real one.
 type Env struct {
-	Now      func() time.Time
-	Resolver *net.Resolver
+	Now func() time.Time
+	// Resolver (host:port) finds the name's authoritative servers when
+	// the target lists none; "" is the first nameserver of resolv.conf.
+	Resolver string
 	// OtherPath4 probes the IPv4 address visitors use by this server's
 	// other IPv4 path (MAP-E), when it has one; nil when not.
 	OtherPath4 func(ctx context.Context, target netip.Addr, ports []uint16) ([]portprobe.Result, error)
@@ -173,14 +177,13 @@ func Run(ctx context.Context, t Target, env Env) *Report {
 }
 
 func checkDNS(ctx context.Context, t Target, env Env, out []DNSResult) {
-	servers := t.DNSServers
+	servers := dnsauth.Given(t.DNSServers)
 	var findErr error
 	if len(servers) == 0 {
-		r := env.Resolver
-		if r == nil {
-			r = net.DefaultResolver
+		servers, findErr = dnsauth.Find(ctx, env.Resolver, 0, t.Name)
+		if findErr != nil {
+			findErr = fmt.Errorf("%v: set check.dns_servers", findErr)
 		}
-		servers, findErr = authServers(ctx, r, t.Name)
 	}
 	for i := range out {
 		d := &out[i]
@@ -193,13 +196,13 @@ func checkDNS(ctx context.Context, t Target, env Env, out []DNSResult) {
 			d.Cause = msg.T("cannot find the authoritative servers: %s", "権威サーバーが見つかりません: %s", findErr.Error())
 			continue
 		}
-		got, srv, err := lookupFamily(ctx, servers, t.Name, d.Family)
+		ans, err := dnsauth.Lookup(ctx, servers, t.Name, d.Family == IPv4, d.Family == IPv6)
 		if err != nil {
 			d.Status = Fail
 			d.Cause = msg.T("the authoritative servers did not answer: %s", "権威サーバーが応答しません: %s", err.Error())
 			continue
 		}
-		d.Got, d.Server = got, srv.String()
+		d.Got, d.Server = append(ans.IPv4, ans.IPv6...), ans.Server.Addr.String()
 		judgeDNS(d, t.Name)
 	}
 }

@@ -4,38 +4,9 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
-	"time"
+
+	"github.com/dualpath/dualpath/internal/hostnet"
 )
-
-// AddrFlags mirror the kernel's IFA_F_* address flags (linux/if_addr.h), so
-// the choice logic can be tested without netlink.
-type AddrFlags uint32
-
-// Address flags (values of linux/if_addr.h).
-const (
-	FlagSecondary  AddrFlags = 0x01 // IPv4: not the primary address of its subnet
-	FlagTemporary  AddrFlags = 0x01 // IPv6: RFC 8981 temporary (privacy) address
-	FlagNoDAD      AddrFlags = 0x02
-	FlagOptimistic AddrFlags = 0x04
-	FlagDADFailed  AddrFlags = 0x08
-	FlagDeprecated AddrFlags = 0x20 // preferred lifetime ran out (RFC 4862 section 5.5.4)
-	FlagTentative  AddrFlags = 0x40 // duplicate address detection still running
-	FlagPermanent  AddrFlags = 0x80 // configured by hand, not by SLAAC
-	FlagMngTmpAddr AddrFlags = 0x100
-	FlagStablePriv AddrFlags = 0x800 // RFC 7217 stable privacy address (still stable)
-)
-
-// Forever is the lifetime of an address that never expires (0xffffffff s).
-const Forever = time.Duration(1<<63 - 1)
-
-// IfAddr is one address of an interface with what netlink says about it.
-type IfAddr struct {
-	Prefix       netip.Prefix  // address and prefix length
-	Flags        AddrFlags     // IFA_F_*
-	Scope        uint8         // RT_SCOPE_*: 0 universe (global), 253 link, 254 host
-	PreferredLft time.Duration // Forever for infinite; 0 means deprecated
-	ValidLft     time.Duration // Forever for infinite
-}
 
 // V6Choice tunes how a stable IPv6 address is chosen for an AAAA record.
 type V6Choice struct {
@@ -54,8 +25,8 @@ type V6Choice struct {
 // link-local and, unless allowed, ULA; among the rest prefer permanent
 // (hand-configured) addresses, then the longest preferred lifetime, then the
 // lowest address for determinism. The reason explains an empty answer.
-func ChooseIPv6(addrs []IfAddr, c V6Choice) (netip.Addr, error) {
-	var cands []IfAddr
+func ChooseIPv6(addrs []hostnet.Addr, c V6Choice) (netip.Addr, error) {
+	var cands []hostnet.Addr
 	var skipped []string
 	for _, a := range addrs {
 		ip := a.Prefix.Addr()
@@ -64,13 +35,13 @@ func ChooseIPv6(addrs []IfAddr, c V6Choice) (netip.Addr, error) {
 		}
 		why := ""
 		switch {
-		case a.Flags&FlagTemporary != 0:
+		case a.Flags&hostnet.AddrTemporary != 0:
 			why = "temporary"
-		case a.Flags&FlagDeprecated != 0 || a.PreferredLft == 0:
+		case a.Flags&hostnet.AddrDeprecated != 0 || a.PreferredLft == 0:
 			why = "deprecated"
-		case a.Flags&FlagTentative != 0:
+		case a.Flags&hostnet.AddrTentative != 0:
 			why = "tentative"
-		case a.Flags&FlagDADFailed != 0:
+		case a.Flags&hostnet.AddrDADFailed != 0:
 			why = "dadfailed"
 		case ip.IsLinkLocalUnicast() || a.Scope == 253:
 			why = "link-local"
@@ -101,7 +72,7 @@ func ChooseIPv6(addrs []IfAddr, c V6Choice) (netip.Addr, error) {
 	}
 	sort.SliceStable(cands, func(i, j int) bool {
 		a, b := cands[i], cands[j]
-		ap, bp := a.Flags&FlagPermanent != 0, b.Flags&FlagPermanent != 0
+		ap, bp := a.Flags&hostnet.AddrPermanent != 0, b.Flags&hostnet.AddrPermanent != 0
 		if ap != bp {
 			return ap
 		}
@@ -138,7 +109,7 @@ func WithSuffix(p netip.Prefix, suffix netip.Addr) netip.Addr {
 
 // ChooseIPv4 picks the primary global IPv4 address of an interface: the
 // first address that is not secondary and passes CheckPublishable.
-func ChooseIPv4(addrs []IfAddr) (netip.Addr, error) {
+func ChooseIPv4(addrs []hostnet.Addr) (netip.Addr, error) {
 	var skipped []string
 	for pass := 0; pass < 2; pass++ {
 		for _, a := range addrs {
@@ -146,10 +117,10 @@ func ChooseIPv4(addrs []IfAddr) (netip.Addr, error) {
 			if !ip.Is4() {
 				continue
 			}
-			if pass == 0 && a.Flags&FlagSecondary != 0 {
+			if pass == 0 && a.Flags&hostnet.AddrSecondary != 0 {
 				continue // primaries first, secondaries as a fallback
 			}
-			if pass == 1 && a.Flags&FlagSecondary == 0 {
+			if pass == 1 && a.Flags&hostnet.AddrSecondary == 0 {
 				continue
 			}
 			if err := CheckPublishable(ip, false); err != nil {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
+
+	"github.com/dualpath/dualpath/internal/hostnet"
 )
 
 // The seen source ("ipv4: seen", "ipv6: seen", "seen:NAME"): the address a
@@ -133,7 +135,7 @@ func (u *Updater) seenLink(src Source) string {
 // interface's primary IPv4 address (a private one is fine: it is only the
 // source, the router translates it), for IPv6 the stable address
 // ChooseIPv6 picks, which must be on the interface to be bound.
-func SeenLocal(addrs []IfAddr, v6 bool, c V6Choice) (netip.Addr, error) {
+func SeenLocal(addrs []hostnet.Addr, v6 bool, c V6Choice) (netip.Addr, error) {
 	if v6 {
 		a, err := ChooseIPv6(addrs, c)
 		if err != nil {
@@ -152,7 +154,7 @@ func SeenLocal(addrs []IfAddr, v6 bool, c V6Choice) (netip.Addr, error) {
 		if !a.Is4() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() {
 			continue
 		}
-		if x.Flags&FlagSecondary == 0 {
+		if x.Flags&hostnet.AddrSecondary == 0 {
 			return a, nil
 		}
 		if !fallback.IsValid() {
@@ -251,7 +253,7 @@ func (u *Updater) seenUpdate(ctx context.Context, sp SeenProvider, su SeenUpdate
 // privateOnly explains an interface source that found only private IPv4
 // addresses: behind a second router holding the PPPoE session, the
 // server's own address is never the public one.
-func privateOnly(link string, addrs []IfAddr) error {
+func privateOnly(link string, addrs []hostnet.Addr) error {
 	var priv []string
 	for _, x := range addrs {
 		a := x.Prefix.Addr()

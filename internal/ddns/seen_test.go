@@ -12,6 +12,8 @@ import (
 
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/ddns/providersim"
+
+	"github.com/dualpath/dualpath/internal/hostnet"
 )
 
 func TestParseSourceSeen(t *testing.T) {
@@ -144,12 +146,12 @@ ddns:
 }
 
 func TestSeenLocal(t *testing.T) {
-	p := func(s string, f AddrFlags) IfAddr {
-		return IfAddr{Prefix: netip.MustParsePrefix(s), Flags: f, PreferredLft: Forever, ValidLft: Forever}
+	p := func(s string, f hostnet.AddrFlags) hostnet.Addr {
+		return hostnet.Addr{Prefix: netip.MustParsePrefix(s), Flags: f, PreferredLft: hostnet.AddrForever, ValidLft: hostnet.AddrForever}
 	}
-	addrs := []IfAddr{
-		p("192.168.1.11/24", FlagSecondary), p("192.168.1.10/24", 0), p("fe80::1/64", 0),
-		p("2001:db8:1:1:aaaa::1/64", FlagTemporary), p("2001:db8:1:1::10/64", FlagPermanent),
+	addrs := []hostnet.Addr{
+		p("192.168.1.11/24", hostnet.AddrSecondary), p("192.168.1.10/24", 0), p("fe80::1/64", 0),
+		p("2001:db8:1:1:aaaa::1/64", hostnet.AddrTemporary), p("2001:db8:1:1::10/64", hostnet.AddrPermanent),
 	}
 	if a, err := SeenLocal(addrs, false, V6Choice{}); err != nil || a.String() != "192.168.1.10" {
 		t.Errorf("IPv4: %v %v, want the primary private address 192.168.1.10", a, err)

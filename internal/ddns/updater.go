@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
+
+	"github.com/dualpath/dualpath/internal/hostnet"
 )
 
 // Defaults of the updater.
@@ -49,7 +51,7 @@ type Options struct {
 	// NetNS reads and watches addresses in this named namespace (tests).
 	NetNS string
 	// Addrs and Watch replace the netlink address reader and watcher.
-	Addrs func(link string) ([]IfAddr, error)
+	Addrs func(link string) ([]hostnet.Addr, error)
 	Watch func(ctx context.Context) <-chan struct{}
 	// Resolver (host:port) finds the zone and name servers of MyDNS,
 	// DuckDNS and dyndns2 names for the DNS truth check (truth.go);
@@ -163,11 +165,11 @@ func New(cfg *config.Config, opts Options) (*Updater, error) {
 	}
 	if opts.Addrs == nil {
 		ns := opts.NetNS
-		opts.Addrs = func(link string) ([]IfAddr, error) { return platformAddrs(ns, link) }
+		opts.Addrs = func(link string) ([]hostnet.Addr, error) { return hostnet.AddrsIn(ns, link) }
 	}
 	if opts.Watch == nil {
 		ns := opts.NetNS
-		opts.Watch = func(ctx context.Context) <-chan struct{} { return platformWatch(ctx, ns) }
+		opts.Watch = func(ctx context.Context) <-chan struct{} { return hostnet.WatchAddrsIn(ctx, ns) }
 	}
 	switch opts.StateDir {
 	case "":

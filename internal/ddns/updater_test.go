@@ -18,37 +18,39 @@ import (
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/ddns/providersim"
 	"github.com/dualpath/dualpath/internal/netnstest"
+
+	"github.com/dualpath/dualpath/internal/hostnet"
 )
 
 // fakeHost is an injectable set of interface addresses and a clock.
 type fakeHost struct {
 	mu    sync.Mutex
-	links map[string][]IfAddr
+	links map[string][]hostnet.Addr
 	now   time.Time
 }
 
 func newFakeHost() *fakeHost {
-	return &fakeHost{links: map[string][]IfAddr{}, now: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)}
+	return &fakeHost{links: map[string][]hostnet.Addr{}, now: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)}
 }
 
 func (h *fakeHost) set(link string, prefixes ...string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var as []IfAddr
+	var as []hostnet.Addr
 	for _, p := range prefixes {
-		as = append(as, IfAddr{Prefix: netip.MustParsePrefix(p), Flags: FlagPermanent, PreferredLft: Forever, ValidLft: Forever})
+		as = append(as, hostnet.Addr{Prefix: netip.MustParsePrefix(p), Flags: hostnet.AddrPermanent, PreferredLft: hostnet.AddrForever, ValidLft: hostnet.AddrForever})
 	}
 	h.links[link] = as
 }
 
-func (h *fakeHost) addrs(link string) ([]IfAddr, error) {
+func (h *fakeHost) addrs(link string) ([]hostnet.Addr, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	as, ok := h.links[link]
 	if !ok {
 		return nil, fmt.Errorf("interface not found: %s", link)
 	}
-	return append([]IfAddr(nil), as...), nil
+	return append([]hostnet.Addr(nil), as...), nil
 }
 
 func (h *fakeHost) clock() time.Time {

@@ -11,21 +11,6 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// Addr is one address of an interface as netlink reports it, with the
-// flags and lifetimes that net.Interface.Addrs() does not give: what an
-// updater needs to tell a stable IPv6 address from a temporary, deprecated
-// or tentative one.
-type Addr struct {
-	Prefix       netip.Prefix
-	Flags        uint32        // IFA_F_* (linux/if_addr.h), from IFA_FLAGS
-	Scope        uint8         // RT_SCOPE_*: 0 global, 253 link, 254 host
-	PreferredLft time.Duration // AddrForever when infinite
-	ValidLft     time.Duration // AddrForever when infinite
-}
-
-// AddrForever is the lifetime of an address that never expires.
-const AddrForever = time.Duration(1<<63 - 1)
-
 // Addrs lists the addresses of link in the current network namespace.
 func Addrs(link string) ([]Addr, error) { return AddrsIn("", link) }
 
@@ -62,7 +47,7 @@ func AddrsIn(nsName, link string) ([]Addr, error) {
 		ip = ip.Unmap()
 		out = append(out, Addr{
 			Prefix:       netip.PrefixFrom(ip, ones),
-			Flags:        uint32(a.Flags),
+			Flags:        AddrFlags(a.Flags),
 			Scope:        uint8(a.Scope),
 			PreferredLft: lifetime(a.PreferedLft),
 			ValidLft:     lifetime(a.ValidLft),

@@ -4,21 +4,7 @@ package hostnet
 
 import (
 	"context"
-	"net/netip"
-	"time"
 )
-
-// Addr is one address of an interface with netlink's flags and lifetimes.
-type Addr struct {
-	Prefix       netip.Prefix
-	Flags        uint32
-	Scope        uint8
-	PreferredLft time.Duration
-	ValidLft     time.Duration
-}
-
-// AddrForever is the lifetime of an address that never expires.
-const AddrForever = time.Duration(1<<63 - 1)
 
 // Addrs fails with ErrUnsupportedOS.
 func Addrs(link string) ([]Addr, error) { return nil, ErrUnsupportedOS }

@@ -6,15 +6,6 @@ import (
 	"github.com/dualpath/dualpath/internal/hostnet"
 )
 
-// IFA_F_* flags of linux/if_addr.h.
-const (
-	ifaTemporary  = 0x01
-	ifaDADFailed  = 0x08
-	ifaDeprecated = 0x20
-	ifaTentative  = 0x40
-	ifaPermanent  = 0x80
-)
-
 var ula = netip.MustParsePrefix("fc00::/7")
 
 // LinePrefix finds the line's current /64 among the addresses of the LAN
@@ -29,7 +20,7 @@ func LinePrefix(addrs []hostnet.Addr, endpoint netip.Addr) (netip.Prefix, bool) 
 	var best hostnet.Addr
 	found := false
 	better := func(a, b hostnet.Addr) bool {
-		da, db := a.Flags&ifaPermanent == 0, b.Flags&ifaPermanent == 0
+		da, db := a.Flags&hostnet.AddrPermanent == 0, b.Flags&hostnet.AddrPermanent == 0
 		if da != db {
 			return da
 		}
@@ -43,7 +34,7 @@ func LinePrefix(addrs []hostnet.Addr, endpoint netip.Addr) (netip.Prefix, bool) 
 		if !ip.Is6() || ip.Is4In6() || !ip.IsGlobalUnicast() || ula.Contains(ip) || ip == endpoint {
 			continue
 		}
-		if a.Flags&(ifaTemporary|ifaDADFailed|ifaDeprecated|ifaTentative) != 0 || a.PreferredLft <= 0 {
+		if a.Flags&(hostnet.AddrTemporary|hostnet.AddrDADFailed|hostnet.AddrDeprecated|hostnet.AddrTentative) != 0 || a.PreferredLft <= 0 {
 			continue
 		}
 		if !found || better(a, best) {

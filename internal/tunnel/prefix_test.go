@@ -8,7 +8,7 @@ import (
 	"github.com/dualpath/dualpath/internal/hostnet"
 )
 
-func addr(s string, flags uint32, pref time.Duration) hostnet.Addr {
+func addr(s string, flags hostnet.AddrFlags, pref time.Duration) hostnet.Addr {
 	return hostnet.Addr{Prefix: netip.MustParsePrefix(s), Flags: flags, PreferredLft: pref, ValidLft: pref}
 }
 
@@ -20,13 +20,13 @@ func TestLinePrefix(t *testing.T) {
 		want  string
 	}{
 		{"SLAAC address", []hostnet.Addr{
-			addr("192.168.1.10/24", ifaPermanent, hostnet.AddrForever),
-			addr("fe80::1/64", ifaPermanent, hostnet.AddrForever),
+			addr("192.168.1.10/24", hostnet.AddrPermanent, hostnet.AddrForever),
+			addr("fe80::1/64", hostnet.AddrPermanent, hostnet.AddrForever),
 			addr("2001:db8:1:100:5054:ff:fe00:1/64", 0, time.Hour),
 		}, "2001:db8:1:100::/64"},
 		{"after a prefix change: the router's new prefix, not the static address on the old one", []hostnet.Addr{
-			addr("2001:db8:1:100::10/64", ifaPermanent, hostnet.AddrForever),
-			addr("2001:db8:1:100:5054:ff:fe00:1/64", ifaDeprecated, 0),
+			addr("2001:db8:1:100::10/64", hostnet.AddrPermanent, hostnet.AddrForever),
+			addr("2001:db8:1:100:5054:ff:fe00:1/64", hostnet.AddrDeprecated, 0),
 			addr("2001:db8:2:100:5054:ff:fe00:1/64", 0, time.Hour),
 		}, "2001:db8:2:100::/64"},
 		{"old SLAAC not yet deprecated: the refreshed one", []hostnet.Addr{
@@ -34,13 +34,13 @@ func TestLinePrefix(t *testing.T) {
 			addr("2001:db8:2:100:5054:ff:fe00:1/64", 0, time.Hour),
 		}, "2001:db8:2:100::/64"},
 		{"temporary, ULA, our own end point and tentative are not the line", []hostnet.Addr{
-			addr("2001:db8:9:100::abcd/64", ifaTemporary, time.Hour),
+			addr("2001:db8:9:100::abcd/64", hostnet.AddrTemporary, time.Hour),
 			addr("fd00::1/64", 0, time.Hour),
-			addr(ep.String()+"/128", ifaPermanent|ifaDeprecated, 0),
-			addr("2001:db8:8:100::1/64", ifaTentative, time.Hour),
-			addr("2001:db8:1:100::10/64", ifaPermanent, hostnet.AddrForever),
+			addr(ep.String()+"/128", hostnet.AddrPermanent|hostnet.AddrDeprecated, 0),
+			addr("2001:db8:8:100::1/64", hostnet.AddrTentative, time.Hour),
+			addr("2001:db8:1:100::10/64", hostnet.AddrPermanent, hostnet.AddrForever),
 		}, "2001:db8:1:100::/64"},
-		{"nothing usable", []hostnet.Addr{addr("fe80::1/64", ifaPermanent, hostnet.AddrForever)}, ""},
+		{"nothing usable", []hostnet.Addr{addr("fe80::1/64", hostnet.AddrPermanent, hostnet.AddrForever)}, ""},
 	} {
 		got, ok := LinePrefix(tc.addrs, ep)
 		if tc.want == "" {

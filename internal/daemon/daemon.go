@@ -273,7 +273,7 @@ func (d *daemon) superviseSession(ctx context.Context) error {
 		if time.Since(started) > d.opts.MaxSessionBackoff {
 			backoff = d.opts.MinSessionBackoff
 		}
-		d.st.SessionDown(err.Error())
+		d.st.SessionDown(err.Error(), msg.CodeOf(err))
 		d.setDDNSAddress(netip.Addr{})
 		d.log.Error("PPPoE session gave up; restarting it", "err", err, "retry_in", backoff.String())
 		d.notify("STATUS=" + d.statusLine())
@@ -338,7 +338,7 @@ func (d *daemon) onSessionEvent(e session.Event) {
 		d.log.Info("pppoe session up", "address", e.Address, "peer", e.Peer, "dns", joinAddrs(e.DNS), "mtu", e.MTU)
 		d.notify("STATUS=" + d.statusLine())
 	case session.KindDown:
-		d.st.SessionDown(e.Reason)
+		d.st.SessionDown(e.Reason, e.Code)
 		d.setDDNSAddress(netip.Addr{})
 		d.event(notify.SessionDown, map[string]string{"family": "ipv4", "reason": e.Reason})
 		d.log.Warn("pppoe session down", "reason", e.Reason, "cause", e.Cause.String(), "retry_in", e.RetryIn.String())

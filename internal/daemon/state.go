@@ -165,14 +165,15 @@ func (s *State) SessionUp(addr, peer netip.Addr, dns []netip.Addr, mtu int) {
 	}
 }
 
-// SessionDown records that the session ended or an attempt failed, and why.
-func (s *State) SessionDown(reason string) {
+// SessionDown records that the session ended or an attempt failed, and why:
+// reason in English, code for the reader's language (msg.CodeText).
+func (s *State) SessionDown(reason, code string) {
 	defer s.lock()()
 	s.clearUp()
 	s.session.State = StateDown
 	if reason != "" {
 		now := s.now().UTC()
-		s.session.LastError, s.session.LastErrorAt = reason, &now
+		s.session.LastError, s.session.LastErrorCode, s.session.LastErrorAt = reason, code, &now
 	}
 }
 

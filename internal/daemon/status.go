@@ -122,6 +122,7 @@ type SessionStatus struct {
 	UptimeSeconds int64      `json:"uptime_seconds,omitempty"`
 	Reconnects    int        `json:"reconnects"`
 	LastError     string     `json:"last_error,omitempty"`
+	LastErrorCode string     `json:"last_error_code,omitempty"`
 	LastErrorAt   *time.Time `json:"last_error_at,omitempty"`
 	RxBytes       uint64     `json:"rx_bytes"`
 	TxBytes       uint64     `json:"tx_bytes"`
@@ -236,10 +237,11 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 		line("session", msg.T("%s on %s, %d reconnects", "%s（%s）、再接続 %d 回", sessionState(ss.State), ss.Interface, ss.Reconnects))
 	}
 	if ss.LastError != "" {
+		why := msg.CodeText(ss.LastErrorCode, ss.LastError)
 		if ss.LastErrorAt != nil {
-			line("", msg.T("last error (%s): %s", "最後のエラー（%s）: %s", ago(*ss.LastErrorAt), ss.LastError))
+			line("", msg.T("last error (%s): %s", "最後のエラー（%s）: %s", ago(*ss.LastErrorAt), why))
 		} else {
-			line("", msg.T("last error: %s", "最後のエラー: %s", ss.LastError))
+			line("", msg.T("last error: %s", "最後のエラー: %s", why))
 		}
 	}
 	if len(s.DNS) == 0 {

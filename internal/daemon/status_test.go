@@ -27,7 +27,7 @@ func fixedState(t *testing.T) *State {
 	st.SessionConfigured("enp1s0", "dp-ppp0", 1454)
 	st.SessionState(StateConnecting)
 	st.SessionUp(netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("203.0.113.1"), []netip.Addr{netip.MustParseAddr("203.0.113.53")}, 1454)
-	st.SessionDown("LCP echo timeout: the access concentrator stopped answering")
+	st.SessionDown("LCP echo timeout: the access concentrator stopped answering", "session-silent")
 	clock = clock.Add(time.Minute)
 	st.SessionUp(netip.MustParseAddr("203.0.113.8"), netip.MustParseAddr("203.0.113.1"), nil, 0)
 	clock = clock.Add(90 * time.Second)
@@ -134,7 +134,7 @@ func TestStatusSocketRoundTrip(t *testing.T) {
 			t.Errorf("%d columns: %q", termtext.DisplayWidth(l), l)
 		}
 	}
-	for _, want := range []string{"セッション:", "接続中（dp-ppp0、enp1s0 経由）", "再接続 1 回", "（未登録）", "ファイアウォール:", "TCP 80,443、UDP なし、ping に応答"} {
+	for _, want := range []string{"セッション:", "接続中（dp-ppp0、enp1s0 経由）", "再接続 1 回", "最後のエラー（2m30s前）: ISP 側の AC が LCP エコーに", "（未登録）", "ファイアウォール:", "TCP 80,443、UDP なし、ping に応答"} {
 		if !strings.Contains(ja.String(), want) {
 			t.Errorf("Japanese text lacks %q:\n%s", want, ja.String())
 		}

@@ -141,8 +141,8 @@ func TestNoAccessConcentrator(t *testing.T) {
 		DiscoveryTimeout: 100 * time.Millisecond, PADIAttempts: 2})
 	down := r.log.wait(t, KindDown, 1, 20*time.Second)
 	want := "no PPPoE access concentrator answered on home0: is PPPoE passthrough enabled on the router?"
-	if down.Reason != want {
-		t.Errorf("reason %q, want %q", down.Reason, want)
+	if down.Reason != want || down.Code != "session-no-offer" {
+		t.Errorf("reason %q (code %q), want %q", down.Reason, down.Code, want)
 	}
 }
 
@@ -158,6 +158,11 @@ func TestAuthFailureBacksOff(t *testing.T) {
 	down := r.log.wait(t, KindDown, 1, 30*time.Second)
 	if down.RetryIn != time.Hour {
 		t.Errorf("retry in %v, want the auth backoff", down.RetryIn)
+	}
+	// The AC's PADT after the refusal is its consequence: the session
+	// ended because the password was wrong, and says so.
+	if a.Code != "session-auth-pap" || down.Code != "session-auth-pap" || down.Reason != a.Reason {
+		t.Errorf("auth code %q; down %q (code %q), want the auth failure", a.Code, down.Reason, down.Code)
 	}
 	for _, e := range r.log.all() {
 		if strings.Contains(e.Reason, "wrong-pass-123") {

@@ -141,10 +141,12 @@ var ErrAuth = errors.New("authentication failed")
 type outcome struct {
 	reason     string
 	cause      Cause
-	authFailed bool // sticky: a later PADT or link-down changes reason and cause, not the auth backoff
+	authFailed bool // sticky: the PADT or link-down that follows is its consequence, not the reason
 	wasUp      bool
 	noOffer    bool
-	noPADT     bool // the session ended without our PADT (keep its record)
+	noPADT     bool           // the session ended without our PADT (keep its record)
+	method     ppp.AuthMethod // CauseAuth: the method that failed
+	discovery  string         // CauseDiscovery: discoveryCode
 }
 
 // saveStale records the live session; removeStale forgets it.

@@ -31,8 +31,8 @@ func TestSilentACNoticedWithin15s(t *testing.T) {
 	if el > 15*time.Second {
 		t.Errorf("silent AC noticed after %v, want <= 15 s", el)
 	}
-	if !strings.Contains(down.Reason, "stopped answering") {
-		t.Errorf("down reason %q, want the echo timeout", down.Reason)
+	if !strings.Contains(down.Reason, "stopped answering") || down.Code != "session-silent" {
+		t.Errorf("down reason %q (code %q), want the echo timeout", down.Reason, down.Code)
 	}
 	if n := nftCount(t, home, "session"); n < 3 {
 		t.Errorf("only %d frames from the AC dropped", n)

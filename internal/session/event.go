@@ -26,7 +26,7 @@ const (
 	KindAuth      Kind = "auth"      // State "ok"/"failed", Method
 	KindUp        Kind = "up"        // IPv4 (IPCP) up: Address, Peer, DNS, MTU
 	KindIPv6Up    Kind = "ipv6-up"   // IPv6CP up: link-local Address and Peer from the interface identifiers
-	KindDown      Kind = "down"      // Reason, Cause, RetryIn
+	KindDown      Kind = "down"      // Reason, Cause, Code, RetryIn
 )
 
 // Cause says, for code to branch on, why an attempt ended (KindDown,
@@ -75,7 +75,10 @@ type Event struct {
 	MTU        int
 	Reason     string
 	Cause      Cause
-	RetryIn    time.Duration // KindDown: the wait before the next attempt (0: none)
+	// Code is why, as a code whose text msg.CodeText gives in the
+	// reader's language (codes.go); set with Cause.
+	Code    string
+	RetryIn time.Duration // KindDown: the wait before the next attempt (0: none)
 }
 
 // eventJSON is Event where it leaves the process.
@@ -95,13 +98,14 @@ type eventJSON struct {
 	MTU        int       `json:"mtu,omitempty"`
 	Reason     string    `json:"reason,omitempty"`
 	Cause      string    `json:"cause,omitempty"`
+	Code       string    `json:"code,omitempty"`
 	RetryIn    string    `json:"retry_in,omitempty"`
 }
 
 // MarshalJSON writes the event as `dualpath pppoe --events json` prints it.
 func (e Event) MarshalJSON() ([]byte, error) {
 	j := eventJSON{Kind: e.Kind, Time: e.Time, Interface: e.Interface, State: e.State, ACName: e.ACName,
-		SessionID: e.SessionID, MaxPayload: e.MaxPayload, MTU: e.MTU, Reason: e.Reason, Cause: e.Cause.String()}
+		SessionID: e.SessionID, MaxPayload: e.MaxPayload, MTU: e.MTU, Reason: e.Reason, Cause: e.Cause.String(), Code: e.Code}
 	if e.ACMAC != (pppoe.MAC{}) {
 		j.ACMAC = e.ACMAC.String()
 	}

@@ -165,8 +165,8 @@ func TestPADTIsLowerDown(t *testing.T) {
 	})
 	ac.DropAll("maintenance window")
 	down := r.log.wait(t, KindDown, 1, 10*time.Second)
-	if down.Reason != "PADT from the access concentrator: maintenance window" {
-		t.Errorf("down reason %q", down.Reason)
+	if down.Reason != "PADT from the access concentrator: maintenance window" || down.Code != "session-padt" {
+		t.Errorf("down reason %q (code %q)", down.Reason, down.Code)
 	}
 	r.log.wait(t, KindUp, 2, 30*time.Second)
 	if n, m := nftCount(t, isp, "termreq"), nftCount(t, isp, "padt"); n != 0 || m != 0 {

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -206,9 +205,9 @@ func (c *Client) Run(ctx context.Context) (err error) {
 			// Without TUN or socket no session can run: say so once
 			// and leave it to whoever restarts us (the session record
 			// stays, so the next start sends the PADT we could not).
-			r := c.dataPlaneGone()
-			c.emit(Event{Kind: KindDown, Reason: r, Cause: CauseDataPlane})
-			return errors.New(r)
+			e := &EndError{Reason: c.dataPlaneGone(), Code: outcome{cause: CauseDataPlane}.code()}
+			c.emit(Event{Kind: KindDown, Reason: e.Reason, Cause: CauseDataPlane, Code: e.Code})
+			return e
 		default:
 		}
 		wait := backoff
@@ -219,7 +218,7 @@ func (c *Client) Run(ctx context.Context) (err error) {
 		if out.authFailed && wait < c.cfg.AuthBackoff {
 			wait = c.cfg.AuthBackoff
 		}
-		c.emit(Event{Kind: KindDown, Reason: out.reason, Cause: out.cause, RetryIn: wait})
+		c.emit(Event{Kind: KindDown, Reason: out.reason, Cause: out.cause, Code: out.code(), RetryIn: wait})
 		if !out.wasUp {
 			backoff = min(backoff*2, c.cfg.MaxBackoff)
 		}
@@ -430,14 +429,17 @@ func (a *attempt) step() {
 			c.emit(Event{Kind: KindDiscovery, State: "error", ACName: pppoe.Printable(ev.ACName), ACMAC: ev.Peer, Reason: ev.Err.Error()})
 		case pppoe.EventFailed:
 			r := discoveryFailure(c.cfg.Interface, ev)
-			c.emit(Event{Kind: KindDiscovery, State: "failed", Reason: r, Cause: CauseDiscovery})
-			a.finish(outcome{reason: r, cause: CauseDiscovery, noOffer: ev.Reason == pppoe.FailNoOffer})
+			o := outcome{reason: r, cause: CauseDiscovery, noOffer: ev.Reason == pppoe.FailNoOffer, discovery: discoveryCode(ev)}
+			c.emit(Event{Kind: KindDiscovery, State: "failed", Reason: r, Cause: CauseDiscovery, Code: o.code()})
+			a.finish(o)
 			return
 		case pppoe.EventSession:
 			a.sessionUp(ev)
 		case pppoe.EventTerminated:
 			r := padtReason(ev)
-			a.out.reason, a.out.cause = r, CausePADT
+			if !a.out.authFailed {
+				a.out.reason, a.out.cause = r, CausePADT
+			}
 			if a.conn == nil {
 				a.done = true
 				return
@@ -457,8 +459,8 @@ func (a *attempt) step() {
 		case ppp.EventAuthOK:
 			c.emit(Event{Kind: KindAuth, State: "ok", Method: ev.Method})
 		case ppp.EventAuthFailed:
-			a.out.reason, a.out.cause, a.out.authFailed = ev.Reason, CauseAuth, true
-			c.emit(Event{Kind: KindAuth, State: "failed", Method: ev.Method, Reason: ev.Reason, Cause: CauseAuth})
+			a.out.reason, a.out.cause, a.out.authFailed, a.out.method = ev.Reason, CauseAuth, true, ev.Method
+			c.emit(Event{Kind: KindAuth, State: "failed", Method: ev.Method, Reason: ev.Reason, Cause: CauseAuth, Code: a.out.code()})
 		case ppp.EventIPCPUp:
 			a.ipUp(ev.Params)
 		case ppp.EventIPv6CPUp:

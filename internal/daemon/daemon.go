@@ -191,6 +191,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		if o.Logger == nil {
 			o.Logger = d.log.With("component", "ddns")
 		}
+		o.OnEvent = d.dnsFailureNotifier()
 		u, err := ddns.New(cfg, o)
 		if err != nil {
 			return fmt.Errorf("ddns: %v", err)
@@ -200,9 +201,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		d.ddnsMu.Unlock()
 		d.st.SetComponent("ddns", true, "")
 		d.st.SetDNS(dnsView{u})
-		d.st.SetDNSCounters(u)
-		wg.Add(1)
-		go func() { defer wg.Done(); _ = u.Run(runCtx) }()
+		d.st.SetDNSCounters(u) // started with the notifier (events.go)
 	} else {
 		d.st.SetComponent("ddns", false, "no ddns records in the config")
 	}

@@ -20,7 +20,7 @@ import (
 const dnsFailuresToNotify = 3
 
 // startOutside builds the notifier (when the config has a notify section),
-// starts the watchers of addresses and DNS failures and the reachability
+// starts the DNS updater, the watcher of addresses and the reachability
 // loop, and sends daemon_start.
 func (d *daemon) startOutside(ctx context.Context, wg *sync.WaitGroup) error {
 	d.st.SetReach(&d.reach)
@@ -43,8 +43,9 @@ func (d *daemon) startOutside(ctx context.Context, wg *sync.WaitGroup) error {
 	u := d.ddns
 	d.ddnsMu.Unlock()
 	if u != nil {
+		// After the notifier exists: the updater's events may use it.
 		wg.Add(1)
-		go func() { defer wg.Done(); d.watchDNSFailures(ctx, u) }()
+		go func() { defer wg.Done(); _ = u.Run(ctx) }()
 	}
 	d.event(notify.DaemonStart, map[string]string{"version": d.opts.Version})
 	return nil
@@ -94,28 +95,23 @@ func (d *daemon) watchAddresses(ctx context.Context) {
 	}
 }
 
-// watchDNSFailures sends dns_update_failed when a record has failed
-// dnsFailuresToNotify times in a row (the updater retries with backoff in
-// between), once until it succeeds again.
-func (d *daemon) watchDNSFailures(ctx context.Context, u *ddns.Updater) {
+// dnsFailureNotifier is the DNS updater's event handler: it sends
+// dns_update_failed when a record has failed dnsFailuresToNotify times in
+// a row (the updater retries with backoff in between), once until it
+// succeeds again.
+func (d *daemon) dnsFailureNotifier() func(ddns.Event) {
+	var mu sync.Mutex
 	told := map[string]bool{}
-	t := time.NewTicker(d.poll())
-	defer t.Stop()
-	for {
-		for _, r := range u.Status() {
-			switch {
-			case r.Failures >= dnsFailuresToNotify && !told[r.Record]:
-				told[r.Record] = true
-				d.event(notify.DNSUpdateFailed, map[string]string{"provider": r.Provider, "name": r.Name,
-					"failures": strconv.Itoa(r.Failures), "error": r.LastError})
-			case r.Failures == 0:
-				told[r.Record] = false
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	return func(e ddns.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case e.Failures >= dnsFailuresToNotify && !told[e.Record]:
+			told[e.Record] = true
+			d.event(notify.DNSUpdateFailed, map[string]string{"provider": e.Provider, "name": e.Name,
+				"failures": strconv.Itoa(e.Failures), "error": e.Err})
+		case e.Failures == 0:
+			told[e.Record] = false
 		}
 	}
 }

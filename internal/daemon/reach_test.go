@@ -262,22 +262,21 @@ func TestDNSUpdateFailedEvent(t *testing.T) {
 	os.WriteFile(pw, []byte("s3cr3t-dyn-password\n"), 0o600)
 	cfg := &config.Config{DDNS: []config.DDNSRecord{{Provider: "dyndns2", Name: "www.example.net", Username: "u",
 		PasswordFile: pw, IPv4: "static:203.0.113.7", BaseURL: provider.URL, Interval: time.Minute}}}
-	u, err := ddns.New(cfg, ddns.Options{StateDir: "-", BackoffBase: 20 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
-		Resolver: "127.0.0.1:1", Interval: 50 * time.Millisecond})
+	nt, err := notify.New(&config.Notify{Webhooks: []config.Webhook{{URL: hooks.URL, Format: "json"}}}, config.ReadSecret, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	nt, err := notify.New(&config.Notify{Webhooks: []config.Webhook{{URL: hooks.URL, Format: "json"}}}, config.ReadSecret, nil)
+	d := &daemon{notifier: nt}
+	u, err := ddns.New(cfg, ddns.Options{StateDir: "-", BackoffBase: 20 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
+		Resolver: "127.0.0.1:1", Interval: 50 * time.Millisecond, OnEvent: d.dnsFailureNotifier()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(2)
 	go func() { defer wg.Done(); nt.Run(ctx) }()
 	go func() { defer wg.Done(); _ = u.Run(ctx) }()
-	d := &daemon{notifier: nt, opts: Options{CheckPoll: 20 * time.Millisecond}}
-	go func() { defer wg.Done(); d.watchDNSFailures(ctx, u) }()
 	waitUntil(t, "dns_update_failed at the receiver", func() bool { return recv.has(notify.DNSUpdateFailed, "provider", "dyndns2") })
 	time.Sleep(300 * time.Millisecond) // more failures: still one event
 	cancel()

@@ -59,9 +59,19 @@ type Options struct {
 	// port the authoritative servers are asked on (default 53; tests).
 	Resolver string
 	AuthPort uint16
+	// OnEvent, when set, receives the outcome of every attempt to send a
+	// record, from the updater's goroutine once its lock is released.
+	OnEvent func(Event)
 	// Now and Jitter (a number in [0,1)) replace the clock and randomness.
 	Now    func() time.Time
 	Jitter func() float64
+}
+
+// Event is the outcome of one attempt to send a record to its provider.
+type Event struct {
+	Record, Provider, Name string
+	Failures               int    // failed attempts in a row; 0 after a success
+	Err                    string // a failure's error, secrets scrubbed
 }
 
 // Counters are the updater's totals since start, for metrics.
@@ -525,11 +535,16 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		}
 	}
 	now = u.opts.Now()
+	ev := Event{Record: r.label, Provider: r.cfg.Provider, Name: r.cfg.Name}
+	if u.opts.OnEvent != nil {
+		defer func() { u.opts.OnEvent(ev) }() // after the unlock below
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if err != nil {
 		msg := Scrub(err.Error(), r.secrets...)
 		r.st.Failures++
+		ev.Failures, ev.Err = r.st.Failures, msg
 		r.st.FailedIPv4, r.st.FailedIPv6 = up.IPv4, up.IPv6
 		if KindOf(err) == KindUnreachable {
 			r.retry.unreachableAt(now)

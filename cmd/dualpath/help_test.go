@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,13 +81,19 @@ func TestHelpConvention(t *testing.T) {
 				assertWithin80(t, what, out)
 			}
 		}
-		// The usage line names every flag, unless it says [flags] or the
-		// flag set is shared by subcommands (lab).
-		if !strings.Contains(d.Usage, "[flags]") && !strings.HasPrefix(d.Name, "lab ") {
+		// The usage line names every flag, unless it says [flags]; every
+		// flag it names is one the command takes (a subcommand's help lists
+		// its own flags, not its siblings').
+		if !strings.Contains(d.Usage, "[flags]") {
 			for _, f := range d.Flags {
 				if !strings.Contains(d.Usage, "--"+f.Name) {
 					t.Errorf("usage of %s does not name --%s: %q", d.Name, f.Name, d.Usage)
 				}
+			}
+		}
+		for _, m := range usageFlag.FindAllStringSubmatch(d.Usage, -1) {
+			if len(d.Subs) == 0 && !slices.ContainsFunc(d.Flags, func(f cli.Flag) bool { return f.Name == m[1] }) {
+				t.Errorf("usage of %s names --%s, which it does not take: %q", d.Name, m[1], d.Usage)
 			}
 		}
 		if len(d.Subs) > 0 {
@@ -118,6 +125,9 @@ func TestHelpConvention(t *testing.T) {
 		t.Errorf("dualpath alone: exit %d, %q", code, errOut)
 	}
 }
+
+// usageFlag is a flag named in a usage line.
+var usageFlag = regexp.MustCompile(`--([a-z][-a-z0-9]*)`)
 
 // generated are the files made from the registry and shipped in the .deb.
 var generated = []struct {

@@ -19,6 +19,9 @@ import (
 
 const labUsage = "lab up|down|status|exec|test|demo|chaos [--prefix P] [flags]"
 
+// labVerbs are the lab subcommands.
+var labVerbs = []string{"up", "down", "status", "exec", "test", "demo", "chaos"}
+
 func init() {
 	cli.Register(&cli.Command{
 		Name:  "lab",
@@ -32,13 +35,13 @@ func init() {
 				Summary: msg.T("remove the lab: namespaces, processes, state", "ラボを削除する（名前空間、プロセス、状態）")},
 			{Name: "status", Usage: "lab status [--prefix P] [--state-root DIR]",
 				Summary: msg.T("show the running lab's nodes and processes", "動作中のラボのノードとプロセスを表示する")},
-			{Name: "exec", Usage: "lab exec NODE [--prefix P] -- COMMAND [ARGS...]",
+			{Name: "exec", Usage: "lab exec NODE [--prefix P] [--state-root DIR] -- COMMAND [ARGS...]",
 				Summary: msg.T("run a command inside one node's namespace", "ノードの名前空間の中でコマンドを実行する")},
 			{Name: "test", Usage: "lab test [--json] [--prefix P] [--state-root DIR]",
 				Summary: msg.T("run the end-to-end checks against the running lab", "動作中のラボで総合テストを行う")},
-			{Name: "demo", Usage: "lab demo [--scenario server-pppoe|two-routers|ipip-fixed] [--prefix P]",
+			{Name: "demo", Usage: "lab demo [--scenario server-pppoe|two-routers|ipip-fixed] [--prefix P] [--state-root DIR]",
 				Summary: msg.T("build, check and remove the lab, telling the story", "ラボを組み立て、確認し、削除しながら説明する")},
-			{Name: "chaos", Usage: "lab chaos [--faults N] [--seed S] [--kinds K,...] [--json] [--mydns-outage D] [--prefix P]",
+			{Name: "chaos", Usage: "lab chaos [--faults N] [--seed S] [--kinds K,...] [--json] [--mydns-outage D] [--prefix P] [--state-root DIR]",
 				Summary: msg.T("inject seeded faults into the lab and check that it heals (brings a lab up if none runs)",
 					"ラボにシード付きの障害を注入し、回復を確認する（ラボがなければ組み立てる）")},
 		},
@@ -54,6 +57,11 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 	if verb == "-h" || verb == "--help" || verb == "-help" {
 		return cli.Help(stdio, "lab")
 	}
+	if !slices.Contains(labVerbs, verb) {
+		return cli.Usage(msg.T("unknown lab command %q%s: usage: dualpath %s",
+			"%q というラボのサブコマンドはありません%s。使い方: dualpath %s", verb, cli.DidYouMean(verb, labVerbs), labUsage))
+	}
+	// Each subcommand has its own flags: -h lists exactly what it takes.
 	fs := cli.NewFlagSet("lab " + verb)
 	defPrefix := lab.DefaultPrefix
 	if stdio.Getenv != nil && stdio.Getenv("DUALPATH_LAB_PREFIX") != "" {
@@ -63,27 +71,29 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		"名前空間の名前の頭（複数のラボを並べて動かすとき）"))
 	stateRoot := fs.String("state-root", lab.DefaultStateRoot, cli.T("where each lab keeps its state dir",
 		"各ラボの状態ディレクトリを置く場所"))
-	scenario := fs.String("scenario", lab.ScenarioServerPPPoE, cli.T("server-pppoe, two-routers or ipip-fixed (up, demo)",
-		"server-pppoe、two-routers、ipip-fixed のどれか（「lab up」と「lab demo」で使用）"))
-	asJSON := fs.Bool("json", false, cli.T("test, chaos: print the report as JSON",
-		"「lab test」「lab chaos」の結果を JSON で表示"))
-	faults := fs.Int("faults", 10, cli.T("chaos: number of faults", "「lab chaos」: 障害の数"))
-	seed := fs.Uint64("seed", 1, cli.T("chaos: seed of the fault schedule", "「lab chaos」: 障害の順序のシード"))
-	kinds := fs.String("kinds", "", cli.T("chaos: fault kinds, comma separated (default all: %s)",
-		"「lab chaos」: 障害の種類、カンマ区切り（既定はすべて: %s）", strings.Join(lab.FaultKinds(), ",")))
-	outage := fs.Duration("mydns-outage", time.Minute, cli.T("chaos: how long MyDNS answers 500",
-		"「lab chaos」: MyDNS が 500 を返す時間"))
-	var cmdArgs []string
+	scenario, asJSON := new(string), new(bool)
+	*scenario = lab.ScenarioServerPPPoE
+	faults, seed, kinds, outage := new(int), new(uint64), new(string), new(time.Duration)
 	switch verb {
-	case "exec":
-		// exec NODE [flags] -- CMD...
+	case "up", "demo":
+		fs.StringVar(scenario, "scenario", lab.ScenarioServerPPPoE, cli.T("server-pppoe, two-routers or ipip-fixed",
+			"server-pppoe、two-routers、ipip-fixed のどれか"))
+	case "test":
+		fs.BoolVar(asJSON, "json", false, cli.T("print the report as JSON", "結果を JSON で表示"))
+	case "chaos":
+		fs.BoolVar(asJSON, "json", false, cli.T("print the report as JSON", "結果を JSON で表示"))
+		fs.IntVar(faults, "faults", 10, cli.T("number of faults", "障害の数"))
+		fs.Uint64Var(seed, "seed", 1, cli.T("seed of the fault schedule", "障害の順序のシード"))
+		fs.StringVar(kinds, "kinds", "", cli.T("fault kinds, comma separated (default all: %s)",
+			"障害の種類、カンマ区切り（既定はすべて: %s）", strings.Join(lab.FaultKinds(), ",")))
+		fs.DurationVar(outage, "mydns-outage", time.Minute, cli.T("how long MyDNS answers 500",
+			"MyDNS が 500 を返す時間"))
+	}
+	var cmdArgs []string
+	if verb == "exec" { // exec [flags] NODE -- CMD...
 		if i := indexOf(rest, "--"); i >= 0 {
 			cmdArgs, rest = rest[i+1:], rest[:i]
 		}
-	case "up", "down", "status", "test", "demo", "chaos":
-	default:
-		return cli.Usage(msg.T("unknown lab command %q%s: usage: dualpath %s",
-			"%q というラボのサブコマンドはありません%s。使い方: dualpath %s", verb, cli.DidYouMean(verb, []string{"up", "down", "status", "exec", "test", "demo", "chaos"}), labUsage))
 	}
 	if err := cli.Parse(stdio, fs, rest); err != nil {
 		return err

@@ -16,13 +16,13 @@ _dualpath() {
     lab)
       if [ "$COMP_CWORD" -eq 2 ]; then COMPREPLY=($(compgen -W "up down status exec test demo chaos -h --help" -- "$cur")); return; else
         case "$sub" in
-          up) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
-          down) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
-          status) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
-          exec) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
-          test) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
-          demo) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
-          chaos) words="--faults --json --kinds --mydns-outage --prefix --scenario --seed --state-root -h --help" ;;
+          up) words="--prefix --scenario --state-root -h --help" ;;
+          down) words="--prefix --state-root -h --help" ;;
+          status) words="--prefix --state-root -h --help" ;;
+          exec) words="--prefix --state-root -h --help" ;;
+          test) words="--json --prefix --state-root -h --help" ;;
+          demo) words="--prefix --scenario --state-root -h --help" ;;
+          chaos) words="--faults --json --kinds --mydns-outage --prefix --seed --state-root -h --help" ;;
         esac
       fi ;;
     mape) words="--check-port --iid --json --local --rule -h --help" ;;

@@ -1,18 +1,17 @@
 package main
 
 import (
-	"github.com/dualpath/dualpath/internal/termtext"
-
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"strings"
 
 	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/termtext"
 	"github.com/dualpath/dualpath/mape"
 )
 
@@ -38,36 +37,7 @@ type mapeFlags struct {
 }
 
 // mapeLocalAddrs lists the host's interface addresses; tests replace it.
-var mapeLocalAddrs = func() ([]localAddr, error) {
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return nil, err
-	}
-	var out []localAddr
-	for _, ifc := range ifs {
-		addrs, err := ifc.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			ipn, ok := a.(*net.IPNet)
-			if !ok {
-				continue
-			}
-			if ip, ok := netip.AddrFromSlice(ipn.IP); ok {
-				ones, _ := ipn.Mask.Size()
-				out = append(out, localAddr{ifc.Name, netip.PrefixFrom(ip, ones)})
-			}
-		}
-	}
-	return out, nil
-}
-
-// localAddr is one address of the host, with its interface.
-type localAddr struct {
-	iface  string
-	prefix netip.Prefix
-}
+var mapeLocalAddrs = hostnet.HostAddrs
 
 func runMape(_ context.Context, stdio cli.IO, args []string) error {
 	var f mapeFlags
@@ -205,7 +175,7 @@ func noRule(what msg.Text) error {
 func mapeLocal(rule *mape.Rule) (mapeResult, error) {
 	addrs, err := mapeLocalAddrs()
 	if err != nil {
-		return mapeResult{}, cli.Failf("mape --local: listing interfaces: %v", err)
+		return mapeResult{}, cli.Failf("mape --local: %v", err)
 	}
 	t := mape.Builtin()
 	if rule != nil {
@@ -214,15 +184,15 @@ func mapeLocal(rule *mape.Rule) (mapeResult, error) {
 	var tried []string
 	var global []netip.Addr
 	for _, la := range addrs {
-		if a := la.prefix.Addr(); mape.IsGlobalIPv6(a) {
-			tried = append(tried, a.String()+" ("+la.iface+")")
+		if a := la.Prefix.Addr(); mape.IsGlobalIPv6(a) {
+			tried = append(tried, a.String()+" ("+la.Link+")")
 			global = append(global, a)
 		}
 	}
 	if l, a, ok := t.LineOf(global); ok {
 		for _, la := range addrs {
-			if la.prefix.Addr() == a {
-				return mapeResult{input: la.prefix.String(), iface: la.iface, rule: l.Rule, addr: a}, nil
+			if la.Prefix.Addr() == a {
+				return mapeResult{input: la.Prefix.String(), iface: la.Link, rule: l.Rule, addr: a}, nil
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dualpath/dualpath/internal/cli"
+	"github.com/dualpath/dualpath/internal/hostnet"
 )
 
 // runMapeCmd runs `dualpath mape ARGS` in-process.
@@ -171,15 +172,15 @@ func TestMapeErrors(t *testing.T) {
 func TestMapeLocal(t *testing.T) {
 	old := mapeLocalAddrs
 	t.Cleanup(func() { mapeLocalAddrs = old })
-	addrs := []localAddr{
-		{"lo", netip.MustParsePrefix("::1/128")},
-		{"enp1s0", netip.MustParsePrefix("192.168.1.10/24")},
-		{"enp1s0", netip.MustParsePrefix("fe80::1/64")},
-		{"enp1s0", netip.MustParsePrefix("fd00:1::10/64")},
-		{"enp1s0", netip.MustParsePrefix("2001:db8:1::10/64")},
-		{"enp1s0", netip.MustParsePrefix("2404:7a82:1234:5678:1:2:3:4/64")},
+	addrs := []hostnet.LinkAddr{
+		{Link: "lo", Prefix: netip.MustParsePrefix("::1/128")},
+		{Link: "enp1s0", Prefix: netip.MustParsePrefix("192.168.1.10/24")},
+		{Link: "enp1s0", Prefix: netip.MustParsePrefix("fe80::1/64")},
+		{Link: "enp1s0", Prefix: netip.MustParsePrefix("fd00:1::10/64")},
+		{Link: "enp1s0", Prefix: netip.MustParsePrefix("2001:db8:1::10/64")},
+		{Link: "enp1s0", Prefix: netip.MustParsePrefix("2404:7a82:1234:5678:1:2:3:4/64")},
 	}
-	mapeLocalAddrs = func() ([]localAddr, error) { return addrs, nil }
+	mapeLocalAddrs = func() ([]hostnet.LinkAddr, error) { return addrs, nil }
 	out, msg, code := runMapeCmd(t, "--local")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, msg)

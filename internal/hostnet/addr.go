@@ -1,6 +1,8 @@
 package hostnet
 
 import (
+	"fmt"
+	"net"
 	"net/netip"
 	"time"
 )
@@ -37,3 +39,51 @@ const (
 	AddrMngTmpAddr AddrFlags = 0x100
 	AddrStablePriv AddrFlags = 0x800 // RFC 7217 stable privacy address (still stable)
 )
+
+// LinkAddr is one address of the host with the name of its interface.
+type LinkAddr struct {
+	Link   string
+	Prefix netip.Prefix
+}
+
+// HostAddrs lists every address of every interface in the current network
+// namespace (through net.Interfaces: names and prefixes, no flags).
+func HostAddrs() ([]LinkAddr, error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil, fmt.Errorf("listing interfaces: %v", err)
+	}
+	var out []LinkAddr
+	for _, ifc := range ifs {
+		addrs, err := ifc.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			ipn, ok := a.(*net.IPNet)
+			if !ok {
+				continue
+			}
+			if ip, ok := netip.AddrFromSlice(ipn.IP); ok {
+				ones, _ := ipn.Mask.Size()
+				out = append(out, LinkAddr{ifc.Name, netip.PrefixFrom(ip.Unmap(), ones)})
+			}
+		}
+	}
+	return out, nil
+}
+
+// IsHostAddr reports whether a is an address of this host (in the current
+// network namespace).
+func IsHostAddr(a netip.Addr) bool {
+	addrs, err := HostAddrs()
+	if err != nil {
+		return false
+	}
+	for _, x := range addrs {
+		if x.Prefix.Addr() == a.Unmap() {
+			return true
+		}
+	}
+	return false
+}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/dualpath/dualpath/internal/dnsauth"
+	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/portprobe"
 	"github.com/dualpath/dualpath/internal/probeserve"
@@ -94,7 +94,7 @@ func Run(ctx context.Context, t Target, env Env) *Report {
 		bind := x.want
 		if env.IsLocal != nil && !env.IsLocal(bind) {
 			bind = netip.Addr{}
-		} else if env.IsLocal == nil && !isLocal(bind) {
+		} else if env.IsLocal == nil && !hostnet.IsHostAddr(bind) {
 			bind = netip.Addr{}
 		}
 		for _, pr := range t.Probers {
@@ -218,20 +218,4 @@ func chunks(ports []uint16, n int) [][]uint16 {
 		out = append(out, ports)
 	}
 	return out
-}
-
-// isLocal reports whether a is an address of this host.
-func isLocal(a netip.Addr) bool {
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return false
-	}
-	for _, x := range addrs {
-		if n, ok := x.(*net.IPNet); ok {
-			if b, ok := netip.AddrFromSlice(n.IP); ok && b.Unmap() == a.Unmap() {
-				return true
-			}
-		}
-	}
-	return false
 }

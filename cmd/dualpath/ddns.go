@@ -72,7 +72,7 @@ func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
 				line = msg.T("%s — %s", "%s — %s", line, s.Check)
 			}
 			if s.LastError != "" {
-				line = msg.T("%s (failed: %s)", "%s（失敗: %s）", line, s.LastError)
+				line = msg.T("%s (failed: %s)", "%s（失敗: %s）", line, msg.CodeText(s.LastErrorCode, s.LastError))
 			}
 			pr.Println(line)
 			for _, p := range []struct{ rr, why string }{{"A", s.IPv4Problem}, {"AAAA", s.IPv6Problem}} {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -12,6 +14,8 @@ import (
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/ddns/providersim"
+	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/msg/msgtest"
 )
 
 func runDDNSCmd(t *testing.T, args ...string) (int, string, string) {
@@ -177,5 +181,82 @@ func TestDDNSConfigErrors(t *testing.T) {
 	code, _, errOut = runDDNSCmd(t, "--config", q, "--once")
 	if code != 2 || !strings.Contains(errOut, "password_file") {
 		t.Errorf("missing secret file: exit %d\n%s", code, errOut)
+	}
+}
+
+// TestDDNSFailuresInJapanese: under LANG=ja_JP.UTF-8 what `ddns --once`
+// prints about providers that refuse (wrong password, a 503, a 429) or
+// cannot be reached (nothing listens) is Japanese, with no English words
+// from the layers below, within 80 columns; the English run says the same
+// in English.
+func TestDDNSFailuresInJapanese(t *testing.T) {
+	mydns := providersim.NewMyDNS(map[string]string{"mydns1": "right-pw"})
+	dyn := providersim.NewDynDNS2("user1", "dyn-pw", "home.example.net")
+	dyn.Fail(providersim.Fault{Status: 503, N: 10})
+	duck := providersim.NewDuckDNS("duck-tok", "myhome")
+	duck.Fail(providersim.Fault{Status: 429, RetryAfter: 60, N: 10})
+	urls := map[string]string{}
+	for name, h := range map[string]http.Handler{"mydns": mydns, "dyn": dyn, "duck": duck} {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		urls[name] = srv.URL
+	}
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := "http://" + closed.Addr().String()
+	closed.Close()
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "dualpath.yaml", fmt.Sprintf(`ddns:
+  - provider: mydns
+    username: mydns1
+    password_file: %s
+    direct_ip: true
+    base_url: %s
+    ipv4: static:203.0.113.7
+  - provider: dyndns2
+    name: home.example.net
+    username: user1
+    password_file: %s
+    base_url: %s
+    ipv4: static:203.0.113.7
+  - provider: duckdns
+    name: myhome
+    token_file: %s
+    base_url: %s
+    ipv4: static:203.0.113.7
+  - provider: cloudflare
+    name: www.example.jp
+    token_file: %s
+    base_url: %s
+    ipv4: static:203.0.113.7
+`, writeFile(t, dir, "mydns.pw", "wrong-pw\n"), urls["mydns"], writeFile(t, dir, "dyn.pw", "dyn-pw\n"), urls["dyn"],
+		writeFile(t, dir, "duck.tok", "duck-tok\n"), urls["duck"], writeFile(t, dir, "cf.tok", "cf-tok\n"), gone))
+	run := func(lang string) (int, string) {
+		var out, errb bytes.Buffer
+		io := cli.IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+			Getenv: func(k string) string { return map[string]string{"LANG": lang}[k] }}
+		err := cli.Lookup("ddns").Run(context.Background(), io, []string{"--config", cfg, "--once"})
+		msg.FitText(&out, cli.Message(err, msg.FromLocale(lang)))
+		return cli.Code(err), out.String()
+	}
+	code, ja := run("ja_JP.UTF-8")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, ja)
+	}
+	msgtest.Japanese(t, ja)
+	for _, want := range []string{"認証情報を拒否されました", "相手のサーバー側の障害です（HTTP 503）",
+		"プロバイダーにしばらく止められています", "接続を拒否されました", "4 件のレコードを更新できませんでした"} {
+		if !strings.Contains(strings.Join(strings.Fields(ja), ""), strings.Join(strings.Fields(want), "")) {
+			t.Errorf("Japanese run does not say %q:\n%s", want, ja)
+		}
+	}
+	t.Logf("LANG=ja_JP.UTF-8 dualpath ddns --once:\n%s", ja)
+	_, en := run("C")
+	for _, want := range []string{"credentials rejected", "HTTP 503", "HTTP 429", "connection refused"} {
+		if !strings.Contains(strings.Join(strings.Fields(en), " "), want) {
+			t.Errorf("English run does not say %q:\n%s", want, en)
+		}
 	}
 }

@@ -140,6 +140,7 @@ type DNSStatus struct {
 	LastUpdate    *time.Time `json:"last_update,omitempty"`
 	NextKeepalive *time.Time `json:"next_keepalive,omitempty"`
 	LastError     string     `json:"last_error,omitempty"`
+	LastErrorCode string     `json:"last_error_code,omitempty"`
 	LastErrorAt   *time.Time `json:"last_error_at,omitempty"`
 	// Problem says why the source gave nothing to publish at the last
 	// check (e.g. "enp1s0 has only 192.168.1.10 (private); ...").
@@ -276,7 +277,7 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 			more(msg.T("last check: %s", "最後の確認: %s", d.Check))
 		}
 		if d.LastError != "" {
-			more(msg.T("last error: %s", "最後のエラー: %s", d.LastError))
+			more(msg.T("last error: %s", "最後のエラー: %s", msg.CodeText(d.LastErrorCode, d.LastError)))
 		}
 		if d.Problem != "" {
 			more(msg.T("not published: %s", "未登録の理由: %s", d.Problem))

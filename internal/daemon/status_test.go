@@ -35,7 +35,7 @@ func fixedState(t *testing.T) *State {
 	updated, keepalive, failed := clock, clock.Add(24*time.Hour), clock
 	st.SetDNS(fixedDNS{
 		{Provider: "mydns", Name: "mydns123456", Family: "A", Source: "pppoe", Value: "203.0.113.8", LastUpdate: &updated, NextKeepalive: &keepalive},
-		{Provider: "mydns", Name: "mydns123456", Family: "AAAA", Source: "interface:enp1s0", LastError: "mydns: login failed: check the MasterID and password", LastErrorAt: &failed},
+		{Provider: "mydns", Name: "mydns123456", Family: "AAAA", Source: "interface:enp1s0", LastError: "mydns: login failed: check the MasterID and password", LastErrorCode: "ddns-auth", LastErrorAt: &failed},
 		{Provider: "dyndns2", Name: "home.example.net", Family: "A", Source: "interface:enp1s0",
 			Problem: "enp1s0 has only 192.168.1.10 (private); in two-router mode use `ipv4: seen`"},
 	})
@@ -134,7 +134,7 @@ func TestStatusSocketRoundTrip(t *testing.T) {
 			t.Errorf("%d columns: %q", termtext.DisplayWidth(l), l)
 		}
 	}
-	for _, want := range []string{"セッション:", "接続中（dp-ppp0、enp1s0 経由）", "再接続 1 回", "最後のエラー（2m30s前）: ISP 側の AC が LCP エコーに", "（未登録）", "ファイアウォール:", "TCP 80,443、UDP なし、ping に応答"} {
+	for _, want := range []string{"セッション:", "接続中（dp-ppp0、enp1s0 経由）", "再接続 1 回", "最後のエラー（2m30s前）: ISP 側の AC が LCP エコーに", "最後のエラー: 認証情報を拒否されました", "（未登録）", "ファイアウォール:", "TCP 80,443、UDP なし、ping に応答"} {
 		if !strings.Contains(ja.String(), want) {
 			t.Errorf("Japanese text lacks %q:\n%s", want, ja.String())
 		}

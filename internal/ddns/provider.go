@@ -76,7 +76,12 @@ type Error struct {
 	Kind       ErrorKind
 	RetryAfter time.Duration // from Retry-After, when given
 	Msg        string
+	Status     int   // the HTTP status of the answer, when one came
+	Err        error // what went wrong below (the transport's error), if anything
 }
+
+// Unwrap is what went wrong below, for errors.Is and errors.As.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Error says what the provider answered and, for credentials and names,
 // what to check; it never holds a credential.
@@ -91,8 +96,16 @@ func (e *Error) Error() string {
 	return s
 }
 
+// perr is a provider error; the first error among args is its Err.
 func perr(provider string, kind ErrorKind, format string, args ...any) *Error {
-	return &Error{Provider: provider, Kind: kind, Msg: fmt.Sprintf(format, args...)}
+	e := &Error{Provider: provider, Kind: kind, Msg: fmt.Sprintf(format, args...)}
+	for _, a := range args {
+		if err, ok := a.(error); ok {
+			e.Err = err
+			break
+		}
+	}
+	return e
 }
 
 // KindOf returns the kind of err (KindTemporary for errors that are not *Error).
@@ -198,7 +211,9 @@ func netError(provider string, u *url.URL, err error, secrets ...string) *Error 
 	if unreachable(err) {
 		kind = KindUnreachable
 	}
-	return perr(provider, kind, "%s", Scrub(msg, secrets...))
+	e := perr(provider, kind, "%s", Scrub(msg, secrets...))
+	e.Err = err
+	return e
 }
 
 // Scrub replaces every occurrence of each non-empty secret (and its URL
@@ -224,6 +239,7 @@ func readBody(r io.Reader) ([]byte, error) {
 // httpStatusError classifies an unexpected HTTP status.
 func httpStatusError(provider string, resp *http.Response, body []byte) *Error {
 	e := perr(provider, KindTemporary, "HTTP %d %s", resp.StatusCode, snippet(body))
+	e.Status = resp.StatusCode
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		e.Kind = KindRateLimited

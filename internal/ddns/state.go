@@ -22,6 +22,9 @@ type recordState struct {
 	Failures   int        `json:"failures,omitempty"`
 	NextTry    time.Time  `json:"next_try,omitzero"`
 	LastError  string     `json:"last_error,omitempty"`
+	// LastErrorCode is LastError's code (msg.CodeOf), for the reader's
+	// language.
+	LastErrorCode string `json:"last_error_code,omitempty"`
 	// FailedIPv4 and FailedIPv6 are what the failed attempt tried to
 	// publish: a different address is sent at once, whatever the backoff.
 	FailedIPv4 netip.Addr `json:"failed_ipv4,omitzero"`

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/msg"
 
 	"github.com/dualpath/dualpath/internal/hostnet"
 )
@@ -97,6 +98,7 @@ type RecordStatus struct {
 	NextTry       time.Time `json:"next_try,omitzero"` // when backing off
 	Failures      int       `json:"failures,omitempty"`
 	LastError     string    `json:"last_error,omitempty"`
+	LastErrorCode string    `json:"last_error_code,omitempty"` // msg.CodeText reads it
 	// IPv4Problem and IPv6Problem say why a family's source gave nothing
 	// to publish at the last check (e.g. only a private IPv4 address).
 	IPv4Problem string `json:"ipv4_problem,omitempty"`
@@ -309,7 +311,7 @@ func (u *Updater) Status() []RecordStatus {
 	for _, r := range u.recs {
 		s := RecordStatus{Record: r.label, Provider: r.cfg.Provider, Name: r.cfg.Name,
 			IPv4Source: r.v4.String(), IPv6Source: r.v6.String(),
-			LastUpdate: r.st.LastUpdate, NextTry: r.st.NextTry, Failures: r.st.Failures, LastError: r.st.LastError,
+			LastUpdate: r.st.LastUpdate, NextTry: r.st.NextTry, Failures: r.st.Failures, LastError: r.st.LastError, LastErrorCode: r.st.LastErrorCode,
 			IPv4Problem: r.lastRefusal4, IPv6Problem: r.lastRefusal6,
 			Check: r.truth.verdict(u.opts.Now()), CheckOutcome: r.truth.outcome()}
 		if r.st.IPv4.IsValid() {
@@ -542,9 +544,9 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if err != nil {
-		msg := Scrub(err.Error(), r.secrets...)
+		text := Scrub(err.Error(), r.secrets...)
 		r.st.Failures++
-		ev.Failures, ev.Err = r.st.Failures, msg
+		ev.Failures, ev.Err = r.st.Failures, text
 		r.st.FailedIPv4, r.st.FailedIPv6 = up.IPv4, up.IPv6
 		if KindOf(err) == KindUnreachable {
 			r.retry.unreachableAt(now)
@@ -553,7 +555,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		}
 		delay := u.backoff(r, err)
 		r.st.NextTry = now.Add(delay)
-		r.st.LastError = msg
+		r.st.LastError, r.st.LastErrorCode = text, msg.CodeOf(err)
 		u.failures.Add(1)
 		u.countLocked(r.cfg.Provider, false, now)
 		level := slog.LevelWarn
@@ -561,9 +563,9 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 			level = slog.LevelError
 		}
 		u.log.Log(ctx, level, "ddns update failed", "record", r.label, "kind", KindOf(err).String(),
-			"err", msg, "retry_in", delay.Round(time.Second).String())
+			"err", text, "retry_in", delay.Round(time.Second).String())
 		u.saveLocked(r)
-		return errors.New(msg)
+		return errors.New(text)
 	}
 	if up.IPv4.IsValid() {
 		r.st.IPv4 = up.IPv4
@@ -571,7 +573,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 	if up.IPv6.IsValid() {
 		r.st.IPv6 = up.IPv6
 	}
-	r.st.LastUpdate, r.st.Failures, r.st.NextTry, r.st.LastError = now, 0, time.Time{}, ""
+	r.st.LastUpdate, r.st.Failures, r.st.NextTry, r.st.LastError, r.st.LastErrorCode = now, 0, time.Time{}, "", ""
 	r.st.FailedIPv4, r.st.FailedIPv6, r.retry = netip.Addr{}, netip.Addr{}, retryState{}
 	r.truth = truth{at: now, sent: true}
 	if changed {

@@ -45,7 +45,8 @@ func init() {
 		pppoe ddns check config ip inet inet4 inet6 veth macvlan whoami UTC TTL IF FILE PREFIX ADDRESS
 		ON OFF RS ND Linux journalctl pid ping
 		auto pap chap tunnel expose ipv seen none off text debug info warn error true false
-		HGW Buffalo Aterm Yamaha NEC MAC PEM TLS SNI ULA GUA transix Xpass`) {
+		HGW Buffalo Aterm Yamaha NEC MAC PEM TLS SNI ULA GUA transix Xpass
+		mydns duckdns cloudflare rfc2136 dyndns2`) {
 		Names[n] = true
 	}
 }

@@ -93,7 +93,7 @@ func (l *Lab) TestOnly(ctx context.Context, ids ...int) (*Report, error) {
 func (l *Lab) nodeJSON(ctx context.Context, node string, v any, args ...string) error {
 	out, err := l.Node(ctx, node, args...)
 	if err != nil {
-		return err
+		return nodeError(node, args[0], out, err)
 	}
 	if err := json.Unmarshal([]byte(lastLine(out)), v); err != nil {
 		return fmt.Errorf("%s: %v", strings.TrimSpace(out), err)
@@ -112,6 +112,16 @@ func short(err error) string {
 		return strings.TrimSpace(s[i+2:])
 	}
 	return s
+}
+
+// shortText is short(err) in both languages: in Japanese what err's code
+// says, when it has one.
+func shortText(err error) msg.Text {
+	t := msg.Same(short(err))
+	if c := msg.CodeOf(err); c != "" {
+		t.JA = msg.CodeText(c, "").JA
+	}
+	return t
 }
 
 // nginxLogSize returns the size of nginx's access log (0 if none).
@@ -157,7 +167,7 @@ func checkFetch6(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	var f vantage.Fetched
 	from := l.nginxLogSize()
 	if err := l.nodeJSON(ctx, NodeInet6, &f, "fetch", "--family", "6", "--dns", dns, url); err != nil {
-		return exp, msg.Same(short(err)), false
+		return exp, shortText(err), false
 	}
 	logged := l.nginxSaw(ctx, from, Inet6Addr.Addr().String())
 	seen := msg.T("%d from %s%s", "%[2]s から %[1]d%[3]s", f.Status, f.Addr, loggedAs(logged, Inet6Addr.Addr().String()))
@@ -178,7 +188,7 @@ func (l *Lab) fetch4(ctx context.Context, sess netip.Addr) (msg.Text, msg.Text, 
 	var f vantage.Fetched
 	from := l.nginxLogSize()
 	if err := l.nodeJSON(ctx, NodeInet4, &f, "fetch", "--family", "4", "--dns", dns, url); err != nil {
-		return exp, msg.Same(short(err)), false
+		return exp, shortText(err), false
 	}
 	logged := l.nginxSaw(ctx, from, Inet4Addr.Addr().String())
 	seen := msg.T("%d from %s%s", "%[2]s から %[1]d%[3]s", f.Status, f.Addr, loggedAs(logged, Inet4Addr.Addr().String()))

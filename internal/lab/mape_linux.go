@@ -184,7 +184,7 @@ func (l *Lab) seenFromMAPE(ctx context.Context, node string) (msg.Text, msg.Text
 	exp := msg.T("%s, a port of PSID %#x (%d)", "%s、PSID %#x のポート（%d 個）のどれか", line.IPv4, line.PSID, line.PortCount())
 	var s vantage.Seen
 	if err := l.nodeJSON(ctx, node, &s, "dial", whoamiInet4()); err != nil {
-		return exp, msg.Same(short(err)), false
+		return exp, shortText(err), false
 	}
 	in := msg.T("in set", "集合内")
 	if !line.HasPort(s.Port) {
@@ -209,5 +209,5 @@ func checkSharedPort80(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	if err == nil {
 		return exp, msg.T("connected to %s, seen as %s:%d", "%s につながった（%s:%d として）", target, s.Addr, s.Port), false
 	}
-	return exp, msg.T("refused: %s", "拒否: %s", short(err)), true
+	return exp, msg.T("refused: %s", "拒否: %s", shortText(err)), true
 }

@@ -9,9 +9,11 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/dualpath/dualpath/internal/lab/vantage"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // NodeCommands are the programs `dualpath lab-node NAME` runs inside the
@@ -33,7 +35,44 @@ func RunNode(ctx context.Context, out io.Writer, args []string) error {
 	if !ok {
 		return fmt.Errorf("lab-node: unknown program %q", args[0])
 	}
-	return f(ctx, out, args[1:])
+	err := f(ctx, out, args[1:])
+	if err != nil {
+		b, _ := json.Marshal(nodeFailure{Error: err.Error(), Code: msg.CodeOf(err)})
+		fmt.Fprintf(out, "%s\n", b)
+	}
+	return err
+}
+
+// nodeFailure is the last line a node program prints when it fails: its
+// error in English and the error's code, so that the check reading it
+// says it in the reader's language.
+type nodeFailure struct {
+	Error string `json:"node_error"`
+	Code  string `json:"code,omitempty"`
+}
+
+// NodeError is a node program's failure as the lab reads it back.
+type NodeError struct {
+	Msg  string // "[inet4] dial: dial tcp 192.0.2.3:80: connect: no route to host"
+	Code string // msg.CodeOf of the program's error
+}
+
+func (e *NodeError) Error() string { return e.Msg }
+
+// ErrorCode is the code of the program's error (msg.Coder).
+func (e *NodeError) ErrorCode() string { return e.Code }
+
+// nodeError is a node program's failure from its output: a *NodeError
+// when it printed its nodeFailure line, else err as it is.
+func nodeError(node, program, out string, err error) error {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		var f nodeFailure
+		if json.Unmarshal([]byte(lines[i]), &f) == nil && f.Error != "" {
+			return &NodeError{Msg: fmt.Sprintf("[%s] %s: %s", node, program, f.Error), Code: f.Code}
+		}
+	}
+	return err
 }
 
 func nodeWhoami(ctx context.Context, out io.Writer, args []string) error {

@@ -146,7 +146,7 @@ func checkFromOutside(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	exp := msg.T("exit 0: IPv4 and IPv6 reachable on %s", "終了コード 0: IPv4 でも IPv6 でも %s に届く", portsString(ExposedTCP))
 	code, rep, err := l.RunCheck(ctx)
 	if err != nil {
-		return exp, msg.Same(short(err)), false
+		return exp, shortText(err), false
 	}
 	var ok4, ok6, bad []string
 	for _, p := range rep.Paths {

@@ -129,7 +129,7 @@ func (l *Lab) scan(ctx context.Context, sess netip.Addr) (msg.Text, msg.Text, bo
 	}
 	ports := fmt.Sprintf("1-1024,%d,%d", DecoyPort, WhoamiPort)
 	if err := l.nodeJSON(ctx, NodeInet4, &res, "scan", "--ports", ports, sess.String()); err != nil {
-		return exp, msg.Same(short(err)), false
+		return exp, shortText(err), false
 	}
 	return exp, msg.T("open on %s: %s", "%s で開いている: %s", sess, portsString(res.Open)), portsString(res.Open) == portsString(ExposedTCP)
 }

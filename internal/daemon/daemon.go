@@ -363,7 +363,7 @@ func (d *daemon) setDDNSAddress(a netip.Addr) {
 	u := d.ddns
 	d.ddnsMu.Unlock()
 	if u != nil {
-		u.SetPPPoEAddress(a)
+		u.SetSessionAddress(a)
 	}
 }
 

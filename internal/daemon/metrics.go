@@ -92,7 +92,7 @@ func (r *Registry) write(b *strings.Builder) {
 		return 0
 	}
 	m.sample("dualpath_build_info", "gauge", "Always 1; the version label names the build.", 1, "version", k.version)
-	m.sample("dualpath_firewall_active", "gauge", "1 while dualpath's nftables table guards the PPPoE interface.", b2f(k.firewall))
+	m.sample("dualpath_firewall_active", "gauge", "1 while dualpath's nftables table guards the session's interface (PPPoE or fixed-IP tunnel).", b2f(k.firewall))
 	if k.sessionConfigured {
 		m.sample("dualpath_session_up", "gauge", "1 while the PPPoE session is up, else 0.", b2f(k.up))
 		m.sample("dualpath_session_reconnects_total", "counter", "Sessions that came up after the first one.", float64(k.reconnects))
@@ -101,8 +101,8 @@ func (r *Registry) write(b *strings.Builder) {
 		}
 	}
 	if k.hasTraffic {
-		const hb = "IP bytes through the PPPoE session, by direction (rx: from the internet, tx: to it)."
-		const hp = "IP packets through the PPPoE session, by direction."
+		const hb = "IP bytes through the session (PPPoE or fixed-IP tunnel), by direction (rx: from the internet, tx: to it)."
+		const hp = "IP packets through the session (PPPoE or fixed-IP tunnel), by direction."
 		m.sample("dualpath_session_bytes_total", "counter", hb, float64(k.traffic.RxBytes), "direction", "rx")
 		m.sample("dualpath_session_bytes_total", "counter", hb, float64(k.traffic.TxBytes), "direction", "tx")
 		m.sample("dualpath_session_packets_total", "counter", hp, float64(k.traffic.RxPackets), "direction", "rx")

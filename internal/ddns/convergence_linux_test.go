@@ -28,7 +28,7 @@ import (
 // Each measures, in the same run and against the same BIND, the same record
 // and the same kind of change:
 //   - the daemon's way: the updater reacts to the change as an event (the
-//     netlink address watch, or the daemon's SetPPPoEAddress push), 200 ms
+//     netlink address watch, or the daemon's SetSessionAddress push), 200 ms
 //     debounce;
 //   - the baseline: the same updater with address events off, reacting only
 //     by polling every convergencePoll; each change lands at a random phase
@@ -237,20 +237,20 @@ func BenchmarkConvergencePPPoEPush(b *testing.B) {
 	first := netip.MustParseAddr("198.51.100.1")
 	next := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{198, 51, 100, byte(2 + i%200)}) }
 	u, srv, stop := convergenceSetup(b, "pppoe", "")
-	u.SetPPPoEAddress(first)
+	u.SetSessionAddress(first)
 	waitAnswer(b, srv, first)
 	var ds []time.Duration
 	for i := 0; b.Loop(); i++ {
 		a := next(i)
 		start := time.Now()
-		u.SetPPPoEAddress(a)
+		u.SetSessionAddress(a)
 		waitAnswer(b, srv, a)
 		ds = append(ds, time.Since(start))
 	}
 	stop()
 	ns := convergenceNS(b, first)
 	polls := measurePolling(b, srv, "pppoe", ns, first, next, len(ds))
-	reportConvergence(b, "after a PPPoE reconnect", "SetPPPoEAddress push (the daemon)", ds, polls)
+	reportConvergence(b, "after a PPPoE reconnect", "SetSessionAddress push (the daemon)", ds, polls)
 }
 
 // TestUpdaterFollowsNetlinkToBIND runs the daemon loop against a real BIND:

@@ -16,9 +16,8 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
-	"github.com/dualpath/dualpath/internal/msg"
-
 	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Defaults of the updater.
@@ -135,10 +134,11 @@ type Updater struct {
 	tun  string
 	recs []*record
 
-	mu         sync.Mutex // guards recs' state, pppoe
-	pppoe      netip.Addr
-	pppoeKnown bool
-	kick       chan struct{}
+	mu           sync.Mutex // guards recs' state, session
+	session      netip.Addr // SetSessionAddress's
+	sessionKnown bool
+	sessionName  msg.Text // the PPPoE session or the fixed-IP tunnel, in errors
+	kick         chan struct{}
 
 	updates, keepalives, failures, unchanged, refused atomic.Uint64
 	byProvider                                        map[string]*ProviderCounters // guarded by mu
@@ -192,7 +192,8 @@ func New(cfg *config.Config, opts Options) (*Updater, error) {
 		opts.StateDir = ""
 	}
 	u := &Updater{cfg: cfg, opts: opts, log: opts.Logger, tun: DefaultTUN, kick: make(chan struct{}, 1),
-		byProvider: map[string]*ProviderCounters{}}
+		sessionName: msg.T("the PPPoE session", "PPPoE セッション"),
+		byProvider:  map[string]*ProviderCounters{}}
 	for _, d := range cfg.DDNS {
 		u.byProvider[d.Provider] = &ProviderCounters{}
 	}
@@ -201,6 +202,7 @@ func New(cfg *config.Config, opts Options) (*Updater, error) {
 	}
 	if cfg.Tunnel != nil {
 		u.tun = cfg.Tunnel.TUN
+		u.sessionName = msg.T("the fixed-IP tunnel", "固定 IP トンネル")
 	}
 	for i, d := range cfg.DDNS {
 		prov, secrets, err := NewProvider(d, nil)
@@ -242,14 +244,15 @@ func New(cfg *config.Config, opts Options) (*Updater, error) {
 	return u, nil
 }
 
-// SetPPPoEAddress tells the updater the PPPoE session's address, or the
-// fixed tunnel's (the tunnel source reads the same value; the daemon
-// calls it on session up, address change and down; an invalid address means
-// the session is down). From then on the pppoe source uses it instead of
-// reading the TUN device. It triggers a debounced check.
-func (u *Updater) SetPPPoEAddress(a netip.Addr) {
+// SetSessionAddress tells the updater the IPv4 address of the session the
+// daemon holds: the PPPoE session's or the fixed-IP tunnel's (the pppoe and
+// tunnel sources read it). The daemon calls it on session up, address
+// change and down; an invalid address means the session is down. From then
+// on those sources use it instead of reading the TUN device. It triggers a
+// debounced check.
+func (u *Updater) SetSessionAddress(a netip.Addr) {
 	u.mu.Lock()
-	u.pppoe, u.pppoeKnown = a.Unmap(), true
+	u.session, u.sessionKnown = a.Unmap(), true
 	u.mu.Unlock()
 	u.Kick()
 }
@@ -632,7 +635,7 @@ func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (
 	case SourceStatic:
 		return src.Static, netip.Addr{}, CheckPublishable(src.Static, r.choice.AllowULA)
 	case SourcePPPoE, SourceTunnel:
-		a, err := u.pppoeAddr()
+		a, err := u.sessionAddr()
 		if err != nil {
 			return netip.Addr{}, netip.Addr{}, err
 		}
@@ -672,7 +675,7 @@ func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (
 	case SourceHTTP:
 		var via netip.Addr
 		if !v6 {
-			via, _ = u.pppoeAddr() // ask through PPPoE when we hold a session
+			via, _ = u.sessionAddr() // ask through the session when we hold one
 		}
 		a, err := echo(ctx, src.URL, v6, via)
 		if err != nil {
@@ -693,27 +696,28 @@ func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (
 	return netip.Addr{}, netip.Addr{}, fmt.Errorf("no source")
 }
 
-// pppoeAddr is the pushed session address, or the TUN device's IPv4.
-func (u *Updater) pppoeAddr() (netip.Addr, error) {
+// sessionAddr is the pushed session address, or the TUN device's IPv4.
+func (u *Updater) sessionAddr() (netip.Addr, error) {
 	u.mu.Lock()
-	a, known := u.pppoe, u.pppoeKnown
+	a, known := u.session, u.sessionKnown
 	u.mu.Unlock()
 	if known {
 		if !a.IsValid() {
-			return netip.Addr{}, errors.New("the PPPoE session is down")
+			return netip.Addr{}, msg.Err(msg.T("%s is down", "%sが切れています", u.sessionName))
 		}
 		return a, nil
 	}
 	as, err := u.opts.Addrs(u.tun)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("PPPoE device %s: %v", u.tun, err)
+		return netip.Addr{}, msg.Err(msg.T("the device %[2]s of %[1]s: %[3]v", "%[1]sのデバイス %[2]s: %[3]v", u.sessionName, u.tun, err))
 	}
 	for _, x := range as {
 		if x.Prefix.Addr().Is4() {
 			return x.Prefix.Addr(), nil
 		}
 	}
-	return netip.Addr{}, fmt.Errorf("PPPoE device %s has no IPv4 address (session not up)", u.tun)
+	return netip.Addr{}, msg.Err(msg.T("the device %[2]s of %[1]s has no IPv4 address (not up)",
+		"%[1]sのデバイス %[2]s に IPv4 アドレスがありません（接続されていません）", u.sessionName, u.tun))
 }
 
 // notMAPE refuses the MAP-E shared IPv4 address of this server's own line:

@@ -17,6 +17,7 @@ import (
 
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/ddns/providersim"
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/netnstest"
 
 	"github.com/dualpath/dualpath/internal/hostnet"
@@ -204,12 +205,12 @@ func TestUpdaterGuardsKeepLastGood(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	u.SetPPPoEAddress(ip("203.0.113.7"))
+	u.SetSessionAddress(ip("203.0.113.7"))
 	if err := u.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, bad := range []string{"106.72.18.52", "100.64.3.4", "192.168.1.10"} {
-		u.SetPPPoEAddress(ip(bad))
+		u.SetSessionAddress(ip(bad))
 		if err := u.RunOnce(ctx); err == nil || !strings.Contains(err.Error(), "ipv4 source pppoe") {
 			t.Fatalf("one-shot run with %s: err %v, want the refusal", bad, err)
 		}
@@ -224,7 +225,7 @@ func TestUpdaterGuardsKeepLastGood(t *testing.T) {
 		t.Fatalf("refused %d, want 3", c.Refused)
 	}
 	// Session down: nothing published, record kept.
-	u.SetPPPoEAddress(netip.Addr{})
+	u.SetSessionAddress(netip.Addr{})
 	if err := u.RunOnce(ctx); err == nil || !strings.Contains(err.Error(), "session is down") {
 		t.Fatalf("err %v, want the session down", err)
 	}
@@ -361,7 +362,7 @@ func TestUpdaterRunReactsToPPPoEEvents(t *testing.T) {
 	}
 	n := len(sim.Requests())
 	for i := 1; i <= 5; i++ {
-		u.SetPPPoEAddress(netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}))
+		u.SetSessionAddress(netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}))
 	}
 	if !netnstest.WaitFor(10*time.Second, func() bool {
 		r := sim.Record("home.example.net")
@@ -466,5 +467,47 @@ func TestBackoffGrowsAndCaps(t *testing.T) {
 	}
 	if d := u.backoff(r, &Error{Kind: KindRateLimited, RetryAfter: time.Hour}); d != time.Hour {
 		t.Fatalf("retry-after %v", d)
+	}
+}
+
+// With a fixed-IP tunnel, the session the address comes from is the
+// tunnel: a down or missing one is named so, never "PPPoE", in both
+// languages.
+func TestSessionDownNamesTheTunnel(t *testing.T) {
+	sim := providersim.NewDynDNS2("user1", secretPW, "home.example.net")
+	url := serve(t, sim)
+	dir := t.TempDir()
+	cfg := loadConfig(t, fmt.Sprintf(`
+interface: lan0
+tunnel:
+  br: 2001:db8:ffff::1
+  interface_id: ::c6:3364:7b00:0
+  ipv4: 203.0.113.7
+ddns:
+  - provider: dyndns2
+    name: home.example.net
+    username: user1
+    password_file: %s
+    base_url: %s
+    ipv4: tunnel
+`, writeSecret(t, dir, "pw", secretPW), url))
+	u, err := New(cfg, testOptions(newFakeHost(), &logBuf{}, "-"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// Before the daemon says anything: the tunnel's device is read.
+	err = u.RunOnce(ctx)
+	if err == nil || !strings.Contains(err.Error(), "the device dp-ipip0 of the fixed-IP tunnel") || strings.Contains(err.Error(), "PPPoE") {
+		t.Fatalf("err %v, want the tunnel's device named", err)
+	}
+	u.SetSessionAddress(netip.Addr{})
+	err = u.RunOnce(ctx)
+	if err == nil || !strings.Contains(err.Error(), "the fixed-IP tunnel is down") || strings.Contains(err.Error(), "PPPoE") {
+		t.Fatalf("err %v, want the tunnel down", err)
+	}
+	_, err = u.sessionAddr()
+	if ja := msg.ErrorIn(err, msg.Japanese); ja != "固定 IP トンネルが切れています" {
+		t.Errorf("Japanese %q", ja)
 	}
 }

@@ -53,9 +53,7 @@ func warnings(cfg *config.Config) []msg.Text {
 	// Our table accepting a port is not enough: every input base chain
 	// (ufw's, iptables', another nft table's) must accept it too.
 	if sets, err := doctor.HostFirewall(context.Background()); err == nil {
-		for _, w := range doctor.FirewallBlocked(sets, inboundTUN(cfg), cfg.Expose.TCP) {
-			out = append(out, msg.Same(w)) // English only so far
-		}
+		out = append(out, doctor.FirewallBlocked(sets, inboundTUN(cfg), cfg.Expose.TCP)...)
 	}
 	return out
 }

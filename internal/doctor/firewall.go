@@ -722,18 +722,19 @@ func contains(xs []string, x string) bool {
 // FirewallBlocked is one line for each exposed port the host's own firewall
 // certainly drops on iface, with the command that opens it (the daemon's
 // status warnings; doctor's host.firewall says the same in more words).
-func FirewallBlocked(sets []*Ruleset, iface string, ports []uint16) []string {
+func FirewallBlocked(sets []*Ruleset, iface string, ports []uint16) []Text {
 	ufw := false
 	for _, rs := range sets {
 		ufw = ufw || rs.UFW()
 	}
-	var out []string
+	var out []Text
 	for _, pp := range Evaluate(sets, iface, ports) {
 		if len(pp.Blockers) == 0 {
 			continue
 		}
 		b := pp.Blockers[0]
-		out = append(out, fmt.Sprintf("the host's own firewall drops new connections to TCP port %d on %s (%s %s %s: %s): %s",
+		out = append(out, T("the host's own firewall drops new connections to TCP port %d on %s (%s %s %s: %s): %s",
+			"ホスト自身のファイアウォールが %[2]s の TCP ポート %[1]d への新規接続を破棄します（「%[3]s %[4]s %[5]s: %[6]s」）。開けるには「%[7]s」",
 			pp.Port, iface, b.Family, b.Table, b.Chain, b.By, FirewallFix(b, ufw, iface, pp.Port)))
 	}
 	return out

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/dualpath/dualpath/internal/msg/msgtest"
 )
 
 const nftSample = `{"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}},
@@ -129,7 +131,15 @@ func TestFirewallBlocked(t *testing.T) {
 		t.Fatalf("open ports warned: %q", w)
 	}
 	w := FirewallBlocked([]*Ruleset{rs}, "eth0", []uint16{80, 8080})
-	if len(w) != 1 || !strings.Contains(w[0], "TCP port 80 on eth0 (inet t input: policy drop)") || !strings.Contains(w[0], `nft insert rule inet t input iifname "eth0" tcp dport 80 accept`) {
+	if len(w) != 1 || !strings.Contains(w[0].EN, "TCP port 80 on eth0 (inet t input: policy drop)") || !strings.Contains(w[0].EN, `nft insert rule inet t input iifname "eth0" tcp dport 80 accept`) {
 		t.Fatalf("warnings: %q (8080 is unsure, not certainly blocked)", w)
+	}
+	ja := w[0].JA
+	if !strings.Contains(ja, "eth0 の TCP ポート 80 への新規接続を破棄します（「inet t input: policy drop」）") ||
+		!strings.Contains(ja, `開けるには「nft insert rule inet t input iifname "eth0" tcp dport 80 accept」`) {
+		t.Errorf("Japanese warning: %q", ja)
+	}
+	if fw := msgtest.ForeignWords(ja); len(fw) > 0 {
+		t.Errorf("English %q in %q", fw, ja)
 	}
 }

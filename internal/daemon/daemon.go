@@ -158,11 +158,13 @@ func Run(ctx context.Context, opts Options) (err error) {
 			d.st.SessionConfigured(cfg.Interface, p.TUN, p.MTU)
 		} else {
 			d.st.SetTraffic(tunTraffic(dev))
-			d.st.SetComponent("session", false, "replaced by the tunnel section")
+			d.st.SetComponent("session", false, msg.T("replaced by the tunnel section", "tunnel のセクションが代わりを務めます"))
 		}
 	} else {
-		d.st.SetComponent("session", false, "no pppoe section in the config (two-router mode)")
-		d.st.SetComponent("firewall", false, "no pppoe section: there is no PPPoE address to guard")
+		d.st.SetComponent("session", false, msg.T("no pppoe section in the config (two-router mode)",
+			"設定に pppoe のセクションがありません（ルーター2台の構成）"))
+		d.st.SetComponent("firewall", false, msg.T("no pppoe section: there is no PPPoE address to guard",
+			"pppoe のセクションがないため、守る PPPoE のアドレスがありません"))
 	}
 	d.st.SetLine(newLineCache(cfg.Interface))
 	d.st.SetWarnings(hostWarnings{cfg})
@@ -199,11 +201,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 		d.ddnsMu.Lock()
 		d.ddns = u
 		d.ddnsMu.Unlock()
-		d.st.SetComponent("ddns", true, "")
+		d.st.SetComponent("ddns", true, msg.Text{})
 		d.st.SetDNS(dnsView{u})
 		d.st.SetDNSCounters(u) // started with the notifier (events.go)
 	} else {
-		d.st.SetComponent("ddns", false, "no ddns records in the config")
+		d.st.SetComponent("ddns", false, msg.T("no ddns records in the config", "設定に ddns のレコードがありません"))
 	}
 
 	// 5. Events and the look from outside (events.go, reach.go).

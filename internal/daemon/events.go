@@ -9,6 +9,7 @@ import (
 
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/ddns"
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/notify"
 )
 
@@ -30,11 +31,11 @@ func (d *daemon) startOutside(ctx context.Context, wg *sync.WaitGroup) error {
 			return err
 		}
 		d.notifier = nt
-		d.st.SetComponent("notify", true, "")
+		d.st.SetComponent("notify", true, msg.Text{})
 		wg.Add(1)
 		go func() { defer wg.Done(); nt.Run(ctx) }()
 	} else {
-		d.st.SetComponent("notify", false, "no notify section in the config")
+		d.st.SetComponent("notify", false, msg.T("no notify section in the config", "設定に notify のセクションがありません"))
 	}
 	wg.Add(2)
 	go func() { defer wg.Done(); d.runReach(ctx) }()

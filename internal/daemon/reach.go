@@ -154,7 +154,8 @@ func jitter(d time.Duration) time.Duration {
 // runReach is the check loop; it returns when ctx ends.
 func (d *daemon) runReach(ctx context.Context) {
 	if d.cfg.Check == nil {
-		d.st.SetComponent("check", false, "no check section in the config (dualpath check still works by hand)")
+		d.st.SetComponent("check", false, msg.T("no check section in the config (dualpath check still works by hand)",
+			"設定に check のセクションがありません（dualpath check は手で実行できます）"))
 		return
 	}
 	k := d.cfg.CheckSettings()
@@ -165,7 +166,7 @@ func (d *daemon) runReach(ctx context.Context) {
 	if poll == 0 {
 		poll = defaultCheckPoll
 	}
-	d.st.SetComponent("check", true, "")
+	d.st.SetComponent("check", true, msg.Text{})
 	var last4, last6 netip.Addr
 	var due time.Time
 	t := time.NewTicker(poll)

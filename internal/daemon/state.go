@@ -84,9 +84,9 @@ func (s *State) SetConfig(path, metrics string) {
 }
 
 // SetComponent records whether a component runs, and why not.
-func (s *State) SetComponent(name string, running bool, note string) {
+func (s *State) SetComponent(name string, running bool, note msg.Text) {
 	defer s.lock()()
-	s.components[name] = ComponentNote{Name: name, Running: running, Note: note}
+	s.components[name] = ComponentNote{Name: name, Running: running, Note: note.EN, NoteJA: note.JA}
 }
 
 // SetLine gives the status the MAP-E line summary (read at each snapshot).

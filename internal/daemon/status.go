@@ -170,6 +170,7 @@ type ComponentNote struct {
 	Name    string `json:"name"`
 	Running bool   `json:"running"`
 	Note    string `json:"note,omitempty"`
+	NoteJA  string `json:"note_ja,omitempty"` // Note in Japanese
 }
 
 // WriteText prints the status for a person, in English.
@@ -301,7 +302,7 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 	}
 	for _, c := range s.Components {
 		if !c.Running {
-			line("note", msg.T("%s is not running: %s", "%s は動いていません: %s", c.Name, c.Note))
+			line("note", msg.T("%s is not running: %s", "%s は動いていません: %s", componentName(c.Name), msg.Text{EN: c.Note, JA: c.NoteJA}))
 		}
 	}
 	for i, wng := range s.Warnings {
@@ -311,6 +312,25 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 		}
 		line("warning", t)
 	}
+}
+
+// componentName names a part of the daemon in both languages.
+func componentName(name string) msg.Text {
+	switch name {
+	case "session":
+		return msg.T("session", "PPPoE セッション")
+	case "firewall":
+		return msg.T("firewall", "ファイアウォール")
+	case "line":
+		return msg.T("line", "回線の判定")
+	case "notify":
+		return msg.T("notify", "通知")
+	case "check":
+		return msg.T("check", "外からの到達確認")
+	case "ddns":
+		return msg.T("ddns", "DNS の更新")
+	}
+	return msg.Same(name)
 }
 
 // portsText is config.FormatPorts ("80,443", "none") in both languages.

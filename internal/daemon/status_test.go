@@ -41,8 +41,8 @@ func fixedState(t *testing.T) *State {
 	})
 	st.SetDNSCounters(fixedDNSCounters{"mydns": {Updates: 1, Failures: 1, LastSuccess: clock}})
 	st.SetFirewall(FirewallStatus{Active: true, Interface: "dp-ppp0", TCP: []uint16{80, 443}, ICMPEcho: true})
-	st.SetComponent("ddns", true, "")
-	st.SetComponent("line", false, "no MAP-E rule matches this host's IPv6 prefix")
+	st.SetComponent("ddns", true, msg.Text{})
+	st.SetComponent("line", false, msg.T("no MAP-E rule matches this host's IPv6 prefix", "このホストの IPv6 プレフィックスに合う MAP-E の規則がありません"))
 	st.SetWarnings(fixedWarnings{msg.T("nothing listens on TCP port 443 over IPv6", "IPv6 の TCP ポート 443 で待ち受けているプログラムがありません")})
 	return st
 }
@@ -134,7 +134,7 @@ func TestStatusSocketRoundTrip(t *testing.T) {
 			t.Errorf("%d columns: %q", termtext.DisplayWidth(l), l)
 		}
 	}
-	for _, want := range []string{"セッション:", "接続中（dp-ppp0、enp1s0 経由）", "再接続 1 回", "最後のエラー（2m30s前）: ISP 側の AC が LCP エコーに", "最後のエラー: 認証情報を拒否されました", "（未登録）", "ファイアウォール:", "TCP 80,443、UDP なし、ping に応答"} {
+	for _, want := range []string{"セッション:", "接続中（dp-ppp0、enp1s0 経由）", "再接続 1 回", "最後のエラー（2m30s前）: ISP 側の AC が LCP エコーに", "最後のエラー: 認証情報を拒否されました", "注意:             回線の判定 は動いていません: このホストの IPv6", "（未登録）", "ファイアウォール:", "TCP 80,443、UDP なし、ping に応答"} {
 		if !strings.Contains(ja.String(), want) {
 			t.Errorf("Japanese text lacks %q:\n%s", want, ja.String())
 		}

@@ -46,7 +46,7 @@ func init() {
 		ON OFF RS ND Linux journalctl pid ping
 		auto pap chap tunnel expose ipv seen none off text debug info warn error true false
 		HGW Buffalo Aterm Yamaha NEC MAC PEM TLS SNI ULA GUA transix Xpass
-		mydns duckdns cloudflare rfc2136 dyndns2`) {
+		mydns duckdns cloudflare rfc2136 dyndns2 notify`) {
 		Names[n] = true
 	}
 }
@@ -82,7 +82,7 @@ var units = map[string]bool{}
 
 func init() {
 	for _, w := range strings.Fields(`ms KiB MiB GiB KB MB GB kB bps kbps Mbps Gbps ns us
-		ufw sshd lo`) {
+		ufw sshd lo dev`) {
 		units[w] = true
 	}
 }
@@ -101,14 +101,16 @@ func ForeignWords(line string) []string {
 	return out
 }
 
-// Japanese fails t for each line of out (printed under a Japanese locale)
-// that holds an English word (ForeignWords) or is wider than 80 columns.
+// Japanese fails t when out (printed under a Japanese locale) holds an
+// English word (ForeignWords; a quote may go on over a wrapped line) or a
+// line wider than 80 columns.
 func Japanese(t testing.TB, out string) {
 	t.Helper()
-	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
-		if w := ForeignWords(l); len(w) > 0 {
-			t.Errorf("English %q in a Japanese line: %q", w, l)
-		}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if w := ForeignWords(strings.Join(lines, " ")); len(w) > 0 {
+		t.Errorf("English %q in Japanese lines:\n%s", w, out)
+	}
+	for _, l := range lines {
 		if w := termtext.DisplayWidth(l); w > termtext.Width {
 			t.Errorf("%d columns: %q", w, l)
 		}

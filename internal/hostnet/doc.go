@@ -34,7 +34,7 @@
 // Errors a user can act on: a missing interface reads "interface enp9s0 not
 // found (ip link shows: lo, enp1s0)" (errors.Is ErrInterfaceNotFound);
 // missing privileges name CAP_NET_ADMIN and CAP_NET_RAW (errors.Is
-// ErrPermission).
+// ErrPermission); a refusal with both held names the filter (ErrFiltered).
 //
 // Tests: open journals and packet conns inside InNamespace(ns.Name, ...)
 // with namespaces from internal/netnstest; or run a child test binary with
@@ -88,6 +88,11 @@ func (c Change) String() string { return c.What }
 // ErrPermission marks errors caused by missing privileges; the message tells
 // the user what to do.
 var ErrPermission = errors.New("needs CAP_NET_ADMIN and CAP_NET_RAW (run as root or grant them)")
+
+// ErrFiltered marks a refusal although the process holds CAP_NET_ADMIN and
+// CAP_NET_RAW: a system call filter or a security policy said no.
+var ErrFiltered = errors.New("refused although CAP_NET_ADMIN and CAP_NET_RAW are held: " +
+	"a system call filter or security policy (systemd SystemCallFilter=, seccomp, AppArmor) forbids it; allow it there")
 
 // ErrInterfaceNotFound marks errors about a network interface that does not
 // exist; the message lists the interfaces that do.

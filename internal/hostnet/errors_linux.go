@@ -9,12 +9,16 @@ import (
 )
 
 // actionable rewrites low-level errors into messages a user can act on:
-// EPERM/EACCES name the capabilities needed. what says what was attempted.
+// EPERM/EACCES name the capabilities needed, or, when the process holds
+// them, the filter that refused. what says what was attempted.
 func actionable(what string, err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+		if caps, ok := EffectiveCaps(); ok && caps.Has(CapNetAdmin, CapNetRaw) {
+			return fmt.Errorf("%s: %w", what, ErrFiltered)
+		}
 		return fmt.Errorf("%s: %w", what, ErrPermission)
 	}
 	return fmt.Errorf("%s: %w", what, err)

@@ -6,13 +6,20 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/dualpath/dualpath/internal/netnstest"
 )
 
-const permChildEnv = "DUALPATH_HOSTNET_PERM_CHILD"
+const (
+	permChildEnv   = "DUALPATH_HOSTNET_PERM_CHILD"
+	filterChildEnv = "DUALPATH_HOSTNET_FILTER_CHILD"
+)
 
 // TestPermChild is a helper for TestErrorsNameMissingCapabilities: run
 // without CAP_NET_ADMIN/CAP_NET_RAW it prints the errors users would see.
@@ -20,6 +27,12 @@ func TestPermChild(t *testing.T) {
 	dir := os.Getenv(permChildEnv)
 	if dir == "" {
 		t.Skip("helper process for TestErrorsNameMissingCapabilities")
+	}
+	if os.Getenv(filterChildEnv) != "" {
+		if err := refuseSocket(); err != nil {
+			fmt.Printf("seccomp: %v\n", err)
+			return
+		}
 	}
 	_, err := OpenPacketConn("lo", 0x8864)
 	fmt.Printf("packet: %v (is ErrPermission: %v)\n", err, errors.Is(err, ErrPermission))
@@ -47,6 +60,69 @@ func TestErrorsNameMissingCapabilities(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("child output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// refuseSocket installs a seccomp filter on every thread of this process
+// that makes socket(2) fail with EPERM, as systemd's SystemCallFilter= with
+// SystemCallErrorNumber=EPERM or a container's profile does.
+func refuseSocket() error {
+	var arch uint32
+	switch runtime.GOARCH {
+	case "amd64":
+		arch = unix.AUDIT_ARCH_X86_64
+	case "arm64":
+		arch = unix.AUDIT_ARCH_AARCH64
+	default:
+		return fmt.Errorf("no filter for %s", runtime.GOARCH)
+	}
+	const (
+		ld  = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
+		jeq = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
+		ret = unix.BPF_RET | unix.BPF_K
+	)
+	prog := []unix.SockFilter{
+		{Code: ld, K: 4}, // seccomp_data.arch
+		{Code: jeq, K: arch, Jt: 0, Jf: 3},
+		{Code: ld, K: 0}, // seccomp_data.nr
+		{Code: jeq, K: unix.SYS_SOCKET, Jt: 0, Jf: 1},
+		{Code: ret, K: unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM)},
+		{Code: ret, K: unix.SECCOMP_RET_ALLOW},
+	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return err
+	}
+	fp := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC, uintptr(unsafe.Pointer(&fp)))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// TestErrorsNameTheFilter: with both capabilities held, an EPERM from a
+// system call filter is not reported as a missing capability.
+func TestErrorsNameTheFilter(t *testing.T) {
+	if c, ok := EffectiveCaps(); !ok || !c.Has(CapNetAdmin, CapNetRaw) {
+		t.Skip("needs CAP_NET_ADMIN and CAP_NET_RAW (the point is a refusal despite them)")
+	}
+	ns := netnstest.New(t, "flt")
+	cmd := ns.Command(os.Args[0], "-test.run=^TestPermChild$")
+	cmd.Env = append(os.Environ(), permChildEnv+"="+t.TempDir(), filterChildEnv+"=1")
+	out, _ := cmd.CombinedOutput()
+	if strings.Contains(string(out), "seccomp: ") {
+		t.Skipf("cannot install a seccomp filter here: %s", out)
+	}
+	for _, want := range []string{
+		"packet: look up interface lo: refused although CAP_NET_ADMIN and CAP_NET_RAW are held: a system call filter",
+		"journal: netlink: refused although CAP_NET_ADMIN and CAP_NET_RAW are held: a system call filter",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("child output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "run as root") {
+		t.Errorf("a filtered call is said to need root:\n%s", out)
 	}
 }
 

@@ -39,6 +39,9 @@ func OpenPacketConn(ifname string, etherTypes ...uint16) (*PacketConn, error) {
 	}
 	ifi, err := net.InterfaceByName(ifname)
 	if err != nil {
+		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+			return nil, actionable("look up interface "+ifname, err) // not a missing interface
+		}
 		return nil, interfaceNotFound(ifname)
 	}
 	filter, err := EtherTypeFilter(etherTypes...)

@@ -168,6 +168,9 @@ func testScenario(t *testing.T, scenario string) {
 		t.Errorf("lab test exit %d, passed %v: want exit 0 with every check holding", code, rep.Passed())
 	}
 	testIPv6FilterCheckFails(t, r)
+	if scenario == lab.ScenarioServerPPPoE {
+		testUDPHoleFailsScan(t, r)
+	}
 	if _, code := r.run(t, "down"); code != 0 {
 		t.Fatalf("lab down: exit %d", code)
 	}
@@ -445,6 +448,31 @@ func testIPv6FilterCheckFails(t *testing.T, r *labRun) {
 	}
 	if rep, err = l.TestOnly(ctx, 5, 10); err != nil || !rep.Passed() || len(rep.Results) != 2 {
 		t.Errorf("hole opened again: %+v %v", rep, err)
+	}
+}
+
+// testUDPHoleFailsScan lets UDP to the server's decoy port through the
+// server's firewall: check 6 must fail, seeing that UDP port open on the
+// session address; closed again, it holds.
+func testUDPHoleFailsScan(t *testing.T, r *labRun) {
+	t.Helper()
+	l, err := lab.New(lab.Options{Prefix: r.prefix, StateRoot: r.root, Bin: r.bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	closeHole := openUDPHole(t, r)
+	rep, err := l.TestOnly(ctx, 6)
+	if err != nil || len(rep.Results) != 1 {
+		t.Fatalf("check 6: %+v %v", rep, err)
+	}
+	if x := rep.Results[0]; x.Outcome != lab.Fail || !strings.HasSuffix(x.Seen, fmt.Sprintf("; UDP %d", lab.DecoyPort)) {
+		t.Errorf("UDP hole: check 6 %s, seen %q; want FAIL with UDP %d open", x.Outcome, x.Seen, lab.DecoyPort)
+	}
+	closeHole()
+	if rep, err = l.TestOnly(ctx, 6); err != nil || !rep.Passed() || len(rep.Results) != 1 {
+		t.Errorf("UDP hole closed again: %+v %v", rep, err)
 	}
 }
 

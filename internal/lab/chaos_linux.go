@@ -28,8 +28,8 @@ import (
 // `dualpath lab chaos`: a drill of seeded faults against the running lab,
 // each followed by the recovery it must show (session up, DNS answering
 // the new address, an IPv4 visitor's fetch 200), while invariants are
-// checked the whole time: no port beyond expose open on the session
-// address, no wrong DNS answer outside a fault's recovery, the server's
+// checked the whole time: no TCP or UDP port beyond expose open on the
+// session address (while the server's decoys answer on the LAN), no wrong DNS answer outside a fault's recovery, the server's
 // host state the same between faults, the daemon's file descriptors and
 // goroutines bounded. One fault kind is one file (chaos_*_linux.go).
 
@@ -145,7 +145,8 @@ type chaos struct {
 	wrongAt  time.Time  // start of a wrong DNS answer in steady state
 	fault    int        // current fault number
 	viol     []Violation
-	expose   []uint16
+	expose   []uint16 // TCP
+	exposeU  []uint16 // UDP
 	watchOut string
 	target   string
 	obsRead  int64
@@ -190,7 +191,7 @@ func (l *Lab) Chaos(ctx context.Context, opt ChaosOptions) (*ChaosReport, error)
 			return nil, fmt.Errorf("unknown fault kind %q: use %s", k, strings.Join(FaultKinds(), ", "))
 		}
 	}
-	c := &chaos{l: l, opt: opt, began: time.Now(), expose: ExposedTCP, v6: ServerIPv6(),
+	c := &chaos{l: l, opt: opt, began: time.Now(), expose: ExposedTCP, exposeU: ExposedUDP, v6: ServerIPv6(),
 		out: msg.Printer{W: opt.Progress, Lang: opt.Lang}}
 	if c.opt.Progress == nil {
 		c.out.W = io.Discard
@@ -207,6 +208,7 @@ func (l *Lab) Chaos(ctx context.Context, opt ChaosOptions) (*ChaosReport, error)
 		return nil, err
 	}
 	defer stopWatch()
+	c.decoyControl(ctx, "before")
 	host0, err := c.hostState()
 	if err != nil {
 		return nil, err
@@ -274,6 +276,9 @@ func (l *Lab) Chaos(ctx context.Context, opt ChaosOptions) (*ChaosReport, error)
 	}
 	stopMon()
 	<-monDone
+	if ctx.Err() == nil {
+		c.decoyControl(ctx, "after")
+	}
 	c.judgeScans()
 	rep.Violations = c.viol
 	if rep.Violations == nil {
@@ -434,9 +439,10 @@ func (c *chaos) startWatch(ctx context.Context) (func(), error) {
 	if err := os.WriteFile(c.target, []byte(c.current().String()+"\n"), 0o644); err != nil {
 		return nil, err
 	}
-	ports := fmt.Sprintf("1-1024,%d,%d", DecoyPort, WhoamiPort)
+	tcp := fmt.Sprintf("1-1024,%d,%d", DecoyPort, WhoamiPort)
+	udp := fmt.Sprintf("1-1024,%d", DecoyPort)
 	p, err := c.l.startNode(NodeInet4, "chaos-watch", "chaos-watch", "--target", c.target, "--out", c.watchOut,
-		"--dns", netip.AddrPortFrom(DNS4, 53).String(), "--name", Name, "--ports", ports)
+		"--dns", netip.AddrPortFrom(DNS4, 53).String(), "--name", Name, "--ports", tcp, "--udp", udp)
 	if err != nil {
 		return nil, err
 	}
@@ -501,8 +507,17 @@ func (c *chaos) readObs() []watchObs {
 	return out
 }
 
+// decoyControl checks that the server's UDP decoy answers on the LAN
+// (before and after the drill): otherwise the scanner's "no UDP port open"
+// on the session address would prove nothing.
+func (c *chaos) decoyControl(ctx context.Context, when string) {
+	if err := c.l.udpDecoyAnswers(ctx); err != nil {
+		c.violate("%s the drill: %v: the scanner could not have seen an open UDP port", when, err)
+	}
+}
+
 // judgeScans checks every scan of the drill: only the exposed ports may
-// ever be open on the session address.
+// ever be open on the session address, over TCP and over UDP.
 func (c *chaos) judgeScans() {
 	b, err := os.ReadFile(c.watchOut)
 	if err != nil {
@@ -516,10 +531,15 @@ func (c *chaos) judgeScans() {
 			continue
 		}
 		scans++
-		for _, p := range o.Open {
-			if !slices.Contains(c.expose, p) {
-				c.viol = append(c.viol, Violation{At: round1(o.At.Sub(c.began).Seconds()),
-					What: fmt.Sprintf("port %d open on %s (expose: %s)", p, o.Addr, portsString(c.expose))})
+		for _, x := range []struct {
+			proto        string
+			open, expose []uint16
+		}{{"TCP", o.Open, c.expose}, {"UDP", o.UDP, c.exposeU}} {
+			for _, p := range x.open {
+				if !slices.Contains(x.expose, p) {
+					c.viol = append(c.viol, Violation{At: round1(o.At.Sub(c.began).Seconds()),
+						What: fmt.Sprintf("%s port %d open on %s (expose: %s)", x.proto, p, o.Addr, portsString(x.expose))})
+				}
 			}
 		}
 	}
@@ -707,7 +727,7 @@ func (r *ChaosReport) Print(w io.Writer, lang msg.Lang) {
 			c[0]+"/"+c[1], c[2]+"/"+c[3], c[4]+"/"+c[5], c[6]+"/"+c[7])))
 	}
 	if len(r.Violations) == 0 {
-		p.Println(msg.T("invariants held: no port beyond expose open, DNS right between faults, host state constant, daemon fds and goroutines bounded",
+		p.Println(msg.T("invariants held: no TCP/UDP port beyond expose open, DNS right between faults, host state constant, daemon fds and goroutines bounded",
 			"不変条件はすべて成立: 公開ポート以外は閉鎖、障害の合間のDNSは正しい、ホストの状態は不変、デーモンのfdとgoroutineは有界"))
 		return
 	}

@@ -11,13 +11,11 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-
-	"github.com/dualpath/dualpath/internal/lab/vantage"
 )
 
 // The chaos drill's watcher runs in the IPv4 visitor's namespace for the
 // whole drill: it scans the session address (read from a file the drill
-// keeps current) every couple of seconds and asks the ISP's DNS for the
+// keeps current) over TCP and UDP every couple of seconds and asks the ISP's DNS for the
 // name's A and AAAA records every half second, appending what it saw as
 // JSON lines. The drill judges the observations against what it knows to
 // be true (chaos_linux.go).
@@ -32,6 +30,7 @@ type watchObs struct {
 	Kind string       `json:"kind"` // "scan" or "dns"
 	Addr netip.Addr   `json:"addr,omitzero"`
 	Open []uint16     `json:"open,omitempty"`
+	UDP  []uint16     `json:"open_udp,omitempty"` // UDP ports that answered
 	A    []netip.Addr `json:"a,omitempty"`
 	AAAA []netip.Addr `json:"aaaa,omitempty"`
 	Err  string       `json:"err,omitempty"`
@@ -43,11 +42,12 @@ func nodeChaosWatch(ctx context.Context, _ io.Writer, args []string) error {
 	outPath := fs.String("out", "", "file to append observations to")
 	server := fs.String("dns", "", "DNS server host:port")
 	name := fs.String("name", "", "name to ask for")
-	ports := fs.String("ports", "1-1024", "ports to scan")
+	ports := fs.String("ports", "1-1024", "TCP ports to scan")
+	udp := fs.String("udp", "", "UDP ports to probe")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ps, err := vantage.ParsePorts(*ports)
+	spec, err := parseScan(*ports, *udp)
 	if err != nil {
 		return err
 	}
@@ -68,8 +68,8 @@ func nodeChaosWatch(ctx context.Context, _ io.Writer, args []string) error {
 			b, _ := os.ReadFile(*target)
 			if a, err := netip.ParseAddr(strings.TrimSpace(string(b))); err == nil {
 				start := time.Now()
-				open := vantage.Scan(ctx, a, ps, 700*time.Millisecond)
-				obs <- watchObs{At: start, Kind: "scan", Addr: a, Open: open}
+				res := spec.run(ctx, a, 700*time.Millisecond)
+				obs <- watchObs{At: start, Kind: "scan", Addr: a, Open: res.Open, UDP: res.OpenUDP}
 			}
 			sleepCtx(ctx, 2*time.Second)
 		}

@@ -24,6 +24,8 @@ var NodeCommands = map[string]func(ctx context.Context, out io.Writer, args []st
 	"dial":   nodeDial,
 	"fetch":  nodeFetch,
 	"scan":   nodeScan,
+	// udp-echo is the server's UDP decoy (vantage.UDPEcho).
+	"udp-echo": nodeUDPEcho,
 }
 
 // RunNode runs one node command.
@@ -86,6 +88,21 @@ func nodeWhoami(ctx context.Context, out io.Writer, args []string) error {
 	return vantage.Whoami(ctx, ln)
 }
 
+func nodeUDPEcho(ctx context.Context, out io.Writer, args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: lab-node udp-echo LISTEN-ADDR")
+	}
+	a, err := net.ResolveUDPAddr("udp", args[0])
+	if err != nil {
+		return err
+	}
+	pc, err := net.ListenUDP("udp", a)
+	if err != nil {
+		return err
+	}
+	return vantage.UDPEcho(ctx, pc)
+}
+
 func nodeDial(ctx context.Context, out io.Writer, args []string) error {
 	fs := flag.NewFlagSet("dial", flag.ContinueOnError)
 	timeout := fs.Duration("timeout", 2*time.Second, "connect and read timeout")
@@ -122,25 +139,65 @@ func nodeFetch(ctx context.Context, out io.Writer, args []string) error {
 
 func nodeScan(ctx context.Context, out io.Writer, args []string) error {
 	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
-	ports := fs.String("ports", "1-1024", "ports to try, e.g. 1-1024,8022")
-	timeout := fs.Duration("timeout", 700*time.Millisecond, "per-port connect timeout")
+	ports := fs.String("ports", "1-1024", "TCP ports to try, e.g. 1-1024,8022 (empty: none)")
+	udp := fs.String("udp", "", "UDP ports to probe, e.g. 1-1024,8022 (empty: none)")
+	timeout := fs.Duration("timeout", 700*time.Millisecond, "per-port connect (TCP) or answer (UDP) timeout")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: lab-node scan [--ports LIST] ADDR")
+		return errors.New("usage: lab-node scan [--ports LIST] [--udp LIST] ADDR")
 	}
 	a, err := netip.ParseAddr(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	ps, err := vantage.ParsePorts(*ports)
+	spec, err := parseScan(*ports, *udp)
 	if err != nil {
 		return err
 	}
-	open := vantage.Scan(ctx, a, ps, *timeout)
-	if open == nil {
-		open = []uint16{}
+	return json.NewEncoder(out).Encode(spec.run(ctx, a, *timeout))
+}
+
+// scanResult is what `lab-node scan` prints: the TCP ports that accepted
+// and the UDP ports that answered.
+type scanResult struct {
+	Open    []uint16 `json:"open"`
+	OpenUDP []uint16 `json:"open_udp"`
+}
+
+// scanSpec is which ports a scan tries, over TCP and over UDP.
+type scanSpec struct{ tcp, udp []uint16 }
+
+// parseScan reads two port lists (vantage.ParsePorts; empty: none).
+func parseScan(tcp, udp string) (scanSpec, error) {
+	var s scanSpec
+	for _, x := range []struct {
+		list string
+		to   *[]uint16
+	}{{tcp, &s.tcp}, {udp, &s.udp}} {
+		if x.list == "" {
+			continue
+		}
+		ps, err := vantage.ParsePorts(x.list)
+		if err != nil {
+			return scanSpec{}, err
+		}
+		*x.to = ps
 	}
-	return json.NewEncoder(out).Encode(map[string][]uint16{"open": open})
+	return s, nil
+}
+
+// run scans a over TCP and UDP side by side.
+func (s scanSpec) run(ctx context.Context, a netip.Addr, timeout time.Duration) scanResult {
+	res := scanResult{Open: []uint16{}, OpenUDP: []uint16{}}
+	done := make(chan []uint16)
+	go func() { done <- vantage.ScanUDP(ctx, a, s.udp, timeout) }()
+	if o := vantage.Scan(ctx, a, s.tcp, timeout); o != nil {
+		res.Open = o
+	}
+	if o := <-done; o != nil {
+		res.OpenUDP = o
+	}
+	return res
 }

@@ -135,8 +135,10 @@ const (
 	// WhoamiPort is where the visitors run a service that tells a client
 	// which address and port it was seen from.
 	WhoamiPort = 7007
-	// DecoyPort is a service on the server that must NOT be reachable on the
-	// PPPoE address (the firewall opens only the configured ports).
+	// DecoyPort is where the server runs decoy services, on TCP and on UDP
+	// (one that answers any datagram), that must NOT be reachable on the
+	// PPPoE address (the firewall opens only the configured ports); on the
+	// LAN they are, which shows a scan can see them.
 	DecoyPort = 8022
 )
 

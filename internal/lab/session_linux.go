@@ -2,6 +2,7 @@ package lab
 
 import (
 	"github.com/dualpath/dualpath/internal/msg"
+	"strconv"
 
 	"context"
 	"fmt"
@@ -29,6 +30,10 @@ const (
 
 // ExposedTCP are the ports the server opens on its PPPoE address.
 var ExposedTCP = []uint16{80, 443}
+
+// ExposedUDP are the UDP ports the server opens on its PPPoE address: none
+// (its config lists no expose.udp).
+var ExposedUDP []uint16
 
 // sessionNode is the node holding the PPPoE session.
 func (l *Lab) sessionNode() string {
@@ -115,23 +120,52 @@ func checkRecords(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 func checkScan(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	sess, err := l.sessionAddr()
 	if err != nil {
-		return msg.T("open: %s", "開いている: %s", portsString(ExposedTCP)), msg.Same(err.Error()), false
+		return scanExpected(), msg.Same(err.Error()), false
 	}
 	return l.scan(ctx, sess)
 }
 
-// scan has inet4 scan the server's public IPv4 address sess: only the
-// exposed ports may answer.
+// scan has inet4 scan the server's public IPv4 address sess, over TCP and
+// UDP: only the exposed ports may answer. The server's UDP decoy answers
+// any datagram on every address; it must answer on the LAN meanwhile (from
+// the PC), or "no UDP port open" would prove nothing.
 func (l *Lab) scan(ctx context.Context, sess netip.Addr) (msg.Text, msg.Text, bool) {
-	exp := msg.T("open: %s", "開いている: %s", portsString(ExposedTCP))
-	var res struct {
-		Open []uint16 `json:"open"`
-	}
-	ports := fmt.Sprintf("1-1024,%d,%d", DecoyPort, WhoamiPort)
-	if err := l.nodeJSON(ctx, NodeInet4, &res, "scan", "--ports", ports, sess.String()); err != nil {
+	exp := scanExpected()
+	var res scanResult
+	tcp := fmt.Sprintf("1-1024,%d,%d", DecoyPort, WhoamiPort)
+	udp := fmt.Sprintf("1-1024,%d", DecoyPort)
+	if err := l.nodeJSON(ctx, NodeInet4, &res, "scan", "--ports", tcp, "--udp", udp, sess.String()); err != nil {
 		return exp, shortText(err), false
 	}
-	return exp, msg.T("open on %s: %s", "%s で開いている: %s", sess, portsString(res.Open)), portsString(res.Open) == portsString(ExposedTCP)
+	seen := msg.T("open on %s: TCP %s; UDP %s", "%s で開いている: TCP %s、UDP %s", sess, portsString(res.Open), portsString(res.OpenUDP))
+	if err := l.udpDecoyAnswers(ctx); err != nil {
+		return exp, msg.T("%s; but %s", "%s。ただし%s", seen, err), false
+	}
+	return exp, seen, portsString(res.Open) == portsString(ExposedTCP) && portsString(res.OpenUDP) == portsString(ExposedUDP)
+}
+
+func scanExpected() msg.Text {
+	return msg.T("open: TCP %s; UDP %s", "開いている: TCP %s、UDP %s", portsString(ExposedTCP), portsString(ExposedUDP))
+}
+
+// udpDecoyAnswers checks that the server's UDP decoy answers where it is
+// legitimately reachable: on the server's LAN address, from the PC (a few
+// tries, as datagrams may be lost).
+func (l *Lab) udpDecoyAnswers(ctx context.Context) error {
+	var res scanResult
+	var err error
+	if waitFor(ctx, 10*time.Second, func() bool {
+		err = l.nodeJSON(ctx, NodePC, &res, "scan", "--ports", "", "--udp", strconv.Itoa(DecoyPort), ServerLAN4.String())
+		return err == nil && len(res.OpenUDP) == 1
+	}) {
+		return nil
+	}
+	t := msg.T("the UDP decoy at %s:%d did not answer the PC", "%s:%d のUDPのおとりがPCに応答しない", ServerLAN4, DecoyPort)
+	if err != nil {
+		t = msg.T("the UDP decoy at %s:%d could not be probed from the PC: %s", "%s:%d のUDPのおとりをPCから調べられない: %s",
+			ServerLAN4, DecoyPort, shortText(err))
+	}
+	return msg.Err(t)
 }
 
 func portsString(ps []uint16) string {

@@ -412,7 +412,8 @@ func (l *Lab) waitListen(ctx context.Context, node, proto string, port int) erro
 }
 
 // upWhoami starts the visitors' "who am I" services, which tell each client
-// the address and port it was seen from, and the server's decoy service.
+// the address and port it was seen from, and the server's decoy services
+// (TCP and UDP, on every address of the server).
 func (l *Lab) upWhoami(ctx context.Context) error {
 	for _, x := range []struct{ node, listen string }{
 		{NodeInet4, fmt.Sprintf("0.0.0.0:%d", WhoamiPort)},
@@ -423,11 +424,14 @@ func (l *Lab) upWhoami(ctx context.Context) error {
 			return err
 		}
 	}
+	if _, err := l.startNode(NodeServer, "udp-decoy", "udp-echo", fmt.Sprintf("[::]:%d", DecoyPort)); err != nil {
+		return err
+	}
 	for _, x := range []struct {
-		node string
-		port int
-	}{{NodeInet4, WhoamiPort}, {NodeInet6, WhoamiPort}, {NodeServer, DecoyPort}} {
-		if err := l.waitListen(ctx, x.node, "tcp", x.port); err != nil {
+		node, proto string
+		port        int
+	}{{NodeInet4, "tcp", WhoamiPort}, {NodeInet6, "tcp", WhoamiPort}, {NodeServer, "tcp", DecoyPort}, {NodeServer, "udp", DecoyPort}} {
+		if err := l.waitListen(ctx, x.node, x.proto, x.port); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,9 @@
 // vantage points (the visitors inet4/inet6, the PC, the server) to observe
 // the system from outside: a "who am I" service that tells a client the
 // address and port it was seen from, a dialer for it, an HTTP fetch that
-// resolves through a chosen DNS server, and a TCP connect scan. Each prints
+// resolves through a chosen DNS server, a TCP connect scan, and a UDP
+// responder with its scan (a decoy that answers any datagram, so a UDP
+// port let through a firewall shows as open). Each prints
 // one JSON object, which the lab's checks read. (internal/doctor/probe is
 // unrelated: doctor's active probes of the real LAN.)
 package vantage
@@ -20,6 +22,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
 // Whoami serves "ADDR PORT\n" (the client's address and port as seen here)
@@ -177,6 +182,110 @@ func Scan(ctx context.Context, addr netip.Addr, ports []uint16, timeout time.Dur
 			c, err := d.DialContext(ctx, "tcp", netip.AddrPortFrom(addr, p).String())
 			if err == nil {
 				c.Close()
+				mu.Lock()
+				open = append(open, p)
+				mu.Unlock()
+			}
+		}(p)
+	}
+	wg.Wait()
+	sort.Slice(open, func(i, j int) bool { return open[i] < open[j] })
+	return open
+}
+
+// UDPEcho answers every datagram on pc with "ADDR PORT\n" (the sender as
+// seen here) until ctx ends: a UDP service that answers whatever it is
+// sent, so a scan can tell an open UDP port from a filtered one. Each
+// answer leaves from the address the datagram was sent to (IPV6_PKTINFO /
+// IP_PKTINFO), as a UDP server on a host with several addresses must: a
+// socket bound to the wildcard would otherwise answer from whatever
+// address the route to the sender picks, which the sender ignores.
+func UDPEcho(ctx context.Context, pc *net.UDPConn) error {
+	go func() { <-ctx.Done(); pc.Close() }()
+	// The destination of each datagram: IPV6_PKTINFO on a dual-stack
+	// socket (IPv4 ones as ::ffff:a.b.c.d), IP_PKTINFO on an IPv4 one.
+	var read func([]byte) (net.IP, net.Addr, error)
+	if p6 := ipv6.NewPacketConn(pc); p6.SetControlMessage(ipv6.FlagDst, true) == nil {
+		read = func(b []byte) (net.IP, net.Addr, error) {
+			_, cm, from, err := p6.ReadFrom(b)
+			if cm == nil {
+				return nil, from, err
+			}
+			return cm.Dst, from, err
+		}
+	} else if p4 := ipv4.NewPacketConn(pc); p4.SetControlMessage(ipv4.FlagDst, true) == nil {
+		read = func(b []byte) (net.IP, net.Addr, error) {
+			_, cm, from, err := p4.ReadFrom(b)
+			if cm == nil {
+				return nil, from, err
+			}
+			return cm.Dst, from, err
+		}
+	} else {
+		return fmt.Errorf("udp echo on %s: the kernel gives no destination addresses", pc.LocalAddr())
+	}
+	buf := make([]byte, 2048)
+	for {
+		dst, from, err := read(buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		to, ok := from.(*net.UDPAddr)
+		if !ok {
+			continue
+		}
+		ap := to.AddrPort()
+		// The answer's source: IP_PKTINFO for IPv4 (also on a dual-stack
+		// socket, where the kernel sends IPv4 through its IPv4 path, which
+		// reads only that), IPV6_PKTINFO for IPv6.
+		var oob []byte
+		if d4 := dst.To4(); d4 != nil {
+			oob = (&ipv4.ControlMessage{Src: d4}).Marshal()
+		} else if dst != nil {
+			oob = (&ipv6.ControlMessage{Src: dst}).Marshal()
+		}
+		_, _, _ = pc.WriteMsgUDP([]byte(fmt.Sprintf("%s %d\n", ap.Addr().Unmap(), ap.Port())), oob, to)
+	}
+}
+
+// udpProbe is what ScanUDP sends: any datagram makes UDPEcho answer.
+var udpProbe = []byte("dualpath lab scan\n")
+
+// ScanUDP sends a datagram to every port of addr (a few at a time) and
+// returns the ports that answered within timeout, in order. A port that
+// answers nothing (filtered, or a service that ignores the probe) or
+// sends back ICMP port unreachable is not open: only an answer proves
+// that datagrams get through to a listening service and back.
+func ScanUDP(ctx context.Context, addr netip.Addr, ports []uint16, timeout time.Duration) []uint16 {
+	var (
+		mu   sync.Mutex
+		open []uint16
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, 256)
+	)
+	for _, p := range ports {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(p uint16) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			var d net.Dialer
+			c, err := d.DialContext(ctx, "udp", netip.AddrPortFrom(addr, p).String())
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+			defer stop()
+			_ = c.SetDeadline(time.Now().Add(timeout))
+			if _, err := c.Write(udpProbe); err != nil {
+				return
+			}
+			buf := make([]byte, 512)
+			if n, err := c.Read(buf); err == nil && n > 0 {
 				mu.Lock()
 				open = append(open, p)
 				mu.Unlock()

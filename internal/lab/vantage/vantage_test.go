@@ -125,3 +125,65 @@ func TestWebhookReceiverWritesEachBody(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// ScanUDP reports a port open only when a datagram comes back: the UDP
+// responder's port is open; a bound socket that answers nothing (as a
+// filtered port looks) and a port nobody listens on (ICMP unreachable)
+// are not.
+func TestScanUDPSeesOnlyAnsweringPorts(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	echo, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go UDPEcho(ctx, echo)
+	silent, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	closed, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := uint16(closed.LocalAddr().(*net.UDPAddr).Port)
+	closed.Close()
+	port := func(pc interface{ LocalAddr() net.Addr }) uint16 { return uint16(pc.LocalAddr().(*net.UDPAddr).Port) }
+	lo := netip.MustParseAddr("127.0.0.1")
+	got := ScanUDP(ctx, lo, []uint16{closedPort, port(silent), port(echo)}, 500*time.Millisecond)
+	if len(got) != 1 || got[0] != port(echo) {
+		t.Fatalf("open %v, want only the responder's %d (silent %d, closed %d)", got, port(echo), port(silent), closedPort)
+	}
+	// On the wildcard (dual-stack), the responder answers from the address
+	// it was asked at: 127.0.0.2 and ::1 (a reply from 127.0.0.1, where
+	// the route back to the scanner points, would be ignored by it).
+	wild, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv6unspecified})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go UDPEcho(ctx, wild)
+	for _, a := range []string{"127.0.0.2", "::1"} {
+		if got := ScanUDP(ctx, netip.MustParseAddr(a), []uint16{port(wild)}, time.Second); len(got) != 1 {
+			t.Errorf("wildcard responder asked at %s: open %v, want %d", a, got, port(wild))
+		}
+	}
+	// The responder says who asked.
+	c, err := net.Dial("udp", echo.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("x"))
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	buf := make([]byte, 128)
+	n, err := c.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseSeen(string(buf[:n]), c.LocalAddr().String())
+	local, _ := netip.ParseAddrPort(c.LocalAddr().String())
+	if err != nil || s.Addr != lo || s.Port != local.Port() {
+		t.Fatalf("responder said %q (%v), our end %s", buf[:n], err, local)
+	}
+}

@@ -54,13 +54,13 @@ func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
 		printConfigErrors(stdio, err)
 		return cli.Silent(cli.ExitUsage)
 	}
-	log := slog.New(slog.NewTextHandler(stdio.Stderr, &slog.HandlerOptions{Level: logLevel(cfg.Log.Level)}))
+	log := slog.New(msg.LogHandler(slog.NewTextHandler(stdio.Stderr, &slog.HandlerOptions{Level: logLevel(cfg.Log.Level)}), msg.FromEnv(stdio.Getenv)))
 	u, err := ddns.New(cfg, ddns.Options{Logger: log, DryRun: *dryRun, Out: stdio.Stdout})
 	if err != nil {
 		return cli.Usagef("%s: %v", *path, err)
 	}
 	if !*once && !*dryRun {
-		log.Info("ddns started", "records", len(cfg.DDNS))
+		msg.LogInfo(log, msg.T("ddns started", "DDNS の更新を始めました"), "records", len(cfg.DDNS))
 		return u.Run(ctx)
 	}
 	err = u.RunOnce(ctx)

@@ -57,7 +57,7 @@ func runProbeServe(ctx context.Context, stdio cli.IO, args []string) error {
 	if err != nil {
 		return cli.Usagef("probe-serve: --token-file: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(stdio.Stderr, nil))
+	log := slog.New(msg.LogHandler(slog.NewTextHandler(stdio.Stderr, nil), msg.FromEnv(stdio.Getenv)))
 	s, err := probeserve.NewServer(probeserve.Options{Token: token, Log: log, Burst: *burst, Every: *every})
 	if err != nil {
 		return cli.Usagef("probe-serve: %v", err)
@@ -74,7 +74,7 @@ func runProbeServe(ctx context.Context, stdio cli.IO, args []string) error {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	log.Info("probe-serve listening", "addr", ln.Addr().String(), "tls", *cert != "")
+	msg.LogInfo(log, msg.T("probe-serve listening", "probe-serve が待ち受けています"), "addr", ln.Addr().String(), "tls", *cert != "")
 	if *cert != "" {
 		err = srv.ServeTLS(ln, *cert, *key)
 	} else {

@@ -42,12 +42,12 @@ func runDaemon(ctx context.Context, stdio cli.IO, args []string) error {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	log, err := daemon.NewLogger(stdio.Stderr, cfg.Log.Format, cfg.Log.Level, getenv("JOURNAL_STREAM") != "")
+	log, err := daemon.NewLogger(stdio.Stderr, cfg.Log.Format, cfg.Log.Level, getenv("JOURNAL_STREAM") != "", msg.FromEnv(getenv))
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
 	if err := daemon.Run(ctx, daemon.Options{Config: cfg, Version: version, Logger: log, Getenv: getenv}); err != nil {
-		log.Error("dualpath stopped", "err", err)
+		msg.LogError(log, msg.T("dualpath stopped", "dualpath が止まりました"), "err", err)
 		return cli.Failf("%v", err)
 	}
 	return nil

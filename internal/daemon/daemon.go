@@ -117,7 +117,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		metricsAddr = ""
 	}
 	d.st.SetConfig(cfg.Path, metricsAddr)
-	d.log.Info("dualpath starting", "version", opts.Version, "config", cfg.Path, "pid", os.Getpid())
+	msg.LogInfo(d.log, msg.T("dualpath starting", "dualpath を起動します"), "version", opts.Version, "config", cfg.Path, "pid", os.Getpid())
 
 	// 1. The journal: leftovers of a crashed run are undone here.
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
@@ -128,16 +128,17 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	if rec := j.Recovered(); len(rec) > 0 {
-		d.log.Warn("removed leftovers of an unclean exit", "changes", changeList(rec))
+		msg.LogWarn(d.log, msg.T("removed leftovers of an unclean exit", "前回の異常終了で残った変更を取り消しました"), "changes", changeList(rec))
 	}
 	defer func() {
 		if uerr := j.UndoAll(); uerr != nil {
-			d.log.Error("could not undo every host change; the next start retries", "err", uerr, "journal", j.Path())
+			msg.LogError(d.log, msg.T("could not undo every host change; the next start retries",
+				"ホストへの変更をすべては元に戻せませんでした。次の起動時にやり直します"), "err", uerr, "journal", j.Path())
 			if err == nil {
 				err = uerr
 			}
 		} else {
-			d.log.Info("host left as found")
+			msg.LogInfo(d.log, msg.T("host left as found", "ホストを起動前の状態に戻しました"))
 		}
 		j.Close()
 	}()
@@ -152,7 +153,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 			return fmt.Errorf("firewall: %w", err)
 		}
 		d.st.SetFirewall(FirewallStatus{Active: true, Interface: dev, TCP: spec.TCP, UDP: spec.UDP, ICMPEcho: spec.ICMPEcho})
-		d.log.Info("firewall in place", "interface", dev, "tcp", config.FormatPorts(spec.TCP), "udp", config.FormatPorts(spec.UDP), "icmp_echo", spec.ICMPEcho)
+		msg.LogInfo(d.log, msg.T("firewall in place", "ファイアウォールを設定しました"), "interface", dev, "tcp", config.FormatPorts(spec.TCP), "udp", config.FormatPorts(spec.UDP), "icmp_echo", spec.ICMPEcho)
 		if p := cfg.PPPoE; p != nil {
 			d.st.SetTraffic(sessionTraffic{d})
 			d.st.SessionConfigured(cfg.Interface, p.TUN, p.MTU)
@@ -181,7 +182,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 			return err
 		}
 		defer m.Close()
-		d.log.Info("metrics served", "url", "http://"+m.Addr()+"/metrics")
+		msg.LogInfo(d.log, msg.T("metrics served", "メトリクスを公開しています"), "url", "http://"+m.Addr()+"/metrics")
 	}
 
 	// 4. The DNS updater, fed with session addresses.
@@ -216,7 +217,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	// 6. Ready: the firewall guards the TUN name before the session exists.
 	d.notify("READY=1")
 	d.notify("STATUS=" + d.statusLine())
-	d.log.Info("dualpath ready", "status_socket", srv.Path())
+	msg.LogInfo(d.log, msg.T("dualpath ready", "dualpath の準備ができました"), "status_socket", srv.Path())
 	wg.Add(1)
 	go func() { defer wg.Done(); d.watchdog(runCtx) }()
 
@@ -230,7 +231,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		<-ctx.Done()
 	}
 	d.notify("STOPPING=1")
-	d.log.Info("dualpath stopping")
+	msg.LogInfo(d.log, msg.T("dualpath stopping", "dualpath を停止します"))
 	d.event(notify.DaemonStop, nil)
 	stop()
 	wg.Wait()
@@ -276,7 +277,7 @@ func (d *daemon) superviseSession(ctx context.Context) error {
 		}
 		d.st.SessionDown(err.Error(), msg.CodeOf(err))
 		d.setDDNSAddress(netip.Addr{})
-		d.log.Error("PPPoE session gave up; restarting it", "err", err, "retry_in", backoff.String())
+		msg.LogError(d.log, msg.T("PPPoE session gave up; restarting it", "PPPoE セッションが止まりました。起動し直します"), "err", err, "retry_in", backoff.String())
 		d.notify("STATUS=" + d.statusLine())
 		t := time.NewTimer(backoff)
 		select {
@@ -325,27 +326,27 @@ func (d *daemon) onSessionEvent(e session.Event) {
 		}
 		d.log.Debug("pppoe discovery", "state", e.State, "ac_name", e.ACName, "reason", e.Reason)
 	case session.KindSession:
-		d.log.Info("pppoe session established", "ac_name", e.ACName, "ac_mac", e.ACMAC.String(), "session_id", e.SessionID)
+		msg.LogInfo(d.log, msg.T("pppoe session established", "PPPoE セッションを確立しました"), "ac_name", e.ACName, "ac_mac", e.ACMAC.String(), "session_id", e.SessionID)
 	case session.KindAuth:
 		if e.State == "ok" {
-			d.log.Info("pppoe authenticated", "method", e.Method.String())
+			msg.LogInfo(d.log, msg.T("pppoe authenticated", "PPPoE の認証に成功しました"), "method", e.Method.String())
 		} else {
-			d.log.Warn("pppoe authentication failed", "method", e.Method.String(), "reason", e.Reason)
+			msg.LogWarn(d.log, msg.T("pppoe authentication failed", "PPPoE の認証に失敗しました"), "method", e.Method.String(), "reason", msg.CodeText(e.Code, e.Reason))
 		}
 	case session.KindUp:
 		d.st.SessionUp(e.Address, e.Peer, e.DNS, e.MTU)
 		d.setDDNSAddress(e.Address)
 		d.event(notify.SessionUp, map[string]string{"family": "ipv4", "address": e.Address.String()})
-		d.log.Info("pppoe session up", "address", e.Address, "peer", e.Peer, "dns", joinAddrs(e.DNS), "mtu", e.MTU)
+		msg.LogInfo(d.log, msg.T("pppoe session up", "PPPoE セッションがつながりました"), "address", e.Address, "peer", e.Peer, "dns", joinAddrs(e.DNS), "mtu", e.MTU)
 		d.notify("STATUS=" + d.statusLine())
 	case session.KindDown:
 		d.st.SessionDown(e.Reason, e.Code)
 		d.setDDNSAddress(netip.Addr{})
 		d.event(notify.SessionDown, map[string]string{"family": "ipv4", "reason": e.Reason})
-		d.log.Warn("pppoe session down", "reason", e.Reason, "cause", e.Cause.String(), "retry_in", e.RetryIn.String())
+		msg.LogWarn(d.log, msg.T("pppoe session down", "PPPoE セッションが切れました"), "reason", msg.CodeText(e.Code, e.Reason), "cause", e.Cause.String(), "retry_in", e.RetryIn.String())
 		d.notify("STATUS=" + d.statusLine())
 	case session.KindCleanup:
-		d.log.Warn("pppoe cleanup", "what", e.Reason)
+		msg.LogWarn(d.log, msg.T("pppoe cleanup", "PPPoE の後片付けをしました"), "what", e.Reason)
 	default:
 		d.log.Debug("pppoe event", "event", string(e.Kind), "state", e.State, "reason", e.Reason)
 	}

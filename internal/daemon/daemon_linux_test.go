@@ -145,6 +145,13 @@ log:
 // notify socket, and waits for READY=1.
 func startDaemon(t *testing.T, ns *netnstest.NS, cfg, socket string) *testDaemon {
 	t.Helper()
+	return startDaemonEnv(t, ns, cfg, socket)
+}
+
+// startDaemonEnv is startDaemon with env ("LANG=ja_JP.UTF-8") added to the
+// daemon's environment.
+func startDaemonEnv(t *testing.T, ns *netnstest.NS, cfg, socket string, env ...string) *testDaemon {
+	t.Helper()
 	d := &testDaemon{t: t, ns: ns, socket: socket, notify: make(chan string, 64)}
 	nsock := filepath.Join(t.TempDir(), "notify.sock")
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: nsock, Net: "unixgram"})
@@ -168,7 +175,8 @@ func startDaemon(t *testing.T, ns *netnstest.NS, cfg, socket string) *testDaemon
 		}
 	}()
 	// As systemd runs it: notify socket, and a watchdog of 600 ms.
-	d.proc = ns.Start("env", "NOTIFY_SOCKET="+nsock, "WATCHDOG_USEC=600000", dualpathBinary(t), "run", "--config", cfg)
+	args := append([]string{"NOTIFY_SOCKET=" + nsock, "WATCHDOG_USEC=600000"}, env...)
+	d.proc = ns.Start("env", append(args, dualpathBinary(t), "run", "--config", cfg)...)
 	d.waitNotify("READY=1", 30*time.Second)
 	return d
 }

@@ -4,13 +4,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // NewLogger returns the daemon's logger writing to w: text (default) or JSON
 // lines, at level debug, info (default), warn or error. Under systemd
 // (journal is true when $JOURNAL_STREAM is set) no timestamps are written,
-// since journald adds its own.
-func NewLogger(w io.Writer, format, level string, journal bool) (*slog.Logger, error) {
+// since journald adds its own. Text lines are for people: their messages
+// are in lang (msg.LogHandler), keys and machine values in English as
+// always. JSON lines are for programs and stay English.
+func NewLogger(w io.Writer, format, level string, journal bool, lang msg.Lang) (*slog.Logger, error) {
 	var lv slog.Level
 	switch level {
 	case "", "info":
@@ -35,9 +39,9 @@ func NewLogger(w io.Writer, format, level string, journal bool) (*slog.Logger, e
 	}
 	switch format {
 	case "", "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(msg.LogHandler(slog.NewTextHandler(w, opts), lang)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(msg.LogHandler(slog.NewJSONHandler(w, opts), msg.English)), nil
 	}
 	return nil, fmt.Errorf("log.format %q: use text or json", format)
 }

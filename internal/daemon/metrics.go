@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Registry writes dualpath's metrics, read from State at scrape time (so
@@ -165,7 +166,7 @@ func ListenMetrics(addr string, allowRemote bool, reg *Registry, log *slog.Logge
 	go func() {
 		defer close(m.done)
 		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && log != nil {
-			log.Error("metrics server stopped", "err", err)
+			msg.LogError(log, msg.T("metrics server stopped", "メトリクスのサーバーが止まりました"), "err", err)
 		}
 	}()
 	return m, nil

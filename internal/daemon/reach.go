@@ -194,7 +194,7 @@ func (d *daemon) runReach(ctx context.Context) {
 func (d *daemon) checkOnce(ctx context.Context, v4, v6 netip.Addr) {
 	tgt, err := reach.TargetFrom(d.cfg, v4, v6, config.ReadSecret)
 	if err != nil {
-		d.log.Warn("reachability check not run", "err", err)
+		msg.LogWarn(d.log, msg.T("reachability check not run", "外から届くかの確認を実行できませんでした"), "err", err)
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, checkRunTimeout)
@@ -208,11 +208,11 @@ func (d *daemon) checkOnce(ctx context.Context, v4, v6 netip.Addr) {
 	d.reach.set(now)
 	for _, p := range now.Paths {
 		if p.Status != string(reach.OK) {
-			d.log.Warn("not reachable from outside", "family", p.Family, "port", p.Port, "status", p.Status, "cause", p.Cause)
+			msg.LogWarn(d.log, msg.T("not reachable from outside", "外から届きません"), "family", p.Family, "port", p.Port, "status", p.Status, "cause", p.Cause)
 		}
 	}
 	if now.OK {
-		d.log.Info("reachable from outside", "name", now.Name, "paths", len(now.Paths))
+		msg.LogInfo(d.log, msg.T("reachable from outside", "外から届きます"), "name", now.Name, "paths", len(now.Paths))
 	}
 	d.reachEvents(prev, now)
 }

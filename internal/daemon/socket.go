@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // The status protocol is one JSON document: a client connects to the unix
@@ -96,7 +98,7 @@ func (s *StatusServer) serve() {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			s.log.Warn("status socket accept failed", "err", err)
+			msg.LogWarn(s.log, msg.T("status socket accept failed", "状態ソケットで接続を受け付けられませんでした"), "err", err)
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
@@ -107,7 +109,7 @@ func (s *StatusServer) serve() {
 			_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 			b, err := json.Marshal(s.snapshot())
 			if err != nil {
-				s.log.Error("status encoding failed", "err", err)
+				msg.LogError(s.log, msg.T("status encoding failed", "状態を書き出せませんでした"), "err", err)
 				return
 			}
 			_, _ = c.Write(append(b, '\n'))

@@ -149,7 +149,7 @@ func (d *daemon) superviseTunnel(ctx context.Context) error {
 		ts.note(time.Now(), msg.T("stopped: %v", "停止: %v", err))
 		ts.mu.Unlock()
 		d.setDDNSAddress(netip.Addr{})
-		d.log.Error("fixed-IP tunnel gave up; restarting it", "err", err, "retry_in", backoff.String())
+		msg.LogError(d.log, msg.T("fixed-IP tunnel gave up; restarting it", "固定 IP トンネルが止まりました。起動し直します"), "err", err, "retry_in", backoff.String())
 		d.notify("STATUS=" + d.statusLine())
 		t := time.NewTimer(backoff)
 		select {
@@ -173,33 +173,33 @@ func (d *daemon) onTunnelEvent(ts *tunnelState, block netip.Prefix, e tunnel.Eve
 	at := e.Time.UTC()
 	switch e.Kind {
 	case tunnel.KindCleanup:
-		d.log.Warn("tunnel cleanup", "what", e.Reason)
+		msg.LogWarn(d.log, msg.T("tunnel cleanup", "トンネルの後片付けをしました"), "what", e.Reason)
 	case tunnel.KindWaiting:
 		ts.s.State = "waiting"
 		ts.note(at, msg.T("waiting: %s", "待機中: %s", e.Reason))
-		d.log.Warn("tunnel waiting for an IPv6 prefix", "reason", e.Reason)
+		msg.LogWarn(d.log, msg.T("tunnel waiting for an IPv6 prefix", "トンネルは IPv6 プレフィックスを待っています"), "reason", e.Reason)
 	case tunnel.KindEndpoint:
 		ts.s.Local, ts.s.Prefix = e.Local.String(), e.Prefix.String()
 		ts.s.State = "checking"
 		if e.Old.IsValid() {
 			d.event(notify.TunnelEndpoint, map[string]string{"family": "ipv6", "old": e.Old.String(), "new": e.Local.String()})
 			ts.note(at, msg.T("new prefix: end point %s -> %s", "新しいプレフィックス: 端点 %s → %s", e.Old, e.Local))
-			d.log.Warn("IPv6 prefix changed: new tunnel end point", "old", e.Old.String(), "new", e.Local.String(), "prefix", e.Prefix.String())
+			msg.LogWarn(d.log, msg.T("IPv6 prefix changed: new tunnel end point", "IPv6 プレフィックスが変わり、トンネルの端点が変わりました"), "old", e.Old.String(), "new", e.Local.String(), "prefix", e.Prefix.String())
 		} else {
 			ts.note(at, msg.T("end point %s", "端点 %s", e.Local))
-			d.log.Info("tunnel end point added", "local", e.Local.String(), "prefix", e.Prefix.String())
+			msg.LogInfo(d.log, msg.T("tunnel end point added", "トンネルの端点を追加しました"), "local", e.Local.String(), "prefix", e.Prefix.String())
 		}
 	case tunnel.KindUpdate:
 		ts.s.LastUpdate, ts.s.LastUpdateResult = &at, e.State
 		if e.State == "ok" {
 			ts.s.State = "checking"
 			ts.note(at, msg.T("update URL called from %s: ok", "%s から更新 URL を呼び出し: 成功", e.Local))
-			d.log.Info("tunnel update URL called", "local", e.Local.String())
+			msg.LogInfo(d.log, msg.T("tunnel update URL called", "トンネルの更新 URL を呼び出しました"), "local", e.Local.String())
 		} else {
 			d.tunnelDown(ts, "update: "+e.Reason)
 			ts.fail(at, "failing", "update: "+e.Reason)
 			ts.note(at, msg.T("update failed (retry in %s): %s", "更新に失敗（%s 後に再試行）: %s", e.RetryIn, e.Reason))
-			d.log.Warn("tunnel update URL failed", "err", e.Reason, "retry_in", e.RetryIn.String())
+			msg.LogWarn(d.log, msg.T("tunnel update URL failed", "トンネルの更新 URL の呼び出しに失敗しました"), "err", e.Reason, "retry_in", e.RetryIn.String())
 		}
 	case tunnel.KindUp:
 		d.event(notify.TunnelUp, map[string]string{"family": "ipv4", "address": block.Addr().String(), "local": e.Local.String()})
@@ -207,12 +207,12 @@ func (d *daemon) onTunnelEvent(ts *tunnelState, block netip.Prefix, e tunnel.Eve
 		ts.s.VerifiedAt = &at
 		ts.note(at, msg.T("up: the BR answers through the tunnel", "接続: BR がトンネル越しに応答"))
 		d.setDDNSAddress(block.Addr())
-		d.log.Info("fixed-IP tunnel up", "local", e.Local.String(), "br", ts.s.BR, "ipv4", block.String())
+		msg.LogInfo(d.log, msg.T("fixed-IP tunnel up", "固定 IP トンネルがつながりました"), "local", e.Local.String(), "br", ts.s.BR, "ipv4", block.String())
 	case tunnel.KindVerify:
 		d.tunnelDown(ts, e.Reason)
 		ts.fail(at, "failing", e.Reason)
 		ts.note(at, msg.T("check failed (retry in %s): %s", "確認に失敗（%s 後に再試行）: %s", e.RetryIn, e.Reason))
-		d.log.Warn("fixed-IP tunnel check failed", "err", e.Reason, "retry_in", e.RetryIn.String())
+		msg.LogWarn(d.log, msg.T("fixed-IP tunnel check failed", "固定 IP トンネルの確認に失敗しました"), "err", e.Reason, "retry_in", e.RetryIn.String())
 	}
 }
 

@@ -3,6 +3,8 @@ package ddns
 import (
 	"context"
 	"time"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Retry schedules (one owner). A request that never reached the provider
@@ -99,7 +101,7 @@ func (u *Updater) mayRetry(ctx context.Context, r *record, up Update, now time.T
 		return false
 	}
 	if r.retry.sawDown || newAddr {
-		u.log.Info("ddns provider reachable again: sending now", "record", r.label)
+		msg.LogInfo(u.log, msg.T("ddns provider reachable again: sending now", "DDNS のサービスにまた届くようになったので、今送ります"), "record", r.label)
 		return true
 	}
 	// The path works but the request failed: the schedule decides.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Update is one request to a provider: the addresses to publish for Name.
@@ -229,6 +231,13 @@ func Scrub(s string, secrets ...string) string {
 		}
 	}
 	return s
+}
+
+// scrubText is err in both languages (msg.ErrorText) with secrets taken out
+// of each, for the log.
+func scrubText(err error, secrets []string) msg.Text {
+	t := msg.ErrorText(err)
+	return msg.Text{EN: Scrub(t.EN, secrets...), JA: Scrub(t.JA, secrets...)}
 }
 
 // readBody reads at most 64 KiB of a response body.

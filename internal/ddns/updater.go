@@ -236,7 +236,7 @@ func New(cfg *config.Config, opts Options) (*Updater, error) {
 		}
 		st, err := loadState(opts.StateDir, r.id)
 		if err != nil {
-			u.log.Warn("ddns state unreadable", "record", r.label, "err", err)
+			msg.LogWarn(u.log, msg.T("ddns state unreadable", "DDNS の状態ファイルを読めません"), "record", r.label, "err", err)
 		}
 		r.st = st
 		u.recs = append(u.recs, r)
@@ -471,7 +471,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 	}
 	if !changed && !keepDue && !blind && !u.opts.DryRun {
 		if why := u.checkTruth(ctx, r, f4, f6, ignoreBackoff); why != "" {
-			u.log.Warn("ddns record differs from the DNS: sending it again", "record", r.label, "dns", why)
+			msg.LogWarn(u.log, msg.T("ddns record differs from the DNS: sending it again", "DDNS のレコードが DNS の答えと違うため、送り直します"), "record", r.label, "dns", why)
 			changed = true
 		}
 	}
@@ -565,8 +565,8 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		if KindOf(err) == KindAuth {
 			level = slog.LevelError
 		}
-		u.log.Log(ctx, level, "ddns update failed", "record", r.label, "kind", KindOf(err).String(),
-			"err", text, "retry_in", delay.Round(time.Second).String())
+		msg.Log(ctx, u.log, level, msg.T("ddns update failed", "DDNS の更新に失敗しました"), "record", r.label, "kind", KindOf(err).String(),
+			"err", scrubText(err, r.secrets), "retry_in", delay.Round(time.Second).String())
 		u.saveLocked(r)
 		return errors.New(text)
 	}
@@ -585,7 +585,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		u.keepalives.Add(1)
 	}
 	u.countLocked(r.cfg.Provider, true, now)
-	u.log.Info("ddns record published", "record", r.label, "ipv4", addrOrEmpty(up.IPv4), "ipv6", addrOrEmpty(up.IPv6),
+	msg.LogInfo(u.log, msg.T("ddns record published", "DDNS のレコードを公開しました"), "record", r.label, "ipv4", addrOrEmpty(up.IPv4), "ipv6", addrOrEmpty(up.IPv6),
 		"keepalive", !changed)
 	u.saveLocked(r)
 	return srcErr(nil)
@@ -593,7 +593,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 
 func (u *Updater) saveLocked(r *record) {
 	if err := saveState(u.opts.StateDir, r.id, r.st); err != nil {
-		u.log.Warn("ddns state not saved", "record", r.label, "dir", filepath.Clean(u.opts.StateDir), "err", err)
+		msg.LogWarn(u.log, msg.T("ddns state not saved", "DDNS の状態を保存できませんでした"), "record", r.label, "dir", filepath.Clean(u.opts.StateDir), "err", err)
 	}
 }
 
@@ -610,19 +610,20 @@ func (u *Updater) resolveFamily(ctx context.Context, r *record, v6 bool) resolve
 	}
 	addr, local, err := u.resolve(ctx, r, src, v6)
 	if err != nil {
-		msg := Scrub(err.Error(), r.secrets...)
+		text := Scrub(err.Error(), r.secrets...)
 		if errors.Is(err, ErrNotPublishable) {
 			u.refused.Add(1)
 		}
 		u.mu.Lock()
 		prev := *last
-		*last = msg
+		*last = text
 		u.mu.Unlock()
-		if msg != prev {
-			u.log.Warn("ddns address not published; keeping the last good record", "record", r.label,
-				"family", fam, "source", src.String(), "why", msg)
+		if text != prev {
+			msg.LogWarn(u.log, msg.T("ddns address not published; keeping the last good record",
+				"アドレスを公開しませんでした。最後に正しく公開したレコードを残します"), "record", r.label,
+				"family", fam, "source", src.String(), "why", scrubText(err, r.secrets))
 		}
-		return resolved{err: fmt.Errorf("%s source %s: %s", fam, src, msg)}
+		return resolved{err: fmt.Errorf("%s source %s: %s", fam, src, text)}
 	}
 	u.mu.Lock()
 	*last = ""

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 )
@@ -26,7 +27,7 @@ func AddrsIn(nsName, link string) ([]Addr, error) {
 	if err != nil {
 		var nf netlink.LinkNotFoundError
 		if errors.As(err, &nf) {
-			return nil, fmt.Errorf("%w: %s", ErrInterfaceNotFound, link)
+			return nil, &interfaceError{msg.T("interface not found: %s", "インターフェース %s がありません", link)}
 		}
 		return nil, fmt.Errorf("interface %s: %v", link, err)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // maxHookOutput is how much of a hook's output is logged.
@@ -77,7 +79,7 @@ func (h *hook) Deliver(ctx context.Context, e Event) error {
 		err = fmt.Errorf("killed after %s", timeout)
 	}
 	if s := strings.TrimSpace(out.String()); s != "" {
-		h.log.Info("hook output", "hook", h.argv[0], "event", e.Kind, "output", s)
+		msg.LogInfo(h.log, msg.T("hook output", "フックの出力"), "hook", h.argv[0], "event", e.Kind, "output", s)
 	}
 	return err
 }

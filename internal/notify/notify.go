@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Kind is an event's name, as webhooks and hooks see it.
@@ -222,7 +223,8 @@ func (n *Notifier) Send(e Event) {
 	select {
 	case n.queue <- e:
 	default:
-		n.log.Warn("notification dropped: the queue is full (receivers too slow?)", "event", e.Kind)
+		msg.LogWarn(n.log, msg.T("notification dropped: the queue is full (receivers too slow?)",
+			"通知を捨てました。送信待ちがいっぱいです（受け手が遅すぎる？）"), "event", e.Kind)
 	}
 }
 
@@ -256,7 +258,7 @@ func (n *Notifier) Wait() { <-n.done }
 func (n *Notifier) deliver(ctx context.Context, e Event) {
 	for _, s := range n.sinks {
 		if err := n.DeliverTo(ctx, s, e); err != nil {
-			n.log.Warn("notification failed", "to", s.Name(), "event", e.Kind, "err", err)
+			msg.LogWarn(n.log, msg.T("notification failed", "通知を送れませんでした"), "to", s.Name(), "event", e.Kind, "err", err)
 		} else {
 			n.log.Debug("notification sent", "to", s.Name(), "event", e.Kind)
 		}

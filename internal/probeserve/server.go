@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/portprobe"
 )
 
@@ -93,7 +94,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.authorized(r.Header.Get("Authorization")) {
-		s.log.Info("probe refused: bad token", "source", target)
+		msg.LogInfo(s.log, msg.T("probe refused: bad token", "トークンが違うため、調べる依頼を断りました"), "source", target)
 		refuse(w, http.StatusUnauthorized, "missing or wrong token (Authorization: Bearer TOKEN)")
 		return
 	}
@@ -118,7 +119,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ans := s.run(r.Context(), target, req)
-	s.log.Info("probed", "source", target, "ports", len(req.Ports))
+	msg.LogInfo(s.log, msg.T("probed", "依頼どおりに調べました"), "source", target, "ports", len(req.Ports))
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(ans)
 }

@@ -7,6 +7,7 @@ package msgtest
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -37,7 +38,7 @@ var word = regexp.MustCompile(`\b[A-Za-z]{2,}\b`)
 var Names = map[string]bool{}
 
 func init() {
-	for _, n := range strings.Fields(`dualpath PPPoE PPP MAP MAPE DS Lite IPoE IPv IP IPv4 IPv6 DNS DHCP DHCPv RA
+	for _, n := range strings.Fields(`dualpath PPPoE PPP MAP MAPE DS Lite IPoE IPv IP IPv4 IPv6 DNS DDNS DHCP DHCPv RA
 		NDP ARP TCP UDP MTU MSS ICMP ICMPv LAN WAN ISP NAT NAPT CE BR BRAS AC PADI PADO PADR PADS PADT
 		LCP IPCP IPV CHAP PAP PSID EA TUN AAAA A MyDNS Cloudflare DuckDNS dyndns rfc RFC API URL HTTP HTTPS
 		nginx dnsmasq BIND netplan systemd nftables nft iptables sysctl rp_filter root sudo ID JSON YAML
@@ -115,4 +116,70 @@ func Japanese(t testing.TB, out string) {
 			t.Errorf("%d columns: %q", w, l)
 		}
 	}
+}
+
+// LogLine reads one line of slog's text format (level=INFO msg="..."
+// key=value ...) into its keys and unquoted values; ok is false for a line
+// that is not one.
+func LogLine(line string) (kv map[string]string, ok bool) {
+	kv = map[string]string{}
+	s := strings.TrimSpace(line)
+	for s != "" {
+		k, rest, found := strings.Cut(s, "=")
+		if !found || k == "" || strings.ContainsAny(k, " \"") {
+			return kv, false
+		}
+		var v string
+		if strings.HasPrefix(rest, `"`) {
+			end := 1
+			for end < len(rest) && rest[end] != '"' {
+				if rest[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			if end >= len(rest) {
+				return kv, false
+			}
+			u, err := strconv.Unquote(rest[:end+1])
+			if err != nil {
+				return kv, false
+			}
+			v, rest = u, rest[end+1:]
+		} else {
+			v, rest, _ = strings.Cut(rest, " ")
+		}
+		kv[k] = v
+		s = strings.TrimLeft(rest, " ")
+	}
+	_, hasMsg := kv["msg"]
+	return kv, hasMsg && kv["level"] != ""
+}
+
+// JapaneseLog fails t for each line of out (a log in slog's text format
+// written under a Japanese locale) at level info or above whose message is
+// not Japanese or holds an English word (ForeignWords), or whose value of
+// one of the keys sentences names (err, reason...) holds an English word.
+// Debug lines are developers' traces and stay English; lines not in the
+// format (a panic, a child's output) are not looked at. It returns how many
+// lines it read.
+func JapaneseLog(t testing.TB, out string, sentences ...string) int {
+	t.Helper()
+	n := 0
+	for _, l := range strings.Split(out, "\n") {
+		kv, ok := LogLine(l)
+		if !ok || kv["level"] == "DEBUG" {
+			continue
+		}
+		n++
+		if m := kv["msg"]; !HasJapanese(m) || len(ForeignWords(m)) > 0 {
+			t.Errorf("log message not in Japanese (English %q): %s", ForeignWords(m), l)
+		}
+		for _, k := range sentences {
+			if w := ForeignWords(kv[k]); len(w) > 0 {
+				t.Errorf("English %q in %s=: %s", w, k, l)
+			}
+		}
+	}
+	return n
 }

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // State is what a TCP connection attempt found.
@@ -48,13 +50,16 @@ type Spec struct {
 
 // TLSFacts is what the TLS handshake showed.
 type TLSFacts struct {
-	Version  string    `json:"version"`             // "TLS 1.3"
-	Verified bool      `json:"verified"`            // chain and name verified against the roots
-	Error    string    `json:"error,omitempty"`     // why it was not verified
-	NotAfter time.Time `json:"not_after,omitzero"`  // the leaf certificate's expiry
-	Subject  string    `json:"subject,omitempty"`   // the leaf's common name
-	Issuer   string    `json:"issuer,omitempty"`    // the leaf's issuer common name
-	Names    []string  `json:"dns_names,omitempty"` // the leaf's DNS names
+	Version  string `json:"version"`         // "TLS 1.3"
+	Verified bool   `json:"verified"`        // chain and name verified against the roots
+	Error    string `json:"error,omitempty"` // why it was not verified
+	// ErrorCode is Error's kind as a code (msg.CodeOf), for the reader's
+	// language.
+	ErrorCode string    `json:"error_code,omitempty"`
+	NotAfter  time.Time `json:"not_after,omitzero"`  // the leaf certificate's expiry
+	Subject   string    `json:"subject,omitempty"`   // the leaf's common name
+	Issuer    string    `json:"issuer,omitempty"`    // the leaf's issuer common name
+	Names     []string  `json:"dns_names,omitempty"` // the leaf's DNS names
 }
 
 // Result is what Probe found about one port.
@@ -158,7 +163,7 @@ func handshake(ctx context.Context, c net.Conn, host string, opts Options) (*tls
 	hctx, cancel := context.WithTimeout(ctx, opts.timeout())
 	defer cancel()
 	if err := tc.HandshakeContext(hctx); err != nil {
-		return nil, &TLSFacts{Error: "handshake failed: " + shortErr(err)}
+		return nil, &TLSFacts{Error: "handshake failed: " + shortErr(err), ErrorCode: msg.CodeOf(err)}
 	}
 	st := tc.ConnectionState()
 	f := &TLSFacts{Version: tls.VersionName(st.Version)}
@@ -178,7 +183,7 @@ func handshake(ctx context.Context, c net.Conn, host string, opts Options) (*tls
 	}
 	_, err := leaf.Verify(x509.VerifyOptions{DNSName: host, Roots: opts.Roots, Intermediates: inter})
 	if err != nil {
-		f.Error = err.Error()
+		f.Error, f.ErrorCode = err.Error(), msg.CodeOf(err)
 	} else {
 		f.Verified = true
 	}

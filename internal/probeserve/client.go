@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Prober is one probe service the checker asks.
@@ -69,7 +71,7 @@ func Ask(ctx context.Context, p Prober, bind, expect netip.Addr, req Request) (A
 	hr.Header.Set("User-Agent", "dualpath-check")
 	resp, err := client.Do(hr)
 	if err != nil {
-		return Answer{}, fmt.Errorf("prober %s: %s", redact(base), scrub(unwrapURL(err), p.Token))
+		return Answer{}, &AskError{Msg: fmt.Sprintf("prober %s: %s", redact(base), scrub(unwrapURL(err), p.Token)), Err: err}
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerSize+1))
@@ -105,6 +107,21 @@ type RefusedError struct {
 }
 
 func (e *RefusedError) Error() string { return e.Msg }
+
+// ErrorCode is the refusal's HTTP status as a code (msg.Coder).
+func (e *RefusedError) ErrorCode() string { return msg.HTTPCode(e.Status) }
+
+// AskError is a request that did not reach the prober or got no answer:
+// Msg names the prober (token scrubbed), Err is the transport's error.
+type AskError struct {
+	Msg string
+	Err error
+}
+
+func (e *AskError) Error() string { return e.Msg }
+
+// Unwrap is the transport's error, for errors.Is and msg.CodeOf.
+func (e *AskError) Unwrap() error { return e.Err }
 
 // Serves reports whether a prober's URL can be reached over family v6 (true)
 // or IPv4 (false): a URL whose host is an IP literal of the other family

@@ -3,7 +3,6 @@ package reach
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"slices"
 	"sync"
@@ -118,7 +117,7 @@ func Run(ctx context.Context, t Target, env Env) *Report {
 						refused := errors.As(err, &re)
 						for _, p := range chunk {
 							i := idx[key{x.f, p}]
-							rep.Paths[i].Views = append(rep.Paths[i].Views, View{Via: pr.URL, Error: err.Error(), NotChecked: refused})
+							rep.Paths[i].Views = append(rep.Paths[i].Views, View{Via: pr.URL, Error: err.Error(), ErrorCode: msg.CodeOf(err), NotChecked: refused})
 						}
 						return
 					}
@@ -141,7 +140,7 @@ func Run(ctx context.Context, t Target, env Env) *Report {
 			if err != nil {
 				for _, p := range ports {
 					i := idx[key{IPv4, p}]
-					rep.Paths[i].Views = append(rep.Paths[i].Views, View{Via: ViaMAPE, Error: err.Error(), NotChecked: true})
+					rep.Paths[i].Views = append(rep.Paths[i].Views, View{Via: ViaMAPE, Error: err.Error(), ErrorCode: msg.CodeOf(err), NotChecked: true})
 				}
 				return
 			}
@@ -181,9 +180,7 @@ func checkDNS(ctx context.Context, t Target, env Env, out []DNSResult) {
 	var findErr error
 	if len(servers) == 0 {
 		servers, findErr = dnsauth.Find(ctx, env.Resolver, 0, t.Name)
-		if findErr != nil {
-			findErr = fmt.Errorf("%v: set check.dns_servers", findErr)
-		}
+
 	}
 	for i := range out {
 		d := &out[i]
@@ -193,13 +190,14 @@ func checkDNS(ctx context.Context, t Target, env Env, out []DNSResult) {
 		}
 		if findErr != nil {
 			d.Status = Fail
-			d.Cause = msg.T("cannot find the authoritative servers: %s", "権威サーバーが見つかりません: %s", findErr.Error())
+			d.Cause = msg.T("cannot find the authoritative servers: %v: set check.dns_servers",
+				"権威サーバーが見つかりません（%v）。check.dns_servers を設定してください", findErr)
 			continue
 		}
 		ans, err := dnsauth.Lookup(ctx, servers, t.Name, d.Family == IPv4, d.Family == IPv6)
 		if err != nil {
 			d.Status = Fail
-			d.Cause = msg.T("the authoritative servers did not answer: %s", "権威サーバーが応答しません: %s", err.Error())
+			d.Cause = msg.T("the authoritative servers did not answer: %v", "権威サーバーが応答しません（%v）", err)
 			continue
 		}
 		d.Got, d.Server = append(ans.IPv4, ans.IPv6...), ans.Server.Addr.String()

@@ -16,6 +16,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/msg/msgtest"
 	"github.com/dualpath/dualpath/internal/portprobe"
 	"github.com/dualpath/dualpath/internal/probeserve"
 	"github.com/dualpath/dualpath/internal/termtext"
@@ -252,4 +253,38 @@ func TestRunDNSMismatch(t *testing.T) {
 	if !strings.Contains(rep.DNS[0].Cause.EN, "A is 203.0.113.99, not 127.0.0.1") {
 		t.Errorf("cause %q", rep.DNS[0].Cause.EN)
 	}
+}
+
+// TestRunFailuresInJapanese: a prober that refuses the token and one that
+// nothing answers for: the Japanese report says why from the errors'
+// codes, with no English words from below, within 80 columns.
+func TestRunFailuresInJapanese(t *testing.T) {
+	v4, v6 := netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")
+	port, _ := site(t)
+	u4, _ := prober(t)
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	gone := "http://" + ln.Addr().String()
+	ln.Close()
+	tgt := Target{
+		Name: "www.example.jp", Ports: []uint16{port}, Want4: v4, Want6: v6,
+		DNSServers: []netip.AddrPort{authDNS(t, "www.example.jp", v4, v6)},
+		Probers:    []probeserve.Prober{{URL: u4, Token: "wrong-token"}, {URL: gone, Token: "tok"}},
+	}
+	rep := Run(context.Background(), tgt, Env{})
+	if rep.OK() || rep.Paths[0].Views[0].ErrorCode != "http-401" || rep.Paths[1].Views[0].ErrorCode != msg.CodeRefused {
+		t.Fatalf("views: %+v / %+v", rep.Paths[0].Views, rep.Paths[1].Views)
+	}
+	var b bytes.Buffer
+	rep.WriteText(&b, msg.Japanese)
+	msgtest.Japanese(t, b.String())
+	flat := strings.Join(strings.Fields(b.String()), "")
+	for _, want := range []string{"IPv4で確認できません:認証を拒否されました（HTTP401）", "IPv6でどのprobe-serveも応答しません(接続を拒否されました)"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("Japanese report lacks %q:\n%s", want, b.String())
+		}
+	}
+	t.Logf("Japanese:\n%s", b.String())
 }

@@ -101,6 +101,7 @@ type View struct {
 	Via        string            `json:"via"`
 	Result     *portprobe.Result `json:"result,omitempty"`
 	Error      string            `json:"error,omitempty"`
+	ErrorCode  string            `json:"error_code,omitempty"`  // Error's kind (msg.CodeOf)
 	NotChecked bool              `json:"not_checked,omitempty"` // it could not look (a prober refused: token, rate limit; no raw socket)
 }
 

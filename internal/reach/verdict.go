@@ -35,12 +35,12 @@ func judge(p *PathResult, tls bool, now time.Time) {
 		}
 		for _, e := range errs {
 			if e.NotChecked {
-				p.Cause = msg.T("not checked over %s: %s", "%s で確認できません: %s", fam, e.Error)
+				p.Cause = msg.T("not checked over %s: %s", "%s で確認できません: %s", fam, msg.CodeText(e.ErrorCode, e.Error))
 				return
 			}
 		}
 		p.Cause = msg.T("no prober answered over %s (%s): is the server's %s working?",
-			"%s でどの probe-serve も応答しません (%s)。サーバーの %s は使えていますか?", fam, errs[0].Error, fam)
+			"%s でどの probe-serve も応答しません (%s)。サーバーの %s は使えていますか?", fam, msg.CodeText(errs[0].ErrorCode, errs[0].Error), fam)
 		return
 	}
 	switch best.State {
@@ -69,9 +69,9 @@ func judge(p *PathResult, tls bool, now time.Time) {
 	if tls {
 		t := best.TLS
 		if t == nil || t.Error != "" && t.NotAfter.IsZero() {
-			why := "no TLS"
+			why := msg.T("no TLS", "TLS なし")
 			if t != nil {
-				why = t.Error
+				why = msg.CodeText(t.ErrorCode, t.Error)
 			}
 			p.Status = Fail
 			p.Cause = msg.T("%s port %d open, but no TLS handshake (%s): does it serve HTTPS?",
@@ -84,7 +84,7 @@ func judge(p *PathResult, tls bool, now time.Time) {
 		case !t.Verified:
 			p.Status = Fail
 			p.Cause = msg.T("%s port %d: certificate not valid for visitors: %s",
-				"%s のポート %d: 訪問者から見て証明書が有効ではありません: %s", fam, p.Port, t.Error)
+				"%s のポート %d: 訪問者から見て証明書が有効ではありません: %s", fam, p.Port, msg.CodeText(t.ErrorCode, t.Error))
 			return
 		case t.NotAfter.Sub(now) < ExpiryWarning:
 			p.Status = Warn

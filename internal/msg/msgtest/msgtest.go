@@ -78,12 +78,13 @@ func EnglishIn(ja string) []string {
 	return out
 }
 
-// units and command words a printed line keeps as they are.
+// units, status words of a report (ok, fail, skip) and command words a
+// printed line keeps as they are.
 var units = map[string]bool{}
 
 func init() {
 	for _, w := range strings.Fields(`ms KiB MiB GiB KB MB GB kB bps kbps Mbps Gbps ns us
-		ufw sshd lo dev`) {
+		ufw sshd lo dev fail skip`) {
 		units[w] = true
 	}
 }

@@ -33,39 +33,34 @@ func runCheck(ctx context.Context, stdio cli.IO, args []string) error {
 		"JSON で表示（項目の説明: /usr/share/doc/dualpath/json.md）"))
 	cfgPath := fs.String("config", "", cli.T("config file (default: the running daemon's)",
 		"設定ファイル（既定: 動作中のデーモンのもの）"))
-	socket := fs.String("socket", "", cli.T("the daemon's status socket (default $DUALPATH_STATUS_SOCKET, else %s)",
-		"デーモンの状態ソケット（既定: $DUALPATH_STATUS_SOCKET、なければ %s）", config.DefaultStatusSocket))
+	socket := socketFlag(fs)
 	if err := cli.Parse(stdio, fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("check takes no arguments; usage: dualpath %s", checkUsage)
 	}
-	var cfg *config.Config
-	if *cfgPath != "" {
-		c, err := config.Load(*cfgPath)
+	load := func(path string) (*config.Config, error) {
+		c, err := config.Load(path)
 		if err == nil {
 			err = daemon.CheckConfig(c)
 		}
 		if err != nil {
 			fmt.Fprintln(stdio.Stderr, err)
-			return cli.Silent(cli.ExitUsage)
+			return nil, cli.Silent(cli.ExitUsage)
 		}
-		cfg = c
+		return c, nil
 	}
-	path := *socket
-	if path == "" && cfg != nil {
-		path = cfg.Status.Socket
-	}
-	if path == "" {
-		path = stdio.Env("DUALPATH_STATUS_SOCKET")
-	}
-	if path == "" {
-		path = config.DefaultStatusSocket
+	var cfg *config.Config
+	if *cfgPath != "" {
+		var err error
+		if cfg, err = load(*cfgPath); err != nil {
+			return err
+		}
 	}
 	// The addresses the site should have are the running daemon's: the
 	// session address, and what its DNS records publish.
-	st, err := daemon.QueryStatus(ctx, path)
+	st, err := daemon.QueryStatus(ctx, statusSocket(stdio, *socket, cfg))
 	if err != nil {
 		return cli.Failf("check needs the running daemon for the addresses to expect: %v", err)
 	}
@@ -73,15 +68,9 @@ func runCheck(ctx context.Context, stdio cli.IO, args []string) error {
 		if st.Config == "" {
 			return cli.Usagef("check: the daemon does not say which config it runs: pass --config FILE")
 		}
-		c, err := config.Load(st.Config)
-		if err == nil {
-			err = daemon.CheckConfig(c)
+		if cfg, err = load(st.Config); err != nil {
+			return err
 		}
-		if err != nil {
-			fmt.Fprintln(stdio.Stderr, err)
-			return cli.Silent(cli.ExitUsage)
-		}
-		cfg = c
 	}
 	want4, want6 := daemon.ExpectedAddrs(st)
 	t, err := reach.TargetFrom(cfg, want4, want6, config.ReadSecret)

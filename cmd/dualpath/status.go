@@ -26,8 +26,7 @@ func runStatus(ctx context.Context, stdio cli.IO, args []string) error {
 	fs := cli.NewFlagSet("status")
 	asJSON := fs.Bool("json", false, cli.T("print the status as JSON (fields: /usr/share/doc/dualpath/json.md)",
 		"JSON で表示（項目の説明: /usr/share/doc/dualpath/json.md）"))
-	socket := fs.String("socket", "", cli.T("the daemon's status socket (default $DUALPATH_STATUS_SOCKET, else %s)",
-		"デーモンの状態ソケット（既定: $DUALPATH_STATUS_SOCKET、なければ %s）", config.DefaultStatusSocket))
+	socket := socketFlag(fs)
 	cfgPath := fs.String("config", "", cli.T("read the socket path from this config file",
 		"この設定ファイルからソケットの場所を読む"))
 	if err := cli.Parse(stdio, fs, args); err != nil {
@@ -36,20 +35,15 @@ func runStatus(ctx context.Context, stdio cli.IO, args []string) error {
 	if fs.NArg() > 0 {
 		return cli.Usagef("status takes no arguments; usage: dualpath status [--json] [--socket PATH | --config FILE]")
 	}
-	path := *socket
-	if path == "" && *cfgPath != "" {
-		cfg, err := config.Load(*cfgPath)
+	var cfg *config.Config
+	if *socket == "" && *cfgPath != "" {
+		c, err := config.Load(*cfgPath)
 		if err != nil {
 			return cli.Usagef("%v", err)
 		}
-		path = cfg.Status.Socket
+		cfg = c
 	}
-	if path == "" {
-		path = stdio.Env("DUALPATH_STATUS_SOCKET")
-	}
-	if path == "" {
-		path = config.DefaultStatusSocket
-	}
+	path := statusSocket(stdio, *socket, cfg)
 	st, err := daemon.QueryStatus(ctx, path)
 	if err != nil {
 		var nr *daemon.NotRunningError

@@ -172,66 +172,66 @@ func (c *Cloudflare) records(ctx context.Context, zid, typ string) ([]Cloudflare
 	return recs, err
 }
 
-// Update implements Provider.
-func (c *Cloudflare) Update(ctx context.Context, u Update) error {
+// eachType calls f for A (when v4) and AAAA (when v6) with the zone's id
+// and the records of c.Name of that type at the API.
+func (c *Cloudflare) eachType(ctx context.Context, v4, v6 bool, f func(zid, typ string, recs []CloudflareRecord) error) error {
 	zid, err := c.zoneID(ctx)
 	if err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		typ string
-		ip  netip.Addr
-	}{{"A", u.IPv4}, {"AAAA", u.IPv6}} {
-		if !f.ip.IsValid() {
+	for _, t := range []struct {
+		typ  string
+		want bool
+	}{{"A", v4}, {"AAAA", v6}} {
+		if !t.want {
 			continue
 		}
-		recs, err := c.records(ctx, zid, f.typ)
+		recs, err := c.records(ctx, zid, t.typ)
 		if err != nil {
 			return err
 		}
-		ttl := c.TTL
-		if ttl == 0 {
-			ttl = 1
-		}
-		want := CloudflareRecord{Type: f.typ, Name: strings.TrimSuffix(c.Name, "."), Content: f.ip.String(), TTL: ttl}
-		switch {
-		case len(recs) == 0:
-			err = c.call(ctx, http.MethodPost, "/zones/"+url.PathEscape(zid)+"/dns_records", nil, want, nil)
-		case recs[0].Content == want.Content:
-			continue
-		default:
-			want.Proxied = recs[0].Proxied // keep the user's proxy choice
-			err = c.call(ctx, http.MethodPut, "/zones/"+url.PathEscape(zid)+"/dns_records/"+url.PathEscape(recs[0].ID), nil, want, nil)
-		}
-		if err != nil {
+		if err := f(zid, t.typ, recs); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// addrOf is the address u publishes for record type typ (A or AAAA).
+func addrOf(u Update, typ string) netip.Addr {
+	if typ == "A" {
+		return u.IPv4
+	}
+	return u.IPv6
+}
+
+// Update implements Provider.
+func (c *Cloudflare) Update(ctx context.Context, u Update) error {
+	return c.eachType(ctx, u.IPv4.IsValid(), u.IPv6.IsValid(), func(zid, typ string, recs []CloudflareRecord) error {
+		ttl := c.TTL
+		if ttl == 0 {
+			ttl = 1
+		}
+		want := CloudflareRecord{Type: typ, Name: strings.TrimSuffix(c.Name, "."), Content: addrOf(u, typ).String(), TTL: ttl}
+		switch {
+		case len(recs) == 0:
+			return c.call(ctx, http.MethodPost, "/zones/"+url.PathEscape(zid)+"/dns_records", nil, want, nil)
+		case recs[0].Content == want.Content:
+			return nil
+		}
+		want.Proxied = recs[0].Proxied // keep the user's proxy choice
+		return c.call(ctx, http.MethodPut, "/zones/"+url.PathEscape(zid)+"/dns_records/"+url.PathEscape(recs[0].ID), nil, want, nil)
+	})
+}
+
 // Verify implements Verifier: the API lists the records with the new content.
 func (c *Cloudflare) Verify(ctx context.Context, u Update) error {
-	zid, err := c.zoneID(ctx)
-	if err != nil {
-		return err
-	}
-	for _, f := range []struct {
-		typ string
-		ip  netip.Addr
-	}{{"A", u.IPv4}, {"AAAA", u.IPv6}} {
-		if !f.ip.IsValid() {
-			continue
+	return c.eachType(ctx, u.IPv4.IsValid(), u.IPv6.IsValid(), func(_, typ string, recs []CloudflareRecord) error {
+		if ip := addrOf(u, typ); len(recs) == 0 || recs[0].Content != ip.String() {
+			return perr("cloudflare", KindVerify, "%s record of %s does not show %s after the update", typ, c.Name, ip)
 		}
-		recs, err := c.records(ctx, zid, f.typ)
-		if err != nil {
-			return err
-		}
-		if len(recs) == 0 || recs[0].Content != f.ip.String() {
-			return perr("cloudflare", KindVerify, "%s record of %s does not show %s after the update", f.typ, c.Name, f.ip)
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // DryRun implements Provider.

@@ -98,30 +98,20 @@ func (r *record) dnsName() string {
 // published reads the A/AAAA records of c.Name from the API.
 func (c *Cloudflare) published(ctx context.Context, v4, v6 bool) (Published, error) {
 	out := Published{Where: strings.TrimPrefix(strings.TrimPrefix(def(c.BaseURL, CloudflareURL), "https://"), "http://")}
-	zid, err := c.zoneID(ctx)
-	if err != nil {
-		return out, err
-	}
-	for _, f := range []struct {
-		typ  string
-		want bool
-		dst  *[]netip.Addr
-	}{{"A", v4, &out.IPv4}, {"AAAA", v6, &out.IPv6}} {
-		if !f.want {
-			continue
-		}
-		recs, err := c.records(ctx, zid, f.typ)
-		if err != nil {
-			return out, err
+	err := c.eachType(ctx, v4, v6, func(_, typ string, recs []CloudflareRecord) error {
+		dst := &out.IPv4
+		if typ == "AAAA" {
+			dst = &out.IPv6
 		}
 		for _, rec := range recs {
 			if a, err := netip.ParseAddr(rec.Content); err == nil {
-				*f.dst = append(*f.dst, a)
+				*dst = append(*dst, a)
 			}
 		}
-		slices.SortFunc(*f.dst, func(a, b netip.Addr) int { return a.Compare(b) })
-	}
-	return out, nil
+		slices.SortFunc(*dst, netip.Addr.Compare)
+		return nil
+	})
+	return out, err
 }
 
 // truth is the outcome of a record's last comparison with the DNS.

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -85,7 +86,7 @@ func (k *checker) notify() {
 		default:
 			k.secret(at+".url_file", w.URLFile)
 		}
-		if !contains(WebhookFormats, w.Format) {
+		if !slices.Contains(WebhookFormats, w.Format) {
 			k.errorf(at+".format", "%q is not a format: use %s", w.Format, strings.Join(WebhookFormats, ", "))
 		}
 		if w.TokenFile != "" {
@@ -104,20 +105,11 @@ func (k *checker) notify() {
 		}
 	}
 	for i, e := range n.Events {
-		if !contains(NotifyEvents, e) {
+		if !slices.Contains(NotifyEvents, e) {
 			k.errorf(fmt.Sprintf("notify.events[%d]", i), "%q is not an event: use %s", e, strings.Join(NotifyEvents, ", "))
 		}
 	}
 	if n.Debounce < 0 || n.Debounce > MaxNotifyDebounce {
 		k.errorf("notify.debounce", "%s is out of range: use 0s to %s (1m is the default)", n.Debounce, MaxNotifyDebounce)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -659,7 +660,7 @@ func FirewallVerdict(sets []*Ruleset, iface string, ports []uint16) Result {
 		case len(pp.Blockers) > 0:
 			blocked = append(blocked, fmt.Sprintf("%d by %s", pp.Port, strings.Join(bl, ", ")))
 			blockedJA = append(blockedJA, fmt.Sprintf("%d（%s で破棄）", pp.Port, strings.Join(bl, "、")))
-			if fix := FirewallFix(pp.Blockers[0], ufw, iface, pp.Port); !contains(fixes, fix) {
+			if fix := FirewallFix(pp.Blockers[0], ufw, iface, pp.Port); !slices.Contains(fixes, fix) {
 				fixes = append(fixes, fix)
 			}
 		case pp.Pass:
@@ -667,7 +668,7 @@ func FirewallVerdict(sets []*Ruleset, iface string, ports []uint16) Result {
 			unsure = append(unsure, pp.Unsure...)
 		default:
 			unsure = append(unsure, pp.Unsure...)
-			if fix := FirewallFix(Blocker{Source: sets[0].Source, Family: "inet", Table: "filter", Chain: "input"}, ufw, iface, pp.Port); ufw && !contains(fixes, fix) {
+			if fix := FirewallFix(Blocker{Source: sets[0].Source, Family: "inet", Table: "filter", Chain: "input"}, ufw, iface, pp.Port); ufw && !slices.Contains(fixes, fix) {
 				fixes = append(fixes, fix)
 			}
 		}
@@ -705,15 +706,6 @@ func anyInputChain(sets []*Ruleset) bool {
 			if c.hook == "input" && !(c.family == "inet" && c.table == hostnet.FirewallTable) {
 				return true
 			}
-		}
-	}
-	return false
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
 		}
 	}
 	return false

@@ -2,6 +2,7 @@ package reach
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/dualpath/dualpath/internal/msg"
@@ -145,7 +146,7 @@ func judgeDNS(d *DNSResult, name string) {
 			"権威サーバーに %s レコードがありません (%s)。DNS の更新は届いていますか?", rr, d.Server)
 	case len(d.Got) == 1 && d.Got[0] == d.Want:
 		d.Status = OK
-	case containsAddr(d.Got, d.Want):
+	case slices.Contains(d.Got, d.Want):
 		d.Status = Fail
 		d.Cause = msg.T("%s also has %s besides %s (%s): some visitors go to a stale address",
 			"%[1]s には %[3]s (%[4]s) の他に %[2]s もあります。一部の訪問者は古いアドレスに向かいます", rr, joinAddrs(others(d.Got, d.Want)), d.Want, what)
@@ -154,15 +155,6 @@ func judgeDNS(d *DNSResult, name string) {
 		d.Cause = msg.T("%s is %s, not %s (%s): the DDNS update has not reached the authoritative servers?",
 			"%s は %s で、%s (%s) ではありません。DNS の更新が権威サーバーに届いていないのでは?", rr, joinAddrs(d.Got), d.Want, what)
 	}
-}
-
-func containsAddr(as []netip.Addr, a netip.Addr) bool {
-	for _, x := range as {
-		if x == a {
-			return true
-		}
-	}
-	return false
 }
 
 func others(as []netip.Addr, not netip.Addr) []netip.Addr {

@@ -68,8 +68,8 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 		}
 		return cli.Usagef("%v", err)
 	}
-	files := plan.Generate(p)
 	lang := msg.FromEnv(stdio.Getenv)
+	files := plan.Generate(p, lang)
 	var siteNotes []msg.Text
 	seen := map[string]string{}
 	for _, site := range sites {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dualpath/dualpath/internal/msg"
 	"gopkg.in/yaml.v3"
 )
 
@@ -91,13 +92,15 @@ func TestNetplanUsesOnly099Keys(t *testing.T) {
 		{"two-routers", func() *Plan { p, err := FromConfig(two); must(t, err); return p }},
 		{"server-pppoe", func() *Plan { p, err := FromConfig(one); must(t, err); return p }},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			y := Netplan(c.cfg())
-			if bad := check099(t, y); len(bad) > 0 {
-				t.Fatalf("keys netplan 0.99 rejects: %v\n%s", bad, y)
-			}
-			netplanGenerate(t, y) // and today's netplan takes it too
-		})
+		for _, lang := range []msg.Lang{msg.English, msg.Japanese} {
+			t.Run(c.name+"/"+lang.String(), func(t *testing.T) {
+				y := Netplan(c.cfg(), lang)
+				if bad := check099(t, y); len(bad) > 0 {
+					t.Fatalf("keys netplan 0.99 rejects: %v\n%s", bad, y)
+				}
+				netplanGenerate(t, y) // and today's netplan takes it too
+			})
+		}
 	}
 	// The check can fail: the form netplan 0.103 introduced is refused.
 	if bad := check099(t, []byte("network:\n  version: 2\n  ethernets:\n    e:\n      routes:\n        - to: default\n          via: 192.168.1.2\n")); len(bad) != 1 {

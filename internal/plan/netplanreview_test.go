@@ -90,7 +90,7 @@ func TestArticleNetplanKeepsOldGateway(t *testing.T) {
 	must(t, err)
 	old, err := os.ReadFile(articleNetplan)
 	must(t, err)
-	unit := netplanGenerateFiles(t, map[string][]byte{NetplanFile: Netplan(p), filepath.Base(articleNetplan): old})
+	unit := netplanGenerateFiles(t, map[string][]byte{NetplanFile: Netplan(p, msg.Japanese), filepath.Base(articleNetplan): old})
 	if !strings.Contains(unit, "Gateway=192.168.1.2") || !strings.Contains(unit, "Gateway=192.168.1.3") {
 		t.Fatalf("expected both gateways with both files:\n%s", unit)
 	}
@@ -98,7 +98,7 @@ func TestArticleNetplanKeepsOldGateway(t *testing.T) {
 	if len(r.Fixes) != 1 || !r.Fixes[0].MoveAway {
 		t.Fatalf("fix: %+v", r.Fixes)
 	}
-	unit = netplanGenerateFiles(t, map[string][]byte{NetplanFile: Netplan(p)})
+	unit = netplanGenerateFiles(t, map[string][]byte{NetplanFile: Netplan(p, msg.Japanese)})
 	if strings.Contains(unit, "Gateway=192.168.1.2") {
 		t.Fatalf("old gateway still there:\n%s", unit)
 	}
@@ -152,7 +152,7 @@ network:
 	}
 	// The replacement with the generated file passes the real netplan.
 	netnstest.RequireCommand(t, "netplan")
-	netplanGenerateFiles(t, map[string][]byte{NetplanFile: Netplan(p), "50-cloud-init.yaml": r.Fixes[0].Replacement})
+	netplanGenerateFiles(t, map[string][]byte{NetplanFile: Netplan(p, msg.Japanese), "50-cloud-init.yaml": r.Fixes[0].Replacement})
 
 	// The interface as the only ethernet: the whole ethernets block goes.
 	r = ReviewNetplan(p, []NetplanSource{{Path: "x.yaml", Data: []byte("network:\n  ethernets:\n    enp1s0:\n      dhcp4: true\n  wifis:\n    w:\n      dhcp4: true\n")}})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/msg/msgtest"
 	"github.com/dualpath/dualpath/internal/netnstest"
 	"github.com/dualpath/dualpath/internal/termtext"
 )
@@ -143,26 +144,28 @@ func TestNetplanTwoRouters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	y := Netplan(p)
-	for _, old := range []string{"gateway4", "gateway6"} {
-		if strings.Contains(string(y), old) {
-			t.Fatalf("deprecated key %s in:\n%s", old, y)
+	for _, lang := range []msg.Lang{msg.English, msg.Japanese} {
+		y := Netplan(p, lang)
+		for _, old := range []string{"gateway4", "gateway6"} {
+			if strings.Contains(string(y), old) {
+				t.Fatalf("deprecated key %s in:\n%s", old, y)
+			}
 		}
-	}
-	unit := netplanGenerate(t, y)
-	for _, want := range []string{
-		"Address=192.168.1.10/24",
-		"Destination=0.0.0.0/0\nGateway=192.168.1.2", // IPv4 via the PPPoE router
-		"Destination=::/0\nGateway=fe80::1",          // IPv6 via the IPoE router
-		"DNS=192.168.1.2", "DNS=192.168.1.1",
-		"IPv6AcceptRA=yes",
-	} {
-		if !strings.Contains(unit, want) {
-			t.Errorf("networkd unit lacks %q:\n%s", want, unit)
+		unit := netplanGenerate(t, y)
+		for _, want := range []string{
+			"Address=192.168.1.10/24",
+			"Destination=0.0.0.0/0\nGateway=192.168.1.2", // IPv4 via the PPPoE router
+			"Destination=::/0\nGateway=fe80::1",          // IPv6 via the IPoE router
+			"DNS=192.168.1.2", "DNS=192.168.1.1",
+			"IPv6AcceptRA=yes",
+		} {
+			if !strings.Contains(unit, want) {
+				t.Errorf("%s: networkd unit lacks %q:\n%s", lang, want, unit)
+			}
 		}
-	}
-	if strings.Contains(unit, "DHCP=") {
-		t.Errorf("two-routers must not run DHCP:\n%s", unit)
+		if strings.Contains(unit, "DHCP=") {
+			t.Errorf("two-routers must not run DHCP:\n%s", unit)
+		}
 	}
 }
 
@@ -173,9 +176,11 @@ func TestNetplanServerPPPoE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unit := netplanGenerate(t, Netplan(p))
-	if !strings.Contains(unit, "DHCP=ipv4") || strings.Contains(unit, "Gateway=") || strings.Contains(unit, "Address=") {
-		t.Fatalf("server-pppoe should be the plain DHCP interface:\n%s", unit)
+	for _, lang := range []msg.Lang{msg.English, msg.Japanese} {
+		unit := netplanGenerate(t, Netplan(p, lang))
+		if !strings.Contains(unit, "DHCP=ipv4") || strings.Contains(unit, "Gateway=") || strings.Contains(unit, "Address=") {
+			t.Fatalf("%s: server-pppoe should be the plain DHCP interface:\n%s", lang, unit)
+		}
 	}
 }
 
@@ -186,7 +191,14 @@ func TestNginxSnippet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snip := string(NginxListen(p))
+	for _, lang := range []msg.Lang{msg.English, msg.Japanese} {
+		t.Run(lang.String(), func(t *testing.T) { nginxAcceptsSnippet(t, string(NginxListen(p, lang))) })
+	}
+}
+
+// nginxAcceptsSnippet checks the snippet's listen lines and has nginx -t
+// accept a server block that includes it.
+func nginxAcceptsSnippet(t *testing.T, snip string) {
 	for _, want := range []string{"listen 80;\n", "listen [::]:80;\n", "listen 443 ssl;\n", "listen [::]:443 ssl;\n", "listen [::]:8080;\n"} {
 		if !strings.Contains(snip, want) {
 			t.Errorf("snippet lacks %q:\n%s", want, snip)
@@ -313,7 +325,7 @@ func TestWriteFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "out")
-	files := Generate(p)
+	files := Generate(p, msg.English)
 	if _, err := WriteFiles(dir, files, false); err != nil {
 		t.Fatal(err)
 	}
@@ -347,5 +359,53 @@ func TestWriteFiles(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*"))
 	if len(left) > 0 {
 		t.Fatalf("temporary files left: %v", left)
+	}
+}
+
+// The generated files' comments follow the language: Japanese with no
+// English words under a Japanese locale, English otherwise, every line
+// within 80 columns; what is not a comment is the same in both.
+func TestGeneratedCommentsFollowTheLanguage(t *testing.T) {
+	one := twoRouters()
+	one.Plan.Mode, one.Plan.PPPoERouter = ModeServerPPPoE, ""
+	for _, c := range []*config.Config{twoRouters(), one} {
+		p, err := FromConfig(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, gen := range []struct {
+			name string
+			make func(*Plan, msg.Lang) []byte
+		}{{NetplanFile, Netplan}, {NginxFile, NginxListen}} {
+			en, ja := string(gen.make(p, msg.English)), string(gen.make(p, msg.Japanese))
+			bodies := map[msg.Lang][]string{}
+			var jaComments []string
+			for lang, out := range map[msg.Lang]string{msg.English: en, msg.Japanese: ja} {
+				for _, l := range strings.Split(out, "\n") {
+					if w := termtext.DisplayWidth(l); w > termtext.Width {
+						t.Errorf("%s (%s, %s): %d columns: %q", gen.name, p.Mode, lang, w, l)
+					}
+					c, isComment := strings.CutPrefix(strings.TrimSpace(l), "# ")
+					switch {
+					case !isComment:
+						bodies[lang] = append(bodies[lang], l)
+					case lang == msg.English && msgtest.HasJapanese(c):
+						t.Errorf("%s (%s): Japanese in an English comment: %q", gen.name, p.Mode, l)
+					case lang == msg.Japanese:
+						if !msgtest.HasJapanese(c) {
+							t.Errorf("%s (%s): a Japanese comment is not Japanese: %q", gen.name, p.Mode, l)
+						}
+						jaComments = append(jaComments, c)
+					}
+				}
+			}
+			if len(jaComments) == 0 {
+				t.Errorf("%s (%s): no comments:\n%s", gen.name, p.Mode, ja)
+			}
+			msgtest.Japanese(t, strings.Join(jaComments, "\n"))
+			if strings.Join(bodies[msg.English], "\n") != strings.Join(bodies[msg.Japanese], "\n") {
+				t.Errorf("%s (%s): the settings differ by language:\n%s\n---\n%s", gen.name, p.Mode, en, ja)
+			}
+		}
 	}
 }

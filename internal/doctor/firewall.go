@@ -288,16 +288,7 @@ func nftMatch(op string, left map[string]json.RawMessage, right json.RawMessage)
 		return func(fwPacket) tri { return triMaybe }, strings.TrimSpace(text)
 	}
 	if neg {
-		g := f
-		f = func(p fwPacket) tri {
-			switch g(p) {
-			case triYes:
-				return triNo
-			case triNo:
-				return triYes
-			}
-			return triMaybe
-		}
+		f = negate(f)
 	}
 	return f, text
 }
@@ -307,6 +298,19 @@ func tribool(b bool) tri {
 		return triYes
 	}
 	return triNo
+}
+
+// negate is the condition "not f": yes and no swap, maybe stays.
+func negate(f func(fwPacket) tri) func(fwPacket) tri {
+	return func(p fwPacket) tri {
+		switch f(p) {
+		case triYes:
+			return triNo
+		case triNo:
+			return triYes
+		}
+		return triMaybe
+	}
 }
 
 func has(values []string, want ...string) bool {
@@ -505,16 +509,7 @@ func iptRule(args []string, text string) fwRule {
 			f = func(fwPacket) tri { return triMaybe }
 		}
 		if neg {
-			g := f
-			f = func(p fwPacket) tri {
-				switch g(p) {
-				case triYes:
-					return triNo
-				case triNo:
-					return triYes
-				}
-				return triMaybe
-			}
+			f = negate(f)
 		}
 		r.conds = append(r.conds, f)
 	}

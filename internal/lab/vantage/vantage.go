@@ -17,7 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -166,11 +166,25 @@ func Fetch(ctx context.Context, url, dnsServer, family string, timeout time.Dura
 // Scan tries a TCP connection to every port of addr (a few at a time) and
 // returns the ports that accepted, in order.
 func Scan(ctx context.Context, addr netip.Addr, ports []uint16, timeout time.Duration) []uint16 {
+	return scan(ports, func(p uint16) bool {
+		d := net.Dialer{Timeout: timeout}
+		c, err := d.DialContext(ctx, "tcp", netip.AddrPortFrom(addr, p).String())
+		if err != nil {
+			return false
+		}
+		c.Close()
+		return true
+	})
+}
+
+// scan runs open for every port, 256 at a time, and returns the ports it
+// said yes to, in order.
+func scan(ports []uint16, open func(uint16) bool) []uint16 {
 	var (
-		mu   sync.Mutex
-		open []uint16
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, 256)
+		mu  sync.Mutex
+		out []uint16
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, 256)
 	)
 	for _, p := range ports {
 		wg.Add(1)
@@ -178,19 +192,16 @@ func Scan(ctx context.Context, addr netip.Addr, ports []uint16, timeout time.Dur
 		go func(p uint16) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			d := net.Dialer{Timeout: timeout}
-			c, err := d.DialContext(ctx, "tcp", netip.AddrPortFrom(addr, p).String())
-			if err == nil {
-				c.Close()
+			if open(p) {
 				mu.Lock()
-				open = append(open, p)
+				out = append(out, p)
 				mu.Unlock()
 			}
 		}(p)
 	}
 	wg.Wait()
-	sort.Slice(open, func(i, j int) bool { return open[i] < open[j] })
-	return open
+	slices.Sort(out)
+	return out
 }
 
 // UDPEcho answers every datagram on pc with "ADDR PORT\n" (the sender as
@@ -260,41 +271,23 @@ var udpProbe = []byte("dualpath lab scan\n")
 // sends back ICMP port unreachable is not open: only an answer proves
 // that datagrams get through to a listening service and back.
 func ScanUDP(ctx context.Context, addr netip.Addr, ports []uint16, timeout time.Duration) []uint16 {
-	var (
-		mu   sync.Mutex
-		open []uint16
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, 256)
-	)
-	for _, p := range ports {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(p uint16) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			var d net.Dialer
-			c, err := d.DialContext(ctx, "udp", netip.AddrPortFrom(addr, p).String())
-			if err != nil {
-				return
-			}
-			defer c.Close()
-			stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
-			defer stop()
-			_ = c.SetDeadline(time.Now().Add(timeout))
-			if _, err := c.Write(udpProbe); err != nil {
-				return
-			}
-			buf := make([]byte, 512)
-			if n, err := c.Read(buf); err == nil && n > 0 {
-				mu.Lock()
-				open = append(open, p)
-				mu.Unlock()
-			}
-		}(p)
-	}
-	wg.Wait()
-	sort.Slice(open, func(i, j int) bool { return open[i] < open[j] })
-	return open
+	return scan(ports, func(p uint16) bool {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "udp", netip.AddrPortFrom(addr, p).String())
+		if err != nil {
+			return false
+		}
+		defer c.Close()
+		stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+		defer stop()
+		_ = c.SetDeadline(time.Now().Add(timeout))
+		if _, err := c.Write(udpProbe); err != nil {
+			return false
+		}
+		buf := make([]byte, 512)
+		n, err := c.Read(buf)
+		return err == nil && n > 0
+	})
 }
 
 // ParsePorts reads "1-1024,8022,8080" into a port list.

@@ -72,7 +72,7 @@ func (d *daemon) watchAddresses(ctx context.Context) {
 	t := time.NewTicker(d.poll())
 	defer t.Stop()
 	for {
-		v4, v6 := ExpectedAddrs(d.st.Snapshot())
+		v4, v6 := d.st.Expected()
 		for i, x := range []struct {
 			fam string
 			a   netip.Addr

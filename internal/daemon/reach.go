@@ -173,7 +173,7 @@ func (d *daemon) runReach(ctx context.Context) {
 	defer t.Stop()
 	for {
 		now := time.Now()
-		v4, v6 := ExpectedAddrs(d.st.Snapshot())
+		v4, v6 := d.st.Expected()
 		if (v4.IsValid() || v6.IsValid()) && (v4 != last4 || v6 != last6) {
 			last4, last6 = v4, v6
 			due = now.Add(settle) // an address change: check once DNS has it

@@ -274,6 +274,25 @@ func (s *State) Snapshot() *Status {
 	return st
 }
 
+// Expected is ExpectedAddrs of the status as of now, read from the parts
+// that say where visitors go (session, tunnel, DNS records) only. The
+// watchers ask every few seconds; a whole Snapshot would also compute the
+// warnings (the listening sockets from /proc and the host firewall from
+// `nft -j list ruleset`, a process and a JSON parse each time) and the line.
+func (s *State) Expected() (v4, v6 netip.Addr) {
+	s.mu.Lock()
+	st := &Status{Session: s.session}
+	dnsFunc, tunnelFunc := s.dnsFunc, s.tunnel
+	s.mu.Unlock()
+	if dnsFunc != nil {
+		st.DNS = dnsFunc.DNSStatus()
+	}
+	if tunnelFunc != nil {
+		st.Tunnel = tunnelFunc.Tunnel()
+	}
+	return ExpectedAddrs(st)
+}
+
 // counters is what the metrics collector reads.
 type counters struct {
 	up                bool

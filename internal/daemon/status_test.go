@@ -219,3 +219,29 @@ func (f fixedWarnings) Warnings() []msg.Text { return f }
 type fixedDNSCounters map[string]ddns.ProviderCounters
 
 func (f fixedDNSCounters) ByProvider() map[string]ddns.ProviderCounters { return f }
+
+// countingWarnings counts how often the warnings were computed.
+type countingWarnings struct{ n *int }
+
+func (w countingWarnings) Warnings() []msg.Text { *w.n++; return nil }
+
+// Expected gives the addresses a Snapshot gives (session, then DNS) without
+// computing the warnings, which run nft and read /proc: the watchers ask
+// every few seconds.
+func TestExpectedSkipsWarnings(t *testing.T) {
+	st := fixedState(t)
+	n := 0
+	st.SetWarnings(countingWarnings{&n})
+	v4, v6 := st.Expected()
+	if n != 0 {
+		t.Errorf("Expected computed the warnings %d times", n)
+	}
+	w4, w6 := ExpectedAddrs(st.Snapshot())
+	if v4 != w4 || v6 != w6 || v4 != netip.MustParseAddr("203.0.113.8") {
+		t.Errorf("Expected = %v %v, Snapshot says %v %v", v4, v6, w4, w6)
+	}
+	st.SessionDown("PADT from the access concentrator", "session-padt")
+	if v4, _ := st.Expected(); v4 != netip.MustParseAddr("203.0.113.8") {
+		t.Errorf("after session down the A record's value stays expected, got %v", v4)
+	}
+}

@@ -372,7 +372,7 @@ func (d *daemon) setDDNSAddress(a netip.Addr) {
 
 // statusLine is the one line systemd shows (`systemctl status dualpath`).
 func (d *daemon) statusLine() string {
-	s := d.st.Snapshot()
+	s := d.st.Brief()
 	switch {
 	case d.cfg.Tunnel != nil:
 		return d.tunnelStatusLine(s)

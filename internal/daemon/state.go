@@ -274,14 +274,16 @@ func (s *State) Snapshot() *Status {
 	return st
 }
 
-// Expected is ExpectedAddrs of the status as of now, read from the parts
-// that say where visitors go (session, tunnel, DNS records) only. The
-// watchers ask every few seconds; a whole Snapshot would also compute the
-// warnings (the listening sockets from /proc and the host firewall from
-// `nft -j list ruleset`, a process and a JSON parse each time) and the line.
-func (s *State) Expected() (v4, v6 netip.Addr) {
+// Brief is the part of the status that says how the session or tunnel is
+// and where visitors go (session, tunnel, DNS records), without the parts
+// that cost: the warnings (the listening sockets from /proc and the host
+// firewall from `nft -j list ruleset`, a process and a JSON parse each
+// time), the line and the traffic. The watchers ask every few seconds and
+// systemd's status line at every session event.
+func (s *State) Brief() *Status {
 	s.mu.Lock()
 	st := &Status{Session: s.session}
+	st.Session.DNS = slices.Clone(s.session.DNS)
 	dnsFunc, tunnelFunc := s.dnsFunc, s.tunnel
 	s.mu.Unlock()
 	if dnsFunc != nil {
@@ -290,8 +292,11 @@ func (s *State) Expected() (v4, v6 netip.Addr) {
 	if tunnelFunc != nil {
 		st.Tunnel = tunnelFunc.Tunnel()
 	}
-	return ExpectedAddrs(st)
+	return st
 }
+
+// Expected is ExpectedAddrs of the status as of now (read through Brief).
+func (s *State) Expected() (v4, v6 netip.Addr) { return ExpectedAddrs(s.Brief()) }
 
 // counters is what the metrics collector reads.
 type counters struct {

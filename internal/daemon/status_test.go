@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/ddns"
 	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/termtext"
@@ -225,16 +226,21 @@ type countingWarnings struct{ n *int }
 
 func (w countingWarnings) Warnings() []msg.Text { *w.n++; return nil }
 
-// Expected gives the addresses a Snapshot gives (session, then DNS) without
-// computing the warnings, which run nft and read /proc: the watchers ask
-// every few seconds.
-func TestExpectedSkipsWarnings(t *testing.T) {
+// Expected gives the addresses a Snapshot gives (session, then DNS), and
+// systemd's status line says how the session is, without computing the
+// warnings, which run nft and read /proc: the watchers ask every few
+// seconds, the status line follows every session event.
+func TestBriefSkipsWarnings(t *testing.T) {
 	st := fixedState(t)
 	n := 0
 	st.SetWarnings(countingWarnings{&n})
 	v4, v6 := st.Expected()
+	d := &daemon{cfg: &config.Config{PPPoE: &config.PPPoE{}}, st: st}
+	if line := d.statusLine(); !strings.HasPrefix(line, "session up: 203.0.113.8 on dp-ppp0, firewall on, 1 reconnects") {
+		t.Errorf("status line %q", line)
+	}
 	if n != 0 {
-		t.Errorf("Expected computed the warnings %d times", n)
+		t.Errorf("Expected and the status line computed the warnings %d times", n)
 	}
 	w4, w6 := ExpectedAddrs(st.Snapshot())
 	if v4 != w4 || v6 != w6 || v4 != netip.MustParseAddr("203.0.113.8") {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -168,7 +169,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 			"pppoe のセクションがないため、守る PPPoE のアドレスがありません"))
 	}
 	d.st.SetLine(newLineCache(cfg.Interface))
-	d.st.SetWarnings(hostWarnings{cfg})
+	d.st.SetWarnings(newWarningsCache(hostWarnings{cfg}, warningsTTL))
 
 	// 3. Status and metrics.
 	srv, err := ListenStatus(cfg.Status.Socket, cfg.Status.Group, d.st.Snapshot, d.log)
@@ -315,6 +316,37 @@ func (t tunTraffic) Traffic() Traffic { return linkTraffic(string(t)) }
 type hostWarnings struct{ cfg *config.Config }
 
 func (w hostWarnings) Warnings() []msg.Text { return warnings(w.cfg) }
+
+// warningsTTL is how long the host's warnings are reused: looking costs a
+// `nft -j list ruleset` process, its JSON parse and /proc's socket tables
+// (about 1.5 MB of garbage each time), and a monitor, a test or the lab may
+// ask for the status many times a second. A fix on the host (nginx listening
+// on [::]:443, a ufw rule) shows in the status within this time.
+const warningsTTL = 5 * time.Second
+
+// warningsCache computes its source's warnings at most once per ttl.
+type warningsCache struct {
+	src WarningSource
+	ttl time.Duration
+	now func() time.Time
+
+	mu   sync.Mutex
+	at   time.Time
+	last []msg.Text
+}
+
+func newWarningsCache(src WarningSource, ttl time.Duration) *warningsCache {
+	return &warningsCache{src: src, ttl: ttl, now: time.Now}
+}
+
+func (c *warningsCache) Warnings() []msg.Text {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now := c.now(); c.at.IsZero() || now.Sub(c.at) >= c.ttl || now.Before(c.at) {
+		c.last, c.at = c.src.Warnings(), now
+	}
+	return slices.Clone(c.last)
+}
 
 // onSessionEvent turns session events into state, DNS updates, logs and
 // systemd status. Events never carry the password.

@@ -277,7 +277,13 @@ func TestFirewallBeforeSessionAndCleanExit(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if w := strings.Join(d.status().Warnings, "\n"); !strings.Contains(w, "port 8080 listens on IPv6 only") || !strings.Contains(strings.Join(d.status().WarningsJA, "\n"), "ポート 8080 は IPv6 だけで待ち受けています") {
+	// The host is looked at again within warningsTTL.
+	var w string
+	if !netnstest.WaitFor(2*warningsTTL, func() bool {
+		s := d.status()
+		w = strings.Join(s.Warnings, "\n")
+		return strings.Contains(w, "port 8080 listens on IPv6 only") && strings.Contains(strings.Join(s.WarningsJA, "\n"), "ポート 8080 は IPv6 だけで待ち受けています")
+	}) {
 		t.Errorf("warnings with an IPv6-only listener: %q", w)
 	}
 	ln6.Close()
@@ -286,8 +292,11 @@ func TestFirewallBeforeSessionAndCleanExit(t *testing.T) {
 	// port: status names the chain and the command that opens the port.
 	ns.MustRun("nft", "add table inet hostfw")
 	ns.MustRun("nft", "add chain inet hostfw input { type filter hook input priority 0; policy drop; }")
-	if w := strings.Join(d.status().Warnings, "\n"); !strings.Contains(w, "the host's own firewall drops new connections to TCP port 8080 on dp-ppp0 (inet hostfw input: policy drop)") ||
-		!strings.Contains(w, `nft insert rule inet hostfw input iifname "dp-ppp0" tcp dport 8080 accept`) {
+	if !netnstest.WaitFor(2*warningsTTL, func() bool {
+		w = strings.Join(d.status().Warnings, "\n")
+		return strings.Contains(w, "the host's own firewall drops new connections to TCP port 8080 on dp-ppp0 (inet hostfw input: policy drop)") &&
+			strings.Contains(w, `nft insert rule inet hostfw input iifname "dp-ppp0" tcp dport 8080 accept`)
+	}) {
 		t.Errorf("warnings with a dropping base chain: %q", w)
 	}
 	ns.MustRun("nft", "delete table inet hostfw")

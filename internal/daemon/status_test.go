@@ -251,3 +251,31 @@ func TestBriefSkipsWarnings(t *testing.T) {
 		t.Errorf("after session down the A record's value stays expected, got %v", v4)
 	}
 }
+
+// The host's warnings (a process and /proc each time) are computed once per
+// warningsTTL however often status is asked, and again after it.
+func TestWarningsCache(t *testing.T) {
+	n := 0
+	clock := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	c := newWarningsCache(countingWarnings{&n}, 10*time.Second)
+	c.now = func() time.Time { return clock }
+	st := fixedState(t)
+	st.SetWarnings(c)
+	for i := 0; i < 50; i++ {
+		st.Snapshot()
+		clock = clock.Add(50 * time.Millisecond) // a poller's pace
+	}
+	if n != 1 {
+		t.Errorf("50 status queries in 2.5 s computed the warnings %d times, want 1", n)
+	}
+	clock = clock.Add(10 * time.Second)
+	st.Snapshot()
+	if n != 2 {
+		t.Errorf("after the TTL: computed %d times, want 2", n)
+	}
+	clock = clock.Add(-time.Hour) // the clock stepped back: look again
+	st.Snapshot()
+	if n != 3 {
+		t.Errorf("after the clock stepped back: computed %d times, want 3", n)
+	}
+}

@@ -75,9 +75,9 @@ func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
 				line = msg.T("%s (failed: %s)", "%s（失敗: %s）", line, msg.CodeText(s.LastErrorCode, s.LastError))
 			}
 			pr.Println(line)
-			for _, p := range []struct{ rr, why string }{{"A", s.IPv4Problem}, {"AAAA", s.IPv6Problem}} {
+			for _, p := range []struct{ rr, why, whyJA string }{{"A", s.IPv4Problem, s.IPv4ProblemJA}, {"AAAA", s.IPv6Problem, s.IPv6ProblemJA}} {
 				if p.why != "" {
-					pr.Println(msg.T("  %s not published: %s", "  %s は未登録: %s", p.rr, p.why))
+					pr.Println(msg.T("  %s not published: %s", "  %s は未登録: %s", p.rr, msg.Text{EN: p.why, JA: p.whyJA}))
 				}
 			}
 		}

@@ -221,6 +221,7 @@ func TestDDNSFailuresInJapanese(t *testing.T) {
     password_file: %s
     base_url: %s
     ipv4: static:203.0.113.7
+    ipv6: static:fd00::10
   - provider: duckdns
     name: myhome
     token_file: %s
@@ -247,7 +248,8 @@ func TestDDNSFailuresInJapanese(t *testing.T) {
 	}
 	msgtest.Japanese(t, ja)
 	for _, want := range []string{"認証情報を拒否されました", "相手のサーバー側の障害です（HTTP 503）",
-		"プロバイダーにしばらく止められています", "接続を拒否されました", "4 件のレコードを更新できませんでした"} {
+		"プロバイダーにしばらく止められています", "接続を拒否されました", "4 件のレコードを更新できませんでした",
+		"AAAA は未登録: ユニークローカルアドレス（RFC 4193、fc00::/7）"} {
 		if !strings.Contains(strings.Join(strings.Fields(ja), ""), strings.Join(strings.Fields(want), "")) {
 			t.Errorf("Japanese run does not say %q:\n%s", want, ja)
 		}

@@ -22,14 +22,14 @@ func (v dnsView) DNSStatus() []DNSStatus {
 			// account ("mydns mydns123456 A = ..."), not the provider twice.
 			name = strings.TrimPrefix(r.Record, r.Provider+" ")
 		}
-		for _, f := range []struct{ family, source, value, problem string }{
-			{"A", r.IPv4Source, r.IPv4, r.IPv4Problem}, {"AAAA", r.IPv6Source, r.IPv6, r.IPv6Problem},
+		for _, f := range []struct{ family, source, value, problem, problemJA string }{
+			{"A", r.IPv4Source, r.IPv4, r.IPv4Problem, r.IPv4ProblemJA}, {"AAAA", r.IPv6Source, r.IPv6, r.IPv6Problem, r.IPv6ProblemJA},
 		} {
 			if f.source == "" || f.source == "none" {
 				continue
 			}
 			e := DNSStatus{Provider: r.Provider, Name: name, Family: f.family, Source: f.source, Value: f.value,
-				LastUpdate: timePtr(r.LastUpdate), NextKeepalive: timePtr(r.NextKeepalive), LastError: r.LastError, LastErrorCode: r.LastErrorCode, Problem: f.problem,
+				LastUpdate: timePtr(r.LastUpdate), NextKeepalive: timePtr(r.NextKeepalive), LastError: r.LastError, LastErrorCode: r.LastErrorCode, Problem: f.problem, ProblemJA: f.problemJA,
 				Check: r.Check, CheckSent: r.CheckOutcome.Sent, CheckWhere: r.CheckOutcome.Where,
 				CheckAt: timePtr(r.CheckOutcome.At), CheckWhy: r.CheckOutcome.Why}
 			out = append(out, e)

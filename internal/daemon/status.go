@@ -144,7 +144,8 @@ type DNSStatus struct {
 	LastErrorAt   *time.Time `json:"last_error_at,omitempty"`
 	// Problem says why the source gave nothing to publish at the last
 	// check (e.g. "enp1s0 has only 192.168.1.10 (private); ...").
-	Problem string `json:"problem,omitempty"`
+	Problem   string `json:"problem,omitempty"`
+	ProblemJA string `json:"problem_ja,omitempty"` // Problem in Japanese
 	// Check is what the last check did: "sent", "unchanged (checked at
 	// ns1.example.net 0.2 s ago)", "unchanged (not verifiable: ...)".
 	Check string `json:"check,omitempty"`
@@ -281,7 +282,7 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 			more(msg.T("last error: %s", "最後のエラー: %s", msg.CodeText(d.LastErrorCode, d.LastError)))
 		}
 		if d.Problem != "" {
-			more(msg.T("not published: %s", "未登録の理由: %s", d.Problem))
+			more(msg.T("not published: %s", "未登録の理由: %s", msg.Text{EN: d.Problem, JA: d.ProblemJA}))
 		}
 	}
 	fw := s.Firewall

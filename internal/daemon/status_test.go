@@ -38,7 +38,8 @@ func fixedState(t *testing.T) *State {
 		{Provider: "mydns", Name: "mydns123456", Family: "A", Source: "pppoe", Value: "203.0.113.8", LastUpdate: &updated, NextKeepalive: &keepalive},
 		{Provider: "mydns", Name: "mydns123456", Family: "AAAA", Source: "interface:enp1s0", LastError: "mydns: login failed: check the MasterID and password", LastErrorCode: "ddns-auth", LastErrorAt: &failed},
 		{Provider: "dyndns2", Name: "home.example.net", Family: "A", Source: "interface:enp1s0",
-			Problem: "enp1s0 has only 192.168.1.10 (private); in two-router mode use `ipv4: seen`"},
+			Problem:   "enp1s0 has only 192.168.1.10 (private); in two-router mode use `ipv4: seen`",
+			ProblemJA: "enp1s0 には 192.168.1.10（プライベート）しかありません。ルーター2台の構成では `ipv4: seen` を使ってください"},
 	})
 	st.SetDNSCounters(fixedDNSCounters{"mydns": {Updates: 1, Failures: 1, LastSuccess: clock}})
 	st.SetFirewall(FirewallStatus{Active: true, Interface: "dp-ppp0", TCP: []uint16{80, 443}, ICMPEcho: true})
@@ -135,7 +136,7 @@ func TestStatusSocketRoundTrip(t *testing.T) {
 			t.Errorf("%d columns: %q", termtext.DisplayWidth(l), l)
 		}
 	}
-	for _, want := range []string{"セッション:", "接続中（dp-ppp0、enp1s0 経由）", "再接続 1 回", "最後のエラー（2m30s前）: ISP 側の AC が LCP エコーに", "最後のエラー: 認証情報を拒否されました", "注意:             回線の判定 は動いていません: このホストの IPv6", "（未登録）", "ファイアウォール:", "TCP 80,443、UDP なし、ping に応答"} {
+	for _, want := range []string{"セッション:", "接続中（dp-ppp0、enp1s0 経由）", "再接続 1 回", "最後のエラー（2m30s前）: ISP 側の AC が LCP エコーに", "最後のエラー: 認証情報を拒否されました", "注意:             回線の判定 は動いていません: このホストの IPv6", "未登録の理由: enp1s0 には 192.168.1.10", "（未登録）", "ファイアウォール:", "TCP 80,443、UDP なし、ping に応答"} {
 		if !strings.Contains(ja.String(), want) {
 			t.Errorf("Japanese text lacks %q:\n%s", want, ja.String())
 		}

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // V6Choice tunes how a stable IPv6 address is chosen for an AAAA record.
@@ -27,48 +28,48 @@ type V6Choice struct {
 // lowest address for determinism. The reason explains an empty answer.
 func ChooseIPv6(addrs []hostnet.Addr, c V6Choice) (netip.Addr, error) {
 	var cands []hostnet.Addr
-	var skipped []string
+	var skipped []msg.Text
 	for _, a := range addrs {
 		ip := a.Prefix.Addr()
 		if !ip.Is6() || ip.Is4In6() {
 			continue
 		}
-		why := ""
+		var why msg.Text
 		switch {
 		case a.Flags&hostnet.AddrTemporary != 0:
-			why = "temporary"
+			why = msg.T("temporary", "一時アドレス")
 		case a.Flags&hostnet.AddrDeprecated != 0 || a.PreferredLft == 0:
-			why = "deprecated"
+			why = msg.T("deprecated", "非推奨")
 		case a.Flags&hostnet.AddrTentative != 0:
-			why = "tentative"
+			why = msg.T("tentative", "重複確認中")
 		case a.Flags&hostnet.AddrDADFailed != 0:
-			why = "dadfailed"
+			why = msg.T("dadfailed", "重複検出で失敗")
 		case ip.IsLinkLocalUnicast() || a.Scope == 253:
-			why = "link-local"
+			why = msg.T("link-local", "リンクローカル")
 		case ip.IsLoopback() || a.Scope == 254:
-			why = "host scope"
+			why = msg.T("host scope", "ホスト内スコープ")
 		case isULA(ip) && !c.AllowULA:
-			why = "ULA (set allow_ula to publish it)"
+			why = msg.T("ULA (set allow_ula to publish it)", "ULA（公開するには allow_ula を設定）")
 		case len(c.Include) > 0 && !inAny(ip, c.Include):
-			why = "outside ipv6_include"
+			why = msg.T("outside ipv6_include", "ipv6_include の外")
 		case inAny(ip, c.Exclude):
-			why = "inside ipv6_exclude"
+			why = msg.T("inside ipv6_exclude", "ipv6_exclude の中")
 		}
-		if why != "" {
-			skipped = append(skipped, fmt.Sprintf("%s (%s)", ip, why))
+		if !why.IsZero() {
+			skipped = append(skipped, msg.T("%s (%s)", "%s（%s）", ip, why))
 			continue
 		}
 		if err := CheckPublishable(ip, c.AllowULA); err != nil {
-			skipped = append(skipped, fmt.Sprintf("%s (%v)", ip, err))
+			skipped = append(skipped, msg.T("%s (%v)", "%s（%v）", ip, err))
 			continue
 		}
 		cands = append(cands, a)
 	}
 	if len(cands) == 0 {
 		if len(skipped) == 0 {
-			return netip.Addr{}, fmt.Errorf("no global IPv6 address on the interface")
+			return netip.Addr{}, msg.Err(msg.T("no global IPv6 address on the interface", "インターフェースにグローバル IPv6 アドレスがありません"))
 		}
-		return netip.Addr{}, fmt.Errorf("no stable global IPv6 address: skipped %v", skipped)
+		return netip.Addr{}, msg.Err(msg.T("no stable global IPv6 address: skipped %s", "安定したグローバル IPv6 アドレスがありません。除外したもの: %s", skippedList(skipped)))
 	}
 	sort.SliceStable(cands, func(i, j int) bool {
 		a, b := cands[i], cands[j]
@@ -110,7 +111,7 @@ func WithSuffix(p netip.Prefix, suffix netip.Addr) netip.Addr {
 // ChooseIPv4 picks the primary global IPv4 address of an interface: the
 // first address that is not secondary and passes CheckPublishable.
 func ChooseIPv4(addrs []hostnet.Addr) (netip.Addr, error) {
-	var skipped []string
+	var skipped []msg.Text
 	for pass := 0; pass < 2; pass++ {
 		for _, a := range addrs {
 			ip := a.Prefix.Addr()
@@ -124,16 +125,28 @@ func ChooseIPv4(addrs []hostnet.Addr) (netip.Addr, error) {
 				continue
 			}
 			if err := CheckPublishable(ip, false); err != nil {
-				skipped = append(skipped, fmt.Sprintf("%s (%v)", ip, err))
+				skipped = append(skipped, msg.T("%s (%v)", "%s（%v）", ip, err))
 				continue
 			}
 			return ip, nil
 		}
 	}
 	if len(skipped) == 0 {
-		return netip.Addr{}, fmt.Errorf("no IPv4 address on the interface")
+		return netip.Addr{}, errNoIPv4
 	}
-	return netip.Addr{}, fmt.Errorf("no publishable IPv4 address: skipped %v", skipped)
+	return netip.Addr{}, msg.Err(msg.T("no publishable IPv4 address: skipped %s", "公開できる IPv4 アドレスがありません。除外したもの: %s", skippedList(skipped)))
+}
+
+var errNoIPv4 = msg.Err(msg.T("no IPv4 address on the interface", "インターフェースに IPv4 アドレスがありません"))
+
+// skippedList is the addresses a choice skipped, and why: "[a (why) b
+// (why)]" as fmt prints a list, 「a（理由）、b（理由）」.
+func skippedList(ts []msg.Text) msg.Text {
+	en := make([]string, len(ts))
+	for i, t := range ts {
+		en[i] = t.EN
+	}
+	return msg.Text{EN: fmt.Sprint(en), JA: msg.Join(ts, msg.Comma).JA}
 }
 
 func inAny(ip netip.Addr, ps []netip.Prefix) bool {

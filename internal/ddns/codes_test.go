@@ -1,13 +1,17 @@
 package ddns
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/msg/msgtest"
 )
@@ -43,5 +47,42 @@ func TestRefusalCodes(t *testing.T) {
 		if ct := msg.CodeText(msg.CodeOf(wrapped), c.err.Error()); !strings.Contains(ja, ct.JA) || ct.EN != c.err.Error() {
 			t.Errorf("%v: after JSON %+v, in process %q", c.err, ct, ja)
 		}
+	}
+}
+
+// Why a source gave nothing to publish reads as Japanese in a Japanese
+// locale: the guards, the address choice, a private-only interface.
+func TestSourceProblemsInJapanese(t *testing.T) {
+	pfx := netip.MustParsePrefix
+	temp := hostnet.Addr{Prefix: pfx("2001:db8:1:1:aaaa::1/64"), Flags: hostnet.AddrTemporary, PreferredLft: time.Hour, ValidLft: time.Hour}
+	ula := hostnet.Addr{Prefix: pfx("fd00::10/64"), Flags: hostnet.AddrPermanent, PreferredLft: hostnet.AddrForever, ValidLft: hostnet.AddrForever}
+	priv := hostnet.Addr{Prefix: pfx("192.168.1.10/24")}
+	cg := hostnet.Addr{Prefix: pfx("100.64.1.2/10")}
+	_, err6 := ChooseIPv6([]hostnet.Addr{temp, ula}, V6Choice{})
+	_, err4 := ChooseIPv4([]hostnet.Addr{priv, cg})
+	_, none4 := ChooseIPv4(nil)
+	for _, c := range []struct {
+		err    error
+		en, ja string
+	}{
+		{err6, "no stable global IPv6 address: skipped [2001:db8:1:1:aaaa::1 (temporary) fd00::10 (ULA (set allow_ula to publish it))]",
+			"安定したグローバル IPv6 アドレスがありません。除外したもの: 2001:db8:1:1:aaaa::1（一時アドレス）、fd00::10（ULA（公開するには allow_ula を設定））"},
+		{err4, "no publishable IPv4 address: skipped [192.168.1.10 (private address (RFC 1918)) 100.64.1.2 (carrier-grade NAT address (RFC 6598, 100.64/10))]",
+			"公開できる IPv4 アドレスがありません。除外したもの: 192.168.1.10（プライベートアドレス（RFC 1918））、100.64.1.2（キャリアグレード NAT のアドレス（RFC 6598、100.64/10））"},
+		{none4, "no IPv4 address on the interface", "インターフェースに IPv4 アドレスがありません"},
+		{privateOnly("enp1s0", []hostnet.Addr{priv, cg}), "enp1s0 has only 192.168.1.10 (private), 100.64.1.2 (carrier-grade NAT); in two-router mode use `ipv4: seen` (the address MyDNS and others see the request come from)",
+			"enp1s0 には 192.168.1.10（プライベート）、100.64.1.2（キャリアグレード NAT）しかありません。ルーター2台の構成では `ipv4: seen`（MyDNS などに見える要求の送り元のアドレス）を使ってください"},
+	} {
+		if c.err == nil || c.err.Error() != c.en {
+			t.Errorf("English %v, want %q", c.err, c.en)
+			continue
+		}
+		ja := msg.ErrorIn(c.err, msg.Japanese)
+		if ja != c.ja || len(msgtest.ForeignWords(ja)) > 0 {
+			t.Errorf("Japanese %q, want %q (English %q)", ja, c.ja, msgtest.ForeignWords(ja))
+		}
+	}
+	if !errors.Is(privateOnly("enp1s0", []hostnet.Addr{priv}), ErrNotPublishable) {
+		t.Error("a private-only interface is not a refusal")
 	}
 }

@@ -3,6 +3,8 @@ package ddns
 import (
 	"errors"
 	"net/netip"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 var (
@@ -16,12 +18,13 @@ var (
 // ErrNotPublishable is wrapped by every CheckPublishable refusal.
 var ErrNotPublishable = errors.New("not publishable")
 
-type guardError struct{ why string }
+type guardError struct{ why msg.Text }
 
-func (e *guardError) Error() string { return e.why }
-func (e *guardError) Unwrap() error { return ErrNotPublishable }
-func refuse(why string) error       { return &guardError{why} }
-func isULA(ip netip.Addr) bool      { return ula.Contains(ip) }
+func (e *guardError) Error() string           { return e.why.EN }
+func (e *guardError) In(lang msg.Lang) string { return e.why.In(lang) }
+func (e *guardError) Unwrap() error           { return ErrNotPublishable }
+func refuse(why msg.Text) error               { return &guardError{why} }
+func isULA(ip netip.Addr) bool                { return ula.Contains(ip) }
 
 // CheckPublishable refuses addresses that must never reach a public DNS
 // record: unspecified, loopback, multicast, link-local (RFC 3927, RFC 4291),
@@ -30,34 +33,34 @@ func isULA(ip netip.Addr) bool      { return ula.Contains(ip) }
 func CheckPublishable(ip netip.Addr, allowULA bool) error {
 	switch {
 	case !ip.IsValid():
-		return refuse("no address")
+		return refuse(msg.T("no address", "アドレスなし"))
 	case ip.IsUnspecified():
-		return refuse("unspecified address")
+		return refuse(msg.T("unspecified address", "未指定アドレス"))
 	case ip.IsLoopback():
-		return refuse("loopback address")
+		return refuse(msg.T("loopback address", "ループバックアドレス"))
 	case ip.IsMulticast():
-		return refuse("multicast address")
+		return refuse(msg.T("multicast address", "マルチキャストアドレス"))
 	case ip.IsLinkLocalUnicast():
-		return refuse("link-local address")
+		return refuse(msg.T("link-local address", "リンクローカルアドレス"))
 	}
 	if ip.Is4() {
 		switch {
 		case ip.IsPrivate():
-			return refuse("private address (RFC 1918)")
+			return refuse(msg.T("private address (RFC 1918)", "プライベートアドレス（RFC 1918）"))
 		case cgnat.Contains(ip):
-			return refuse("carrier-grade NAT address (RFC 6598, 100.64/10)")
+			return refuse(msg.T("carrier-grade NAT address (RFC 6598, 100.64/10)", "キャリアグレード NAT のアドレス（RFC 6598、100.64/10）"))
 		case thisNet.Contains(ip):
-			return refuse("'this network' address (0/8)")
+			return refuse(msg.T("'this network' address (0/8)", "「このネットワーク」のアドレス（0/8）"))
 		case ip == v4Bcast:
-			return refuse("broadcast address")
+			return refuse(msg.T("broadcast address", "ブロードキャストアドレス"))
 		}
 		return nil
 	}
 	switch {
 	case ipv4Map.Contains(ip):
-		return refuse("IPv4-mapped IPv6 address")
+		return refuse(msg.T("IPv4-mapped IPv6 address", "IPv4 射影 IPv6 アドレス"))
 	case isULA(ip) && !allowULA:
-		return refuse("unique local address (RFC 4193, fc00::/7)")
+		return refuse(msg.T("unique local address (RFC 4193, fc00::/7)", "ユニークローカルアドレス（RFC 4193、fc00::/7）"))
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package ddns
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 	"github.com/dualpath/dualpath/internal/config"
 
 	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // The seen source ("ipv4: seen", "ipv6: seen", "seen:NAME"): the address a
@@ -146,7 +146,8 @@ func SeenLocal(addrs []hostnet.Addr, v6 bool, c V6Choice) (netip.Addr, error) {
 				return a, nil
 			}
 		}
-		return netip.Addr{}, fmt.Errorf("%s (chosen with ipv6_suffix) is not on the interface, so a request cannot be sent from it", a)
+		return netip.Addr{}, msg.Err(msg.T("%s (chosen with ipv6_suffix) is not on the interface, so a request cannot be sent from it",
+			"%s（ipv6_suffix で選んだもの）はインターフェースにないため、そこから要求を送れません", a))
 	}
 	var fallback netip.Addr
 	for _, x := range addrs {
@@ -164,7 +165,7 @@ func SeenLocal(addrs []hostnet.Addr, v6 bool, c V6Choice) (netip.Addr, error) {
 	if fallback.IsValid() {
 		return fallback, nil
 	}
-	return netip.Addr{}, errors.New("no IPv4 address on the interface")
+	return netip.Addr{}, errNoIPv4
 }
 
 // resolveSeen finds the local address of a seen source and, with echo_url,
@@ -178,17 +179,17 @@ func (u *Updater) resolveSeen(ctx context.Context, r *record, src Source, v6 boo
 	}
 	local, err = SeenLocal(as, v6, r.choice)
 	if err != nil {
-		return netip.Addr{}, netip.Addr{}, fmt.Errorf("%s: %v", link, err)
+		return netip.Addr{}, netip.Addr{}, msg.Errorf("%s: %w", "%s: %w", link, err)
 	}
 	if r.cfg.EchoURL == "" {
 		return netip.Addr{}, local, nil
 	}
 	a, err := echo(ctx, r.cfg.EchoURL, v6, local)
 	if err != nil {
-		return netip.Addr{}, netip.Addr{}, fmt.Errorf("asking echo_url from %s: %w", local, err)
+		return netip.Addr{}, netip.Addr{}, msg.Errorf("asking echo_url from %s: %w", "%s から echo_url に問い合わせられません: %w", local, err)
 	}
 	if err := u.checkSeen(a, local, r.choice.AllowULA); err != nil {
-		return netip.Addr{}, netip.Addr{}, fmt.Errorf("echo_url saw %s: %w", a, err)
+		return netip.Addr{}, netip.Addr{}, msg.Errorf("echo_url saw %s: %w", "echo_url から見えたのは %s: %w", a, err)
 	}
 	return a, local, nil
 }
@@ -205,7 +206,8 @@ func (u *Updater) checkSeen(a, local netip.Addr, allowULA bool) error {
 	}
 	for _, p := range u.sharedIPv4() {
 		if p.Contains(a) {
-			return fmt.Errorf("%s is the MAP-E shared IPv4 address of this line (%s): requests from %s leave by the IPoE router, where ports 80/443 cannot be reached; in two-routers mode point the server's IPv4 default route at the PPPoE router: %w",
+			return msg.Errorf("%s is the MAP-E shared IPv4 address of this line (%s): requests from %s leave by the IPoE router, where ports 80/443 cannot be reached; in two-routers mode point the server's IPv4 default route at the PPPoE router: %w",
+				"%s はこの回線の MAP-E の共有 IPv4 アドレスです（%s）。%s からの要求は IPoE ルーターから出ていき、そこではポート 80/443 に届きません。ルーター2台の構成では、サーバーの IPv4 のデフォルト経路を PPPoE ルーターに向けてください（%w）",
 				a, p, local, ErrNotPublishable)
 		}
 	}
@@ -254,7 +256,7 @@ func (u *Updater) seenUpdate(ctx context.Context, sp SeenProvider, su SeenUpdate
 // addresses: behind a second router holding the PPPoE session, the
 // server's own address is never the public one.
 func privateOnly(link string, addrs []hostnet.Addr) error {
-	var priv []string
+	var priv []msg.Text
 	for _, x := range addrs {
 		a := x.Prefix.Addr()
 		if !a.Is4() {
@@ -263,19 +265,20 @@ func privateOnly(link string, addrs []hostnet.Addr) error {
 		if CheckPublishable(a, false) == nil {
 			return nil
 		}
-		kind := "private"
+		kind := msg.T("private", "プライベート")
 		if cgnat.Contains(a) {
-			kind = "carrier-grade NAT"
+			kind = msg.T("carrier-grade NAT", "キャリアグレード NAT")
 		} else if !a.IsPrivate() {
 			return nil
 		}
-		priv = append(priv, fmt.Sprintf("%s (%s)", a, kind))
+		priv = append(priv, msg.T("%s (%s)", "%s（%s）", a, kind))
 	}
 	if len(priv) == 0 {
 		return nil
 	}
-	return &guardError{fmt.Sprintf("%s has only %s; in two-router mode use `ipv4: seen` (the address MyDNS and others see the request come from)",
-		link, strings.Join(priv, ", "))}
+	return &guardError{msg.T("%s has only %s; in two-router mode use `ipv4: seen` (the address MyDNS and others see the request come from)",
+		"%s には %sしかありません。ルーター2台の構成では `ipv4: seen`（MyDNS などに見える要求の送り元のアドレス）を使ってください",
+		link, msg.Join(priv, msg.Comma))}
 }
 
 // seenFrom says where a seen request goes from, for dry-run lines.

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // SourceKind says where a record's address comes from.
@@ -130,7 +132,7 @@ func ParseEchoAnswer(body []byte, v6 bool) (netip.Addr, error) {
 	if a, err := netip.ParseAddr(s); err == nil {
 		a = a.Unmap()
 		if a.Is6() != v6 {
-			return netip.Addr{}, fmt.Errorf("echo answered %s, wrong family", a)
+			return netip.Addr{}, msg.Err(msg.T("echo answered %s, wrong family", "echo の答えは %s で、アドレスの種類が違います", a))
 		}
 		return a, nil
 	}
@@ -141,7 +143,7 @@ func ParseEchoAnswer(body []byte, v6 bool) (netip.Addr, error) {
 			return a.Unmap(), nil
 		}
 	}
-	return netip.Addr{}, fmt.Errorf("echo answer has no address: %s", snippet(body))
+	return netip.Addr{}, msg.Err(msg.T("echo answer has no address: %s", "echo の答えにアドレスがありません: %s", snippet(body)))
 }
 
 // echo asks an echo URL which address the request came from, over the

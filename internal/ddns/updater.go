@@ -102,6 +102,9 @@ type RecordStatus struct {
 	// to publish at the last check (e.g. only a private IPv4 address).
 	IPv4Problem string `json:"ipv4_problem,omitempty"`
 	IPv6Problem string `json:"ipv6_problem,omitempty"`
+	// IPv4ProblemJA and IPv6ProblemJA are the same in Japanese.
+	IPv4ProblemJA string `json:"ipv4_problem_ja,omitempty"`
+	IPv6ProblemJA string `json:"ipv6_problem_ja,omitempty"`
 	// Check says what the last check did: "sent", "unchanged (checked at
 	// ns1.example.net 0.2 s ago)", "unchanged (not verifiable: ...)".
 	Check string `json:"check,omitempty"`
@@ -121,7 +124,7 @@ type record struct {
 	minBackoff                 time.Duration
 	st                         recordState
 	lastCheck                  time.Time
-	lastRefusal4, lastRefusal6 string
+	lastRefusal4, lastRefusal6 msg.Text
 	retry                      retryState // backoff.go
 	truth                      truth      // truth.go
 }
@@ -315,7 +318,8 @@ func (u *Updater) Status() []RecordStatus {
 		s := RecordStatus{Record: r.label, Provider: r.cfg.Provider, Name: r.cfg.Name,
 			IPv4Source: r.v4.String(), IPv6Source: r.v6.String(),
 			LastUpdate: r.st.LastUpdate, NextTry: r.st.NextTry, Failures: r.st.Failures, LastError: r.st.LastError, LastErrorCode: r.st.LastErrorCode,
-			IPv4Problem: r.lastRefusal4, IPv6Problem: r.lastRefusal6,
+			IPv4Problem: r.lastRefusal4.EN, IPv6Problem: r.lastRefusal6.EN,
+			IPv4ProblemJA: r.lastRefusal4.JA, IPv6ProblemJA: r.lastRefusal6.JA,
 			Check: r.truth.verdict(u.opts.Now()), CheckOutcome: r.truth.outcome()}
 		if r.st.IPv4.IsValid() {
 			s.IPv4 = r.st.IPv4.String()
@@ -610,7 +614,7 @@ func (u *Updater) resolveFamily(ctx context.Context, r *record, v6 bool) resolve
 	}
 	addr, local, err := u.resolve(ctx, r, src, v6)
 	if err != nil {
-		text := Scrub(err.Error(), r.secrets...)
+		text := scrubText(err, r.secrets)
 		if errors.Is(err, ErrNotPublishable) {
 			u.refused.Add(1)
 		}
@@ -618,15 +622,15 @@ func (u *Updater) resolveFamily(ctx context.Context, r *record, v6 bool) resolve
 		prev := *last
 		*last = text
 		u.mu.Unlock()
-		if text != prev {
+		if text.EN != prev.EN {
 			msg.LogWarn(u.log, msg.T("ddns address not published; keeping the last good record",
 				"アドレスを公開しませんでした。最後に正しく公開したレコードを残します"), "record", r.label,
 				"family", fam, "source", src.String(), "why", scrubText(err, r.secrets))
 		}
-		return resolved{err: fmt.Errorf("%s source %s: %s", fam, src, text)}
+		return resolved{err: fmt.Errorf("%s source %s: %s", fam, src, text.EN)}
 	}
 	u.mu.Lock()
-	*last = ""
+	*last = msg.Text{}
 	u.mu.Unlock()
 	return resolved{addr: addr, local: local, fresh: true, seen: src.Kind == SourceSeen}
 }
@@ -641,7 +645,7 @@ func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (
 			return netip.Addr{}, netip.Addr{}, err
 		}
 		if err := CheckPublishable(a, false); err != nil {
-			return netip.Addr{}, netip.Addr{}, fmt.Errorf("%s address %s: %w", src, a, err)
+			return netip.Addr{}, netip.Addr{}, msg.Errorf("%s address %s: %w", "%s のアドレス %s: %w", src, a, err)
 		}
 		if err := u.notMAPE(a); err != nil {
 			return netip.Addr{}, netip.Addr{}, err
@@ -683,7 +687,7 @@ func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (
 			return netip.Addr{}, netip.Addr{}, err
 		}
 		if err := CheckPublishable(a, r.choice.AllowULA); err != nil {
-			return netip.Addr{}, netip.Addr{}, fmt.Errorf("echo answered %s: %w", a, err)
+			return netip.Addr{}, netip.Addr{}, msg.Errorf("echo answered %s: %w", "echo の答え %s: %w", a, err)
 		}
 		// An IPv4 echo seen from the MAP-E shared address means the request
 		// left by the IPoE router: that address serves no port 80/443.

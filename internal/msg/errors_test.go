@@ -166,3 +166,17 @@ func TestRegister(t *testing.T) {
 		}()
 	}
 }
+
+func TestErrorfWraps(t *testing.T) {
+	_, inner := os.Open(filepath.Join(t.TempDir(), "x"))
+	err := Errorf("reading the key: %w", "鍵を読めません: %w", inner)
+	if !errors.Is(err, os.ErrNotExist) || CodeOf(err) != CodeNotExist {
+		t.Errorf("not wrapped: %v", err)
+	}
+	if err.Error() != "reading the key: "+inner.Error() || !strings.HasPrefix(ErrorIn(err, Japanese), "鍵を読めません: ファイルがありません（") {
+		t.Errorf("texts: %q / %q", err.Error(), ErrorIn(err, Japanese))
+	}
+	if plain := Errorf("no %s", "%s がありません", "key"); errors.Unwrap(plain) != nil || ErrorIn(plain, Japanese) != "key がありません" {
+		t.Errorf("without %%w: %v", plain)
+	}
+}

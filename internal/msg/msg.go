@@ -147,3 +147,28 @@ func Concat(ts ...Text) Text { return Join(ts, Text{}) }
 
 // Comma is the list separator: ", " and 「、」.
 var Comma = Text{EN: ", ", JA: "、"}
+
+// Errorf is an error saying T(en, ja, args...) that wraps its error
+// argument written %w (in both texts), for errors.Is and errors.As: the
+// bilingual fmt.Errorf.
+func Errorf(en, ja string, args ...any) error {
+	var wrapped error
+	if strings.Contains(en, "%w") {
+		for _, a := range args {
+			if e, ok := a.(error); ok {
+				wrapped = e
+			}
+		}
+	}
+	t := T(strings.ReplaceAll(en, "%w", "%v"), strings.ReplaceAll(ja, "%w", "%v"), args...)
+	return &wrapError{text: t, err: wrapped}
+}
+
+type wrapError struct {
+	text Text
+	err  error
+}
+
+func (e *wrapError) Error() string       { return e.text.EN }
+func (e *wrapError) In(lang Lang) string { return e.text.In(lang) }
+func (e *wrapError) Unwrap() error       { return e.err }

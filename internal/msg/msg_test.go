@@ -133,7 +133,8 @@ func isT(fun ast.Expr) bool {
 	case *ast.Ident:
 		return f.Name == "T"
 	case *ast.SelectorExpr:
-		return f.Sel.Name == "T"
+		x, _ := f.X.(*ast.Ident)
+		return f.Sel.Name == "T" || (f.Sel.Name == "Errorf" && x != nil && x.Name == "msg")
 	}
 	return false
 }

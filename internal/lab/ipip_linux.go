@@ -316,12 +316,7 @@ func checkTunnelWebhook(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) 
 	var ep, up *notify.JSONPayload
 	waitFor(ctx, 10*time.Second, func() bool {
 		ep, up = nil, nil
-		b, _ := os.ReadFile(l.webhooksFile())
-		for _, line := range strings.Split(string(b), "\n") {
-			var p notify.JSONPayload
-			if json.Unmarshal([]byte(line), &p) != nil {
-				continue
-			}
+		for _, p := range l.webhooks() {
 			switch {
 			case p.Event == notify.TunnelEndpoint && p.Facts["new"] == moved.String():
 				ep, up = &p, nil

@@ -41,6 +41,19 @@ func init() {
 // webhooksFile is where the receiver writes each notification, one a line.
 func (l *Lab) webhooksFile() string { return filepath.Join(l.Dir, "webhooks.jsonl") }
 
+// webhooks is what the receiver at inet4 got so far, oldest first.
+func (l *Lab) webhooks() []notify.JSONPayload {
+	b, _ := os.ReadFile(l.webhooksFile())
+	var out []notify.JSONPayload
+	for _, line := range strings.Split(string(b), "\n") {
+		var p notify.JSONPayload
+		if json.Unmarshal([]byte(line), &p) == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // webhookURL is the receiver the server's notify section posts to.
 func webhookURL() string {
 	return "http://" + netip.AddrPortFrom(Inet4Addr.Addr(), WebhookPort).String() + "/dualpath"
@@ -183,12 +196,7 @@ func checkWebhook(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	var down, up *notify.JSONPayload
 	waitFor(ctx, 10*time.Second, func() bool {
 		down, up = nil, nil
-		b, _ := os.ReadFile(l.webhooksFile())
-		for _, line := range strings.Split(string(b), "\n") {
-			var p notify.JSONPayload
-			if json.Unmarshal([]byte(line), &p) != nil {
-				continue
-			}
+		for _, p := range l.webhooks() {
 			switch {
 			case p.Event == notify.SessionDown:
 				down, up = &p, nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/dataplane"
 	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/notify"
 	"github.com/dualpath/dualpath/internal/tunnel"
@@ -46,6 +47,7 @@ type TunnelStatus struct {
 	LastUpdate       *time.Time   `json:"last_update,omitempty"`
 	LastUpdateResult string       `json:"last_update_result,omitempty"`
 	LastError        string       `json:"last_error,omitempty"`
+	LastErrorJA      string       `json:"last_error_ja,omitempty"`
 	LastErrorAt      *time.Time   `json:"last_error_at,omitempty"`
 	History          []TunnelStep `json:"history"`
 }
@@ -85,9 +87,9 @@ func (t *tunnelState) note(at time.Time, what msg.Text) {
 	}
 }
 
-func (t *tunnelState) fail(at time.Time, state, reason string) {
+func (t *tunnelState) fail(at time.Time, state string, reason msg.Text) {
 	t.s.State = state
-	t.s.LastError = reason
+	t.s.LastError, t.s.LastErrorJA = reason.EN, reason.JA
 	a := at.UTC()
 	t.s.LastErrorAt = &a
 }
@@ -145,7 +147,7 @@ func (d *daemon) superviseTunnel(ctx context.Context) error {
 			backoff = d.opts.MinSessionBackoff
 		}
 		ts.mu.Lock()
-		ts.fail(time.Now(), "down", err.Error())
+		ts.fail(time.Now(), "down", tunnelWhy(err, err.Error()))
 		ts.note(time.Now(), msg.T("stopped: %v", "停止: %v", err))
 		ts.mu.Unlock()
 		d.setDDNSAddress(netip.Addr{})
@@ -176,7 +178,7 @@ func (d *daemon) onTunnelEvent(ts *tunnelState, block netip.Prefix, e tunnel.Eve
 		msg.LogWarn(d.log, msg.T("tunnel cleanup", "トンネルの後片付けをしました"), "what", e.Reason)
 	case tunnel.KindWaiting:
 		ts.s.State = "waiting"
-		ts.note(at, msg.T("waiting: %s", "待機中: %s", e.Reason))
+		ts.note(at, msg.T("waiting: %s", "待機中: %s", tunnelWhy(e.Err, e.Reason)))
 		msg.LogWarn(d.log, msg.T("tunnel waiting for an IPv6 prefix", "トンネルは IPv6 プレフィックスを待っています"), "reason", e.Reason)
 	case tunnel.KindEndpoint:
 		ts.s.Local, ts.s.Prefix = e.Local.String(), e.Prefix.String()
@@ -197,8 +199,8 @@ func (d *daemon) onTunnelEvent(ts *tunnelState, block netip.Prefix, e tunnel.Eve
 			msg.LogInfo(d.log, msg.T("tunnel update URL called", "トンネルの更新 URL を呼び出しました"), "local", e.Local.String())
 		} else {
 			d.tunnelDown(ts, "update: "+e.Reason)
-			ts.fail(at, "failing", "update: "+e.Reason)
-			ts.note(at, msg.T("update failed (retry in %s): %s", "更新に失敗（%s 後に再試行）: %s", e.RetryIn, e.Reason))
+			ts.fail(at, "failing", msg.T("update: %s", "更新: %s", tunnelWhy(e.Err, e.Reason)))
+			ts.note(at, msg.T("update failed (retry in %s): %s", "更新に失敗（%s 後に再試行）: %s", e.RetryIn, tunnelWhy(e.Err, e.Reason)))
 			msg.LogWarn(d.log, msg.T("tunnel update URL failed", "トンネルの更新 URL の呼び出しに失敗しました"), "err", e.Reason, "retry_in", e.RetryIn.String())
 		}
 	case tunnel.KindUp:
@@ -210,8 +212,8 @@ func (d *daemon) onTunnelEvent(ts *tunnelState, block netip.Prefix, e tunnel.Eve
 		msg.LogInfo(d.log, msg.T("fixed-IP tunnel up", "固定 IP トンネルがつながりました"), "local", e.Local.String(), "br", ts.s.BR, "ipv4", block.String())
 	case tunnel.KindVerify:
 		d.tunnelDown(ts, e.Reason)
-		ts.fail(at, "failing", e.Reason)
-		ts.note(at, msg.T("check failed (retry in %s): %s", "確認に失敗（%s 後に再試行）: %s", e.RetryIn, e.Reason))
+		ts.fail(at, "failing", tunnelWhy(e.Err, e.Reason))
+		ts.note(at, msg.T("check failed (retry in %s): %s", "確認に失敗（%s 後に再試行）: %s", e.RetryIn, tunnelWhy(e.Err, e.Reason)))
 		msg.LogWarn(d.log, msg.T("fixed-IP tunnel check failed", "固定 IP トンネルの確認に失敗しました"), "err", e.Reason, "retry_in", e.RetryIn.String())
 	}
 }
@@ -254,11 +256,13 @@ func tunnelUpdater(tc *config.Tunnel, version string, starting func(netip.Addr))
 		req.Header.Set("User-Agent", "dualpath/"+version)
 		resp, err := client.Do(req)
 		if err != nil {
-			return fmt.Errorf("calling %s from %s: %s", shown, local, scrub(errors.Unwrap(err).Error()))
+			why := msg.ErrorText(errors.Unwrap(err))
+			why = msg.Text{EN: scrub(why.EN), JA: scrub(why.JA)}
+			return msg.Err(msg.T("calling %s from %s: %s", "%[2]s から %[1]s を呼び出せません: %[3]s", shown, local, why))
 		}
 		resp.Body.Close()
 		if resp.StatusCode/100 != 2 {
-			return fmt.Errorf("%s answered %s", shown, resp.Status)
+			return msg.Err(msg.T("%s answered %s", "%s の答え: %s", shown, msg.CodeText(msg.HTTPCode(resp.StatusCode), resp.Status)))
 		}
 		return nil
 	}
@@ -277,6 +281,20 @@ func (d *daemon) tunnelStatusLine(s *Status) string {
 		return fmt.Sprintf("tunnel %s (%s), firewall on", t.State, t.LastError)
 	}
 	return fmt.Sprintf("tunnel %s, firewall on", t.State)
+}
+
+// tunnelWhy is why the tunnel failed in both languages: err's text
+// (msg.ErrorText; the BR's silence said here), or reason when there is no
+// error.
+func tunnelWhy(err error, reason string) msg.Text {
+	switch {
+	case err == nil:
+		return msg.Same(reason)
+	case errors.Is(err, dataplane.ErrNoProbeBack):
+		return msg.T("the border relay did not send the probe back through the tunnel",
+			"BR がトンネル越しに確認用のパケットを返しませんでした")
+	}
+	return msg.ErrorText(err)
 }
 
 // writeTunnelText is the tunnel block of `dualpath status`.
@@ -298,7 +316,7 @@ func writeTunnelText(t *TunnelStatus, line func(string, msg.Text), ago func(time
 		line("", msg.T("update URL %s: %s", "更新 URL %s: %s", ago(*t.LastUpdate), res))
 	}
 	if t.LastError != "" && t.State != "up" {
-		line("", msg.T("last error: %s", "最後のエラー: %s", t.LastError))
+		line("", msg.T("last error: %s", "最後のエラー: %s", msg.Text{EN: t.LastError, JA: t.LastErrorJA}))
 	}
 	for _, h := range t.History {
 		line("", msg.T("%s %s", "%s %s", h.At.Local().Format("15:04:05"), msg.Text{EN: h.What, JA: h.JA}))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -14,7 +15,9 @@ import (
 	"time"
 
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/dataplane"
 	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/msg/msgtest"
 	"github.com/dualpath/dualpath/internal/termtext"
 	"github.com/dualpath/dualpath/internal/tunnel"
 )
@@ -111,4 +114,51 @@ func TestTunnelUpdaterHidesThePassword(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "wrong") {
 		t.Errorf("unreachable update: %v", err)
 	}
+}
+
+// The tunnel's failures read as Japanese in a Japanese locale: the update
+// URL refused (a real call to a closed port) and a BR that does not send
+// the probe back, in the history and as the last error.
+func TestTunnelFailuresInJapanese(t *testing.T) {
+	d := &daemon{cfg: &config.Config{Tunnel: &config.Tunnel{}}, st: NewState("dev"), log: slog.New(slog.DiscardHandler), notify: func(string) {}}
+	block := netip.MustParsePrefix("203.0.113.8/29")
+	ts := &tunnelState{s: TunnelStatus{State: "starting", TUN: "dp-ipip0", BR: "2001:db8:ffff::1", History: []TunnelStep{}}}
+	d.st.SetTunnel(ts)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	pf := filepath.Join(dir, "pass")
+	os.WriteFile(pf, []byte("pw\n"), 0o600)
+	tc := &config.Tunnel{IPv4: block.String(), Update: &config.TunnelUpdate{
+		URLTemplate: "http://" + gone + "/u?pass={password}&ip6={ipv6}", Username: "u", PasswordFile: pf}}
+	local := netip.MustParseAddr("127.0.0.1")
+	upErr := tunnelUpdater(tc, "test", func(netip.Addr) {})(context.Background(), local)
+	if upErr == nil {
+		t.Fatal("update to a closed port succeeded")
+	}
+	at := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	for _, e := range []tunnel.Event{
+		{Kind: tunnel.KindUpdate, Time: at, State: "failed", Local: local, Reason: upErr.Error(), Err: upErr, RetryIn: 2 * time.Second},
+		{Kind: tunnel.KindVerify, Time: at, Local: local, Reason: dataplane.ErrNoProbeBack.Error(), Err: dataplane.ErrNoProbeBack, RetryIn: 4 * time.Second},
+	} {
+		d.onTunnelEvent(ts, block, e)
+	}
+	s := d.st.Snapshot()
+	var b bytes.Buffer
+	s.WriteTextIn(&b, at.Add(time.Minute), msg.Japanese)
+	msgtest.Japanese(t, b.String())
+	flat := strings.Join(strings.Fields(b.String()), "")
+	for _, want := range []string{"を呼び出せません:接続を拒否されました", "最後のエラー:BRがトンネル越しに確認用のパケットを返しませんでした"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "pw&") || s.Tunnel.LastError != dataplane.ErrNoProbeBack.Error() {
+		t.Errorf("status: %q\n%s", s.Tunnel.LastError, b.String())
+	}
+	t.Logf("Japanese:\n%s", b.String())
 }

@@ -79,6 +79,10 @@ func (p *prober) returned(pkt []byte) bool {
 	return true
 }
 
+// ErrNoProbeBack is Probe's answer when the border relay did not send the
+// probe back in time.
+var ErrNoProbeBack = errors.New("the border relay did not send the probe back through the tunnel")
+
 // Probe sends a probe from src (one of the tunnel's addresses) and waits
 // until it returns or timeout passes, sending again every second.
 func (t *Tunnel) Probe(ctx context.Context, src netip.Addr, timeout time.Duration) error {
@@ -100,7 +104,7 @@ func (t *Tunnel) Probe(ctx context.Context, src netip.Addr, timeout time.Duratio
 				return nil
 			}
 			if time.Now().After(deadline) {
-				return errors.New("the border relay did not send the probe back through the tunnel")
+				return ErrNoProbeBack
 			}
 			select {
 			case <-ctx.Done():

@@ -23,6 +23,7 @@ import (
 
 	"github.com/dualpath/dualpath/internal/dataplane"
 	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Config configures Run. The daemon fills it from config.Tunnel.
@@ -76,6 +77,7 @@ type Event struct {
 	Prefix    netip.Prefix
 	Addresses []netip.Addr
 	Reason    string
+	Err       error // Reason as an error (KindWaiting, KindUpdate, KindVerify), for the reader's language
 	RetryIn   time.Duration
 }
 
@@ -208,7 +210,8 @@ func Run(ctx context.Context, cfg Config) (err error) {
 			return a, p, nil
 		}
 		if !ok {
-			return netip.Addr{}, netip.Prefix{}, fmt.Errorf("%s has no global IPv6 address from the router's advertisements yet", cfg.Interface)
+			return netip.Addr{}, netip.Prefix{}, msg.Err(msg.T("%s has no global IPv6 address from the router's advertisements yet",
+				"%s にはルーターの広告によるグローバル IPv6 アドレスがまだありません", cfg.Interface))
 		}
 		a, _ := cfg.Endpoint(p)
 		return a, p, nil
@@ -223,7 +226,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 			local, prefix = a, p
 			break
 		}
-		emit(Event{Kind: KindWaiting, Reason: err.Error()})
+		emit(Event{Kind: KindWaiting, Reason: err.Error(), Err: err})
 		if !wait(cfg.Poll) {
 			dev.Close()
 			return nil
@@ -284,7 +287,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 					if ctx.Err() != nil {
 						return nil
 					}
-					emit(Event{Kind: KindUpdate, State: "failed", Local: local, Reason: err.Error(), RetryIn: backoff})
+					emit(Event{Kind: KindUpdate, State: "failed", Local: local, Reason: err.Error(), Err: err, RetryIn: backoff})
 					due, backoff = time.Now().Add(backoff), min(backoff*2, cfg.MaxBackoff)
 				} else {
 					emit(Event{Kind: KindUpdate, State: "ok", Local: local})
@@ -302,7 +305,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 						return nil
 					}
 					verified = false
-					emit(Event{Kind: KindVerify, Local: local, Reason: err.Error(), RetryIn: backoff})
+					emit(Event{Kind: KindVerify, Local: local, Reason: err.Error(), Err: err, RetryIn: backoff})
 					due, backoff = time.Now().Add(backoff), min(backoff*2, cfg.MaxBackoff)
 				} else {
 					if !verified {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 
 	"github.com/dualpath/dualpath/internal/doctor/probe"
 	"github.com/dualpath/dualpath/internal/doctor/sockets"
@@ -158,27 +157,20 @@ func v6Addrs(ifname string) ([]V6Addr, error) {
 	if ifname == "" {
 		return nil, errors.New("no interface")
 	}
-	link, err := netlink.LinkByName(ifname)
-	if err != nil {
-		return nil, err
-	}
-	list, err := netlink.AddrList(link, netlink.FAMILY_V6)
+	as, err := hostnet.Addrs(ifname)
 	if err != nil {
 		return nil, err
 	}
 	var out []V6Addr
-	for _, a := range list {
-		ip, ok := netip.AddrFromSlice(a.IP)
-		if !ok {
+	for _, a := range as {
+		if !a.Prefix.Addr().Is6() {
 			continue
 		}
-		bits, _ := a.Mask.Size()
 		out = append(out, V6Addr{
-			Prefix:        netip.PrefixFrom(ip.Unmap(), bits),
-			Temporary:     a.Flags&unix.IFA_F_TEMPORARY != 0,
-			Deprecated:    a.Flags&unix.IFA_F_DEPRECATED != 0,
-			Tentative:     a.Flags&(unix.IFA_F_TENTATIVE|unix.IFA_F_DADFAILED) != 0,
-			PreferredSecs: a.PreferedLft, ValidSecs: a.ValidLft,
+			Prefix:     a.Prefix,
+			Temporary:  a.Flags&hostnet.AddrTemporary != 0,
+			Deprecated: a.Flags&hostnet.AddrDeprecated != 0,
+			Tentative:  a.Flags&(hostnet.AddrTentative|hostnet.AddrDADFailed) != 0,
 		})
 	}
 	return out, nil

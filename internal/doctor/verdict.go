@@ -284,7 +284,6 @@ type V6Addr struct {
 	Temporary bool // IFA_F_TEMPORARY: RFC 8981 privacy address
 	Deprecated,
 	Tentative bool
-	PreferredSecs, ValidSecs int
 }
 
 // Global reports whether the address is usable for a AAAA record: global

@@ -53,7 +53,7 @@ func runNotify(ctx context.Context, stdio cli.IO, args []string) error {
 	for _, s := range n.Sinks() {
 		if err := n.DeliverTo(ctx, s, notify.Event{Kind: notify.Test}); err != nil {
 			failed++
-			p.Printf("fail %s: %s", "fail %s: %s", s.Name(), err.Error())
+			p.Printf("fail %s: %v", "fail %s: %v", s.Name(), err)
 		} else {
 			p.Printf("ok   %s: test event delivered", "ok   %s: テストのイベントを届けました", s.Name())
 		}

@@ -201,8 +201,11 @@ func printEvent(w io.Writer, e session.Event, lang msg.Lang) {
 		t = msg.T("session %#04x with %s (%s)", "セッション %#04x（相手 %s、%s）", e.SessionID, e.ACName, e.ACMAC)
 	case session.KindAuth:
 		t = msg.Same(strings.TrimSpace(fmt.Sprintf("auth %s: %s %s", e.Method, e.State, e.Reason)))
+		if e.State == "failed" {
+			t = msg.T("auth %s: failed %s", "認証 %s: %s", e.Method, msg.CodeText(e.Code, e.Reason))
+		}
 	case session.KindDown:
-		t = msg.T("down: %s", "切断: %s", e.Reason)
+		t = msg.T("down: %s", "切断: %s", msg.CodeText(e.Code, e.Reason))
 		if e.RetryIn > 0 {
 			t = msg.T("%s; retrying in %s", "%s。%s 後に再接続", t, e.RetryIn)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/msg/msgtest"
 
 	"bufio"
 	"bytes"
@@ -186,18 +187,20 @@ func pppoeEvents(out string) []map[string]any {
 func TestPPPoETextEvents(t *testing.T) {
 	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
-		ev   session.Event
-		want string
+		ev       session.Event
+		want, ja string
 	}{
 		{session.Event{Kind: session.KindUp, Time: at, Address: netip.MustParseAddr("203.0.113.7"), Peer: netip.MustParseAddr("203.0.113.1"),
 			DNS: []netip.Addr{netip.MustParseAddr("192.0.2.53"), netip.MustParseAddr("192.0.2.54")}, MTU: 1454},
-			"12:00:00 pppoe: up: address 203.0.113.7 peer 203.0.113.1 dns 192.0.2.53,192.0.2.54 mtu 1454\n"},
-		{session.Event{Kind: session.KindDown, Time: at, Reason: "no PPPoE access concentrator answered on enp1s0: is PPPoE passthrough enabled on the router?", RetryIn: 4 * time.Second},
-			"12:00:00 pppoe: down: no PPPoE access concentrator answered on enp1s0: is PPPoE passthrough enabled on the router?; retrying in 4s\n"},
+			"12:00:00 pppoe: up: address 203.0.113.7 peer 203.0.113.1 dns 192.0.2.53,192.0.2.54 mtu 1454\n", ""},
+		{session.Event{Kind: session.KindDown, Time: at, Reason: "no PPPoE access concentrator answered on enp1s0: is PPPoE passthrough enabled on the router?", Code: "session-no-offer", RetryIn: 4 * time.Second},
+			"12:00:00 pppoe: down: no PPPoE access concentrator answered on enp1s0: is PPPoE passthrough enabled on the router?; retrying in 4s\n",
+			"切断: PPPoE の接続先（ISP 側の AC）が応答しません。ルーターの PPPoE パススルーが有効か確認してください。4s 後に再接続"},
 		{session.Event{Kind: session.KindDown, Time: at, Reason: "the data plane stopped: the TUN dp-ppp0 or the socket on eth0 was closed or removed"},
-			"12:00:00 pppoe: down: the data plane stopped: the TUN dp-ppp0 or the socket on eth0 was closed or removed\n"},
-		{session.Event{Kind: session.KindAuth, Time: at, State: "failed", Method: ppp.AuthCHAP, Reason: "chap authentication failed for user \"u\": check user name and password"},
-			"12:00:00 pppoe: auth chap: failed chap authentication failed for user \"u\": check user name and password\n"},
+			"12:00:00 pppoe: down: the data plane stopped: the TUN dp-ppp0 or the socket on eth0 was closed or removed\n", ""},
+		{session.Event{Kind: session.KindAuth, Time: at, State: "failed", Method: ppp.AuthCHAP, Reason: "chap authentication failed for user \"u\": check user name and password", Code: "session-auth-chap"},
+			"12:00:00 pppoe: auth chap: failed chap authentication failed for user \"u\": check user name and password\n",
+			"認証 chap: CHAP の認証に失敗しました"},
 	} {
 		var b bytes.Buffer
 		printEvent(&b, tc.ev, msg.English)
@@ -208,5 +211,11 @@ func TestPPPoETextEvents(t *testing.T) {
 		b.Reset()
 		printEvent(&b, tc.ev, msg.Japanese)
 		assertWithin80(t, "event (ja)", b.String())
+		if tc.ja != "" {
+			msgtest.Japanese(t, b.String())
+			if !strings.Contains(strings.Join(strings.Fields(b.String()), ""), strings.Join(strings.Fields(tc.ja), "")) {
+				t.Errorf("Japanese %q lacks %q", b.String(), tc.ja)
+			}
+		}
 	}
 }

@@ -50,9 +50,10 @@ type ReachPath struct {
 
 // ReachDNS is one family's DNS line of the last check.
 type ReachDNS struct {
-	Family string `json:"family"`
-	Status string `json:"status"`
-	Cause  string `json:"cause,omitempty"`
+	Family  string `json:"family"`
+	Status  string `json:"status"`
+	Cause   string `json:"cause,omitempty"`
+	CauseJA string `json:"cause_ja,omitempty"` // the cause in Japanese
 }
 
 // Check timing defaults (the interval itself is config.Check.Interval).
@@ -135,7 +136,7 @@ func reachFromReport(r *reach.Report) *ReachStatus {
 		s.Paths = append(s.Paths, rp)
 	}
 	for _, d := range r.DNS {
-		s.DNS = append(s.DNS, ReachDNS{Family: string(d.Family), Status: string(d.Status), Cause: d.Cause.EN})
+		s.DNS = append(s.DNS, ReachDNS{Family: string(d.Family), Status: string(d.Status), Cause: d.Cause.EN, CauseJA: d.Cause.JA})
 	}
 	return s
 }
@@ -303,7 +304,7 @@ func (s *Status) writeReach(line func(label string, t msg.Text), ago func(time.T
 	}
 	for _, dn := range r.DNS {
 		if dn.Status == string(reach.Fail) {
-			line("", msg.T("DNS %s: %s", "DNS %s: %s", familyName(dn.Family), dn.Cause))
+			line("", msg.T("DNS %s: %s", "DNS %s: %s", familyName(dn.Family), msg.Text{EN: dn.Cause, JA: dn.CauseJA}))
 		}
 	}
 }

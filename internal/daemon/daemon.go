@@ -402,20 +402,34 @@ func (d *daemon) setDDNSAddress(a netip.Addr) {
 	}
 }
 
-// statusLine is the one line systemd shows (`systemctl status dualpath`).
+// statusLine is the one line systemd shows (`systemctl status dualpath`),
+// in the log's language.
 func (d *daemon) statusLine() string {
+	return d.statusText().In(msg.LangOf(d.log))
+}
+
+func (d *daemon) statusText() msg.Text {
 	s := d.st.Brief()
+	ss := s.Session
 	switch {
 	case d.cfg.Tunnel != nil:
-		return d.tunnelStatusLine(s)
+		return d.tunnelStatusText(s)
 	case d.cfg.PPPoE == nil:
-		return "no PPPoE session configured; DNS records: " + fmt.Sprint(len(s.DNS))
-	case s.Session.State == StateUp:
-		return fmt.Sprintf("session up: %s on %s, firewall on, %d reconnects", s.Session.Address, s.Session.TUN, s.Session.Reconnects)
-	case s.Session.LastError != "":
-		return fmt.Sprintf("session %s (%s), firewall on", s.Session.State, s.Session.LastError)
+		return msg.T("no PPPoE session configured; DNS records: %d", "PPPoE セッションの設定なし。DNS レコード %d 件", len(s.DNS))
+	case ss.State == StateUp:
+		return msg.T("session up: %s on %s, firewall on, %d reconnects", "セッション接続中: %s（%s）、ファイアウォール有効、再接続 %d 回",
+			ss.Address, ss.TUN, ss.Reconnects)
+	case ss.LastError != "":
+		return msg.T("session %s (%s), firewall on", "セッション%s（%s）、ファイアウォール有効",
+			sessionStateWord(ss.State), msg.CodeText(ss.LastErrorCode, ss.LastError))
 	}
-	return fmt.Sprintf("session %s, firewall on", s.Session.State)
+	return msg.T("session %s, firewall on", "セッション%s、ファイアウォール有効", sessionStateWord(ss.State))
+}
+
+// sessionStateWord is the state as the status line says it: the JSON
+// value ("connecting") in English, the status command's word in Japanese.
+func sessionStateWord(state string) msg.Text {
+	return msg.Text{EN: state, JA: sessionState(state).JA}
 }
 
 func changeList(cs []hostnet.Change) string {

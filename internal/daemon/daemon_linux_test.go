@@ -142,10 +142,11 @@ log:
 }
 
 // startDaemon runs `dualpath run --config cfg` in ns with a systemd-style
-// notify socket, and waits for READY=1.
+// notify socket, and waits for READY=1. Its locale is C, whatever the
+// test's: the log and systemd status lines are English.
 func startDaemon(t *testing.T, ns *netnstest.NS, cfg, socket string) *testDaemon {
 	t.Helper()
-	return startDaemonEnv(t, ns, cfg, socket)
+	return startDaemonEnv(t, ns, cfg, socket, "LC_ALL=", "LC_MESSAGES=", "LANG=C.UTF-8")
 }
 
 // startDaemonEnv is startDaemon with env ("LANG=ja_JP.UTF-8") added to the

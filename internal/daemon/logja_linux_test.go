@@ -70,7 +70,7 @@ func TestLogFollowsTheLocale(t *testing.T) {
 	go srv.Serve(dynLn)
 	t.Cleanup(func() { srv.Close() })
 
-	run := func(lang string) string {
+	run := func(lang, statusUp string) string {
 		dir := t.TempDir()
 		dynPassFile := filepath.Join(dir, "dyn.pass")
 		if err := os.WriteFile(dynPassFile, []byte(dynPass+"\n"), 0o600); err != nil {
@@ -81,6 +81,8 @@ func TestLogFollowsTheLocale(t *testing.T) {
 		cfg, socket := daemonConfig{dir: dir, iface: "home0", password: pass, extra: extra}.write(t)
 		d := startDaemonEnv(t, home, cfg, socket, "LC_ALL=", "LC_MESSAGES=", "LANG="+lang)
 		addr := waitUp(t, d)
+		// systemd's status line (systemctl status) speaks the same language.
+		d.waitNotifyPrefix(statusUp+addr, 10*time.Second)
 		published := func(addr string) bool {
 			return netnstest.WaitFor(30*time.Second, func() bool {
 				s := d.status()
@@ -105,7 +107,7 @@ func TestLogFollowsTheLocale(t *testing.T) {
 		return out
 	}
 
-	ja := run("ja_JP.UTF-8")
+	ja := run("ja_JP.UTF-8", "STATUS=セッション接続中: ")
 	if n := msgtest.JapaneseLog(t, ja, "reason", "err", "why", "what"); n < 8 {
 		t.Errorf("only %d lines for people in the Japanese log:\n%s", n, ja)
 	}
@@ -122,7 +124,7 @@ func TestLogFollowsTheLocale(t *testing.T) {
 		}
 	}
 
-	en := run("C.UTF-8")
+	en := run("C.UTF-8", "STATUS=session up: ")
 	for _, want := range [][]string{
 		{"dualpath starting", "version", ""},
 		{"firewall in place", "interface", "dp-ppp0"},
@@ -160,4 +162,25 @@ func logHas(out, m string, kv ...string) bool {
 		}
 	}
 	return false
+}
+
+// waitNotifyPrefix waits for a notification that starts with prefix.
+func (d *testDaemon) waitNotifyPrefix(prefix string, timeout time.Duration) {
+	d.t.Helper()
+	deadline := time.After(timeout)
+	var seen []string
+	for {
+		select {
+		case m, ok := <-d.notify:
+			if !ok {
+				d.t.Fatalf("notify socket closed before %q; saw %q", prefix, seen)
+			}
+			if strings.HasPrefix(m, prefix) {
+				return
+			}
+			seen = append(seen, m)
+		case <-deadline:
+			d.t.Fatalf("no notification %q... within %v; saw %q", prefix, timeout, seen)
+		}
+	}
 }

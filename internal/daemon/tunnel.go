@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -179,7 +178,7 @@ func (d *daemon) onTunnelEvent(ts *tunnelState, block netip.Prefix, e tunnel.Eve
 	case tunnel.KindWaiting:
 		ts.s.State = "waiting"
 		ts.note(at, msg.T("waiting: %s", "待機中: %s", tunnelWhy(e.Err, e.Reason)))
-		msg.LogWarn(d.log, msg.T("tunnel waiting for an IPv6 prefix", "トンネルは IPv6 プレフィックスを待っています"), "reason", e.Reason)
+		msg.LogWarn(d.log, msg.T("tunnel waiting for an IPv6 prefix", "トンネルは IPv6 プレフィックスを待っています"), "reason", tunnelWhy(e.Err, e.Reason))
 	case tunnel.KindEndpoint:
 		ts.s.Local, ts.s.Prefix = e.Local.String(), e.Prefix.String()
 		ts.s.State = "checking"
@@ -201,7 +200,7 @@ func (d *daemon) onTunnelEvent(ts *tunnelState, block netip.Prefix, e tunnel.Eve
 			d.tunnelDown(ts, "update: "+e.Reason)
 			ts.fail(at, "failing", msg.T("update: %s", "更新: %s", tunnelWhy(e.Err, e.Reason)))
 			ts.note(at, msg.T("update failed (retry in %s): %s", "更新に失敗（%s 後に再試行）: %s", e.RetryIn, tunnelWhy(e.Err, e.Reason)))
-			msg.LogWarn(d.log, msg.T("tunnel update URL failed", "トンネルの更新 URL の呼び出しに失敗しました"), "err", e.Reason, "retry_in", e.RetryIn.String())
+			msg.LogWarn(d.log, msg.T("tunnel update URL failed", "トンネルの更新 URL の呼び出しに失敗しました"), "err", tunnelWhy(e.Err, e.Reason), "retry_in", e.RetryIn.String())
 		}
 	case tunnel.KindUp:
 		d.event(notify.TunnelUp, map[string]string{"family": "ipv4", "address": block.Addr().String(), "local": e.Local.String()})
@@ -214,7 +213,7 @@ func (d *daemon) onTunnelEvent(ts *tunnelState, block netip.Prefix, e tunnel.Eve
 		d.tunnelDown(ts, e.Reason)
 		ts.fail(at, "failing", tunnelWhy(e.Err, e.Reason))
 		ts.note(at, msg.T("check failed (retry in %s): %s", "確認に失敗（%s 後に再試行）: %s", e.RetryIn, tunnelWhy(e.Err, e.Reason)))
-		msg.LogWarn(d.log, msg.T("fixed-IP tunnel check failed", "固定 IP トンネルの確認に失敗しました"), "err", e.Reason, "retry_in", e.RetryIn.String())
+		msg.LogWarn(d.log, msg.T("fixed-IP tunnel check failed", "固定 IP トンネルの確認に失敗しました"), "err", tunnelWhy(e.Err, e.Reason), "retry_in", e.RetryIn.String())
 	}
 }
 
@@ -268,19 +267,21 @@ func tunnelUpdater(tc *config.Tunnel, version string, starting func(netip.Addr))
 	}
 }
 
-// tunnelStatusLine is the one line systemd shows for the tunnel.
-func (d *daemon) tunnelStatusLine(s *Status) string {
+// tunnelStatusText is the one line systemd shows for the tunnel.
+func (d *daemon) tunnelStatusText(s *Status) msg.Text {
 	t := s.Tunnel
 	if t == nil {
-		return "fixed-IP tunnel starting"
+		return msg.T("fixed-IP tunnel starting", "固定 IP トンネル起動中")
 	}
+	state := msg.Text{EN: t.State, JA: tunnelStateText(t.State).JA}
 	switch t.State {
 	case "up":
-		return fmt.Sprintf("tunnel up: %s on %s via %s, firewall on", strings.Join(t.Addresses, ","), t.TUN, t.Local)
+		return msg.T("tunnel up: %s on %s via %s, firewall on", "トンネル接続中: %s（%s、%s 経由）、ファイアウォール有効",
+			strings.Join(t.Addresses, ","), t.TUN, t.Local)
 	case "failing", "down", "waiting":
-		return fmt.Sprintf("tunnel %s (%s), firewall on", t.State, t.LastError)
+		return msg.T("tunnel %s (%s), firewall on", "トンネル%s（%s）、ファイアウォール有効", state, msg.Text{EN: t.LastError, JA: t.LastErrorJA})
 	}
-	return fmt.Sprintf("tunnel %s, firewall on", t.State)
+	return msg.T("tunnel %s, firewall on", "トンネル%s、ファイアウォール有効", state)
 }
 
 // tunnelWhy is why the tunnel failed in both languages: err's text

@@ -74,8 +74,11 @@ func (h langHandler) attr(a slog.Attr) slog.Attr {
 }
 
 // LangOf is the language l logs in: its handler's (LogHandler), English
-// for any other handler.
+// for any other handler or a nil l.
 func LangOf(l *slog.Logger) Lang {
+	if l == nil {
+		return English
+	}
 	if h, ok := l.Handler().(langHandler); ok {
 		return h.lang
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
@@ -68,8 +69,8 @@ func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
 		pr := msg.Printer{W: stdio.Stdout, Lang: msg.FromEnv(stdio.Getenv)}
 		for _, s := range u.Status() {
 			line := msg.Same(fmt.Sprintf("%s: A %s AAAA %s", s.Record, orDash(s.IPv4), orDash(s.IPv6)))
-			if s.Check != "" {
-				line = msg.T("%s — %s", "%s — %s", line, s.Check)
+			if c := s.CheckOutcome.Text(time.Now()); !c.IsZero() {
+				line = msg.T("%s — %s", "%s — %s", line, c)
 			}
 			if s.LastError != "" {
 				line = msg.T("%s (failed: %s)", "%s（失敗: %s）", line, msg.CodeText(s.LastErrorCode, s.LastError))

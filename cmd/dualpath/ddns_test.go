@@ -255,6 +255,30 @@ func TestDDNSFailuresInJapanese(t *testing.T) {
 		}
 	}
 	t.Logf("LANG=ja_JP.UTF-8 dualpath ddns --once:\n%s", ja)
+	// The same provider accepting: the check after the update cannot
+	// verify a MyDNS record without a name, and says so in Japanese.
+	okCfg := writeFile(t, dir, "ok.yaml", fmt.Sprintf(`state_dir: %s
+ddns:
+  - provider: mydns
+    username: mydns1
+    password_file: %s
+    direct_ip: true
+    base_url: %s
+    ipv4: static:203.0.113.7
+`, filepath.Join(dir, "state"), writeFile(t, dir, "mydns-ok.pw", "right-pw\n"), urls["mydns"]))
+	for i, want := range []string{"送信しました", "変更なし（確認できず: DNS の名前がありません。"} {
+		var out, errb bytes.Buffer
+		io := cli.IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+			Getenv: func(k string) string { return map[string]string{"LANG": "ja_JP.UTF-8"}[k] }}
+		if err := cli.Lookup("ddns").Run(context.Background(), io, []string{"--config", okCfg, "--once"}); err != nil {
+			t.Fatalf("pass %d: %v\n%s%s", i, err, out.String(), errb.String())
+		}
+		msgtest.Japanese(t, out.String())
+		if !strings.Contains(strings.Join(strings.Fields(out.String()), ""), strings.Join(strings.Fields(want), "")) {
+			t.Errorf("pass %d lacks %q:\n%s", i, want, out.String())
+		}
+		t.Logf("pass %d:\n%s", i, out.String())
+	}
 	_, en := run("C")
 	for _, want := range []string{"credentials rejected", "HTTP 503", "HTTP 429", "connection refused"} {
 		if !strings.Contains(strings.Join(strings.Fields(en), " "), want) {

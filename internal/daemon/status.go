@@ -155,6 +155,7 @@ type DNSStatus struct {
 	CheckWhere string     `json:"check_where,omitempty"`
 	CheckAt    *time.Time `json:"check_at,omitempty"`
 	CheckWhy   string     `json:"check_why,omitempty"`
+	CheckWhyJA string     `json:"check_why_ja,omitempty"` // CheckWhy in Japanese
 }
 
 // FirewallStatus is the nftables table guarding the PPPoE address.
@@ -271,7 +272,7 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 		case d.CheckSent:
 			more(msg.T("last check: sent", "最後の確認: 送信しました"))
 		case d.CheckWhy != "":
-			more(msg.T("last check: unchanged (not verifiable: %s)", "最後の確認: 変更なし（確認できず: %s）", d.CheckWhy))
+			more(msg.T("last check: unchanged (not verifiable: %s)", "最後の確認: 変更なし（確認できず: %s）", msg.Text{EN: d.CheckWhy, JA: d.CheckWhyJA}))
 		case d.CheckWhere != "" && d.CheckAt != nil:
 			more(msg.T("last check: unchanged (checked at %s %s ago)", "最後の確認: 変更なし（%s で %s 前に確認）",
 				d.CheckWhere, human(now.Sub(*d.CheckAt))))

@@ -12,6 +12,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/dualpath/dualpath/internal/dnsauth"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // DNS truth over the local cache: before deciding that a record is
@@ -45,9 +46,10 @@ func propagation(prov Provider) time.Duration {
 }
 
 // errNotVerifiable says why a record cannot be compared with the DNS.
-type errNotVerifiable struct{ why string }
+type errNotVerifiable struct{ why msg.Text }
 
-func (e *errNotVerifiable) Error() string { return e.why }
+func (e *errNotVerifiable) Error() string           { return e.why.EN }
+func (e *errNotVerifiable) In(lang msg.Lang) string { return e.why.In(lang) }
 
 // published asks the authoritative source of r's name for the families
 // wanted.
@@ -73,7 +75,8 @@ func (u *Updater) published(ctx context.Context, r *record, v4, v6 bool) (Publis
 	}
 	name := r.dnsName()
 	if name == "" {
-		return Published{}, &errNotVerifiable{"no DNS name: set name: to the record's full name to have it checked"}
+		return Published{}, &errNotVerifiable{msg.T("no DNS name: set name: to the record's full name to have it checked",
+			"DNS の名前がありません。確認するには name: にレコードの完全な名前を書いてください")}
 	}
 	servers, err := dnsauth.Find(ctx, u.opts.Resolver, u.opts.AuthPort, name)
 	if err != nil {
@@ -119,8 +122,8 @@ type truth struct {
 	at    time.Time // when asked
 	where string    // who answered
 	took  time.Duration
-	err   string // not verifiable: why
-	sent  bool   // the last pass sent the record
+	err   msg.Text // not verifiable: why
+	sent  bool     // the last pass sent the record
 }
 
 // CheckOutcome is what the last check of a record did, typed for
@@ -130,10 +133,11 @@ type CheckOutcome struct {
 	Where string    // unchanged: the server or API that was asked
 	At    time.Time // when
 	Why   string    // unchanged but not verifiable: why
+	WhyJA string    // Why in Japanese
 }
 
 func (t truth) outcome() CheckOutcome {
-	return CheckOutcome{Sent: t.sent, Where: t.where, At: t.at, Why: t.err}
+	return CheckOutcome{Sent: t.sent, Where: t.where, At: t.at, Why: t.err.EN, WhyJA: t.err.JA}
 }
 
 // Verdict says what the last pass did: "sent", "unchanged (checked at
@@ -142,12 +146,26 @@ func (t truth) verdict(now time.Time) string {
 	switch {
 	case t.sent:
 		return "sent"
-	case t.err != "":
-		return "unchanged (not verifiable: " + t.err + ")"
+	case !t.err.IsZero():
+		return "unchanged (not verifiable: " + t.err.EN + ")"
 	case t.where != "":
 		return fmt.Sprintf("unchanged (checked at %s %s ago)", t.where, agoText(now.Sub(t.at)))
 	}
 	return ""
+}
+
+// Text is the outcome as Verdict says it, in both languages ("" when
+// nothing was checked yet).
+func (o CheckOutcome) Text(now time.Time) msg.Text {
+	switch {
+	case o.Sent:
+		return msg.T("sent", "送信しました")
+	case o.Why != "":
+		return msg.T("unchanged (not verifiable: %s)", "変更なし（確認できず: %s）", msg.Text{EN: o.Why, JA: o.WhyJA})
+	case o.Where != "":
+		return msg.T("unchanged (checked at %s %s ago)", "変更なし（%s で %s 前に確認）", o.Where, agoText(now.Sub(o.At)))
+	}
+	return msg.Text{}
 }
 
 func agoText(d time.Duration) string {
@@ -188,12 +206,12 @@ func (u *Updater) checkTruth(ctx context.Context, r *record, f4, f6 resolved, fo
 	}()
 	if err != nil {
 		var nv *errNotVerifiable
-		msg := Scrub(err.Error(), r.secrets...)
+		why := scrubText(err, r.secrets)
 		if !errors.As(err, &nv) {
-			msg = "the DNS did not answer: " + msg
+			why = msg.T("the DNS did not answer: %s", "DNS が応答しません: %s", why)
 		}
-		t.err, t.where = msg, ""
-		u.log.Debug("ddns record not verifiable", "record", r.label, "why", msg)
+		t.err, t.where = why, ""
+		u.log.Debug("ddns record not verifiable", "record", r.label, "why", why.EN)
 		return ""
 	}
 	var diffs []string

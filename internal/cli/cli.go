@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"sort"
 
@@ -58,19 +57,23 @@ func NotFound(t msg.Text) error { return &Error{Code: ExitNotFound, Msg: t.EN, T
 // Fail is a runtime failure (exit 1) in both languages.
 func Fail(t msg.Text) error { return &Error{Code: ExitFailure, Msg: t.EN, Text: t} }
 
-// Usagef is a usage or configuration error (exit 2).
-func Usagef(format string, args ...any) error {
-	return &Error{Code: ExitUsage, Msg: fmt.Sprintf(format, args...)}
-}
+// Usagef is a usage or configuration error (exit 2). Its format reads the
+// same in both languages ("%s: %v"); its arguments that speak both (errors,
+// Texts) are put in in the reader's language.
+func Usagef(format string, args ...any) error { return errorf(ExitUsage, format, args) }
 
-// NotFoundf is a "not found / not applicable" answer (exit 3).
-func NotFoundf(format string, args ...any) error {
-	return &Error{Code: ExitNotFound, Msg: fmt.Sprintf(format, args...)}
-}
+// NotFoundf is a "not found / not applicable" answer (exit 3), as Usagef.
+func NotFoundf(format string, args ...any) error { return errorf(ExitNotFound, format, args) }
 
-// Failf is a runtime failure (exit 1).
-func Failf(format string, args ...any) error {
-	return &Error{Code: ExitFailure, Msg: fmt.Sprintf(format, args...)}
+// Failf is a runtime failure (exit 1), as Usagef.
+func Failf(format string, args ...any) error { return errorf(ExitFailure, format, args) }
+
+func errorf(code int, format string, args []any) error {
+	t := msg.T(format, format, args...)
+	if t.JA == t.EN {
+		return &Error{Code: code, Msg: t.EN}
+	}
+	return &Error{Code: code, Msg: t.EN, Text: t}
 }
 
 // Silent is an error whose message was already shown; only its code matters

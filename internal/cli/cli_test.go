@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/dualpath/dualpath/internal/msg"
@@ -26,5 +29,17 @@ func TestErrorsSpeakTheLocale(t *testing.T) {
 	}
 	if Code(Fail(msg.T("x", "エックス"))) != ExitFailure {
 		t.Error("Fail is not exit 1")
+	}
+}
+
+// An error put in with %v is said in the reader's language.
+func TestFailfSpeaksTheLocale(t *testing.T) {
+	_, inner := os.Open(filepath.Join(t.TempDir(), "dualpath.yaml"))
+	err := Failf("run: %v", inner)
+	if err.Error() != "run: "+inner.Error() || Code(err) != ExitFailure {
+		t.Errorf("English: %v", err)
+	}
+	if got := Message(err, msg.Japanese); !strings.HasPrefix(got, "run: ファイルがありません（") {
+		t.Errorf("Japanese: %q", got)
 	}
 }

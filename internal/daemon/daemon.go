@@ -378,7 +378,12 @@ func (d *daemon) onSessionEvent(e session.Event) {
 		msg.LogWarn(d.log, msg.T("pppoe session down", "PPPoE セッションが切れました"), "reason", msg.CodeText(e.Code, e.Reason), "cause", e.Cause.String(), "retry_in", e.RetryIn.String())
 		d.notify("STATUS=" + d.statusLine())
 	case session.KindCleanup:
-		msg.LogWarn(d.log, msg.T("pppoe cleanup", "PPPoE の後片付けをしました"), "what", e.Reason)
+		what := msg.Same(e.Reason) // the host changes undone: the commands' own words
+		if e.SessionID != 0 {
+			what = msg.T("sent PADT for stale session %#04x to %s", "前回のセッション %#04x を終えるよう AC（%s）に PADT を送りました",
+				e.SessionID, e.ACMAC)
+		}
+		msg.LogWarn(d.log, msg.T("pppoe cleanup", "PPPoE: 前回の実行の残りを片付けました"), "what", what)
 	default:
 		d.log.Debug("pppoe event", "event", string(e.Kind), "state", e.State, "reason", e.Reason)
 	}

@@ -108,7 +108,7 @@ func TestLogFollowsTheLocale(t *testing.T) {
 	}
 
 	ja := run("ja_JP.UTF-8", "STATUS=セッション接続中: ")
-	if n := msgtest.JapaneseLog(t, ja, "reason", "err", "why", "what"); n < 8 {
+	if n := msgtest.JapaneseLog(t, ja, "reason", "err", "why"); n < 8 {
 		t.Errorf("only %d lines for people in the Japanese log:\n%s", n, ja)
 	}
 	for _, want := range [][]string{
@@ -121,6 +121,28 @@ func TestLogFollowsTheLocale(t *testing.T) {
 	} {
 		if !logHas(ja, want[0], want[1:]...) {
 			t.Errorf("Japanese log lacks %q:\n%s", want, ja)
+		}
+	}
+
+	// A crash, then the start that cleans up after it, in Japanese. The
+	// lists of host changes (changes=, what=) are the commands' own words.
+	dir := t.TempDir()
+	cfg, socket := daemonConfig{dir: dir, iface: "home0", password: pass}.write(t)
+	jaEnv := []string{"LC_ALL=", "LC_MESSAGES=", "LANG=ja_JP.UTF-8"}
+	d := startDaemonEnv(t, home, cfg, socket, jaEnv...)
+	waitUp(t, d)
+	d.stop(syscall.SIGKILL)
+	d = startDaemonEnv(t, home, cfg, socket, jaEnv...)
+	waitUp(t, d)
+	d.stop(syscall.SIGTERM)
+	crash := d.proc.Output()
+	msgtest.JapaneseLog(t, crash, "reason", "err", "why")
+	if !logHas(crash, "PPPoE: 前回の実行の残りを片付けました", "what", "前回のセッション 0x") {
+		t.Errorf("no Japanese line for the stale session's PADT:\n%s", crash)
+	}
+	for _, want := range []string{"前回の異常終了で残った変更を取り消しました", "PPPoE: 前回の実行の残りを片付けました"} {
+		if !logHas(crash, want) {
+			t.Errorf("Japanese log after a crash lacks %q:\n%s", want, crash)
 		}
 	}
 

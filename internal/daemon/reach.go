@@ -209,7 +209,7 @@ func (d *daemon) checkOnce(ctx context.Context, v4, v6 netip.Addr) {
 	d.reach.set(now)
 	for _, p := range now.Paths {
 		if p.Status != string(reach.OK) {
-			msg.LogWarn(d.log, msg.T("not reachable from outside", "外から届きません"), "family", p.Family, "port", p.Port, "status", p.Status, "cause", p.Cause)
+			msg.LogWarn(d.log, msg.T("not reachable from outside", "外から届きません"), "family", p.Family, "port", p.Port, "status", p.Status, "cause", msg.Text{EN: p.Cause, JA: p.CauseJA})
 		}
 	}
 	if now.OK {

@@ -176,25 +176,26 @@ func agoText(d time.Duration) string {
 }
 
 // checkTruth compares what r would publish (the fresh families of f4, f6)
-// with the DNS. It returns a reason to send when they differ, "" when they
-// agree or the DNS cannot be asked (recorded in r.truth either way).
-func (u *Updater) checkTruth(ctx context.Context, r *record, f4, f6 resolved, force bool) string {
+// with the DNS. It returns a reason to send when they differ, the empty
+// text when they agree or the DNS cannot be asked (recorded in r.truth
+// either way).
+func (u *Updater) checkTruth(ctx context.Context, r *record, f4, f6 resolved, force bool) msg.Text {
 	now := u.opts.Now()
 	u.mu.Lock()
 	last := r.truth
 	u.mu.Unlock()
 	if !force && !last.at.IsZero() && !last.sent && now.Sub(last.at) < TruthMinInterval {
-		return ""
+		return msg.Text{}
 	}
 	if d := propagation(r.prov); d > 0 && !r.st.LastUpdate.IsZero() && now.Sub(r.st.LastUpdate) < d && !force {
-		return "" // the provider may still be publishing the last update
+		return msg.Text{} // the provider may still be publishing the last update
 	}
 	// A family whose address the updater does not know (a "seen" source:
 	// the provider records where the request came from) cannot be
 	// compared.
 	v4, v6 := f4.fresh && f4.addr.IsValid(), f6.fresh && f6.addr.IsValid()
 	if !v4 && !v6 {
-		return ""
+		return msg.Text{}
 	}
 	start := time.Now()
 	p, err := u.published(ctx, r, v4, v6)
@@ -212,28 +213,29 @@ func (u *Updater) checkTruth(ctx context.Context, r *record, f4, f6 resolved, fo
 		}
 		t.err, t.where = why, ""
 		u.log.Debug("ddns record not verifiable", "record", r.label, "why", why.EN)
-		return ""
+		return msg.Text{}
 	}
-	var diffs []string
+	var diffs []msg.Text
 	if v4 && !(len(p.IPv4) == 1 && p.IPv4[0] == f4.addr) {
-		diffs = append(diffs, fmt.Sprintf("A is %s, not %s", addrsText(p.IPv4), f4.addr))
+		diffs = append(diffs, msg.T("A is %s, not %s", "A が %s（%s ではない）", addrsText(p.IPv4), f4.addr))
 	}
 	if v6 && !(len(p.IPv6) == 1 && p.IPv6[0] == f6.addr) {
-		diffs = append(diffs, fmt.Sprintf("AAAA is %s, not %s", addrsText(p.IPv6), f6.addr))
+		diffs = append(diffs, msg.T("AAAA is %s, not %s", "AAAA が %s（%s ではない）", addrsText(p.IPv6), f6.addr))
 	}
 	if len(diffs) == 0 {
-		return ""
+		return msg.Text{}
 	}
-	return fmt.Sprintf("%s answers: %s", p.Where, strings.Join(diffs, ", "))
+	return msg.T("%s answers: %s", "%s の答え: %s", p.Where, msg.Join(diffs, msg.Comma))
 }
 
-func addrsText(as []netip.Addr) string {
+// addrsText is the addresses of a record, or that it has none.
+func addrsText(as []netip.Addr) msg.Text {
 	if len(as) == 0 {
-		return "missing"
+		return msg.T("missing", "なし")
 	}
 	s := make([]string, len(as))
 	for i, a := range as {
 		s[i] = a.String()
 	}
-	return strings.Join(s, " ")
+	return msg.Same(strings.Join(s, " "))
 }

@@ -474,7 +474,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		u.dryRunProblems(r, f4, f6)
 	}
 	if !changed && !keepDue && !blind && !u.opts.DryRun {
-		if why := u.checkTruth(ctx, r, f4, f6, ignoreBackoff); why != "" {
+		if why := u.checkTruth(ctx, r, f4, f6, ignoreBackoff); !why.IsZero() {
 			msg.LogWarn(u.log, msg.T("ddns record differs from the DNS: sending it again", "DDNS のレコードが DNS の答えと違うため、送り直します"), "record", r.label, "dns", why)
 			changed = true
 		}

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Watching a seen path. Nothing on the server changes when the second
@@ -67,7 +69,8 @@ func (u *Updater) watchSeen(ctx context.Context, r *record, src Source, v6 bool)
 			return
 		}
 		if err != nil {
-			u.log.Info("ddns seen path watch broke; checking now", "record", r.label, "v6", v6, "err", err.Error())
+			msg.LogInfo(u.log, msg.T("ddns seen path watch broke; checking now", "DDNS: 接続元アドレスの見張りが切れたため、今確かめます"),
+				"record", r.label, "v6", v6, "err", scrubText(err, r.secrets))
 		} else {
 			u.log.Debug("ddns seen path watch closed by the echo service; checking now", "record", r.label, "v6", v6)
 		}

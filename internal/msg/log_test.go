@@ -3,9 +3,14 @@ package msg_test
 import (
 	"bytes"
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -120,3 +125,89 @@ type fakeT struct {
 
 func (f *fakeT) Helper()               {}
 func (f *fakeT) Errorf(string, ...any) { f.failed = true }
+
+// Every log line for people (info, warn, error) of dualpath's own programs
+// is written in both languages (LogInfo, LogWarn, LogError, Log): a slog
+// call with a message in English alone fails here. Debug traces are for
+// developers and stay English; the lab's simulated ISP and house
+// (internal/lab) log as the lab's processes, not as dualpath.
+func TestLogLinesGoThroughTheCatalogue(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	found := 0
+	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			if n := d.Name(); n == "testdata" || n == "vendor" || (strings.HasPrefix(n, ".") && path != root) || rel == filepath.Join("internal", "lab") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			c, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := c.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if x, ok := sel.X.(*ast.Ident); ok && x.Name == "msg" && strings.HasPrefix(sel.Sel.Name, "Log") {
+				found++
+				return true
+			}
+			arg := 0
+			switch sel.Sel.Name {
+			case "Info", "Warn", "Error":
+			case "Log":
+				arg = 2 // Log(ctx, level, message, ...)
+			default:
+				return true
+			}
+			if len(c.Args) <= arg || !isLogger(sel.X) {
+				return true
+			}
+			if lit, ok := c.Args[arg].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				t.Errorf("%s: log line %s in English only: write msg.%s(log, msg.T(en, ja), ...)",
+					fset.Position(c.Pos()), lit.Value, map[string]string{"Info": "LogInfo", "Warn": "LogWarn", "Error": "LogError", "Log": "Log"}[sel.Sel.Name])
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 30 {
+		t.Errorf("found only %d msg.Log calls: the walk is broken", found)
+	}
+}
+
+// isLogger reports whether x names a logger: log, d.log, opts.Logger...
+func isLogger(x ast.Expr) bool {
+	name := ""
+	switch v := x.(type) {
+	case *ast.Ident:
+		name = v.Name
+	case *ast.SelectorExpr:
+		name = v.Sel.Name
+	case *ast.CallExpr: // log.With(...).Info
+		if s, ok := v.Fun.(*ast.SelectorExpr); ok && s.Sel.Name == "With" {
+			return isLogger(s.X)
+		}
+	}
+	return strings.EqualFold(name, "log") || strings.EqualFold(name, "logger")
+}

@@ -134,7 +134,7 @@ func (l *Lab) scan(ctx context.Context, sess netip.Addr) (msg.Text, msg.Text, bo
 	var res scanResult
 	tcp := fmt.Sprintf("1-1024,%d,%d", DecoyPort, WhoamiPort)
 	udp := fmt.Sprintf("1-1024,%d", DecoyPort)
-	if err := l.nodeJSON(ctx, NodeInet4, &res, "scan", "--ports", tcp, "--udp", udp, sess.String()); err != nil {
+	if err := l.nodeJSON(ctx, NodeInet4, &res, "scan", "--ports", tcp, "--udp", udp, "--expect", portList(ExposedTCP), sess.String()); err != nil {
 		return exp, shortText(err), false
 	}
 	seen := msg.T("open on %s: TCP %s; UDP %s", "%s で開いている: TCP %s、UDP %s", sess, portsString(res.Open), portsString(res.OpenUDP))
@@ -166,6 +166,14 @@ func (l *Lab) udpDecoyAnswers(ctx context.Context) error {
 			ServerLAN4, DecoyPort, shortText(err))
 	}
 	return msg.Err(t)
+}
+
+// portList is ps as lab-node takes a port list ("80,443"; empty for none).
+func portList(ps []uint16) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	return portsString(ps)
 }
 
 func portsString(ps []uint16) string {

@@ -120,7 +120,7 @@ func checkIPv6Filter(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 		Open []uint16 `json:"open"`
 	}
 	ports := fmt.Sprintf("1-1024,%d", DecoyPort)
-	if err := l.nodeJSON(ctx, NodeInet6, &res, "scan", "--ports", ports, ServerIPv6().String()); err != nil {
+	if err := l.nodeJSON(ctx, NodeInet6, &res, "scan", "--ports", ports, "--expect", portList(ExposedTCP), ServerIPv6().String()); err != nil {
 		return exp, shortText(err), false
 	}
 	return exp, msg.T("open on %s: %s", "%s で開いている: %s", ServerIPv6(), portsString(res.Open)), portsString(res.Open) == portsString(ExposedTCP)

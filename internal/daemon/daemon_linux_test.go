@@ -262,9 +262,9 @@ func TestFirewallBeforeSessionAndCleanExit(t *testing.T) {
 	}
 
 	// systemd hears how things stand, and the watchdog is fed.
-	d.waitNotify("STATUS=session starting, firewall on", 10*time.Second)
-	d.waitNotify("STATUS=session connecting, firewall on", 10*time.Second)
-	d.waitNotify("WATCHDOG=1", 10*time.Second)
+	d.waitNotify("STATUS=session starting, firewall on", 30*time.Second)
+	d.waitNotify("STATUS=session connecting, firewall on", 30*time.Second)
+	d.waitNotify("WATCHDOG=1", 30*time.Second)
 
 	// Warnings about the exposed port: nothing listens, then IPv6 only.
 	if w := strings.Join(s.Warnings, "\n"); !strings.Contains(w, "nothing listens on TCP port 8080: start the server") {

@@ -133,7 +133,7 @@ func TestSeenTwoRouters(t *testing.T) {
 	srv.MustRun("ip", "-6", "addr", "add", "2001:db8:1:1::10/64", "dev", "lan0", "nodad")
 	srv.MustRun("ip", "-6", "addr", "add", "2001:db8:1:1::20/64", "dev", "lan0", "nodad", "mngtmpaddr", "preferred_lft", "7200", "valid_lft", "7200")
 	srv.MustRun("ip", "-6", "route", "add", "default", "via", "2001:db8:1:1::1")
-	if !netnstest.WaitFor(10*time.Second, func() bool {
+	if !netnstest.WaitFor(60*time.Second, func() bool {
 		out, _ := srv.Run("ip", "-6", "-o", "addr", "show", "dev", "lan0", "temporary")
 		return strings.Contains(out, "2001:db8:1:1:") && !strings.Contains(out, "tentative")
 	}) {
@@ -150,7 +150,7 @@ func TestSeenTwoRouters(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = server.Process.Kill(); _ = server.Wait() })
-	if !netnstest.WaitFor(10*time.Second, func() bool { _, err := os.Stat(stateFile); return err == nil }) {
+	if !netnstest.WaitFor(60*time.Second, func() bool { _, err := os.Stat(stateFile); return err == nil }) {
 		t.Fatalf("fakes did not start: %s", serverLog.String())
 	}
 

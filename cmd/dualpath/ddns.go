@@ -73,7 +73,7 @@ func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
 				line = msg.T("%s — %s", "%s — %s", line, c)
 			}
 			if s.LastError != "" {
-				line = msg.T("%s (failed: %s)", "%s（失敗: %s）", line, msg.CodeText(s.LastErrorCode, s.LastError))
+				line = msg.T("%s (failed: %s)", "%s（失敗: %s）", line, msg.FromWire(s.LastErrorCode, s.LastError, s.LastErrorJA))
 			}
 			pr.Println(line)
 			for _, p := range []struct{ rr, why, whyJA string }{{"A", s.IPv4Problem, s.IPv4ProblemJA}, {"AAAA", s.IPv6Problem, s.IPv6ProblemJA}} {

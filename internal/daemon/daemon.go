@@ -276,7 +276,7 @@ func (d *daemon) superviseSession(ctx context.Context) error {
 		if time.Since(started) > d.opts.MaxSessionBackoff {
 			backoff = d.opts.MinSessionBackoff
 		}
-		d.st.SessionDown(err.Error(), msg.CodeOf(err))
+		d.st.SessionDown(msg.ErrorText(err), msg.CodeOf(err))
 		d.setDDNSAddress(netip.Addr{})
 		msg.LogError(d.log, msg.T("PPPoE session gave up; restarting it", "PPPoE セッションが止まりました。起動し直します"), "err", err, "retry_in", backoff.String())
 		d.notify("STATUS=" + d.statusLine())
@@ -372,7 +372,7 @@ func (d *daemon) onSessionEvent(e session.Event) {
 		msg.LogInfo(d.log, msg.T("pppoe session up", "PPPoE セッションがつながりました"), "address", e.Address, "peer", e.Peer, "dns", joinAddrs(e.DNS), "mtu", e.MTU)
 		d.notify("STATUS=" + d.statusLine())
 	case session.KindDown:
-		d.st.SessionDown(e.Reason, e.Code)
+		d.st.SessionDown(msg.CodeText(e.Code, e.Reason), e.Code)
 		d.setDDNSAddress(netip.Addr{})
 		d.event(notify.SessionDown, map[string]string{"family": "ipv4", "reason": e.Reason})
 		msg.LogWarn(d.log, msg.T("pppoe session down", "PPPoE セッションが切れました"), "reason", msg.CodeText(e.Code, e.Reason), "cause", e.Cause.String(), "retry_in", e.RetryIn.String())
@@ -426,7 +426,7 @@ func (d *daemon) statusText() msg.Text {
 			ss.Address, ss.TUN, ss.Reconnects)
 	case ss.LastError != "":
 		return msg.T("session %s (%s), firewall on", "セッション%s（%s）、ファイアウォール有効",
-			sessionStateWord(ss.State), msg.CodeText(ss.LastErrorCode, ss.LastError))
+			sessionStateWord(ss.State), msg.FromWire(ss.LastErrorCode, ss.LastError, ss.LastErrorJA))
 	}
 	return msg.T("session %s, firewall on", "セッション%s、ファイアウォール有効", sessionStateWord(ss.State))
 }

@@ -29,7 +29,7 @@ func (v dnsView) DNSStatus() []DNSStatus {
 				continue
 			}
 			e := DNSStatus{Provider: r.Provider, Name: name, Family: f.family, Source: f.source, Value: f.value,
-				LastUpdate: timePtr(r.LastUpdate), NextKeepalive: timePtr(r.NextKeepalive), LastError: r.LastError, LastErrorCode: r.LastErrorCode, Problem: f.problem, ProblemJA: f.problemJA,
+				LastUpdate: timePtr(r.LastUpdate), NextKeepalive: timePtr(r.NextKeepalive), LastError: r.LastError, LastErrorCode: r.LastErrorCode, LastErrorJA: r.LastErrorJA, Problem: f.problem, ProblemJA: f.problemJA,
 				Check: r.Check, CheckSent: r.CheckOutcome.Sent, CheckWhere: r.CheckOutcome.Where,
 				CheckAt: timePtr(r.CheckOutcome.At), CheckWhy: r.CheckOutcome.Why, CheckWhyJA: r.CheckOutcome.WhyJA}
 			out = append(out, e)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 func TestMetricsEndpoint(t *testing.T) {
@@ -66,7 +68,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	if !strings.Contains(body, `dualpath_build_info{version="v9.9.9"} 1`+"\n") {
 		t.Error("label not written as the text format wants")
 	}
-	st.SessionDown("PADT from the access concentrator", "session-padt")
+	st.SessionDown(msg.Same("PADT from the access concentrator"), "session-padt")
 	if body := scrape(); !strings.Contains(body, "dualpath_session_up 0") {
 		t.Error("session_up did not follow the state")
 	}

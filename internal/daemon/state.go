@@ -167,13 +167,13 @@ func (s *State) SessionUp(addr, peer netip.Addr, dns []netip.Addr, mtu int) {
 
 // SessionDown records that the session ended or an attempt failed, and why:
 // reason in English, code for the reader's language (msg.CodeText).
-func (s *State) SessionDown(reason, code string) {
+func (s *State) SessionDown(reason msg.Text, code string) {
 	defer s.lock()()
 	s.clearUp()
 	s.session.State = StateDown
-	if reason != "" {
+	if reason.EN != "" {
 		now := s.now().UTC()
-		s.session.LastError, s.session.LastErrorCode, s.session.LastErrorAt = reason, code, &now
+		s.session.LastError, s.session.LastErrorJA, s.session.LastErrorCode, s.session.LastErrorAt = reason.EN, reason.JA, code, &now
 	}
 }
 

@@ -123,6 +123,7 @@ type SessionStatus struct {
 	Reconnects    int        `json:"reconnects"`
 	LastError     string     `json:"last_error,omitempty"`
 	LastErrorCode string     `json:"last_error_code,omitempty"`
+	LastErrorJA   string     `json:"last_error_ja,omitempty"`
 	LastErrorAt   *time.Time `json:"last_error_at,omitempty"`
 	RxBytes       uint64     `json:"rx_bytes"`
 	TxBytes       uint64     `json:"tx_bytes"`
@@ -141,6 +142,7 @@ type DNSStatus struct {
 	NextKeepalive *time.Time `json:"next_keepalive,omitempty"`
 	LastError     string     `json:"last_error,omitempty"`
 	LastErrorCode string     `json:"last_error_code,omitempty"`
+	LastErrorJA   string     `json:"last_error_ja,omitempty"`
 	LastErrorAt   *time.Time `json:"last_error_at,omitempty"`
 	// Problem says why the source gave nothing to publish at the last
 	// check (e.g. "enp1s0 has only 192.168.1.10 (private); ...").
@@ -241,7 +243,7 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 		line("session", msg.T("%s on %s, %d reconnects", "%s（%s）、再接続 %d 回", sessionState(ss.State), ss.Interface, ss.Reconnects))
 	}
 	if ss.LastError != "" {
-		why := msg.CodeText(ss.LastErrorCode, ss.LastError)
+		why := msg.FromWire(ss.LastErrorCode, ss.LastError, ss.LastErrorJA)
 		if ss.LastErrorAt != nil {
 			line("", msg.T("last error (%s): %s", "最後のエラー（%s）: %s", ago(*ss.LastErrorAt), why))
 		} else {
@@ -280,7 +282,7 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 			more(msg.T("last check: %s", "最後の確認: %s", d.Check))
 		}
 		if d.LastError != "" {
-			more(msg.T("last error: %s", "最後のエラー: %s", msg.CodeText(d.LastErrorCode, d.LastError)))
+			more(msg.T("last error: %s", "最後のエラー: %s", msg.FromWire(d.LastErrorCode, d.LastError, d.LastErrorJA)))
 		}
 		if d.Problem != "" {
 			more(msg.T("not published: %s", "未登録の理由: %s", msg.Text{EN: d.Problem, JA: d.ProblemJA}))

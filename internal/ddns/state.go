@@ -25,6 +25,7 @@ type recordState struct {
 	// LastErrorCode is LastError's code (msg.CodeOf), for the reader's
 	// language.
 	LastErrorCode string `json:"last_error_code,omitempty"`
+	LastErrorJA   string `json:"last_error_ja,omitempty"` // LastError in Japanese
 	// FailedIPv4 and FailedIPv6 are what the failed attempt tried to
 	// publish: a different address is sent at once, whatever the backoff.
 	FailedIPv4 netip.Addr `json:"failed_ipv4,omitzero"`

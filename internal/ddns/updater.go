@@ -98,6 +98,7 @@ type RecordStatus struct {
 	Failures      int       `json:"failures,omitempty"`
 	LastError     string    `json:"last_error,omitempty"`
 	LastErrorCode string    `json:"last_error_code,omitempty"` // msg.CodeText reads it
+	LastErrorJA   string    `json:"last_error_ja,omitempty"`
 	// IPv4Problem and IPv6Problem say why a family's source gave nothing
 	// to publish at the last check (e.g. only a private IPv4 address).
 	IPv4Problem string `json:"ipv4_problem,omitempty"`
@@ -317,7 +318,7 @@ func (u *Updater) Status() []RecordStatus {
 	for _, r := range u.recs {
 		s := RecordStatus{Record: r.label, Provider: r.cfg.Provider, Name: r.cfg.Name,
 			IPv4Source: r.v4.String(), IPv6Source: r.v6.String(),
-			LastUpdate: r.st.LastUpdate, NextTry: r.st.NextTry, Failures: r.st.Failures, LastError: r.st.LastError, LastErrorCode: r.st.LastErrorCode,
+			LastUpdate: r.st.LastUpdate, NextTry: r.st.NextTry, Failures: r.st.Failures, LastError: r.st.LastError, LastErrorCode: r.st.LastErrorCode, LastErrorJA: r.st.LastErrorJA,
 			IPv4Problem: r.lastRefusal4.EN, IPv6Problem: r.lastRefusal6.EN,
 			IPv4ProblemJA: r.lastRefusal4.JA, IPv6ProblemJA: r.lastRefusal6.JA,
 			Check: r.truth.verdict(u.opts.Now()), CheckOutcome: r.truth.outcome()}
@@ -562,7 +563,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		}
 		delay := u.backoff(r, err)
 		r.st.NextTry = now.Add(delay)
-		r.st.LastError, r.st.LastErrorCode = text, msg.CodeOf(err)
+		r.st.LastError, r.st.LastErrorCode, r.st.LastErrorJA = text, msg.CodeOf(err), scrubText(err, r.secrets).JA
 		u.failures.Add(1)
 		u.countLocked(r.cfg.Provider, false, now)
 		level := slog.LevelWarn
@@ -580,7 +581,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 	if up.IPv6.IsValid() {
 		r.st.IPv6 = up.IPv6
 	}
-	r.st.LastUpdate, r.st.Failures, r.st.NextTry, r.st.LastError, r.st.LastErrorCode = now, 0, time.Time{}, "", ""
+	r.st.LastUpdate, r.st.Failures, r.st.NextTry, r.st.LastError, r.st.LastErrorCode, r.st.LastErrorJA = now, 0, time.Time{}, "", "", ""
 	r.st.FailedIPv4, r.st.FailedIPv6, r.retry = netip.Addr{}, netip.Addr{}, retryState{}
 	r.truth = truth{at: now, sent: true}
 	if changed {

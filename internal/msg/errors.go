@@ -189,6 +189,16 @@ func CodeText(code, en string) Text {
 	return Same(en)
 }
 
+// FromWire is an error's text as it travelled (a status's JSON): its code's
+// text when the code is known, else the English with the Japanese that came
+// with it (ja, may be empty).
+func FromWire(code, en, ja string) Text {
+	if t, ok := codeText(code); ok {
+		return Text{EN: en, JA: t.JA}
+	}
+	return Text{EN: en, JA: ja}
+}
+
 func codeText(code string) (Text, bool) {
 	if n, ok := strings.CutPrefix(code, "http-"); ok {
 		if s, err := strconv.Atoi(n); err == nil && s >= 100 && s < 600 {

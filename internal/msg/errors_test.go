@@ -180,3 +180,17 @@ func TestErrorfWraps(t *testing.T) {
 		t.Errorf("without %%w: %v", plain)
 	}
 }
+
+// A text that came over the status socket: the code's Japanese when the
+// reader knows the code, else the Japanese that came with it, else English.
+func TestFromWire(t *testing.T) {
+	if got := FromWire(CodeRefused, "dial: connection refused", "古い訳"); got.JA != "接続を拒否されました" || got.EN != "dial: connection refused" {
+		t.Errorf("known code: %+v", got)
+	}
+	if got := FromWire("", "interface eth9 not found", "インターフェース eth9 が見つかりません"); got.In(Japanese) != "インターフェース eth9 が見つかりません" {
+		t.Errorf("no code: %+v", got)
+	}
+	if got := FromWire("from-a-newer-version", "something new", ""); got.In(Japanese) != "something new" {
+		t.Errorf("unknown code, no Japanese: %+v", got)
+	}
+}

@@ -84,6 +84,7 @@ type daemon struct {
 
 	reach    reachBox         // the last reachability check (reach.go)
 	notifier *notify.Notifier // nil without a notify section (events.go)
+	warned   *warnLog         // host warnings put in the log (warnlog.go)
 }
 
 // Run is `dualpath run`: it removes leftovers of an unclean exit, puts the
@@ -169,7 +170,9 @@ func Run(ctx context.Context, opts Options) (err error) {
 			"pppoe のセクションがないため、守る PPPoE のアドレスがありません"))
 	}
 	d.st.SetLine(newLineCache(cfg.Interface))
-	d.st.SetWarnings(newWarningsCache(hostWarnings{cfg}, warningsTTL))
+	hostWarn := newWarningsCache(hostWarnings{cfg}, warningsTTL)
+	d.st.SetWarnings(hostWarn)
+	d.warned = &warnLog{src: hostWarn}
 
 	// 3. Status and metrics.
 	srv, err := ListenStatus(cfg.Status.Socket, cfg.Status.Group, d.st.Snapshot, d.log)
@@ -370,6 +373,7 @@ func (d *daemon) onSessionEvent(e session.Event) {
 		d.setDDNSAddress(e.Address)
 		d.event(notify.SessionUp, map[string]string{"family": "ipv4", "address": e.Address.String()})
 		msg.LogInfo(d.log, msg.T("pppoe session up", "PPPoE セッションがつながりました"), "address", e.Address, "peer", e.Peer, "dns", joinAddrs(e.DNS), "mtu", e.MTU)
+		go d.warned.check(d)
 		d.notify("STATUS=" + d.statusLine())
 	case session.KindDown:
 		d.st.SessionDown(msg.CodeText(e.Code, e.Reason), e.Code)

@@ -108,7 +108,7 @@ func TestLogFollowsTheLocale(t *testing.T) {
 	}
 
 	ja := run("ja_JP.UTF-8", "STATUS=セッション接続中: ")
-	if n := msgtest.JapaneseLog(t, ja, "reason", "err", "why"); n < 8 {
+	if n := msgtest.JapaneseLog(t, ja, "reason", "err", "why", "warning"); n < 8 {
 		t.Errorf("only %d lines for people in the Japanese log:\n%s", n, ja)
 	}
 	for _, want := range [][]string{
@@ -118,6 +118,7 @@ func TestLogFollowsTheLocale(t *testing.T) {
 		{"DDNS のレコードを公開しました", "record", "dyndns2 www.example.net", "ipv4", "198.51.100."},
 		{"PPPoE セッションが切れました", "reason", "ISP 側の AC が PADT", "cause", "padt"},
 		{"ホストを起動前の状態に戻しました"},
+		{"ホストの警告", "warning", "TCP ポート 8080"}, // nothing listens on the exposed port
 	} {
 		if !logHas(ja, want[0], want[1:]...) {
 			t.Errorf("Japanese log lacks %q:\n%s", want, ja)
@@ -154,6 +155,7 @@ func TestLogFollowsTheLocale(t *testing.T) {
 		{"ddns record published", "record", "dyndns2 www.example.net", "ipv4", "198.51.100."},
 		{"pppoe session down", "reason", "PADT from the access concentrator", "cause", "padt"},
 		{"host left as found"},
+		{"host warning", "warning", "nothing listens on TCP port 8080"},
 	} {
 		if !logHas(en, want[0], want[1:]...) {
 			t.Errorf("English log lacks %q:\n%s", want, en)

@@ -209,6 +209,7 @@ func (d *daemon) onTunnelEvent(ts *tunnelState, block netip.Prefix, e tunnel.Eve
 		ts.note(at, msg.T("up: the BR answers through the tunnel", "接続: BR がトンネル越しに応答"))
 		d.setDDNSAddress(block.Addr())
 		msg.LogInfo(d.log, msg.T("fixed-IP tunnel up", "固定 IP トンネルがつながりました"), "local", e.Local.String(), "br", ts.s.BR, "ipv4", block.String())
+		go d.warned.check(d)
 	case tunnel.KindVerify:
 		d.tunnelDown(ts, e.Reason)
 		ts.fail(at, "failing", tunnelWhy(e.Err, e.Reason))

@@ -62,7 +62,8 @@ func runCheck(ctx context.Context, stdio cli.IO, args []string) error {
 	// session address, and what its DNS records publish.
 	st, err := daemon.QueryStatus(ctx, statusSocket(stdio, *socket, cfg))
 	if err != nil {
-		return cli.Failf("check needs the running daemon for the addresses to expect: %v", err)
+		return cli.Fail(msg.T("check needs the running daemon for the addresses to expect: %v",
+			"dualpath check は、期待するアドレスを動いているデーモンから知ります: %v", err))
 	}
 	if cfg == nil {
 		if st.Config == "" {

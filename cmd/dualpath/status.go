@@ -55,7 +55,7 @@ func runStatus(ctx context.Context, stdio cli.IO, args []string) error {
 				enc.SetIndent("", "  ")
 				_ = enc.Encode(map[string]any{"running": false, "socket": path, "error": nr.Error()})
 			}
-			return cli.NotFound(msg.T("%[1]v", "dualpath は動いていません（%[2]s にソケットがありません）。「systemctl start dualpath」で起動してください", nr, path))
+			return cli.NotFound(msg.ErrorText(nr))
 		}
 		return cli.Failf("%v", err)
 	}

@@ -151,11 +151,12 @@ type Plan struct {
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		msg := fmt.Sprintf("cannot read config: %v", unwrapPath(err))
+		t := msg.T("cannot read config: %v", "設定ファイルを読めません: %v", unwrapPath(err))
 		if errors.Is(err, fs.ErrNotExist) {
-			msg += " (start from the commented example in /usr/share/doc/dualpath/dualpath.yaml or packaging/dualpath.yaml, or pass --config FILE)"
+			t = msg.T("%s (start from the commented example in /usr/share/doc/dualpath/dualpath.yaml or packaging/dualpath.yaml, or pass --config FILE)",
+				"%s（/usr/share/doc/dualpath/dualpath.yaml か packaging/dualpath.yaml のコメント付きの例から始めるか、--config FILE を指定してください）", t)
 		}
-		return nil, &Error{File: path, Msg: msg}
+		return nil, &Error{File: path, Msg: t.EN, Text: t}
 	}
 	return Parse(path, data)
 }
@@ -177,7 +178,7 @@ func Parse(name string, data []byte) (c *Config, err error) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if err == io.EOF {
-			return nil, Errors{{File: name, Msg: "the file is empty: start from the example in /usr/share/doc/dualpath/dualpath.yaml"}}
+			return nil, Errors{emptyFile(name)}
 		}
 		return nil, Errors{yamlError(name, data, err)}
 	}
@@ -190,7 +191,7 @@ func Parse(name string, data []byte) (c *Config, err error) {
 	root := &doc
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
-			return nil, Errors{{File: name, Msg: "the file is empty: start from the example in /usr/share/doc/dualpath/dualpath.yaml"}}
+			return nil, Errors{emptyFile(name)}
 		}
 		root = root.Content[0]
 	}
@@ -242,6 +243,13 @@ func yamlError(name string, data []byte, err error) *Error {
 }
 
 // unwrapPath drops the path from an *os.PathError (the caller names the file).
+// emptyFile is the error for a config file with nothing in it.
+func emptyFile(name string) *Error {
+	t := msg.T("the file is empty: start from the example in /usr/share/doc/dualpath/dualpath.yaml",
+		"ファイルが空です。/usr/share/doc/dualpath/dualpath.yaml の例から始めてください")
+	return &Error{File: name, Msg: t.EN, Text: t}
+}
+
 func unwrapPath(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {

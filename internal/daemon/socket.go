@@ -130,8 +130,14 @@ func (s *StatusServer) Close() error {
 // NotRunningError says no daemon answers on the status socket.
 type NotRunningError struct{ Path string }
 
-func (e *NotRunningError) Error() string {
-	return fmt.Sprintf("dualpath is not running (no socket at %s): start it with systemctl start dualpath", e.Path)
+func (e *NotRunningError) Error() string { return e.text().EN }
+
+// In is the error in lang.
+func (e *NotRunningError) In(lang msg.Lang) string { return e.text().In(lang) }
+
+func (e *NotRunningError) text() msg.Text {
+	return msg.T("dualpath is not running (no socket at %s): start it with systemctl start dualpath",
+		"dualpath は動いていません（%s にソケットがありません）。「systemctl start dualpath」で起動してください", e.Path)
 }
 
 // QueryStatus asks the daemon listening on the socket at path for its
@@ -146,9 +152,10 @@ func QueryStatus(ctx context.Context, path string) (*Status, error) {
 		case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ECONNREFUSED):
 			return nil, &NotRunningError{Path: path}
 		case errors.Is(err, fs.ErrPermission):
-			return nil, fmt.Errorf("cannot read the status socket %s: permission denied: run as root or as a member of the group set in status.group", path)
+			return nil, msg.Err(msg.T("cannot read the status socket %s: permission denied: run as root or as a member of the group set in status.group",
+				"状態ソケット %s を読めません（権限がありません）。root か、status.group のグループのメンバーとして実行してください", path))
 		}
-		return nil, fmt.Errorf("status socket %s: %v", path, err)
+		return nil, msg.Err(msg.T("status socket %s: %v", "状態ソケット %s: %v", path, err))
 	}
 	defer c.Close()
 	if dl, ok := ctx.Deadline(); ok {
@@ -156,11 +163,12 @@ func QueryStatus(ctx context.Context, path string) (*Status, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(c, maxStatusSize))
 	if err != nil {
-		return nil, fmt.Errorf("reading status from %s: %v", path, err)
+		return nil, msg.Err(msg.T("reading status from %s: %v", "%s から状態を読めません: %v", path, err))
 	}
 	s, err := DecodeStatus(b)
 	if err != nil {
-		return nil, fmt.Errorf("the daemon at %s sent a status this version cannot read (%v): are both the same version?", path, err)
+		return nil, msg.Err(msg.T("the daemon at %s sent a status this version cannot read (%v): are both the same version?",
+			"%s のデーモンが送った状態をこの版では読めません（%v）。両方が同じ版か確認してください", path, err))
 	}
 	return s, nil
 }

@@ -201,6 +201,9 @@ func printEvent(w io.Writer, e session.Event, lang msg.Lang) {
 		t = msg.T("session %#04x with %s (%s)", "セッション %#04x（相手 %s、%s）", e.SessionID, e.ACName, e.ACMAC)
 	case session.KindAuth:
 		t = msg.Same(strings.TrimSpace(fmt.Sprintf("auth %s: %s %s", e.Method, e.State, e.Reason)))
+		if e.State == "ok" {
+			t.JA = msg.T("auth %s: ok", "認証 %s: 成功", e.Method).JA
+		}
 		if e.State == "failed" {
 			t = msg.T("auth %s: failed %s", "認証 %s: %s", e.Method, msg.CodeText(e.Code, e.Reason))
 		}
@@ -211,6 +214,27 @@ func printEvent(w io.Writer, e session.Event, lang msg.Lang) {
 		}
 	default:
 		t = msg.Same(strings.TrimSpace(fmt.Sprintf("%s %s %s %s", e.Kind, e.State, e.ACName, e.Reason)))
+		if e.Kind == session.KindDiscovery {
+			t.JA = discoveryJA(e).JA
+		}
 	}
 	msg.Hanging(w, e.Time.Format("15:04:05")+" pppoe: ", strings.Repeat(" ", 9), strings.TrimSpace(t.In(lang)))
+}
+
+// discoveryJA says a discovery event in Japanese (its English is the
+// event's fields as they are).
+func discoveryJA(e session.Event) msg.Text {
+	switch e.State {
+	case "padi":
+		return msg.T("discovery: PADI sent", "接続先探し: PADI を送りました")
+	case "offer":
+		return msg.T("discovery: offer from %s (%s)", "接続先探し: %s（%s）から応答", e.ACName, e.ACMAC)
+	case "offer-ignored":
+		return msg.T("discovery: offer from %s (%s) ignored", "接続先探し: %s（%s）からの応答は使いません", e.ACName, e.ACMAC)
+	case "error":
+		return msg.T("discovery: %s (%s) sent an error tag: %q", "接続先探し: %s（%s）がエラーを返しました: %q", e.ACName, e.ACMAC, e.Reason)
+	case "failed":
+		return msg.T("discovery failed: %s", "接続先探しに失敗: %s", msg.CodeText(e.Code, e.Reason))
+	}
+	return msg.Same(strings.TrimSpace(fmt.Sprintf("%s %s %s %s", e.Kind, e.State, e.ACName, e.Reason)))
 }

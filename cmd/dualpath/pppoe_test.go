@@ -201,6 +201,9 @@ func TestPPPoETextEvents(t *testing.T) {
 		{session.Event{Kind: session.KindAuth, Time: at, State: "failed", Method: ppp.AuthCHAP, Reason: "chap authentication failed for user \"u\": check user name and password", Code: "session-auth-chap"},
 			"12:00:00 pppoe: auth chap: failed chap authentication failed for user \"u\": check user name and password\n",
 			"認証 chap: CHAP の認証に失敗しました"},
+		{session.Event{Kind: session.KindDiscovery, Time: at, State: "failed", Reason: "the access concentrator refused the session", Code: "session-refused"},
+			"12:00:00 pppoe: discovery failed the access concentrator refused the session\n",
+			"接続先探しに失敗: ISP 側の AC がセッションを拒否しました"},
 	} {
 		var b bytes.Buffer
 		printEvent(&b, tc.ev, msg.English)

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -321,6 +322,12 @@ func TestCreateTUNHasOffloads(t *testing.T) {
 	}
 	if dev.BatchSize() <= 1 {
 		t.Errorf("TUN batch size %d: offloads not enabled", dev.BatchSize())
+	}
+	// No listener runs beside the device: a monitored one keeps an OS
+	// thread blocked in poll and writes to the TUN every second.
+	buf := make([]byte, 1<<20)
+	if st := string(buf[:runtime.Stack(buf, true)]); strings.Contains(st, "wireguard/tun.") {
+		t.Errorf("goroutines of the TUN library run beside the device:\n%s", st)
 	}
 	// (dev.MTU() asks by name in the caller's namespace: ask ip instead)
 	if out := ns.MustRun("ip", "link", "show", "dptun1"); !strings.Contains(out, "UP") || !strings.Contains(out, "mtu 1454") {

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,6 +28,9 @@ const rssTargetMB = 15
 // a baseline measured in the same run: the same daemons without a session
 // (status and metrics only). RSS is split into the binary's pages (file)
 // and the rest (anonymous: heap, stacks). Run it with bench/daemon-rss.sh.
+// DUALPATH_BENCH_DUMP=dir keeps, per arch and daemon, what the kernel says
+// about its memory at the end of the idle period (after the figures are
+// read): smaps, status and the binary's resident pages (dumpMemory).
 func BenchmarkDaemonIdle(b *testing.B) {
 	idle := 60 * time.Second
 	if s := os.Getenv("DUALPATH_BENCH_IDLE"); s != "" {
@@ -90,6 +94,10 @@ state_dir: %s
 			r.bcpu = float64(cpuTicks(b, bp)-cpu0b) / 100 / el * 100
 			r.rss, r.anon, r.file = rssMB(b, sp)
 			r.brss, r.banon, r.bfile = rssMB(b, bp)
+			if dir := os.Getenv("DUALPATH_BENCH_DUMP"); dir != "" {
+				dumpMemory(b, filepath.Join(dir, arch, "session"), sp)
+				dumpMemory(b, filepath.Join(dir, arch, "baseline"), bp)
+			}
 			if s, err := QueryStatus(b.Context(), sock); err != nil || s.Session.State != StateUp {
 				b.Fatalf("%s: session not up at the end of the idle period: %v", arch, err)
 			}
@@ -193,4 +201,57 @@ func rssMB(b *testing.B, pid int) (rss, anon, file float64) {
 		b.Fatal("no VmRSS")
 	}
 	return rss, anon, file
+}
+
+// dumpMemory writes /proc/pid/{smaps,status} into dir, and resident.txt:
+// the addresses of the pages of the executable's mappings that are
+// resident (from /proc/pid/pagemap), one hex address a line. Matched
+// against `go tool nm -size` of the same build without -s -w (same layout),
+// they say which packages' code, and which parts of the pclntab, the
+// kernel mapped (in 64 KB fault-around blocks).
+func dumpMemory(b *testing.B, dir string, pid int) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range []string{"smaps", "status"} {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, f))
+		if err != nil {
+			b.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), data, 0o644)
+	}
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pm, err := os.Open(fmt.Sprintf("/proc/%d/pagemap", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pm.Close()
+	page := uint64(os.Getpagesize())
+	var out strings.Builder
+	for _, l := range strings.Split(string(maps), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 6 || f[5] != exe {
+			continue
+		}
+		lo, hi, _ := strings.Cut(f[0], "-")
+		start, _ := strconv.ParseUint(lo, 16, 64)
+		end, _ := strconv.ParseUint(hi, 16, 64)
+		entries := make([]byte, (end-start)/page*8)
+		if _, err := pm.ReadAt(entries, int64(start/page*8)); err != nil {
+			b.Fatalf("pagemap: %v", err)
+		}
+		for i := uint64(0); i < (end-start)/page; i++ {
+			if binary.LittleEndian.Uint64(entries[i*8:])&(1<<63) != 0 { // present
+				fmt.Fprintf(&out, "%x\n", start+i*page)
+			}
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "resident.txt"), []byte(out.String()), 0o644)
 }

@@ -12,7 +12,6 @@ package dnsauth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"slices"
@@ -21,6 +20,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Timeout bounds each query (one server, one question).
@@ -59,10 +60,10 @@ func Given(addrs []netip.AddrPort) []Server {
 func SystemResolver() (string, error) {
 	cc, err := dns.ClientConfigFromFile("/etc/resolv.conf")
 	if err != nil {
-		return "", fmt.Errorf("no resolver: %v", err)
+		return "", msg.Errorf("no resolver: %w", "リゾルバーがありません: %w", err)
 	}
 	if len(cc.Servers) == 0 {
-		return "", errors.New("no nameserver in /etc/resolv.conf")
+		return "", msg.Err(msg.T("no nameserver in /etc/resolv.conf", "/etc/resolv.conf に nameserver がありません"))
 	}
 	return net.JoinHostPort(cc.Servers[0], cc.Port), nil
 }
@@ -116,7 +117,7 @@ func zoneOf(ctx context.Context, resolver, name string) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("the resolver %s knows no zone for %s (%s)", resolver, name, dns.RcodeToString[resp.Rcode])
+	return "", msg.Err(msg.T("the resolver %s knows no zone for %s (%s)", "リゾルバー %s は %s のゾーンを知りません（%s）", resolver, name, dns.RcodeToString[resp.Rcode]))
 }
 
 // nameServers lists zone's NS hosts with their addresses (glue first, else
@@ -162,7 +163,7 @@ func nameServers(ctx context.Context, resolver, zone string, port uint16) ([]Ser
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no reachable name server listed for %s", zone)
+		return nil, msg.Err(msg.T("no reachable name server listed for %s", "%s のネームサーバーにどれも届きません", zone))
 	}
 	return out, nil
 }
@@ -195,10 +196,10 @@ func answer(resp *dns.Msg, server, name string, qtype uint16) ([]netip.Addr, err
 	switch resp.Rcode {
 	case dns.RcodeSuccess, dns.RcodeNameError:
 	default:
-		return nil, fmt.Errorf("%s answered %s", server, dns.RcodeToString[resp.Rcode])
+		return nil, msg.Err(msg.T("%s answered %s", "%s の答えは %s", server, dns.RcodeToString[resp.Rcode]))
 	}
 	if !resp.Authoritative {
-		return nil, fmt.Errorf("%s is not authoritative for %s (no AA bit)", server, name)
+		return nil, msg.Err(msg.T("%s is not authoritative for %s (no AA bit)", "%s は %s の権威サーバーではありません（AA ビットなし）", server, name))
 	}
 	want := dns.Fqdn(name)
 	var out []netip.Addr
@@ -246,12 +247,12 @@ func Lookup(ctx context.Context, servers []Server, name string, v4, v6 bool) (An
 			return got, nil
 		}
 		if s.Host != "" {
-			err = fmt.Errorf("%s (%s): %v", s.Host, s.Addr.Addr(), err)
+			err = msg.Errorf("%s (%s): %w", "%s（%s）: %w", s.Host, s.Addr.Addr(), err)
 		}
 		errs = append(errs, err)
 	}
 	if len(errs) == 0 {
-		return Answer{}, errors.New("no authoritative server to ask")
+		return Answer{}, msg.Err(msg.T("no authoritative server to ask", "問い合わせる権威サーバーがありません"))
 	}
 	return Answer{}, errors.Join(errs...)
 }

@@ -219,6 +219,15 @@ func ErrorText(err error) Text {
 		return Text{}
 	}
 	en := err.Error()
+	if _, ok := err.(interface{ In(Lang) string }); !ok {
+		if j, ok := err.(interface{ Unwrap() []error }); ok { // errors.Join: each on its line
+			var ja []string
+			for _, e := range j.Unwrap() {
+				ja = append(ja, ErrorText(e).JA)
+			}
+			return Text{EN: en, JA: strings.Join(ja, "\n")}
+		}
+	}
 	var both interface{ In(Lang) string }
 	if errors.As(err, &both) {
 		return Text{EN: en, JA: both.In(Japanese)}

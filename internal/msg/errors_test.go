@@ -183,6 +183,16 @@ func TestErrorfWraps(t *testing.T) {
 
 // A text that came over the status socket: the code's Japanese when the
 // reader knows the code, else the Japanese that came with it, else English.
+func TestErrorTextJoined(t *testing.T) {
+	a := Err(T("ns1 did not answer", "ns1 が応答しません"))
+	_, b := os.Open(filepath.Join(t.TempDir(), "x"))
+	j := errors.Join(a, b)
+	got := ErrorText(j)
+	if got.EN != j.Error() || !strings.HasPrefix(got.JA, "ns1 が応答しません\nファイルがありません（") {
+		t.Errorf("joined: %+v", got)
+	}
+}
+
 func TestFromWire(t *testing.T) {
 	if got := FromWire(CodeRefused, "dial: connection refused", "古い訳"); got.JA != "接続を拒否されました" || got.EN != "dial: connection refused" {
 		t.Errorf("known code: %+v", got)

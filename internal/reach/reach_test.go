@@ -287,4 +287,21 @@ func TestRunFailuresInJapanese(t *testing.T) {
 		}
 	}
 	t.Logf("Japanese:\n%s", b.String())
+
+	// The authoritative server does not answer (nothing on its port).
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	silent := netip.MustParseAddrPort(pc.LocalAddr().String())
+	pc.Close()
+	tgt.DNSServers = []netip.AddrPort{silent}
+	rep = Run(context.Background(), tgt, Env{})
+	b.Reset()
+	rep.WriteText(&b, msg.Japanese)
+	msgtest.Japanese(t, b.String())
+	if !strings.Contains(strings.Join(strings.Fields(b.String()), ""), "権威サーバーが応答しません（") {
+		t.Errorf("Japanese report:\n%s", b.String())
+	}
+	t.Logf("Japanese, silent DNS:\n%s", b.String())
 }

@@ -47,6 +47,8 @@ package hostnet
 
 import (
 	"errors"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // ErrUnsupportedOS is returned by every operation on systems other than Linux.
@@ -87,12 +89,14 @@ func (c Change) String() string { return c.What }
 
 // ErrPermission marks errors caused by missing privileges; the message tells
 // the user what to do.
-var ErrPermission = errors.New("needs CAP_NET_ADMIN and CAP_NET_RAW (run as root or grant them)")
+var ErrPermission = msg.Err(msg.T("needs CAP_NET_ADMIN and CAP_NET_RAW (run as root or grant them)",
+	"CAP_NET_ADMIN と CAP_NET_RAW が必要です（root で実行するか、この 2 つを与えてください）"))
 
 // ErrFiltered marks a refusal although the process holds CAP_NET_ADMIN and
 // CAP_NET_RAW: a system call filter or a security policy said no.
-var ErrFiltered = errors.New("refused although CAP_NET_ADMIN and CAP_NET_RAW are held: " +
-	"a system call filter or security policy (systemd SystemCallFilter=, seccomp, AppArmor) forbids it; allow it there")
+var ErrFiltered = msg.Err(msg.T("refused although CAP_NET_ADMIN and CAP_NET_RAW are held: "+
+	"a system call filter or security policy (systemd SystemCallFilter=, seccomp, AppArmor) forbids it; allow it there",
+	"CAP_NET_ADMIN と CAP_NET_RAW があるのに拒否されました。システムコールのフィルタかセキュリティポリシー（systemd の SystemCallFilter=、seccomp、AppArmor）が禁じています。そこで許可してください"))
 
 // ErrInterfaceNotFound marks errors about a network interface that does not
 // exist; the message lists the interfaces that do.

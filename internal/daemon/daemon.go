@@ -376,7 +376,11 @@ func (d *daemon) onSessionEvent(e session.Event) {
 		go d.warned.check(d)
 		d.notify("STATUS=" + d.statusLine())
 	case session.KindDown:
-		d.st.SessionDown(msg.CodeText(e.Code, e.Reason), e.Code)
+		why := msg.CodeText(e.Code, e.Reason)
+		if e.Err != nil { // the host's part, and what failed there
+			why.JA = msg.T("%s: %v", "%s: %v", why, e.Err).JA
+		}
+		d.st.SessionDown(why, e.Code)
 		d.setDDNSAddress(netip.Addr{})
 		d.event(notify.SessionDown, map[string]string{"family": "ipv4", "reason": e.Reason})
 		msg.LogWarn(d.log, msg.T("pppoe session down", "PPPoE セッションが切れました"), "reason", msg.CodeText(e.Code, e.Reason), "cause", e.Cause.String(), "retry_in", e.RetryIn.String())

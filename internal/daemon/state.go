@@ -173,7 +173,7 @@ func (s *State) SessionDown(reason msg.Text, code string) {
 	s.session.State = StateDown
 	if reason.EN != "" {
 		now := s.now().UTC()
-		s.session.LastError, s.session.LastErrorJA, s.session.LastErrorCode, s.session.LastErrorAt = reason.EN, reason.JA, code, &now
+		s.session.LastError, s.session.LastErrorJA, s.session.LastErrorCode, s.session.LastErrorAt = reason.EN, reason.OwnJA(), code, &now
 	}
 }
 

@@ -88,7 +88,7 @@ func (t *tunnelState) note(at time.Time, what msg.Text) {
 
 func (t *tunnelState) fail(at time.Time, state string, reason msg.Text) {
 	t.s.State = state
-	t.s.LastError, t.s.LastErrorJA = reason.EN, reason.JA
+	t.s.LastError, t.s.LastErrorJA = reason.EN, reason.OwnJA()
 	a := at.UTC()
 	t.s.LastErrorAt = &a
 }

@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,8 +17,10 @@ import (
 
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/dataplane"
+	"github.com/dualpath/dualpath/internal/hostnet"
 	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/msg/msgtest"
+	"github.com/dualpath/dualpath/internal/session"
 	"github.com/dualpath/dualpath/internal/termtext"
 	"github.com/dualpath/dualpath/internal/tunnel"
 )
@@ -161,4 +164,22 @@ func TestTunnelFailuresInJapanese(t *testing.T) {
 		t.Errorf("status: %q\n%s", s.Tunnel.LastError, b.String())
 	}
 	t.Logf("Japanese:\n%s", b.String())
+}
+
+// A session that ended because configuring the host failed says what
+// failed there in Japanese too (the code alone would say only "the host").
+func TestSessionHostFailureInJapanese(t *testing.T) {
+	d := &daemon{cfg: &config.Config{PPPoE: &config.PPPoE{}}, st: NewState("dev"), log: slog.New(slog.DiscardHandler), notify: func(string) {}}
+	err := fmt.Errorf("adding 203.0.113.7/32 to dp-ppp0: %w", hostnet.ErrPermission)
+	d.onSessionEvent(session.Event{Kind: session.KindDown, Reason: "configuring the host: " + err.Error(), Cause: session.CauseHost, Code: "session-host", Err: err})
+	s := d.st.Snapshot()
+	if s.Session.LastErrorCode != "session-host" || s.Session.LastError != "configuring the host: "+err.Error() {
+		t.Fatalf("session %+v", s.Session)
+	}
+	var b bytes.Buffer
+	s.WriteTextIn(&b, time.Now(), msg.Japanese)
+	msgtest.Japanese(t, b.String())
+	if flat := strings.Join(strings.Fields(b.String()), ""); !strings.Contains(flat, "ホストかデータ転送部の設定に失敗しました:CAP_NET_ADMINとCAP_NET_RAWが必要です") {
+		t.Errorf("Japanese status:\n%s", b.String())
+	}
 }

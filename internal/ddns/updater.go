@@ -563,7 +563,7 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		}
 		delay := u.backoff(r, err)
 		r.st.NextTry = now.Add(delay)
-		r.st.LastError, r.st.LastErrorCode, r.st.LastErrorJA = text, msg.CodeOf(err), scrubText(err, r.secrets).JA
+		r.st.LastError, r.st.LastErrorCode, r.st.LastErrorJA = text, msg.CodeOf(err), scrubText(err, r.secrets).OwnJA()
 		u.failures.Add(1)
 		u.countLocked(r.cfg.Provider, false, now)
 		level := slog.LevelWarn

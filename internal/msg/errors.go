@@ -189,14 +189,14 @@ func CodeText(code, en string) Text {
 	return Same(en)
 }
 
-// FromWire is an error's text as it travelled (a status's JSON): its code's
-// text when the code is known, else the English with the Japanese that came
-// with it (ja, may be empty).
+// FromWire is an error's text as it travelled (a status's JSON): the
+// Japanese that came with it (ja, the sender's fuller words), else its
+// code's text when the reader knows the code, else the English.
 func FromWire(code, en, ja string) Text {
-	if t, ok := codeText(code); ok {
-		return Text{EN: en, JA: t.JA}
+	if ja != "" {
+		return Text{EN: en, JA: ja}
 	}
-	return Text{EN: en, JA: ja}
+	return CodeText(code, en)
 }
 
 func codeText(code string) (Text, bool) {

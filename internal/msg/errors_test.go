@@ -181,8 +181,8 @@ func TestErrorfWraps(t *testing.T) {
 	}
 }
 
-// A text that came over the status socket: the code's Japanese when the
-// reader knows the code, else the Japanese that came with it, else English.
+// A text that came over the status socket: the Japanese that came with it,
+// else the code's Japanese when the reader knows the code, else English.
 func TestErrorTextJoined(t *testing.T) {
 	a := Err(T("ns1 did not answer", "ns1 が応答しません"))
 	_, b := os.Open(filepath.Join(t.TempDir(), "x"))
@@ -194,8 +194,11 @@ func TestErrorTextJoined(t *testing.T) {
 }
 
 func TestFromWire(t *testing.T) {
-	if got := FromWire(CodeRefused, "dial: connection refused", "古い訳"); got.JA != "接続を拒否されました" || got.EN != "dial: connection refused" {
+	if got := FromWire(CodeRefused, "dial: connection refused", ""); got.JA != "接続を拒否されました" || got.EN != "dial: connection refused" {
 		t.Errorf("known code: %+v", got)
+	}
+	if got := FromWire(CodeRefused, "dial: connection refused", "接続を拒否されました（192.0.2.1:443）"); got.JA != "接続を拒否されました（192.0.2.1:443）" {
+		t.Errorf("code and Japanese: %+v", got)
 	}
 	if got := FromWire("", "interface eth9 not found", "インターフェース eth9 が見つかりません"); got.In(Japanese) != "インターフェース eth9 が見つかりません" {
 		t.Errorf("no code: %+v", got)

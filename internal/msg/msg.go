@@ -125,6 +125,15 @@ func (t Text) In(lang Lang) string {
 	return t.EN
 }
 
+// OwnJA is the Japanese when it is not just the English ("" then): what a
+// JSON "_ja" field beside an English text carries.
+func (t Text) OwnJA() string {
+	if t.JA == t.EN {
+		return ""
+	}
+	return t.JA
+}
+
 // String is the English text (logs, errors wrapped by fmt).
 func (t Text) String() string { return t.EN }
 

@@ -147,6 +147,7 @@ type outcome struct {
 	noPADT     bool           // the session ended without our PADT (keep its record)
 	method     ppp.AuthMethod // CauseAuth: the method that failed
 	discovery  string         // CauseDiscovery: discoveryCode
+	err        error          // CauseHost: what failed below
 }
 
 // saveStale records the live session; removeStale forgets it.

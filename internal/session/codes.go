@@ -66,6 +66,14 @@ func (o outcome) code() string {
 	return "session-" + o.cause.String()
 }
 
+// hostErr is the error from below of a CauseHost outcome (nil for others).
+func (o outcome) hostErr() error {
+	if o.cause == CauseHost {
+		return o.err
+	}
+	return nil
+}
+
 // discoveryCode is the code of a failed discovery (discoveryFailure says
 // it in English).
 func discoveryCode(ev pppoe.Event) string {

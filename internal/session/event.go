@@ -77,7 +77,10 @@ type Event struct {
 	Cause      Cause
 	// Code is why, as a code whose text msg.CodeText gives in the
 	// reader's language (codes.go); set with Cause.
-	Code    string
+	Code string
+	// Err is, for CauseHost, the error from below that Reason quotes, for
+	// the reader's language.
+	Err     error
 	RetryIn time.Duration // KindDown: the wait before the next attempt (0: none)
 }
 

@@ -218,7 +218,7 @@ func (c *Client) Run(ctx context.Context) (err error) {
 		if out.authFailed && wait < c.cfg.AuthBackoff {
 			wait = c.cfg.AuthBackoff
 		}
-		c.emit(Event{Kind: KindDown, Reason: out.reason, Cause: out.cause, Code: out.code(), RetryIn: wait})
+		c.emit(Event{Kind: KindDown, Reason: out.reason, Cause: out.cause, Code: out.code(), Err: out.hostErr(), RetryIn: wait})
 		if !out.wasUp {
 			backoff = min(backoff*2, c.cfg.MaxBackoff)
 		}
@@ -516,7 +516,7 @@ func (a *attempt) sessionUp(ev pppoe.Event) {
 		c.emit(Event{Kind: KindSession, State: "warning", Reason: "cannot record the session for crash recovery: " + err.Error()})
 	}
 	if err := c.dp.SetSession(dataplane.Session{ID: ev.SessionID, Local: c.local, Peer: ev.Peer, MTU: c.mtu}); err != nil {
-		a.out.reason, a.out.cause = "data plane refused the session: "+err.Error(), CauseHost
+		a.out.reason, a.out.cause, a.out.err = "data plane refused the session: "+err.Error(), CauseHost, err
 		a.disc.Close(time.Now(), "client data plane error")
 		a.done = true
 		return
@@ -528,7 +528,7 @@ func (a *attempt) sessionUp(ev pppoe.Event) {
 		IPv6CP: c.cfg.IPv6CP, EchoInterval: c.cfg.EchoInterval, EchoFailures: c.cfg.EchoFailures, EchoProbeInterval: c.cfg.EchoProbeInterval,
 	})
 	if err != nil {
-		a.out.reason, a.out.cause = "PPP configuration: "+err.Error(), CauseHost
+		a.out.reason, a.out.cause, a.out.err = "PPP configuration: "+err.Error(), CauseHost, err
 		a.disc.Close(time.Now(), "client configuration error")
 		a.done = true
 		return
@@ -544,14 +544,14 @@ func (a *attempt) ipUp(p ppp.Params) {
 		mtu = p.MTU
 	}
 	if err := c.hostUp(p.LocalIPv4, mtu); err != nil {
-		a.out.reason, a.out.cause = "configuring the host: "+err.Error(), CauseHost
+		a.out.reason, a.out.cause, a.out.err = "configuring the host: "+err.Error(), CauseHost, err
 		a.conn.Close(time.Now(), "host configuration failed")
 		return
 	}
 	if s, ok := c.dp.Session(); ok && s.MTU != mtu {
 		s.MTU = mtu
 		if err := c.dp.SetSession(s); err != nil {
-			a.out.reason, a.out.cause = "data plane refused the MTU "+strconv.Itoa(mtu)+": "+err.Error(), CauseHost
+			a.out.reason, a.out.cause, a.out.err = "data plane refused the MTU "+strconv.Itoa(mtu)+": "+err.Error(), CauseHost, err
 			a.conn.Close(time.Now(), "data plane error")
 			return
 		}

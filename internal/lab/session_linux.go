@@ -137,7 +137,7 @@ func (l *Lab) scan(ctx context.Context, sess netip.Addr) (msg.Text, msg.Text, bo
 	if err := l.nodeJSON(ctx, NodeInet4, &res, "scan", "--ports", tcp, "--udp", udp, "--expect", portList(ExposedTCP), sess.String()); err != nil {
 		return exp, shortText(err), false
 	}
-	seen := msg.T("open on %s: TCP %s; UDP %s", "%s で開いている: TCP %s、UDP %s", sess, portsString(res.Open), portsString(res.OpenUDP))
+	seen := msg.T("open on %s: TCP %s; UDP %s", "%s で開いている: TCP %s、UDP %s", sess, portsText(res.Open), portsText(res.OpenUDP))
 	if err := l.udpDecoyAnswers(ctx); err != nil {
 		return exp, msg.T("%s; but %s", "%s。ただし%s", seen, err), false
 	}
@@ -145,7 +145,7 @@ func (l *Lab) scan(ctx context.Context, sess netip.Addr) (msg.Text, msg.Text, bo
 }
 
 func scanExpected() msg.Text {
-	return msg.T("open: TCP %s; UDP %s", "開いている: TCP %s、UDP %s", portsString(ExposedTCP), portsString(ExposedUDP))
+	return msg.T("open: TCP %s; UDP %s", "開いている: TCP %s、UDP %s", portsText(ExposedTCP), portsText(ExposedUDP))
 }
 
 // udpDecoyAnswers checks that the server's UDP decoy answers where it is
@@ -174,6 +174,15 @@ func portList(ps []uint16) string {
 		return ""
 	}
 	return portsString(ps)
+}
+
+// portsText is portsString for a line in the reader's language ("none"
+// is なし in Japanese).
+func portsText(ps []uint16) msg.Text {
+	if len(ps) == 0 {
+		return msg.T("none", "なし")
+	}
+	return msg.Same(portsString(ps))
 }
 
 func portsString(ps []uint16) string {

@@ -136,7 +136,7 @@ func TestStatusSocketRoundTrip(t *testing.T) {
 			t.Errorf("%d columns: %q", termtext.DisplayWidth(l), l)
 		}
 	}
-	for _, want := range []string{"セッション:", "接続中（dp-ppp0、enp1s0 経由）", "再接続 1 回", "最後のエラー（2m30s前）: ISP 側の AC が LCP エコーに", "最後のエラー: 認証情報を拒否されました", "注意:             回線の判定 は動いていません: このホストの IPv6", "未登録の理由: enp1s0 には 192.168.1.10", "（未登録）", "ファイアウォール:", "TCP 80,443、UDP なし、ping に応答"} {
+	for _, want := range []string{"セッション:", "接続中（dp-ppp0、enp1s0 経由）", "再接続 1 回", "最後のエラー（2m30s前）: ISP 側の AC が LCP エコーに", "最後のエラー: 認証情報を拒否されました", "注意:             回線の判定は動いていません: このホストの IPv6", "未登録の理由: enp1s0 には 192.168.1.10", "（未登録）", "ファイアウォール:", "TCP 80,443、UDP なし、ping に応答"} {
 		if !strings.Contains(ja.String(), want) {
 			t.Errorf("Japanese text lacks %q:\n%s", want, ja.String())
 		}

@@ -16,6 +16,7 @@ package msg
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Lang is the language text is printed in.
@@ -71,7 +72,81 @@ func T(en, ja string, args ...any) Text {
 	if len(args) == 0 {
 		return Text{EN: en, JA: ja}
 	}
-	return Text{EN: fmt.Sprintf(en, in(args, English)...), JA: fmt.Sprintf(ja, in(args, Japanese)...)}
+	return Text{EN: fmt.Sprintf(en, in(args, English)...), JA: sprintJA(ja, in(args, Japanese))}
+}
+
+// sprintJA is fmt.Sprintf for a Japanese format, without the space a
+// format keeps between an argument and Japanese text for names written in
+// Latin letters ("%s は動いていません", "dualpath は"): where the argument
+// put in is Japanese on that side too, the space goes ("回線の判定は", not
+// "回線の判定 は"). Formats with argument indexes or * widths are formatted
+// as they are.
+func sprintJA(format string, args []any) string {
+	if !strings.Contains(format, " ") {
+		return fmt.Sprintf(format, args...)
+	}
+	var b strings.Builder
+	lit, ai, fromArg := 0, 0, false // lit: start of the literal text not yet written
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		j := i + 1
+		for j < len(format) && strings.IndexByte("+-# 0123456789.", format[j]) >= 0 {
+			j++
+		}
+		if j >= len(format) || format[j] == '[' || format[j] == '*' {
+			return fmt.Sprintf(format, args...)
+		}
+		if format[j] == '%' {
+			i = j
+			continue
+		}
+		if ai >= len(args) {
+			return fmt.Sprintf(format, args...)
+		}
+		writeLiteral(&b, format[lit:i], fromArg)
+		v := fmt.Sprintf(format[i:j+1], args[ai])
+		if s := b.String(); strings.HasSuffix(s, " ") && startsWide(v) && endsWide(s[:len(s)-1]) {
+			b.Reset()
+			b.WriteString(s[:len(s)-1])
+		}
+		b.WriteString(v)
+		ai, lit, i, fromArg = ai+1, j+1, j, endsWide(v)
+	}
+	if ai != len(args) {
+		return fmt.Sprintf(format, args...)
+	}
+	writeLiteral(&b, format[lit:], fromArg)
+	return b.String()
+}
+
+// writeLiteral writes the literal text s of a format, without its leading
+// space when the argument before it ended in Japanese and s goes on in
+// Japanese.
+func writeLiteral(b *strings.Builder, s string, afterWide bool) {
+	if afterWide && strings.HasPrefix(s, " ") && startsWide(s[1:]) {
+		s = s[1:]
+	}
+	b.WriteString(strings.ReplaceAll(s, "%%", "%"))
+}
+
+// wide reports whether r is Japanese text: kana, kanji, or Japanese
+// punctuation and brackets.
+func wide(r rune) bool {
+	return r >= 0x3000 && r <= 0x30ff || r >= 0x3400 && r <= 0x9fff || r >= 0xff00 && r <= 0xff60
+}
+
+func startsWide(s string) bool {
+	for _, r := range s {
+		return wide(r)
+	}
+	return false
+}
+
+func endsWide(s string) bool {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r != utf8.RuneError && wide(r)
 }
 
 // in replaces the arguments that speak both languages (Text, Error, any

@@ -42,7 +42,7 @@ func TestFromEnv(t *testing.T) {
 func TestTextArgumentsFollowTheLanguage(t *testing.T) {
 	inner := T("two routers", "ルーター2台")
 	got := T("a house with %s (%d)", "%s の家（%d）", inner, 2)
-	if got.EN != "a house with two routers (2)" || got.JA != "ルーター2台 の家（2）" {
+	if got.EN != "a house with two routers (2)" || got.JA != "ルーター2台の家（2）" {
 		t.Errorf("T with a Text argument = %+v", got)
 	}
 	if j := Join([]Text{Same("80"), Same("443")}, Comma); j.In(English) != "80, 443" || j.In(Japanese) != "80、443" {
@@ -267,6 +267,32 @@ func TestFitKeepsLabelPadding(t *testing.T) {
 			if termtext.DisplayWidth(l) > Width {
 				t.Errorf("too wide: %q", l)
 			}
+		}
+	}
+}
+
+// A format's space between an argument and Japanese text is kept for a
+// name in Latin letters and dropped where the argument is Japanese on that
+// side too; everything else formats as fmt does.
+func TestJapaneseJoinsWithoutOddSpaces(t *testing.T) {
+	for _, c := range []struct {
+		format string
+		args   []any
+		want   string
+	}{
+		{"%s は動いていません: %s", []any{T("line", "回線の判定"), "x"}, "回線の判定は動いていません: x"},
+		{"%s は動いていません: %s", []any{"tunnel", "x"}, "tunnel は動いていません: x"},
+		{"（%s が書かれています）", []any{T("keys and values", "キーと値")}, "（キーと値が書かれています）"},
+		{"値 %s を", []any{T("a list", "リスト")}, "値リストを"},
+		{"値 %s を", []any{"80"}, "値 80 を"},
+		{"100%% の %d 個 %s", []any{3, "です"}, "100% の 3 個です"},
+		{"%[1]s は %[1]s", []any{"回線"}, "回線 は 回線"},
+		{"「[80]」や %s が", []any{T("x", "値")}, "「[80]」や値が"},
+		{"%5.1f%% %s", []any{2.5, "あ"}, "  2.5% あ"},
+		{"%s %s", []any{"あ"}, "あ %!s(MISSING)"},
+	} {
+		if got := T("en", c.format, c.args...).JA; got != c.want {
+			t.Errorf("T(%q, %v).JA = %q, want %q", c.format, c.args, got, c.want)
 		}
 	}
 }

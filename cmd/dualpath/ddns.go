@@ -56,7 +56,7 @@ func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
 		return cli.Silent(cli.ExitUsage)
 	}
 	log := slog.New(msg.LogHandler(slog.NewTextHandler(stdio.Stderr, &slog.HandlerOptions{Level: logLevel(cfg.Log.Level)}), msg.FromEnv(stdio.Getenv)))
-	u, err := ddns.New(cfg, ddns.Options{Logger: log, DryRun: *dryRun, Out: stdio.Stdout})
+	u, err := ddns.New(cfg, ddns.Options{Logger: log, DryRun: *dryRun, Out: stdio.Stdout, Lang: msg.FromEnv(stdio.Getenv)})
 	if err != nil {
 		return cli.Usagef("%s: %v", *path, err)
 	}

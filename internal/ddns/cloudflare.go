@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // CloudflareURL is the API v4 base (https://developers.cloudflare.com/api/).
@@ -235,14 +237,18 @@ func (c *Cloudflare) Verify(ctx context.Context, u Update) error {
 }
 
 // DryRun implements Provider.
-func (c *Cloudflare) DryRun(u Update) []string {
-	var out []string
+func (c *Cloudflare) DryRun(u Update) []msg.Text {
+	var out []msg.Text
 	base := strings.TrimRight(def(c.BaseURL, CloudflareURL), "/")
+	zone := msg.Same(def(c.ZoneID, c.Zone))
+	if zone.EN == "" {
+		zone = msg.T("zone of name", "名前のゾーン")
+	}
 	if u.IPv4.IsValid() {
-		out = append(out, fmt.Sprintf("PUT/POST %s/zones/{%s}/dns_records A %s %s (Bearer ***)", base, def(c.ZoneID, def(c.Zone, "zone of name")), c.Name, u.IPv4))
+		out = append(out, msg.T("PUT/POST %s/zones/{%s}/dns_records A %s %s (Bearer ***)", "PUT/POST %s/zones/{%s}/dns_records A %s %s (Bearer ***)", base, zone, c.Name, u.IPv4))
 	}
 	if u.IPv6.IsValid() {
-		out = append(out, fmt.Sprintf("PUT/POST %s/zones/{%s}/dns_records AAAA %s %s (Bearer ***)", base, def(c.ZoneID, def(c.Zone, "zone of name")), c.Name, u.IPv6))
+		out = append(out, msg.T("PUT/POST %s/zones/{%s}/dns_records AAAA %s %s (Bearer ***)", "PUT/POST %s/zones/{%s}/dns_records AAAA %s %s (Bearer ***)", base, zone, c.Name, u.IPv6))
 	}
 	return out
 }

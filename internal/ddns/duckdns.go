@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // DuckDNSURL is the documented update endpoint (https://www.duckdns.org/spec.jsp).
@@ -141,21 +143,22 @@ func (d *DuckDNS) send(ctx context.Context, u Update, network string, local neti
 }
 
 // DryRunSeen implements SeenProvider.
-func (d *DuckDNS) DryRunSeen(u SeenUpdate) []string {
+func (d *DuckDNS) DryRunSeen(u SeenUpdate) []msg.Text {
 	if !u.Seen4 {
 		return d.DryRun(u.Update)
 	}
 	base := strings.TrimRight(def(d.BaseURL, DuckDNSURL), "/")
-	out := []string{fmt.Sprintf("GET %s/update?domains=%s&token=***&verbose=true from %s; DuckDNS records the IPv4 address it arrives from%s",
+	out := []msg.Text{msg.T("GET %s/update?domains=%s&token=***&verbose=true\n%s; DuckDNS records the IPv4 address it arrives from%s",
+		"GET %s/update?domains=%s&token=***&verbose=true\n%s送ります。DuckDNS は届いた送信元の IPv4 アドレスを記録します%s",
 		base, d.domain(), seenFrom(u.IPv4Local), seenExpect(u.IPv4))}
 	if u.IPv6.IsValid() {
-		out = append(out, fmt.Sprintf("GET %s/update?domains=%s&token=***&ipv6=%s", base, d.domain(), u.IPv6))
+		out = append(out, msg.Same(fmt.Sprintf("GET %s/update?domains=%s&token=***&ipv6=%s", base, d.domain(), u.IPv6)))
 	}
 	return out
 }
 
 // DryRun implements Provider.
-func (d *DuckDNS) DryRun(u Update) []string {
-	return []string{fmt.Sprintf("GET %s/update?domains=%s&token=***&ip=%s&ipv6=%s",
-		strings.TrimRight(def(d.BaseURL, DuckDNSURL), "/"), d.domain(), addrOrEmpty(u.IPv4), addrOrEmpty(u.IPv6))}
+func (d *DuckDNS) DryRun(u Update) []msg.Text {
+	return []msg.Text{msg.Same(fmt.Sprintf("GET %s/update?domains=%s&token=***&ip=%s&ipv6=%s",
+		strings.TrimRight(def(d.BaseURL, DuckDNSURL), "/"), d.domain(), addrOrEmpty(u.IPv4), addrOrEmpty(u.IPv6)))}
 }

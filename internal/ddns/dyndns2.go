@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // DynDNS2URL is the historical dyndns2 endpoint (members.dyndns.org); No-IP,
@@ -179,27 +181,28 @@ func containsAddr(as []netip.Addr, a netip.Addr) bool {
 }
 
 // DryRunSeen implements SeenProvider.
-func (d *DynDNS2) DryRunSeen(u SeenUpdate) []string {
+func (d *DynDNS2) DryRunSeen(u SeenUpdate) []msg.Text {
 	if !u.Seen4 && !u.Seen6 {
 		return d.DryRun(u.Update)
 	}
 	ep, err := d.url(Update{Name: u.Name})
 	if err != nil {
-		return []string{err.Error()}
+		return []msg.Text{msg.ErrorText(err)}
 	}
 	local, want := u.IPv4Local, u.IPv4
 	if u.Seen6 {
 		local, want = u.IPv6Local, u.IPv6
 	}
-	return []string{fmt.Sprintf("GET %s (Basic %s:***) from %s; the server records the address it arrives from%s",
+	return []msg.Text{msg.T("GET %s (Basic %s:***)\n%s; the server records the address it arrives from%s",
+		"GET %s (Basic %s:***)\n%s送ります。サーバーは届いた送信元のアドレスを記録します%s",
 		ep, d.Username, seenFrom(local), seenExpect(want))}
 }
 
 // DryRun implements Provider.
-func (d *DynDNS2) DryRun(u Update) []string {
+func (d *DynDNS2) DryRun(u Update) []msg.Text {
 	ep, err := d.url(u)
 	if err != nil {
-		return []string{err.Error()}
+		return []msg.Text{msg.ErrorText(err)}
 	}
-	return []string{fmt.Sprintf("GET %s (Basic %s:***)", ep, d.Username)}
+	return []msg.Text{msg.Same(fmt.Sprintf("GET %s (Basic %s:***)", ep, d.Username))}
 }

@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // MyDNS endpoints as documented on https://www.mydns.jp/ ("IP address
@@ -162,7 +164,7 @@ func (m *MyDNS) do(req *http.Request, u *url.URL, network string, local, want ne
 }
 
 // DryRunSeen implements SeenProvider.
-func (m *MyDNS) DryRunSeen(u SeenUpdate) []string {
+func (m *MyDNS) DryRunSeen(u SeenUpdate) []msg.Text {
 	out := m.DryRun(Update{Name: u.Name, IPv4: pick(!u.Seen4, u.IPv4), IPv6: pick(!u.Seen6, u.IPv6),
 		IPv4Local: u.IPv4Local, IPv6Local: u.IPv6Local})
 	for _, f := range []struct {
@@ -171,7 +173,8 @@ func (m *MyDNS) DryRunSeen(u SeenUpdate) []string {
 		want, local netip.Addr
 	}{{u.Seen4, m.IPv4URL, MyDNSIPv4URL, u.IPv4, u.IPv4Local}, {u.Seen6, m.IPv6URL, MyDNSIPv6URL, u.IPv6, u.IPv6Local}} {
 		if f.seen {
-			out = append(out, fmt.Sprintf("GET %s (Basic %s:***) from %s; MyDNS records the address it arrives from%s",
+			out = append(out, msg.T("GET %s (Basic %s:***)\n%s; MyDNS records the address it arrives from%s",
+				"GET %s (Basic %s:***)\n%s送ります。MyDNS は届いた送信元のアドレスを記録します%s",
 				def(f.url, f.def), m.MasterID, seenFrom(f.local), seenExpect(f.want)))
 		}
 	}
@@ -179,19 +182,26 @@ func (m *MyDNS) DryRunSeen(u SeenUpdate) []string {
 }
 
 // DryRun implements Provider.
-func (m *MyDNS) DryRun(u Update) []string {
-	var out []string
+func (m *MyDNS) DryRun(u Update) []msg.Text {
+	var out []msg.Text
 	if m.DirectIP {
-		return []string{fmt.Sprintf("GET %s?MID=%s&PWD=***&IPV4ADDR=%s&IPV6ADDR=%s",
-			def(m.DirectIPURL, MyDNSDirectIPURL), m.MasterID, addrOrEmpty(u.IPv4), addrOrEmpty(u.IPv6))}
+		return []msg.Text{msg.Same(fmt.Sprintf("GET %s?MID=%s&PWD=***&IPV4ADDR=%s&IPV6ADDR=%s",
+			def(m.DirectIPURL, MyDNSDirectIPURL), m.MasterID, addrOrEmpty(u.IPv4), addrOrEmpty(u.IPv6)))}
 	}
-	if u.IPv4.IsValid() {
-		out = append(out, fmt.Sprintf("GET %s (Basic %s:***) from %s, expecting MyDNS to record %s",
-			def(m.IPv4URL, MyDNSIPv4URL), m.MasterID, addrOr(u.IPv4Local, "the default route"), u.IPv4))
-	}
-	if u.IPv6.IsValid() {
-		out = append(out, fmt.Sprintf("GET %s (Basic %s:***) from %s, expecting MyDNS to record %s",
-			def(m.IPv6URL, MyDNSIPv6URL), m.MasterID, addrOr(u.IPv6Local, "the default route"), u.IPv6))
+	for _, f := range []struct {
+		url, def    string
+		addr, local netip.Addr
+	}{{m.IPv4URL, MyDNSIPv4URL, u.IPv4, u.IPv4Local}, {m.IPv6URL, MyDNSIPv6URL, u.IPv6, u.IPv6Local}} {
+		if !f.addr.IsValid() {
+			continue
+		}
+		from := msg.T("the default route", "既定の経路")
+		if f.local.IsValid() {
+			from = msg.Same(f.local.String())
+		}
+		out = append(out, msg.T("GET %s (Basic %s:***)\nfrom %s, expecting MyDNS to record %s",
+			"GET %s (Basic %s:***)\n%s から送ります。MyDNS は %s を記録するはずです",
+			def(f.url, f.def), m.MasterID, from, f.addr))
 	}
 	return out
 }

@@ -38,7 +38,8 @@ type Provider interface {
 	Kind() string
 	Update(ctx context.Context, u Update) error
 	// DryRun describes what Update would send, with credentials masked.
-	DryRun(u Update) []string
+	// Each line in both languages (the request itself is the same in both).
+	DryRun(u Update) []msg.Text
 }
 
 // Verifier is a Provider that can read back what is published, to confirm an

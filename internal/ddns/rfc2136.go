@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // RFC2136 sends DNS UPDATE messages (RFC 2136) signed with TSIG (RFC 8945)
@@ -167,13 +169,17 @@ func (r *RFC2136) Verify(ctx context.Context, u Update) error {
 }
 
 // DryRun implements Provider.
-func (r *RFC2136) DryRun(u Update) []string {
-	var out []string
-	if u.IPv4.IsValid() {
-		out = append(out, fmt.Sprintf("UPDATE zone %s at %s (TSIG %s): replace %s A with %s ttl %d", r.Zone, r.server(), r.Key.Name, r.Name, u.IPv4, r.ttl()))
-	}
-	if u.IPv6.IsValid() {
-		out = append(out, fmt.Sprintf("UPDATE zone %s at %s (TSIG %s): replace %s AAAA with %s ttl %d", r.Zone, r.server(), r.Key.Name, r.Name, u.IPv6, r.ttl()))
+func (r *RFC2136) DryRun(u Update) []msg.Text {
+	var out []msg.Text
+	for _, f := range []struct {
+		rr   string
+		addr netip.Addr
+	}{{"A", u.IPv4}, {"AAAA", u.IPv6}} {
+		if f.addr.IsValid() {
+			out = append(out, msg.T("DNS UPDATE (RFC 2136) of zone %s to %s, TSIG key %s\nreplace %s %s with %s ttl %d",
+				"DNS UPDATE（RFC 2136）: ゾーン %[1]s、サーバー %[2]s、TSIG の鍵 %[3]s\n%[4]s の %[5]s を %[6]s（TTL %[7]d）に置き換えます",
+				r.Zone, r.server(), r.Key.Name, r.Name, f.rr, f.addr, r.ttl()))
+		}
 	}
 	return out
 }

@@ -2,7 +2,6 @@ package ddns
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -53,7 +52,7 @@ type SeenProvider interface {
 	UpdateSeen(ctx context.Context, u SeenUpdate) (Recorded, error)
 	// DryRunSeen describes the requests, never claiming an address the
 	// service has not told yet.
-	DryRunSeen(u SeenUpdate) []string
+	DryRunSeen(u SeenUpdate) []msg.Text
 }
 
 // seenNeedsEcho lists the providers that must be sent an explicit address,
@@ -282,8 +281,11 @@ func privateOnly(link string, addrs []hostnet.Addr) error {
 }
 
 // seenFrom says where a seen request goes from, for dry-run lines.
-func seenFrom(local netip.Addr) string {
-	return addrOr(local, "the default source") + " by the default route"
+func seenFrom(local netip.Addr) msg.Text {
+	if local.IsValid() {
+		return msg.T("from %s by the default route", "%s から既定の経路で", local)
+	}
+	return msg.T("from the default source by the default route", "既定の送信元から既定の経路で")
 }
 
 // seenBlindDue reports whether a seen family without echo_url is due: its
@@ -312,18 +314,18 @@ func (u *Updater) dryRunProblems(r *record, f4, f6 resolved) {
 		family resolved
 	}{{"A", f4}, {"AAAA", f6}} {
 		if f.family.err != nil {
-			fmt.Fprintf(u.opts.Out, "%s: %s not sent: %s\n", r.label, f.rr, Scrub(f.family.err.Error(), r.secrets...))
+			u.dryRunLine(r, msg.T("%s: %s not sent: %s", "%s: %s は送りません: %s", r.label, f.rr, msg.ErrorText(f.family.err)))
 		}
 	}
 }
 
 // seenExpect completes a dry-run line of a seen family: what echo_url saw,
 // or that the address is known only from the provider's answer.
-func seenExpect(want netip.Addr) string {
+func seenExpect(want netip.Addr) msg.Text {
 	if want.IsValid() {
-		return fmt.Sprintf(" (echo_url sees %s)", want)
+		return msg.T(" (echo_url sees %s)", "（echo_url からは %s に見えます）", want)
 	}
-	return " (known when it answers)"
+	return msg.T(" (known when it answers)", "（アドレスは応答で分かります）")
 }
 
 // pick is a when ok, else the zero address.

@@ -220,6 +220,7 @@ ddns:
 	// not seen; the private-only interface is named, with the fix.
 	dryOut, dryErr, err := runUpdater(true)
 	t.Logf("dry run:\n%s", dryOut)
+	dryOut = strings.Join(strings.Fields(dryOut), " ") // lines are wrapped at 80 columns
 	const hint = "lan0 has only 192.168.1.10 (private); in two-router mode use `ipv4: seen`"
 	if !strings.Contains(dryOut, "A not sent: ipv4 source interface:lan0: "+hint) {
 		t.Errorf("dry run does not explain the private address:\n%s%s", dryOut, dryErr)

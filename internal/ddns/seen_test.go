@@ -12,8 +12,9 @@ import (
 
 	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/ddns/providersim"
-
 	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/msg/msgtest"
 )
 
 func TestParseSourceSeen(t *testing.T) {
@@ -312,7 +313,7 @@ ddns:
 	}
 	_ = u.RunOnce(context.Background())
 	const hint = "enp1s0 has only 192.168.1.10 (private); in two-router mode use `ipv4: seen`"
-	if !strings.Contains(out.String(), "A not sent: ipv4 source interface:enp1s0: "+hint) {
+	if !strings.Contains(strings.Join(strings.Fields(out.String()), " "), "A not sent: ipv4 source interface:enp1s0: "+hint) {
 		t.Errorf("dry run:\n%s", out.String())
 	}
 	if strings.Contains(out.String(), "192.168.1.10,") || strings.Contains(out.String(), "myip=192.168.1.10") {
@@ -343,4 +344,47 @@ func newWithProvider(cfg *config.Config, opts Options, prov Provider) (*Updater,
 	u.recs = append(u.recs, &record{id: "t", label: d.Provider + " " + d.Name, cfg: d, prov: prov, v4: v4, v6: v6,
 		choice: v6Choice(d), interval: DefaultInterval})
 	return u, nil
+}
+
+// A dry run under a Japanese locale is Japanese: why a family is not sent,
+// the request (as it would go out, whole), where it goes from.
+func TestDryRunInJapanese(t *testing.T) {
+	h := newFakeHost()
+	h.set("enp1s0", "192.168.1.10/24", "2001:db8:1:1::10/64")
+	cfg := loadConfig(t, `interface: enp1s0
+ddns:
+  - provider: dyndns2
+    name: home.example.net
+    username: u
+    password_file: /etc/dualpath/dyn.pass
+    ipv4: interface:enp1s0
+    ipv6: interface:enp1s0
+`)
+	var logs logBuf
+	var out bytes.Buffer
+	opts := testOptions(h, &logs, "-")
+	opts.DryRun, opts.Out, opts.Lang = true, &out, msg.Japanese
+	prov := &DynDNS2{Hostname: "home.example.net", Username: "u", Password: "x", BaseURL: "http://192.0.2.1"}
+	u, err := newWithProvider(cfg, opts, prov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = u.RunOnce(context.Background())
+	t.Logf("dry run:\n%s", out.String())
+	flat := strings.Join(strings.Fields(out.String()), "")
+	for _, want := range []string{"Aは送りません", "プライベート", "送る内容:", "myip=2001%3Adb8%3A1%3A1%3A%3A10"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, out.String())
+		}
+	}
+	// The request lines are what would be sent, whole (a URL is not
+	// broken); every other line is Japanese within 80 columns.
+	var text []string
+	for _, l := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		if strings.HasPrefix(l, "    GET ") {
+			continue
+		}
+		text = append(text, l)
+	}
+	msgtest.Japanese(t, strings.Join(text, "\n"))
 }

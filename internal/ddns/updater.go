@@ -40,6 +40,8 @@ type Options struct {
 	// without sending or persisting anything.
 	DryRun bool
 	Out    io.Writer
+	// Lang is the language of what a dry run prints (default English).
+	Lang msg.Lang
 	// Debounce merges bursts of address events (default 200 ms).
 	Debounce time.Duration
 	// Interval, when set, overrides every record's periodic check.
@@ -484,9 +486,10 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 		u.unchanged.Add(1)
 		if u.opts.DryRun {
 			if f4.fresh || f6.fresh {
-				fmt.Fprintf(u.opts.Out, "%s: up to date (A %s, AAAA %s): nothing to send\n", r.label, addrOr(st.IPv4, "-"), addrOr(st.IPv6, "-"))
+				u.dryRunLine(r, msg.T("%s: up to date (A %s, AAAA %s): nothing to send", "%s: 最新です（A %s、AAAA %s）。送るものはありません",
+					r.label, addrOr(st.IPv4, "-"), addrOr(st.IPv6, "-")))
 			} else {
-				fmt.Fprintf(u.opts.Out, "%s: no address to publish: nothing to send\n", r.label)
+				u.dryRunLine(r, msg.T("%s: no address to publish: nothing to send", "%s: 公開するアドレスがないため、送るものはありません", r.label))
 			}
 		}
 		return srcErr(nil)
@@ -522,7 +525,8 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 			lines = sp.DryRunSeen(su)
 		}
 		for _, line := range lines {
-			fmt.Fprintf(u.opts.Out, "%s: would send: %s\n", r.label, Scrub(line, r.secrets...))
+			u.dryRunLine(r, msg.T("%s: would send:", "%s: 送る内容:", r.label))
+			u.dryRunRequest(r, line)
 		}
 		return srcErr(nil)
 	}
@@ -628,7 +632,7 @@ func (u *Updater) resolveFamily(ctx context.Context, r *record, v6 bool) resolve
 				"アドレスを公開しませんでした。最後に正しく公開したレコードを残します"), "record", r.label,
 				"family", fam, "source", src.String(), "why", scrubText(err, r.secrets))
 		}
-		return resolved{err: fmt.Errorf("%s source %s: %s", fam, src, text.EN)}
+		return resolved{err: msg.Errorf("%s source %s: %s", "%s（%s）: %s", fam, src.String(), text)}
 	}
 	u.mu.Lock()
 	*last = msg.Text{}
@@ -764,4 +768,22 @@ func (u *Updater) sharedIPv4() []netip.Prefix {
 		}
 	}
 	return MAPESharedIPv4(v6)
+}
+
+// dryRunLine prints one line of a dry run in the reader's language, fitted
+// to 80 columns, with r's secrets masked.
+func (u *Updater) dryRunLine(r *record, t msg.Text) {
+	msg.Hanging(u.opts.Out, "", "    ", Scrub(t.In(u.opts.Lang), r.secrets...))
+}
+
+// dryRunRequest prints a request a dry run would send (a provider's
+// DryRun line), indented: its first line, the request itself, whole so
+// that a long URL can be copied; what follows (where it goes from, what
+// the provider records) fitted to 80 columns.
+func (u *Updater) dryRunRequest(r *record, t msg.Text) {
+	req, note, _ := strings.Cut(Scrub(t.In(u.opts.Lang), r.secrets...), "\n")
+	fmt.Fprintf(u.opts.Out, "    %s\n", req)
+	if note != "" {
+		msg.Hanging(u.opts.Out, "    ", "    ", note)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/dualpath/dualpath/internal/doctor"
 	"github.com/dualpath/dualpath/internal/lab"
 	"github.com/dualpath/dualpath/internal/reach"
+	"github.com/dualpath/dualpath/internal/session"
 )
 
 // jsonKeys lists the JSON field names of t and of the structs inside it.
@@ -42,7 +43,7 @@ func TestJSONDocNamesEveryField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range []any{daemon.Status{}, doctor.JSONReport{}, reach.JSONReport{}, mapeJSON{}, lab.Report{}} {
+	for _, v := range []any{daemon.Status{}, doctor.JSONReport{}, reach.JSONReport{}, mapeJSON{}, lab.Report{}, session.EventJSON{}} {
 		keys := map[string]bool{}
 		jsonKeys(reflect.TypeOf(v), map[reflect.Type]bool{}, keys)
 		for k := range keys {

@@ -84,8 +84,9 @@ type Event struct {
 	RetryIn time.Duration // KindDown: the wait before the next attempt (0: none)
 }
 
-// eventJSON is Event where it leaves the process.
-type eventJSON struct {
+// EventJSON is Event where it leaves the process: one line of
+// `dualpath pppoe --events json` (docs/json.md names every field).
+type EventJSON struct {
 	Kind       Kind      `json:"event"`
 	Time       time.Time `json:"time"`
 	Interface  string    `json:"interface,omitempty"`
@@ -107,7 +108,7 @@ type eventJSON struct {
 
 // MarshalJSON writes the event as `dualpath pppoe --events json` prints it.
 func (e Event) MarshalJSON() ([]byte, error) {
-	j := eventJSON{Kind: e.Kind, Time: e.Time, Interface: e.Interface, State: e.State, ACName: e.ACName,
+	j := EventJSON{Kind: e.Kind, Time: e.Time, Interface: e.Interface, State: e.State, ACName: e.ACName,
 		SessionID: e.SessionID, MaxPayload: e.MaxPayload, MTU: e.MTU, Reason: e.Reason, Cause: e.Cause.String(), Code: e.Code}
 	if e.ACMAC != (pppoe.MAC{}) {
 		j.ACMAC = e.ACMAC.String()

@@ -154,7 +154,7 @@ func Load(path string) (*Config, error) {
 		t := msg.T("cannot read config: %v", "設定ファイルを読めません: %v", unwrapPath(err))
 		if errors.Is(err, fs.ErrNotExist) {
 			t = msg.T("%s (start from the commented example in /usr/share/doc/dualpath/dualpath.yaml or packaging/dualpath.yaml, or pass --config FILE)",
-				"%s（/usr/share/doc/dualpath/dualpath.yaml か packaging/dualpath.yaml のコメント付きの例から始めるか、--config FILE を指定してください）", t)
+				"%s（日本語のコメント付きの例 /usr/share/doc/dualpath/dualpath.ja.yaml か packaging/dualpath.ja.yaml から始めるか、--config FILE を指定してください）", t)
 		}
 		return nil, &Error{File: path, Msg: t.EN, Text: t}
 	}
@@ -246,7 +246,7 @@ func yamlError(name string, data []byte, err error) *Error {
 // emptyFile is the error for a config file with nothing in it.
 func emptyFile(name string) *Error {
 	t := msg.T("the file is empty: start from the example in /usr/share/doc/dualpath/dualpath.yaml",
-		"ファイルが空です。/usr/share/doc/dualpath/dualpath.yaml の例から始めてください")
+		"ファイルが空です。/usr/share/doc/dualpath/dualpath.ja.yaml の例（日本語のコメント付き）から始めてください")
 	return &Error{File: name, Msg: t.EN, Text: t}
 }
 

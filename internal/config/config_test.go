@@ -4,9 +4,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dualpath/dualpath/internal/msg/msgtest"
+	"github.com/dualpath/dualpath/internal/termtext"
 )
 
 // good is a complete, valid config; PASS, MYDNS and TSIG are replaced by
@@ -385,6 +390,62 @@ func TestNotAYAMLTextFile(t *testing.T) {
 		_, err := Parse("f.yaml", data)
 		if err == nil || !strings.Contains(err.Error(), "f.yaml: not a YAML text file") {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// yamlComment is a commented-out line of YAML in an example ("# tunnel:",
+// "#   - url: ..."): the same in both examples.
+var yamlComment = regexp.MustCompile(`^\s*#\s+(- )?[a-z_0-9]+:( |$)`)
+
+// TestShippedExampleJapanese checks the Japanese example the .deb ships
+// as /usr/share/doc/dualpath/dualpath.ja.yaml: the same settings as the
+// English one, key for key (also those commented out), and comments that
+// are Japanese within 80 columns (commands to type, indented, aside).
+func TestShippedExampleJapanese(t *testing.T) {
+	en, err := Load("../../packaging/dualpath.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja, err := Load("../../packaging/dualpath.ja.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ja.validate(validateOpts{}); err != nil {
+		t.Fatal(err)
+	}
+	en.Path, ja.Path, en.pos, ja.pos = "", "", nil, nil
+	if !reflect.DeepEqual(en, ja) {
+		t.Errorf("the Japanese example's settings differ from the English one's:\n%+v\n%+v", en, ja)
+	}
+	read := func(path string) (keys, comments []string) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if yamlComment.MatchString(l) {
+				keys = append(keys, strings.Fields(strings.SplitN(l, "#", 3)[1])[0])
+				continue
+			}
+			// An indented comment is a command to type, as a code
+			// block of Markdown.
+			if _, c, ok := strings.Cut(l, "# "); ok && !strings.HasPrefix(c, "  ") {
+				comments = append(comments, c)
+			}
+		}
+		return keys, comments
+	}
+	enKeys, _ := read("../../packaging/dualpath.yaml")
+	jaKeys, comments := read("../../packaging/dualpath.ja.yaml")
+	if !reflect.DeepEqual(enKeys, jaKeys) {
+		t.Errorf("commented-out keys differ:\nen %q\nja %q", enKeys, jaKeys)
+	}
+	msgtest.Japanese(t, strings.Join(comments, "\n"))
+	b, _ := os.ReadFile("../../packaging/dualpath.ja.yaml")
+	for i, l := range strings.Split(string(b), "\n") {
+		if w := termtext.DisplayWidth(l); w > termtext.Width && strings.HasPrefix(strings.TrimSpace(l), "#") && !yamlComment.MatchString(l) {
+			t.Errorf("line %d: %d columns", i+1, w)
 		}
 	}
 }

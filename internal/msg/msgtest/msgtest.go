@@ -47,7 +47,8 @@ func init() {
 		ON OFF RS ND Linux journalctl pid ping
 		auto pap chap tunnel expose ipv seen none off text debug info warn error true false
 		HGW Buffalo Aterm Yamaha NEC MAC PEM TLS SNI ULA GUA transix Xpass
-		mydns duckdns cloudflare rfc2136 dyndns2 notify GET PUT POST UPDATE Basic Bearer TSIG`) {
+		mydns duckdns cloudflare rfc2136 dyndns2 notify GET PUT POST UPDATE Basic Bearer TSIG
+		OCX MasterID Prometheus VPS`) {
 		Names[n] = true
 	}
 }

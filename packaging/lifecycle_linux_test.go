@@ -362,8 +362,9 @@ printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"; chmod 755 "$R/usr/sbi
 }
 
 // TestDebContents: the copyright file is machine-readable and carries both
-// MIT notices of NOTICE word for word; the changelog parses and names the
-// version; lintian reports no errors.
+// MIT notices of NOTICE word for word; the man pages (English and Japanese)
+// and the Japanese example config are shipped; the changelog parses and
+// names the version; lintian reports no errors.
 func TestDebContents(t *testing.T) {
 	v1, _ := buildDebs(t)
 	copyright := debFile(t, v1, "./usr/share/doc/dualpath/copyright")
@@ -404,6 +405,17 @@ func TestDebContents(t *testing.T) {
 	}
 	if !strings.Contains(copyright, "License: BSD-3-clause\n") || !strings.Contains(copyright, "Files: golang.org/x/sys/*\n") {
 		t.Error("copyright lacks the Go toolchain's or golang.org/x/sys's paragraph")
+	}
+
+	// What Japanese users read: the man page under /usr/share/man/ja and
+	// the example config with Japanese comments, as generated and written.
+	for inDeb, src := range map[string]string{"./usr/share/man/ja/man1/dualpath.1.gz": "dualpath.ja.1",
+		"./usr/share/doc/dualpath/dualpath.ja.yaml": "dualpath.ja.yaml", "./usr/share/man/man1/dualpath.1.gz": "dualpath.1"} {
+		want, err := os.ReadFile(src)
+		must(t, err)
+		if debFile(t, v1, inDeb) != string(want) {
+			t.Errorf("%s in the .deb is not packaging/%s", inDeb, src)
+		}
 	}
 
 	changelog := debFile(t, v1, "./usr/share/doc/dualpath/changelog.gz")

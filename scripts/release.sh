@@ -108,6 +108,7 @@ for t in "${targets[@]}"; do
     { cat packaging/copyright; dep5_modules "$bin"; } >"$stage/copyright"
     changelog | gzip -9n >"$stage/changelog.gz"
     gzip -9n <packaging/dualpath.1 >"$stage/dualpath.1.gz"
+    gzip -9n <packaging/dualpath.ja.1 >"$stage/dualpath.ja.1.gz"
     DP_VERSION=$debver DP_ARCH=$nfpmarch DP_BINARY=$bin DP_STAGE=$stage \
       "$GO" run "$NFPM" package --config packaging/nfpm.yaml --packager deb --target "$DIST/" >&2
   fi

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"flag"
 	"fmt"
@@ -134,7 +135,8 @@ var generated = []struct {
 	path string
 	make func(*bytes.Buffer, []cli.Described)
 }{
-	{"../../packaging/dualpath.1", func(b *bytes.Buffer, c []cli.Described) { cli.Man(b, c, "") }},
+	{"../../packaging/dualpath.1", func(b *bytes.Buffer, c []cli.Described) { cli.Man(b, c, "", msg.English) }},
+	{"../../packaging/dualpath.ja.1", func(b *bytes.Buffer, c []cli.Described) { cli.Man(b, c, "", msg.Japanese) }},
 	{"../../packaging/completions/dualpath.bash", func(b *bytes.Buffer, c []cli.Described) { cli.Bash(b, c) }},
 	{"../../packaging/completions/_dualpath", func(b *bytes.Buffer, c []cli.Described) { cli.Zsh(b, c) }},
 }
@@ -168,27 +170,92 @@ func TestManPageRenders(t *testing.T) {
 	if _, err := exec.LookPath("man"); err != nil {
 		t.Skip("man is not installed: run scripts/deps.sh")
 	}
-	var b bytes.Buffer
-	cli.Man(&b, describeAll(), "test")
-	page := filepath.Join(t.TempDir(), "dualpath.1")
-	if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("man", "-l", page)
-	cmd.Env = append(os.Environ(), "MANWIDTH=60", "MANPAGER=cat", "PAGER=cat", "LANG=C.UTF-8")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil || stderr.Len() > 0 {
-		t.Fatalf("man -l: %v\n%s", err, stderr.String())
-	}
-	text := string(out)
+	text := renderMan(t, msg.English, "C.UTF-8", 60)
 	for _, want := range []string{"NAME", "SYNOPSIS", "EXIT STATUS", "dualpath mape", "--check-port", "lab up",
 		"/usr/share/doc/dualpath/config.md"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("rendered page lacks %q:\n%s", want, text)
 		}
 	}
+}
+
+// `man dualpath` under a Japanese locale shows the Japanese page, installed
+// as the .deb installs it (man/ja/man1/dualpath.1.gz beside
+// man/man1/dualpath.1.gz), without warnings: Japanese section names, each
+// command's purpose and flags in Japanese, within 80 columns. (man-db takes
+// a page under ja/ that is valid UTF-8 as UTF-8.)
+func TestJapaneseManPageRenders(t *testing.T) {
+	if _, err := exec.LookPath("man"); err != nil {
+		t.Skip("man is not installed: run scripts/deps.sh")
+	}
+	// The ja_JP.UTF-8 locale, made here when the system has none.
+	locs := t.TempDir()
+	if out, err := exec.Command("localedef", "-i", "ja_JP", "-f", "UTF-8", filepath.Join(locs, "ja_JP.UTF-8")).CombinedOutput(); err != nil {
+		t.Skipf("localedef ja_JP.UTF-8: %v: %s", err, out)
+	}
+	tree := t.TempDir()
+	for _, pg := range []struct {
+		dir  string
+		lang msg.Lang
+	}{{"man1", msg.English}, {"ja/man1", msg.Japanese}} {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		cli.Man(zw, describeAll(), "test", pg.lang)
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(tree, pg.dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tree, pg.dir, "dualpath.1.gz"), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("man", "dualpath")
+	cmd.Env = append(os.Environ(), "MANPATH="+tree, "LOCPATH="+locs, "LANG=ja_JP.UTF-8", "LC_ALL=ja_JP.UTF-8",
+		"MANWIDTH=80", "MANPAGER=cat", "PAGER=cat")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("man dualpath: %v\n%s", err, stderr.String())
+	}
+	text := string(out)
+	flat := strings.Join(strings.Fields(text), "")
+	for _, want := range []string{"名前", "書式", "終了ステータス", "dualpathmape", "--check-port", "labup",
+		"ポートNが回線のIPv4ポート集合に含まれれば終了コード0", "/usr/share/doc/dualpath/config.ja.md",
+		"/usr/share/doc/dualpath/dualpath.ja.yaml"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("rendered page lacks %q:\n%s", want, text)
+		}
+	}
+	for _, l := range strings.Split(text, "\n") {
+		if w := termtext.DisplayWidth(l); w > 80 {
+			t.Errorf("%d columns: %q", w, l)
+		}
+	}
+}
+
+// renderMan renders the page in lang with man -l under the locale loc,
+// width columns wide; a warning fails the test.
+func renderMan(t *testing.T, lang msg.Lang, loc string, width int) string {
+
+	t.Helper()
+	var b bytes.Buffer
+	cli.Man(&b, describeAll(), "test", lang)
+	page := filepath.Join(t.TempDir(), "dualpath.1")
+	if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("man", "-l", page)
+	cmd.Env = append(os.Environ(), fmt.Sprintf("MANWIDTH=%d", width), "MANPAGER=cat", "PAGER=cat", "LANG="+loc, "LC_ALL="+loc)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("man -l: %v\n%s", err, stderr.String())
+	}
+	return string(out)
 }
 
 // The bash completion loads and completes commands, subcommands and flags.
@@ -252,7 +319,7 @@ func TestPointedDocsAreShipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{"/usr/share/man/man1/dualpath.1.gz": true,
+	want := map[string]bool{"/usr/share/man/man1/dualpath.1.gz": true, "/usr/share/man/ja/man1/dualpath.1.gz": true,
 		"/usr/share/bash-completion/completions/dualpath": true, "/usr/share/zsh/vendor-completions/_dualpath": true}
 	re := regexp.MustCompile(`/usr/share/doc/dualpath/[A-Za-z0-9._-]+\.(md|yaml)`)
 	err = filepath.WalkDir("../..", func(path string, d os.DirEntry, err error) error {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
@@ -25,24 +24,26 @@ func init() {
 
 func runNotify(ctx context.Context, stdio cli.IO, args []string) error {
 	fs := cli.NewFlagSet("notify")
-	test := fs.Bool("test", false, "send one test event to each destination and say how each answered")
-	cfgPath := fs.String("config", config.DefaultConfigFile, "the config file")
+	test := fs.Bool("test", false, cli.T("send one test event to each destination and say how each answered",
+		"各送信先にテストのイベントを1つ送り、それぞれの応答を表示する"))
+	cfgPath := fs.String("config", config.DefaultConfigFile, cli.T("the config file", "設定ファイル"))
 	if err := cli.Parse(stdio, fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || !*test {
-		return cli.Usagef("usage: dualpath %s", notifyUsage)
+		return cli.Usage(msg.T("usage: dualpath %s", "使い方: dualpath %s", notifyUsage))
 	}
 	cfg, err := config.Load(*cfgPath)
 	if err == nil {
 		err = daemon.CheckConfig(cfg)
 	}
 	if err != nil {
-		fmt.Fprintln(stdio.Stderr, err)
+		printConfigErrors(stdio, err)
 		return cli.Silent(cli.ExitUsage)
 	}
 	if cfg.Notify == nil {
-		return cli.Usagef("%s has no notify section: add webhooks or hooks (see docs/config.md)", cfg.Path)
+		return cli.Usage(msg.T("%s has no notify section: add webhooks or hooks (see /usr/share/doc/dualpath/config.md)",
+			"%s に「notify:」のセクションがありません。webhooks か hooks を書き足してください（/usr/share/doc/dualpath/config.ja.md 参照）", cfg.Path))
 	}
 	n, err := notify.New(cfg.Notify, config.ReadSecret, nil)
 	if err != nil {

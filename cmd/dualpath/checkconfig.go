@@ -28,7 +28,8 @@ func runCheckConfig(_ context.Context, stdio cli.IO, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return cli.Usagef("usage: dualpath check-config FILE (e.g. /etc/dualpath/dualpath.yaml)")
+		return cli.Usage(msg.T("usage: dualpath check-config FILE (e.g. /etc/dualpath/dualpath.yaml)",
+			"使い方: dualpath check-config ファイル（例 /etc/dualpath/dualpath.yaml）"))
 	}
 	path := fs.Arg(0)
 	cfg, err := config.Load(path)

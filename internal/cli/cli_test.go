@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/msg/msgtest"
 )
 
 func TestErrorsSpeakTheLocale(t *testing.T) {
@@ -41,5 +42,36 @@ func TestFailfSpeaksTheLocale(t *testing.T) {
 	}
 	if got := Message(err, msg.Japanese); !strings.HasPrefix(got, "run: ファイルがありません（") {
 		t.Errorf("Japanese: %q", got)
+	}
+}
+
+// Package flag's errors read in Japanese under a Japanese locale, each
+// with the flag and the value given.
+func TestFlagErrorsInJapanese(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bogus"}, "-bogus というフラグはありません"},
+		{[]string{"--n"}, "-n には値が必要です"},
+		{[]string{"--n", "x"}, `-n の値 "x" は使えません: この形式では読めません`},
+		{[]string{"--n", "99999999999999999999"}, "範囲外の値です"},
+		{[]string{"--d", "x"}, `-d の値 "x" は使えません: この形式では読めません`},
+		{[]string{"--b=maybe"}, `-b の値 "maybe" は使えません`},
+		{[]string{"---x"}, "フラグの書き方が誤っています: ---x"},
+	} {
+		fs := NewFlagSet("t")
+		fs.Int("n", 0, "")
+		fs.Duration("d", 0, "")
+		fs.Bool("b", false, "")
+		err := Parse(IO{}, fs, c.args)
+		if Code(err) != ExitUsage {
+			t.Fatalf("%q: exit %d", c.args, Code(err))
+		}
+		ja := Message(err, msg.Japanese)
+		if !strings.Contains(ja, c.want) {
+			t.Errorf("%q: %q lacks %q", c.args, ja, c.want)
+		}
+		msgtest.Japanese(t, strings.Split(ja, "\n")[0])
 	}
 }

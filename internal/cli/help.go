@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -55,7 +56,45 @@ func Parse(stdio IO, fs *flag.FlagSet, args []string) error {
 	}
 	return &Error{Code: ExitUsage,
 		Msg:  fmt.Sprintf("%s: %v\nusage: dualpath %s", fs.Name(), err, UsageLine(fs.Name())),
-		Text: msg.T("%s: %v\nusage: dualpath %s", "%s: %v\n使い方: dualpath %s", fs.Name(), err, UsageLine(fs.Name()))}
+		Text: msg.T("%s: %v\nusage: dualpath %s", "%s: %v\n使い方: dualpath %s", fs.Name(), flagError(err), UsageLine(fs.Name()))}
+}
+
+// Package flag's errors, as it words them (flag.go, failf).
+var (
+	flagUndefined = regexp.MustCompile(`^flag provided but not defined: (-\S+)$`)
+	flagNoArg     = regexp.MustCompile(`^flag needs an argument: (-\S+)$`)
+	flagBadValue  = regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?(-[^:\s]+): (.*)$`)
+	flagSyntax    = regexp.MustCompile(`^bad flag syntax: (.*)$`)
+)
+
+// flagError is a flag.FlagSet.Parse error in both languages; the reason
+// a flag's Value gave (its Set error) follows in its own words.
+func flagError(err error) msg.Text {
+	s := err.Error()
+	if m := flagUndefined.FindStringSubmatch(s); m != nil {
+		return msg.T("flag provided but not defined: %s", "%s というフラグはありません", m[1])
+	}
+	if m := flagNoArg.FindStringSubmatch(s); m != nil {
+		return msg.T("flag needs an argument: %s", "%s には値が必要です", m[1])
+	}
+	if m := flagSyntax.FindStringSubmatch(s); m != nil {
+		return msg.T("bad flag syntax: %s", "フラグの書き方が誤っています: %s", m[1])
+	}
+	if m := flagBadValue.FindStringSubmatch(s); m != nil {
+		reason := msg.Same(m[3])
+		switch {
+		case m[3] == "parse error": // flag's errParse: not a number, duration, boolean
+			reason = msg.T("parse error", "この形式では読めません")
+		case m[3] == "value out of range": // flag's errRange
+			reason = msg.T("value out of range", "範囲外の値です")
+		default:
+			if u := errors.Unwrap(err); u != nil {
+				reason = msg.ErrorText(u)
+			}
+		}
+		return msg.T("invalid value %s for flag %s: %s", "%[2]s の値 %[1]s は使えません: %[3]s", m[1], m[2], reason)
+	}
+	return msg.ErrorText(err)
 }
 
 // Sub is a subcommand: `lab up`.

@@ -232,14 +232,20 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // expected key") into an *Error with the line.
 func yamlError(name string, data []byte, err error) *Error {
 	if p, ok := tabIndent(data); ok {
-		return &Error{File: name, Pos: p, Msg: "a tab in the indentation: YAML indents with spaces only"}
+		t := msg.T("a tab in the indentation: YAML indents with spaces only",
+			"字下げにタブがあります。YAML の字下げには空白だけを使ってください")
+		return &Error{File: name, Pos: p, Msg: t.EN, Text: t}
 	}
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	// The parser's own words (English) are quoted as they are.
+	s := err.Error()
+	if m := yamlLine.FindStringSubmatch(s); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return &Error{File: name, Pos: Pos{Line: line}, Msg: "YAML syntax: " + m[2] + " (check the indentation: spaces only, no tabs)"}
+		t := msg.T("YAML syntax: %s (check the indentation: spaces only, no tabs)",
+			"YAML の構文の誤りです（「%s」）。字下げを確認してください（空白だけで、タブは不可）", m[2])
+		return &Error{File: name, Pos: Pos{Line: line}, Msg: t.EN, Text: t}
 	}
-	return &Error{File: name, Msg: "YAML syntax: " + strings.TrimPrefix(msg, "yaml: ")}
+	t := msg.T("YAML syntax: %s", "YAML の構文の誤りです（「%s」）", strings.TrimPrefix(s, "yaml: "))
+	return &Error{File: name, Msg: t.EN, Text: t}
 }
 
 // unwrapPath drops the path from an *os.PathError (the caller names the file).

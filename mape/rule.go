@@ -16,7 +16,6 @@
 package mape
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -58,7 +57,7 @@ func ParseIIDFormat(s string) (IIDFormat, error) {
 	case "rfc7597", "rfc", "rfc-7597":
 		return IIDRFC7597, nil
 	}
-	return 0, fmt.Errorf("interface-identifier format %q: want draft03 or rfc7597", s)
+	return 0, inputErr(InputIIDFormat, "interface-identifier format %q: want draft03 or rfc7597", s)
 }
 
 // Rule is one MAP rule (RFC 7597 section 5): a Basic Mapping Rule when it is
@@ -97,32 +96,32 @@ func (r Rule) Validate() error {
 	p6, p4 := r.IPv6Prefix, r.IPv4Prefix
 	switch {
 	case !p6.IsValid():
-		return errors.New("rule IPv6 prefix: missing")
+		return inputErr(InputRuleIPv6Missing, "rule IPv6 prefix: missing")
 	case !p6.Addr().Is6() || p6.Addr().Is4In6():
-		return fmt.Errorf("rule IPv6 prefix %s: not an IPv6 prefix", p6)
+		return inputErr(InputRuleIPv6Bad, "rule IPv6 prefix %s: not an IPv6 prefix", p6)
 	case p6 != p6.Masked():
-		return fmt.Errorf("rule IPv6 prefix %s: bits set after /%d (did you mean %s?)", p6, p6.Bits(), p6.Masked())
+		return inputErr(InputRuleIPv6Bits, "rule IPv6 prefix %s: bits set after /%d (did you mean %s?)", p6, p6.Bits(), p6.Masked())
 	case !p4.IsValid():
-		return errors.New("rule IPv4 prefix: missing")
+		return inputErr(InputRuleIPv4Missing, "rule IPv4 prefix: missing")
 	case !p4.Addr().Is4():
-		return fmt.Errorf("rule IPv4 prefix %s: not an IPv4 prefix", p4)
+		return inputErr(InputRuleIPv4Bad, "rule IPv4 prefix %s: not an IPv4 prefix", p4)
 	case p4 != p4.Masked():
-		return fmt.Errorf("rule IPv4 prefix %s: bits set after /%d (did you mean %s?)", p4, p4.Bits(), p4.Masked())
+		return inputErr(InputRuleIPv4Bits, "rule IPv4 prefix %s: bits set after /%d (did you mean %s?)", p4, p4.Bits(), p4.Masked())
 	case r.EALen < 0 || r.EALen > 48:
 		// RFC 7598 section 4.1: EA-len is 0..48.
-		return fmt.Errorf("EA length %d: must be 0..48", r.EALen)
+		return inputErr(InputEALenRange, "EA length %d: must be 0..48", r.EALen)
 	case r.EndUserPrefixLen() > 64:
-		return fmt.Errorf("EA length %d: rule IPv6 prefix /%d + EA length = /%d, longer than /64", r.EALen, p6.Bits(), r.EndUserPrefixLen())
+		return inputErr(InputEALenLong, "EA length %d: rule IPv6 prefix /%d + EA length = /%d, longer than /64", r.EALen, p6.Bits(), r.EndUserPrefixLen())
 	case r.PSIDOffset < 0 || r.PSIDOffset > 15:
-		return fmt.Errorf("PSID offset %d: must be 0..15", r.PSIDOffset)
+		return inputErr(InputPSIDOffsetRange, "PSID offset %d: must be 0..15", r.PSIDOffset)
 	case r.PSIDLen() > 16:
-		return fmt.Errorf("EA length %d: with IPv4 prefix /%d it leaves a %d-bit PSID, at most 16", r.EALen, p4.Bits(), r.PSIDLen())
+		return inputErr(InputPSIDTooLong, "EA length %d: with IPv4 prefix /%d it leaves a %d-bit PSID, at most 16", r.EALen, p4.Bits(), r.PSIDLen())
 	case r.PSIDLen() > 0 && r.PSIDOffset+r.PSIDLen() > 16:
-		return fmt.Errorf("PSID offset %d: PSID offset + PSID length %d exceed 16 bits", r.PSIDOffset, r.PSIDLen())
+		return inputErr(InputPSIDOverflow, "PSID offset %d: PSID offset + PSID length %d exceed 16 bits", r.PSIDOffset, r.PSIDLen())
 	case r.BR.IsValid() && (!r.BR.Is6() || r.BR.Is4In6()):
-		return fmt.Errorf("BR %s: not an IPv6 address", r.BR)
+		return inputErr(InputBRNotIPv6, "BR %s: not an IPv6 address", r.BR)
 	case r.IID != IIDDraft03 && r.IID != IIDRFC7597:
-		return fmt.Errorf("interface-identifier format %d: unknown", int(r.IID))
+		return inputErr(InputIIDUnknown, "interface-identifier format %d: unknown", int(r.IID))
 	}
 	return nil
 }
@@ -144,7 +143,7 @@ func ParseRule(s string) (Rule, error) {
 	const form = "IPV6PREFIX/LEN,IPV4PREFIX/LEN,EA_LEN,PSID_OFFSET[,BR]"
 	f := strings.Split(strings.TrimSpace(s), ",")
 	if len(f) < 4 || len(f) > 5 {
-		return Rule{}, fmt.Errorf("rule %q: want %s (%d fields, got %d)", s, form, 4, len(f))
+		return Rule{}, inputErr(InputRuleFields, "rule %q: want %s (%d fields, got %d)", s, form, 4, len(f))
 	}
 	for i := range f {
 		f[i] = strings.TrimSpace(f[i])
@@ -152,20 +151,20 @@ func ParseRule(s string) (Rule, error) {
 	var r Rule
 	var err error
 	if r.IPv6Prefix, err = netip.ParsePrefix(f[0]); err != nil || !r.IPv6Prefix.Addr().Is6() {
-		return Rule{}, fmt.Errorf("rule IPv6 prefix %q: not an IPv6 prefix like 240b:10::/32", f[0])
+		return Rule{}, inputErr(InputRuleIPv6Syntax, "rule IPv6 prefix %q: not an IPv6 prefix like 240b:10::/32", f[0])
 	}
 	if r.IPv4Prefix, err = netip.ParsePrefix(f[1]); err != nil || !r.IPv4Prefix.Addr().Is4() {
-		return Rule{}, fmt.Errorf("rule IPv4 prefix %q: not an IPv4 prefix like 106.72.0.0/16", f[1])
+		return Rule{}, inputErr(InputRuleIPv4Syntax, "rule IPv4 prefix %q: not an IPv4 prefix like 106.72.0.0/16", f[1])
 	}
 	if r.EALen, err = strconv.Atoi(f[2]); err != nil {
-		return Rule{}, fmt.Errorf("EA length %q: not a number", f[2])
+		return Rule{}, inputErr(InputEALenSyntax, "EA length %q: not a number", f[2])
 	}
 	if r.PSIDOffset, err = strconv.Atoi(f[3]); err != nil {
-		return Rule{}, fmt.Errorf("PSID offset %q: not a number", f[3])
+		return Rule{}, inputErr(InputPSIDOffsetSyntax, "PSID offset %q: not a number", f[3])
 	}
 	if len(f) == 5 && f[4] != "" {
 		if r.BR, err = netip.ParseAddr(f[4]); err != nil {
-			return Rule{}, fmt.Errorf("BR %q: not an IPv6 address", f[4])
+			return Rule{}, inputErr(InputBRSyntax, "BR %q: not an IPv6 address", f[4])
 		}
 	}
 	if err := r.Validate(); err != nil {

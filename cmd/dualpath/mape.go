@@ -83,7 +83,7 @@ func runMape(_ context.Context, stdio cli.IO, args []string) error {
 	if f.rule != "" {
 		r, err := mape.ParseRule(f.rule)
 		if err != nil {
-			return cli.Usagef("--rule: %v", err)
+			return cli.Usagef("--rule: %v", mapeErrorText(err))
 		}
 		rule = &r
 	}
@@ -91,7 +91,7 @@ func runMape(_ context.Context, stdio cli.IO, args []string) error {
 	if f.iid != "" {
 		v, err := mape.ParseIIDFormat(f.iid)
 		if err != nil {
-			return cli.Usagef("--iid: %v", err)
+			return cli.Usagef("--iid: %v", mapeErrorText(err))
 		}
 		iid = &v
 	}
@@ -106,7 +106,7 @@ func runMape(_ context.Context, stdio cli.IO, args []string) error {
 	} else {
 		p, err := mape.ParseEndUser(pos[0])
 		if err != nil {
-			return cli.Usagef("%v", err)
+			return cli.Usagef("%v", mapeErrorText(err))
 		}
 		r, ok := pickRule(rule, p.Addr())
 		if !ok {
@@ -116,7 +116,7 @@ func runMape(_ context.Context, stdio cli.IO, args []string) error {
 			return noRule(msg.Same(pos[0]))
 		}
 		if err := r.CheckCovers(p); err != nil {
-			return cli.Usagef("%v", err)
+			return cli.Usagef("%v", mapeErrorText(err))
 		}
 		res = mapeResult{input: pos[0], rule: r, addr: p.Addr()}
 	}

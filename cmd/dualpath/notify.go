@@ -43,7 +43,7 @@ func runNotify(ctx context.Context, stdio cli.IO, args []string) error {
 	}
 	if cfg.Notify == nil {
 		return cli.Usage(msg.T("%s has no notify section: add webhooks or hooks (see /usr/share/doc/dualpath/config.md)",
-			"%s に「notify:」のセクションがありません。webhooks か hooks を書き足してください（/usr/share/doc/dualpath/config.ja.md 参照）", cfg.Path))
+			"%s に「notify:」のセクションがありません。「webhooks:」か「hooks:」を書き足してください（/usr/share/doc/dualpath/config.ja.md 参照）", cfg.Path))
 	}
 	n, err := notify.New(cfg.Notify, config.ReadSecret, nil)
 	if err != nil {

@@ -45,7 +45,8 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 		return cli.Usagef("plan: unexpected argument %q: use --config FILE", fs.Arg(0))
 	}
 	if *cfgPath == "" {
-		return cli.Usagef("plan: --config FILE is required")
+		return cli.Usage(msg.T("plan: --config FILE is required (a config file with a plan: section)",
+			"plan: --config FILE が必要です（「plan:」のある設定ファイル）"))
 	}
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {

@@ -176,8 +176,8 @@ func (r *RFC2136) DryRun(u Update) []msg.Text {
 		addr netip.Addr
 	}{{"A", u.IPv4}, {"AAAA", u.IPv6}} {
 		if f.addr.IsValid() {
-			out = append(out, msg.T("DNS UPDATE (RFC 2136) of zone %s to %s, TSIG key %s\nreplace %s %s with %s ttl %d",
-				"DNS UPDATE（RFC 2136）: ゾーン %[1]s、サーバー %[2]s、TSIG の鍵 %[3]s\n%[4]s の %[5]s を %[6]s（TTL %[7]d）に置き換えます",
+			out = append(out, msg.T("DNS UPDATE %s -> %s (TSIG %s)\nreplace %s %s with %s ttl %d in that zone",
+				"DNS UPDATE %[1]s -> %[2]s (TSIG %[3]s)\nゾーン %[1]s の %[4]s の %[5]s を %[6]s（TTL %[7]d）に置き換えます",
 				r.Zone, r.server(), r.Key.Name, r.Name, f.rr, f.addr, r.ttl()))
 		}
 	}

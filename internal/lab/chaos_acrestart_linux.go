@@ -24,9 +24,15 @@ func injectACRestart(ctx context.Context, c *chaos, f *FaultResult) error {
 		return err
 	}
 	_ = syscall.Kill(p.PID, syscall.SIGKILL)
-	waitFor(ctx, 5*time.Second, func() bool { return !alive(p.PID) })
-	// A new BRAS replays the dead one's journal; the kernel may take a
-	// moment to let go of the dead one's lock on it: try again then.
+	// The new BRAS replays the dead one's journal, so the dead one must be
+	// wholly gone first: a killed process's leader shows as a zombie while
+	// its other threads still exit holding its files (the journal's lock,
+	// the TUN). Its TUN vanishes when the last of them closed it; a new
+	// BRAS started before that exits on the lock while the old TUN still
+	// looks like a started BRAS.
+	waitFor(ctx, 10*time.Second, func() bool {
+		return reaped(p.PID) && c.l.ipn(NodeISP, "link", "show", brasTUN) != nil
+	})
 	for try := 0; try < 5; try++ {
 		if err = c.l.startBRAS(ctx); err == nil {
 			break

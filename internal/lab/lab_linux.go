@@ -188,6 +188,13 @@ func alive(pid int) bool {
 	return true
 }
 
+// reaped reports whether the process is wholly gone: every thread has
+// exited and its parent collected it, so the files it held are closed (a
+// zombie leader whose other threads still exit is not alive, but not gone).
+func reaped(pid int) bool {
+	return pid > 0 && errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
+
 // ours reports whether the recorded process still runs and is still the
 // program the lab started (not a stranger that got its PID later).
 func (p Proc) ours() bool {

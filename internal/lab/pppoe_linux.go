@@ -147,12 +147,21 @@ func (l *Lab) upBRAS(ctx context.Context) error {
 // waits for its TUN.
 func (l *Lab) startBRAS(ctx context.Context) error {
 	// The BRAS addresses its TUN and routes the pool to it itself.
-	if _, err := l.startNode(NodeISP, "bras", "bras", "--state-dir", filepath.Join(l.Dir, "bras-state"),
+	p, err := l.startNode(NodeISP, "bras", "bras", "--state-dir", filepath.Join(l.Dir, "bras-state"),
 		"--interface", "acc0", "--tun", brasTUN, "--pool", PPPoEPool.String(), "--local", PPPoELocal.String(),
-		"--secrets", filepath.Join(l.Dir, "bras-secrets")); err != nil {
+		"--secrets", filepath.Join(l.Dir, "bras-secrets"))
+	if err != nil {
 		return err
 	}
-	return l.waitLink(ctx, NodeISP, brasTUN)
+	if err := l.waitLink(ctx, NodeISP, brasTUN); err != nil {
+		return err
+	}
+	// The TUN is made after the journal is locked; a BRAS that stopped
+	// there (or later) is not serving, whatever device is seen.
+	if !p.ours() {
+		return fmt.Errorf("the BRAS exited after start (see %s)", p.Log)
+	}
+	return nil
 }
 
 // upSession starts dualpath where the session belongs and waits until the

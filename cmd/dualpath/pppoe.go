@@ -38,11 +38,16 @@ func runPPPoE(ctx context.Context, stdio cli.IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := net.InterfaceByName(cfg.Interface); err != nil {
+	ifi, err := net.InterfaceByName(cfg.Interface)
+	if err != nil {
 		return cli.NotFoundf("%v", hostnet.InterfaceNotFound(cfg.Interface))
 	}
 	if err := checkPrivileges(); err != nil {
 		return err
+	}
+	if len(ifi.HardwareAddr) != 6 {
+		return cli.Usage(msg.T("--interface %s: not an Ethernet interface (no MAC address); PPPoE runs on the LAN's Ethernet interface",
+			"--interface %s はイーサネットのインターフェースではありません（MAC アドレスがありません）。PPPoE には LAN のイーサネットのインターフェースを指定してください", cfg.Interface))
 	}
 	enc := json.NewEncoder(stdio.Stdout)
 	lang := msg.FromEnv(stdio.Getenv)

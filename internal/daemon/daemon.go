@@ -382,7 +382,7 @@ func (d *daemon) onSessionEvent(e session.Event) {
 		}
 		d.st.SessionDown(why, e.Code)
 		d.setDDNSAddress(netip.Addr{})
-		d.event(notify.SessionDown, map[string]string{"family": "ipv4", "reason": e.Reason})
+		d.event(notify.SessionDown, map[string]string{"family": "ipv4", "reason": e.Reason, "code": e.Code})
 		msg.LogWarn(d.log, msg.T("pppoe session down", "PPPoE セッションが切れました"), "reason", msg.CodeText(e.Code, e.Reason), "cause", e.Cause.String(), "retry_in", e.RetryIn.String())
 		d.notify("STATUS=" + d.statusLine())
 	case session.KindCleanup:

@@ -210,8 +210,14 @@ func checkWebhook(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
 	case down == nil:
 		return exp, msg.T("no session_down at the receiver (%s)", "受け手に session_down が届いていない（%s）", filepath.Base(l.webhooksFile())), false
 	case up == nil:
-		return exp, msg.T("session_down (%s), but no session_up for %s", "session_down（%s）、しかし %s の session_up がない", down.Facts["reason"], sess), false
+		return exp, msg.T("session_down (%s), but no session_up for %s", "session_down（%s）、しかし %s の session_up がない", downReason(down), sess), false
 	}
 	return exp, msg.T("session_down (%s), session_up %s %.1fs later", "session_down（%[1]s）、%.1[3]f秒後に session_up %[2]s",
-		down.Facts["reason"], sess, up.Time.Sub(down.Time).Seconds()), true
+		downReason(down), sess, up.Time.Sub(down.Time).Seconds()), true
+}
+
+// downReason is a session_down's reason in both languages: the English
+// the webhook carries, in Japanese the text of its code.
+func downReason(p *notify.JSONPayload) msg.Text {
+	return msg.CodeText(p.Facts["code"], p.Facts["reason"])
 }

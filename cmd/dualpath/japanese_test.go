@@ -62,6 +62,9 @@ func TestJapaneseSession(t *testing.T) {
 			"  echo_interval: 10\n  macvlan: maybe\nddns: {provider: mydns}\nexpose:\n  tcp: [80, 80, 70000]\n")},
 		[]string{"check-config", file("values.yaml", "interface: enp1s0\npppoe:\n  username: u\n  auth: chapp\n"+
 			"  password_file: "+filepath.Join(dir, "nope.pass")+"\nlog:\n  level: verbose\n")},
+		[]string{"check-config", file("ddns-bad.yaml", "ddns:\n  - provider: mydns\n    username: m\n    password_file: "+secret+
+			"\n    ipv4: static:203.0.113.7\n  - provider: rfc2136\n    name: www.example.jp\n    zone: example.jp\n"+
+			"    server: 192.0.2.53:53\n    tsig_key_file: "+file("bad.key", "secret \"x\";\n")+"\n    ipv4: static:203.0.113.7\n")},
 		[]string{"plan"},
 		[]string{"plan", "--config", file("plan.yaml", "interface: enp1s0\nplan:\n  mode: two-routers\n  subnet: 192.168.1.0/24\n"+
 			"  server: 192.168.1.10\n  ipoe_router: 192.168.1.1\n  pppoe_router: 192.168.1.1\n")},

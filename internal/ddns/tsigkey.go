@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // TSIGKey is one key of a BIND key file (RFC 8945 TSIG).
@@ -30,11 +32,11 @@ var tsigAlgorithms = map[string]string{
 func LoadTSIGKey(path string) (TSIGKey, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return TSIGKey{}, fmt.Errorf("cannot read TSIG key file: %v", err)
+		return TSIGKey{}, msg.Errorf("cannot read TSIG key file: %w", "TSIG の鍵のファイルを読めません: %w", err)
 	}
 	k, err := ParseTSIGKey(b)
 	if err != nil {
-		return TSIGKey{}, fmt.Errorf("%s: %v", path, err)
+		return TSIGKey{}, msg.Errorf("%s: %w", "%s: %w", path, err)
 	}
 	return k, nil
 }
@@ -61,17 +63,17 @@ func ParseTSIGKey(b []byte) (TSIGKey, error) {
 	expect := func(want string) error {
 		t, ok := next()
 		if !ok {
-			return fmt.Errorf("unexpected end of file, want %q", want)
+			return msg.Errorf("unexpected end of file, want %q", "%q の前にファイルが終わっています", want)
 		}
 		if t != want {
-			return fmt.Errorf("want %q, found %s", want, describeToken(t))
+			return msg.Errorf("want %q, found %s", "%q が来るところに %s があります", want, describeToken(t))
 		}
 		return nil
 	}
 	for {
 		t, ok := next()
 		if !ok {
-			return TSIGKey{}, fmt.Errorf(`no key statement (want: key "name" { algorithm hmac-sha256; secret "..."; };)`)
+			return TSIGKey{}, msg.Errorf(`no key statement (want: key "name" { algorithm hmac-sha256; secret "..."; };)`, `「key」の文がありません（「key "name" { algorithm hmac-sha256; secret "..."; };」の形で書いてください）`)
 		}
 		if t == "key" {
 			break
@@ -79,7 +81,7 @@ func ParseTSIGKey(b []byte) (TSIGKey, error) {
 	}
 	name, ok := next()
 	if !ok || name == "{" || name == ";" {
-		return TSIGKey{}, fmt.Errorf("key statement without a name")
+		return TSIGKey{}, msg.Errorf("key statement without a name", "「key」の文に名前がありません")
 	}
 	if err := expect("{"); err != nil {
 		return TSIGKey{}, err
@@ -87,20 +89,20 @@ func ParseTSIGKey(b []byte) (TSIGKey, error) {
 	var k TSIGKey
 	k.Name = dns.Fqdn(strings.ToLower(name))
 	if _, ok := dns.IsDomainName(k.Name); !ok || !plainName(k.Name) {
-		return TSIGKey{}, fmt.Errorf("the key name is not a domain name")
+		return TSIGKey{}, msg.Errorf("the key name is not a domain name", "鍵の名前がドメイン名ではありません")
 	}
 	var alg, secret string
 	for {
 		t, ok := next()
 		if !ok {
-			return TSIGKey{}, fmt.Errorf("unterminated key statement")
+			return TSIGKey{}, msg.Errorf("unterminated key statement", "「key」の文が閉じていません")
 		}
 		if t == "}" {
 			break
 		}
 		v, ok := next()
 		if !ok || v == ";" || v == "}" {
-			return TSIGKey{}, fmt.Errorf("%s without a value", describeToken(t))
+			return TSIGKey{}, msg.Errorf("%s without a value", "%s に値がありません", describeToken(t))
 		}
 		if err := expect(";"); err != nil {
 			return TSIGKey{}, err
@@ -111,18 +113,18 @@ func ParseTSIGKey(b []byte) (TSIGKey, error) {
 		case "secret":
 			secret = v
 		default:
-			return TSIGKey{}, fmt.Errorf("unknown key clause %s: only algorithm and secret are allowed", describeToken(t))
+			return TSIGKey{}, msg.Errorf("unknown key clause %s: only algorithm and secret are allowed", "「key」の中の %s は使えません。algorithm と secret だけを書いてください", describeToken(t))
 		}
 	}
 	a, ok := tsigAlgorithms[strings.TrimSuffix(alg, ".")]
 	if !ok {
-		return TSIGKey{}, fmt.Errorf("algorithm not supported: use hmac-sha256 (or hmac-sha1/224/384/512, hmac-md5)")
+		return TSIGKey{}, msg.Errorf("algorithm not supported: use hmac-sha256 (or hmac-sha1/224/384/512, hmac-md5)", "使えないアルゴリズムです。hmac-sha256（か hmac-sha1/224/384/512、hmac-md5）にしてください")
 	}
 	if secret == "" {
-		return TSIGKey{}, fmt.Errorf("key %q has no secret", k.Name)
+		return TSIGKey{}, msg.Errorf("key %q has no secret", "鍵 %q に secret がありません", k.Name)
 	}
 	if _, err := base64.StdEncoding.DecodeString(secret); err != nil {
-		return TSIGKey{}, fmt.Errorf("key %q: secret is not valid base64", k.Name)
+		return TSIGKey{}, msg.Errorf("key %q: secret is not valid base64", "鍵 %q: secret が正しい base64 ではありません", k.Name)
 	}
 	k.Algorithm, k.Secret = a, secret
 	return k, nil
@@ -131,12 +133,12 @@ func ParseTSIGKey(b []byte) (TSIGKey, error) {
 // describeToken names a token for an error without quoting file content
 // that might be (part of) the secret: only punctuation and the statement's
 // own keywords are shown.
-func describeToken(t string) string {
+func describeToken(t string) msg.Text {
 	switch t {
 	case "{", "}", ";", "key", "algorithm", "secret":
-		return fmt.Sprintf("%q", t)
+		return msg.Same(fmt.Sprintf("%q", t))
 	}
-	return "another word"
+	return msg.T("another word", "別の語")
 }
 
 // bindTokens splits named.conf syntax into words, quoted strings (unquoted)
@@ -155,7 +157,7 @@ func bindTokens(s string) ([]string, error) {
 		case c == '/' && i+1 < len(s) && s[i+1] == '*':
 			end := strings.Index(s[i+2:], "*/")
 			if end < 0 {
-				return nil, fmt.Errorf("unterminated /* comment")
+				return nil, msg.Errorf("unterminated /* comment", "「/*」のコメントが閉じていません")
 			}
 			i += end + 4
 		case c == '{' || c == '}' || c == ';':
@@ -164,7 +166,7 @@ func bindTokens(s string) ([]string, error) {
 		case c == '"':
 			end := strings.IndexByte(s[i+1:], '"')
 			if end < 0 {
-				return nil, fmt.Errorf("unterminated string")
+				return nil, msg.Errorf("unterminated string", "文字列が閉じていません")
 			}
 			toks = append(toks, s[i+1:i+1+end])
 			i += end + 2

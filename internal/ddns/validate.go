@@ -91,7 +91,8 @@ func ValidateConfig(cfg *config.Config) error {
 				src Source
 			}{{"ipv4", v4}, {"ipv6", v6}} {
 				if s.src.Kind == SourceHTTP || s.src.Kind == SourceStatic {
-					add(at(s.key), "MyDNS login records the request's source address, so %s cannot be sent this way: use pppoe, interface:NAME or seen, or set direct_ip: true", s.src)
+					addT(at(s.key), msg.T("MyDNS login records the request's source address, so %s cannot be sent this way: use pppoe, interface:NAME or seen, or set direct_ip: true",
+						"MyDNS のログイン方式は要求の送信元のアドレスを記録するため、%s は送れません。pppoe、interface:NAME、seen のどれかにするか、direct_ip: true にしてください", s.src.String()))
 				}
 			}
 		}
@@ -104,7 +105,7 @@ func ValidateConfig(cfg *config.Config) error {
 		if d.Provider == "rfc2136" && d.TSIGKeyFile != "" {
 			if _, err := os.Stat(d.TSIGKeyFile); err == nil {
 				if _, err := LoadTSIGKey(d.TSIGKeyFile); err != nil {
-					add(at("tsig_key_file"), "%v", err)
+					addT(at("tsig_key_file"), msg.ErrorText(err))
 				}
 			}
 		}

@@ -292,6 +292,9 @@ func (env *Env) checkRPFilter(context.Context) Result {
 			values[ifn] = max(v, all) // the kernel uses max(all, interface)
 		}
 	}
+	if len(values) == 0 && env.Interface == "" {
+		return noInterface("", nil)
+	}
 	if len(values) == 0 {
 		return Result{Status: Skip, Summary: T("interface %s: no rp_filter setting found", "インターフェース %s: rp_filter の設定が見つかりません", env.Interface),
 			Fix: T("give --interface IF with an existing interface", "存在するインターフェースを --interface IF で指定してください")}

@@ -85,7 +85,7 @@ var units = map[string]bool{}
 
 func init() {
 	for _, w := range strings.Fields(`ms KiB MiB GiB KB MB GB kB bps kbps Mbps Gbps ns us
-		ufw sshd lo dev fail skip`) {
+		ufw sshd lo dev fail skip FAIL`) {
 		units[w] = true
 	}
 }

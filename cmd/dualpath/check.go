@@ -38,7 +38,7 @@ func runCheck(ctx context.Context, stdio cli.IO, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return cli.Usagef("check takes no arguments; usage: dualpath %s", checkUsage)
+		return cli.Usage(msg.T("check takes no arguments; usage: dualpath %s", "check に引数はありません。使い方: dualpath %s", checkUsage))
 	}
 	load := func(path string) (*config.Config, error) {
 		c, err := config.Load(path)
@@ -67,7 +67,7 @@ func runCheck(ctx context.Context, stdio cli.IO, args []string) error {
 	}
 	if cfg == nil {
 		if st.Config == "" {
-			return cli.Usagef("check: the daemon does not say which config it runs: pass --config FILE")
+			return cli.Usage(msg.T("check: the daemon does not say which config it runs: pass --config FILE", "check: デーモンが使っている設定ファイルが分かりません。--config FILE を指定してください"))
 		}
 		if cfg, err = load(st.Config); err != nil {
 			return err

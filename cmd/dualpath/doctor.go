@@ -34,10 +34,10 @@ func runDoctor(ctx context.Context, stdio cli.IO, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return cli.Usagef("doctor: unexpected argument %q", fs.Arg(0))
+		return cli.Usage(msg.T("doctor: unexpected argument %q", "doctor: 余分な引数 %q があります", fs.Arg(0)))
 	}
 	if *timeout <= 0 || *timeout > time.Minute {
-		return cli.Usagef("doctor: --timeout %v: give a duration between 1ms and 1m, e.g. 3s", *timeout)
+		return cli.Usage(msg.T("doctor: --timeout %v: give a duration between 1ms and 1m, e.g. 3s", "doctor: --timeout %v は使えません。1ms から 1m までの時間（例 3s）を指定してください", *timeout))
 	}
 	var cfg *config.Config
 	if *cfgPath != "" {

@@ -16,7 +16,9 @@ import (
 // A new Japanese user's session, command by command, with no network: help
 // of every command and subcommand, mape (answers, bad prefixes, bad rules,
 // bad flags), check-config on broken files, plan, status without a daemon,
-// a ddns dry run and notify. Every line printed, on stdout and stderr, is
+// a ddns dry run and notify. (run, doctor, pppoe and check are not run
+// here: they touch the host's network; their Japanese is tested in
+// namespaces.) Every line printed, on stdout and stderr, is
 // read with the strict checker: Japanese, no English word but names, paths,
 // keys and quoted values, within 80 columns.
 func TestJapaneseSession(t *testing.T) {
@@ -94,6 +96,12 @@ ddns:
 `, filepath.Join(dir, "state"), secret, secret, file("tsig", "key \"k.\" {\n algorithm hmac-sha256;\n secret \"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\";\n};\n")))},
 		[]string{"notify", "--test", "--config", file("nonotify.yaml", "interface: enp1s0\n")},
 		[]string{"lab", "bogus"},
+		[]string{"lab"},
+		[]string{"lab", "exec"},
+		[]string{"probe-serve"},
+		[]string{"probe-serve", "--listen", "127.0.0.1:0", "--token-file", secret, "--tls-cert", "x"},
+		[]string{"status", "extra"},
+		[]string{"plan", "extra"},
 	)
 	// Config keys and lab fault kinds are what the user types: names in a
 	// Japanese line (「ここで使えるキー: ac_name, auth...」, 「既定はすべて:

@@ -51,7 +51,7 @@ func init() {
 
 func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 	if len(args) == 0 {
-		return cli.Usagef("usage: dualpath %s", labUsage)
+		return cli.Usage(msg.T("usage: dualpath %s", "使い方: dualpath %s", labUsage))
 	}
 	verb, rest := args[0], args[1:]
 	if verb == "-h" || verb == "--help" || verb == "-help" {
@@ -117,7 +117,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 	switch verb {
 	case "up":
 		if fs.NArg() > 0 {
-			return cli.Usagef("lab up takes no arguments")
+			return cli.Usage(msg.T("lab up takes no arguments", "lab up に引数はありません"))
 		}
 		pr := msg.Printer{W: stdio.Stdout, Lang: lang}
 		pr.Printf("lab %s: bringing up scenario %s", "ラボ %s: シナリオ %s を組み立てます", *prefix, *scenario)
@@ -144,7 +144,7 @@ func runLab(ctx context.Context, stdio cli.IO, args []string) error {
 		return nil
 	case "exec":
 		if fs.NArg() != 1 || len(cmdArgs) == 0 {
-			return cli.Usagef("usage: dualpath lab exec NODE -- COMMAND [ARGS...]")
+			return cli.Usage(msg.T("usage: dualpath lab exec NODE -- COMMAND [ARGS...]", "使い方: dualpath lab exec NODE -- COMMAND [ARGS...]"))
 		}
 		code, err := l.Exec(ctx, fs.Arg(0), cmdArgs, stdio.Stdin, stdio.Stdout, stdio.Stderr)
 		if err != nil {

@@ -42,7 +42,7 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return cli.Usagef("plan: unexpected argument %q: use --config FILE", fs.Arg(0))
+		return cli.Usage(msg.T("plan: unexpected argument %q: use --config FILE", "plan: 余分な引数 %q があります。設定ファイルは --config FILE で指定してください", fs.Arg(0)))
 	}
 	if *cfgPath == "" {
 		return cli.Usage(msg.T("plan: --config FILE is required (a config file with a plan: section)",
@@ -80,10 +80,10 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 		}
 		siteFiles, edits, err := plan.NginxSite(site, src)
 		if err != nil {
-			return cli.Usagef("plan: --nginx %v: fix the file so that nginx -t passes, then retry", err)
+			return cli.Usage(msg.T("plan: --nginx %v: fix the file so that nginx -t passes, then retry", "plan: --nginx %v: 「nginx -t」が通るようにファイルを直してから、やり直してください", err))
 		}
 		if other, dup := seen[siteFiles[0].Name]; dup {
-			return cli.Usagef("plan: --nginx %s and %s have the same name: give them one at a time", other, site)
+			return cli.Usage(msg.T("plan: --nginx %s and %s have the same name: give them one at a time", "plan: --nginx の %s と %s は同じ名前です。1つずつ指定してください", other, site))
 		}
 		seen[siteFiles[0].Name] = site
 		if len(edits) == 0 {

@@ -173,7 +173,7 @@ func readPassword(file string, getenv func(string) string) ([]byte, error) {
 	}
 	pw, err := (&config.PPPoE{PasswordFile: file}).Password(getenv)
 	if err != nil {
-		return nil, cli.Usagef("password file: %v", err)
+		return nil, cli.Usage(msg.T("password file: %v", "パスワードのファイル: %v", err))
 	}
 	return []byte(pw), nil
 }

@@ -45,13 +45,13 @@ func runProbeServe(ctx context.Context, stdio cli.IO, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 || *listen == "" || *tokenFile == "" {
-		return cli.Usagef("usage: dualpath %s", probeServeUsage)
+		return cli.Usage(msg.T("usage: dualpath %s", "使い方: dualpath %s", probeServeUsage))
 	}
 	if *burst < 1 || *burst > 1000 || *every < 100*time.Millisecond || *every > time.Hour {
-		return cli.Usagef("probe-serve: --burst 1-1000 and --every 100ms-1h (defaults %d and %s)", probeserve.DefaultBurst, probeserve.DefaultEvery)
+		return cli.Usage(msg.T("probe-serve: --burst 1-1000 and --every 100ms-1h (defaults %d and %s)", "probe-serve: --burst は 1〜1000、--every は 100ms〜1h にしてください（既定は %d と %s）", probeserve.DefaultBurst, probeserve.DefaultEvery))
 	}
 	if (*cert == "") != (*key == "") {
-		return cli.Usagef("probe-serve: give both --tls-cert and --tls-key, or neither")
+		return cli.Usage(msg.T("probe-serve: give both --tls-cert and --tls-key, or neither", "probe-serve: --tls-cert と --tls-key は両方指定するか、どちらも指定しないでください"))
 	}
 	token, err := config.ReadSecret(*tokenFile)
 	if err != nil {

@@ -28,7 +28,7 @@ func runDaemon(ctx context.Context, stdio cli.IO, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return cli.Usagef("run takes no arguments; usage: dualpath run [--config FILE]")
+		return cli.Usage(msg.T("run takes no arguments; usage: dualpath run [--config FILE]", "run に引数はありません。使い方: dualpath run [--config FILE]"))
 	}
 	cfg, err := config.Load(*cfgPath)
 	if err == nil {

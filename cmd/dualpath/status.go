@@ -33,7 +33,7 @@ func runStatus(ctx context.Context, stdio cli.IO, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return cli.Usagef("status takes no arguments; usage: dualpath status [--json] [--socket PATH | --config FILE]")
+		return cli.Usage(msg.T("status takes no arguments; usage: dualpath status [--json] [--socket PATH | --config FILE]", "status に引数はありません。使い方: dualpath status [--json] [--socket PATH | --config FILE]"))
 	}
 	var cfg *config.Config
 	if *socket == "" && *cfgPath != "" {

@@ -129,7 +129,7 @@ func runPlan(_ context.Context, stdio cli.IO, args []string) error {
 		if errors.Is(err, plan.ErrExists) {
 			return cli.Failf("plan: %v", err)
 		}
-		return cli.Failf("plan: cannot write: %v", err)
+		return cli.Fail(msg.T("plan: cannot write: %v", "plan: 書き込めません: %v", err))
 	}
 	for _, r := range res {
 		if r.Unchanged {

@@ -134,7 +134,7 @@ func pppoeConfig(stdio cli.IO, args []string) (cfg session.ClientConfig, events 
 	case p.Username == "":
 		return cfg, "", cli.Usage(msg.T("--username is required: the PPPoE user name from your ISP", "--username が必要です。プロバイダの PPPoE 認証ID を指定してください"))
 	case events != "" && events != "json":
-		return cfg, "", cli.Usagef("--events: only \"json\" is supported (got %q)", events)
+		return cfg, "", cli.Usage(msg.T("--events: only \"json\" is supported (got %q)", "--events: 使えるのは \"json\" だけです（%q が指定されました）", events))
 	}
 	for _, c := range []struct {
 		flag string

@@ -75,3 +75,19 @@ func TestFlagErrorsInJapanese(t *testing.T) {
 		msgtest.Japanese(t, strings.Split(ja, "\n")[0])
 	}
 }
+
+// A flag's argument is named as the usage line names it, also when the
+// flag may be repeated ("[--nginx SITE_FILE]...").
+func TestFlagArgFromUsageLine(t *testing.T) {
+	fs := NewFlagSet("t")
+	fs.String("nginx", "", "")
+	fs.String("config", "", "")
+	fs.String("kinds", "", "")
+	got := map[string]string{}
+	for _, f := range Flags(fs, "plan --config FILE [--nginx SITE_FILE]... [--kinds K,...]") {
+		got[f.Name] = f.Arg
+	}
+	if got["nginx"] != "SITE_FILE" || got["config"] != "FILE" || got["kinds"] != "K,..." {
+		t.Errorf("arguments %v", got)
+	}
+}

@@ -223,7 +223,7 @@ func Flags(fs *flag.FlagSet, usageLine string) []Flag {
 	words := strings.Fields(usageLine)
 	for i := 0; i+1 < len(words); i++ {
 		name, ok := strings.CutPrefix(strings.Trim(words[i], "[]()"), "--")
-		arg := strings.TrimRight(words[i+1], "]),")
+		arg := strings.TrimRight(strings.TrimSuffix(words[i+1], "]..."), "]),") // "[--nginx SITE_FILE]...", "[--kinds K,...]"
 		if ok && arg != "" && !strings.HasPrefix(arg, "-") && !strings.HasPrefix(arg, "[") &&
 			(strings.ToUpper(arg) == arg && strings.ContainsAny(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") || strings.Contains(arg, "|")) {
 			named[name] = arg

@@ -98,6 +98,7 @@ ddns:
 		[]string{"lab", "bogus"},
 		[]string{"lab"},
 		[]string{"lab", "exec"},
+		[]string{"lab", "status", "--prefix", "BAD"},
 		[]string{"probe-serve"},
 		[]string{"probe-serve", "--listen", "127.0.0.1:0", "--token-file", secret, "--tls-cert", "x"},
 		[]string{"status", "extra"},

@@ -82,10 +82,10 @@ func New(opt Options) (*Lab, error) {
 // RequireRoot returns a one-line error when the lab cannot run here.
 func RequireRoot() error {
 	if os.Geteuid() != 0 {
-		return errors.New("the lab needs root (it creates network namespaces): run it with sudo")
+		return msg.Errorf("the lab needs root (it creates network namespaces): run it with sudo", "ラボには root 権限が必要です（ネットワーク名前空間を作ります）。sudo で実行してください")
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
-		return errors.New("the lab needs iproute2 ('ip'): run scripts/deps.sh")
+		return msg.Errorf("the lab needs iproute2 ('ip'): run scripts/deps.sh", "ラボには iproute2（ip コマンド）が必要です。scripts/deps.sh を実行してください")
 	}
 	return nil
 }

@@ -20,9 +20,10 @@
 package lab
 
 import (
-	"fmt"
 	"net/netip"
 	"regexp"
+
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Scenario names.
@@ -72,7 +73,7 @@ var prefixRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,11}$`)
 // dashes, at most 12 characters (namespace names stay short and unambiguous).
 func CheckPrefix(p string) error {
 	if !prefixRE.MatchString(p) {
-		return fmt.Errorf("lab prefix %q: use 1-12 lower-case letters, digits or '-', e.g. dpl-", p)
+		return msg.Errorf("lab prefix %q: use 1-12 lower-case letters, digits or '-', e.g. dpl-", "ラボの接頭辞 %q は使えません。小文字の英字、数字、「-」の 1〜12 文字にしてください（例 dpl-）", p)
 	}
 	return nil
 }

@@ -296,3 +296,17 @@ func TestJapaneseJoinsWithoutOddSpaces(t *testing.T) {
 		}
 	}
 }
+
+// A usage line that wraps goes on under the start of the usage, in both
+// languages.
+func TestUsageLineWrapsUnderItself(t *testing.T) {
+	for _, label := range []string{"usage: ", "使い方: "} {
+		var b strings.Builder
+		Fit(&b, label+"dualpath mape [--json] [--rule R] [--iid draft03|rfc7597] [--check-port N] PREFIX|ADDRESS|--local")
+		lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+		indent := strings.Repeat(" ", termtext.DisplayWidth(label))
+		if len(lines) != 2 || !strings.HasPrefix(lines[1], indent) || strings.HasPrefix(lines[1], indent+" ") {
+			t.Errorf("%q wraps as:\n%s", label, b.String())
+		}
+	}
+}

@@ -32,8 +32,8 @@ func (p Printer) Hanging(first, rest string, t Text) { Hanging(p.W, first, rest,
 // hangingIndent matches what a wrapped line's continuation lines are
 // indented to: the line's own indentation plus a list marker ("- ", "3. ")
 // or a label and its padding ("session:  ", 「セッション:  」, as `dualpath
-// status` prints).
-var hangingIndent = regexp.MustCompile(`^( *)(- |\d+\. |[^ ]+: {2,}|[a-z]+: +)?`)
+// status` prints; "usage: ", 「使い方: 」).
+var hangingIndent = regexp.MustCompile(`^( *)(- |\d+\. |[^ ]+: {2,}|[a-z]+: +|使い方: )?`)
 
 // Fit writes line (no newline in it) wrapped to Width columns. A line that
 // fits is written unchanged; a longer one breaks at spaces (and between

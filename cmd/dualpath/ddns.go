@@ -9,6 +9,7 @@ import (
 
 	"github.com/dualpath/dualpath/internal/cli"
 	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/daemon"
 	"github.com/dualpath/dualpath/internal/ddns"
 	"github.com/dualpath/dualpath/internal/msg"
 )
@@ -51,7 +52,7 @@ func runDDNS(ctx context.Context, stdio cli.IO, args []string) error {
 		return cli.Usage(msg.T("%s: no ddns: section: add one (see /usr/share/doc/dualpath/config.md)",
 			"%s: 「ddns:」のセクションがありません。書き足してください（/usr/share/doc/dualpath/config.ja.md 参照）", *path))
 	}
-	if err := ddns.ValidateConfig(cfg); err != nil {
+	if err := daemon.CheckConfig(cfg); err != nil { // the same checks as check-config and run
 		printConfigErrors(stdio, err)
 		return cli.Silent(cli.ExitUsage)
 	}

@@ -49,6 +49,10 @@ type Config struct {
 	Path string `yaml:"-"`
 
 	pos map[string]Pos // where each key path was written (Position, Errorf)
+	// badValues are values the decoder could not make sense of but that do
+	// not stop the decode (an address source): Validate reports them with
+	// the rest, so check-config lists every problem at once.
+	badValues Errors
 }
 
 // PPPoE is the server's own PPPoE session.
@@ -85,8 +89,8 @@ type DDNSRecord struct {
 	PasswordFile string `yaml:"password_file"`
 	TokenFile    string `yaml:"token_file"` // cloudflare API token, duckdns token
 
-	IPv4 string `yaml:"ipv4"` // pppoe | interface:NAME | http:URL | static:ADDR | seen[:NAME] | none
-	IPv6 string `yaml:"ipv6"` // interface:NAME | http:URL | static:ADDR | seen[:NAME] | none
+	IPv4 Source `yaml:"ipv4"` // pppoe | tunnel | interface:NAME | http:URL | static:ADDR | seen[:NAME] | none
+	IPv6 Source `yaml:"ipv6"` // interface:NAME | http:URL | static:ADDR | seen[:NAME] | none
 
 	// IPv6 address choice for interface sources.
 	IPv6Include []string `yaml:"ipv6_include"` // only addresses inside these prefixes
@@ -205,6 +209,7 @@ func Parse(name string, data []byte) (c *Config, err error) {
 		return nil, d.errs.Sorted()
 	}
 	c.pos = d.pos
+	c.badValues = d.badValues
 	c.applyDefaults()
 	return c, nil
 }

@@ -28,10 +28,13 @@ const maxNodes = 100000
 const maxErrors = 20
 
 type decoder struct {
-	file  string
-	errs  Errors
-	pos   map[string]Pos
-	nodes int
+	file string
+	errs Errors
+	// badValues are problems that do not stop the decode: Validate
+	// reports them (Config.badValues).
+	badValues Errors
+	pos       map[string]Pos
+	nodes     int
 }
 
 func (d *decoder) errorf(n *yaml.Node, key, format string, args ...any) {
@@ -50,7 +53,10 @@ func (d *decoder) errorT(n *yaml.Node, key string, t msg.Text) {
 	d.errs = append(d.errs, e)
 }
 
-var durationType = reflect.TypeOf(time.Duration(0))
+var (
+	durationType = reflect.TypeOf(time.Duration(0))
+	sourceType   = reflect.TypeOf(Source{})
+)
 
 // decode fills v (addressable) from n. key is the path of v; at is the node
 // whose position names v (the key node for mapping values).
@@ -75,6 +81,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string, at *yaml.Nod
 	}
 	if v.Type() == durationType {
 		d.decodeDuration(n, v, key, at)
+		return
+	}
+	if v.Type() == sourceType {
+		d.decodeSource(n, v, key, at)
 		return
 	}
 	switch v.Kind() {
@@ -170,6 +180,23 @@ func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, key string, at *
 		return
 	}
 	v.SetInt(int64(dur))
+}
+
+// decodeSource parses a ddns record's ipv4 or ipv6 value (ParseSource); the
+// key names the family. A value that does not parse is left none and
+// reported by Validate, with the other problems of the file.
+func (d *decoder) decodeSource(n *yaml.Node, v reflect.Value, key string, at *yaml.Node) {
+	if n.Kind != yaml.ScalarNode {
+		d.errorT(at, key, msg.T("expected a single value like pppoe or interface:enp1s0, got %s", "pppoe や interface:enp1s0 のような値を1つ書いてください（%s が書かれています）", describe(n)))
+		return
+	}
+	s, err := ParseSource(n.Value, strings.HasSuffix(key, "ipv6"))
+	if err != nil {
+		t := msg.ErrorText(err)
+		d.badValues = append(d.badValues, &Error{File: d.file, Key: key, Pos: Pos{at.Line, at.Column}, Msg: t.EN, Text: t})
+		return
+	}
+	v.Set(reflect.ValueOf(s))
 }
 
 func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, key string, at *yaml.Node) {
@@ -331,7 +358,7 @@ func typeKeys(t reflect.Type, prefix string) []string {
 		if ft.Kind() == reflect.Slice {
 			ft, path = ft.Elem(), path+"[]"
 		}
-		if ft.Kind() == reflect.Struct && ft != durationType {
+		if ft.Kind() == reflect.Struct && ft != sourceType {
 			keys = append(keys, typeKeys(ft, path)...)
 		}
 	}

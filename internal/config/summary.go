@@ -57,7 +57,7 @@ func (c *Config) Summary() string {
 			if name != "" {
 				r += " " + name
 			}
-			r += " (A: " + orNone(d.IPv4) + ", AAAA: " + orNone(d.IPv6) + ")"
+			r += " (A: " + d.IPv4.String() + ", AAAA: " + d.IPv6.String() + ")"
 			rs = append(rs, r)
 		}
 		s = append(s, fmt.Sprintf("DNS: %s.", strings.Join(rs, "; ")))
@@ -82,11 +82,4 @@ func FormatPorts(ps []uint16) string {
 		s[i] = fmt.Sprint(p)
 	}
 	return strings.Join(s, ",")
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
 }

@@ -49,7 +49,7 @@ func (k *checker) errorT(key string, t msg.Text) {
 }
 
 func (c *Config) validate(opts validateOpts) error {
-	k := &checker{c: c, opts: opts}
+	k := &checker{c: c, opts: opts, errs: append(Errors(nil), c.badValues...)}
 	if c.PPPoE != nil || c.Tunnel != nil || c.Interface != "" {
 		k.ifname("interface", c.Interface, true)
 	}
@@ -155,11 +155,7 @@ func (k *checker) ddns(i int, d *DDNSRecord) {
 	} else if !known {
 		k.errorT(at("provider"), msg.T("unknown provider %q%s: use one of %s", "%q というサービスはありません%s。%s のどれかにしてください", d.Provider, msg.DidYouMean(d.Provider, Providers), msg.List(Providers)))
 	}
-	v4 := k.source(at("ipv4"), d.IPv4, false)
-	v6 := k.source(at("ipv6"), d.IPv6, true)
-	if !v4 && !v6 && d.IPv4 == "" && d.IPv6 == "" {
-		k.errorT(at("ipv4"), msg.T("the record publishes no address: set ipv4 and/or ipv6 (pppoe, interface:NAME, http:URL, static:ADDR, seen)", "このレコードは何のアドレスも登録しません。ipv4 と ipv6 の片方か両方を書いてください（pppoe、interface:NAME、http:URL、static:ADDR、seen）"))
-	}
+	k.sources(at, d)
 	for _, s := range []struct{ key, path string }{
 		{"password_file", d.PasswordFile}, {"token_file", d.TokenFile}, {"tsig_key_file", d.TSIGKeyFile},
 	} {
@@ -199,45 +195,29 @@ func (k *checker) ddns(i int, d *DDNSRecord) {
 	}
 }
 
-// source checks an address source; it returns whether one is set (not none).
-func (k *checker) source(key, s string, v6 bool) bool {
-	kind, arg, _ := strings.Cut(s, ":")
-	switch kind {
-	case "", "none":
-		return false
-	case "pppoe":
-		if v6 {
-			k.errorT(key, msg.T("pppoe gives only IPv4 here: use interface:NAME for the AAAA record", "pppoe からは IPv4 しか得られません。AAAA レコードには interface:NAME を使ってください"))
-		} else if k.c.PPPoE == nil {
-			k.errorT(key, msg.T("pppoe needs a pppoe section in this file", "pppoe を使うには、このファイルに pppoe のセクションが必要です"))
+// bad reports whether the decoder refused the value at key (badValues).
+func (k *checker) bad(key string) bool {
+	for _, e := range k.c.badValues {
+		if e.Key == key {
+			return true
 		}
-	case "tunnel":
-		if v6 {
-			k.errorT(key, msg.T("tunnel gives only IPv4 (the fixed address): use interface:NAME for the AAAA record", "tunnel からは IPv4（固定アドレス）しか得られません。AAAA レコードには interface:NAME を使ってください"))
-		} else if k.c.Tunnel == nil {
-			k.errorT(key, msg.T("tunnel needs a tunnel section in this file", "tunnel を使うには、このファイルに tunnel のセクションが必要です"))
-		}
-	case "interface":
-		k.ifname(key, arg, true)
-	case "seen":
-		if arg != "" {
-			k.ifname(key, arg, true)
-		}
-	case "http":
-		k.httpURL(key, arg)
-	case "static":
-		a, err := netip.ParseAddr(arg)
-		if err != nil || a.Is4() == v6 || a.Is4In6() {
-			fam := "IPv4"
-			if v6 {
-				fam = "IPv6"
-			}
-			k.errorT(key, msg.T("%q is not an %s address", "%q は %s アドレスではありません", arg, fam))
-		}
-	default:
-		k.errorT(key, msg.T("%q is not an address source%s: use pppoe, tunnel, interface:NAME, http:URL, static:ADDR, seen or none", "%q はアドレスの取得元ではありません%s。pppoe、tunnel、interface:NAME、http:URL、static:ADDR、seen、none のどれかにしてください", s, msg.DidYouMean(kind, []string{"pppoe", "tunnel", "interface", "http", "static", "seen", "none"})))
 	}
-	return true
+	return false
+}
+
+// sources checks what a record's ipv4 and ipv6 sources need beyond their
+// own syntax (ParseSource, at decode): something to publish, and the pppoe
+// or tunnel section an address comes from.
+func (k *checker) sources(at func(string) string, d *DDNSRecord) {
+	if !d.IPv4.IsSet() && !d.IPv6.IsSet() && !k.bad(at("ipv4")) && !k.bad(at("ipv6")) {
+		k.errorT(at("ipv4"), msg.T("the record publishes no address: set ipv4 and/or ipv6 (pppoe, tunnel, interface:NAME, http:URL, static:ADDR, seen)", "このレコードは何のアドレスも登録しません。ipv4 と ipv6 の片方か両方を書いてください（pppoe、tunnel、interface:NAME、http:URL、static:ADDR、seen）"))
+	}
+	switch {
+	case d.IPv4.Kind == SourcePPPoE && k.c.PPPoE == nil:
+		k.errorT(at("ipv4"), msg.T("pppoe needs a pppoe section in this file (or use interface:NAME)", "pppoe を使うには、このファイルに pppoe のセクションが必要です（または interface:NAME を使ってください）"))
+	case d.IPv4.Kind == SourceTunnel && k.c.Tunnel == nil:
+		k.errorT(at("ipv4"), msg.T("tunnel needs a tunnel section in this file (or use interface:NAME)", "tunnel を使うには、このファイルに tunnel のセクションが必要です（または interface:NAME を使ってください）"))
+	}
 }
 
 func (k *checker) httpURL(key, s string) {

@@ -57,12 +57,11 @@ func ConfigWarnings(cfg *config.Config, linkExists func(string) bool) config.Err
 	warn("interface", cfg.Interface)
 	for i, d := range cfg.DDNS {
 		for _, f := range []struct {
-			key, value string
-			v6         bool
-		}{{"ipv4", d.IPv4, false}, {"ipv6", d.IPv6, true}} {
-			s, err := ddns.ParseSource(f.value, f.v6)
-			if err == nil && (s.Kind == ddns.SourceInterface || s.Kind == ddns.SourceSeen) {
-				warn(fmt.Sprintf("ddns[%d].%s", i, f.key), s.Link)
+			key string
+			src config.Source
+		}{{"ipv4", d.IPv4}, {"ipv6", d.IPv6}} {
+			if f.src.Kind == config.SourceInterface || f.src.Kind == config.SourceSeen {
+				warn(fmt.Sprintf("ddns[%d].%s", i, f.key), f.src.Link)
 			}
 		}
 	}

@@ -37,7 +37,7 @@ func warnings(cfg *config.Config) []msg.Text {
 	}
 	aaaa := false
 	for _, d := range cfg.DDNS {
-		aaaa = aaaa || (d.IPv6 != "" && d.IPv6 != "none")
+		aaaa = aaaa || d.IPv6.IsSet()
 	}
 	var out []msg.Text
 	for _, p := range cfg.Expose.TCP {

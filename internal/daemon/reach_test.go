@@ -261,7 +261,7 @@ func TestDNSUpdateFailedEvent(t *testing.T) {
 	pw := filepath.Join(t.TempDir(), "dyn.pass")
 	os.WriteFile(pw, []byte("s3cr3t-dyn-password\n"), 0o600)
 	cfg := &config.Config{DDNS: []config.DDNSRecord{{Provider: "dyndns2", Name: "www.example.net", Username: "u",
-		PasswordFile: pw, IPv4: "static:203.0.113.7", BaseURL: provider.URL, Interval: time.Minute}}}
+		PasswordFile: pw, IPv4: config.Source{Kind: config.SourceStatic, Static: netip.MustParseAddr("203.0.113.7")}, BaseURL: provider.URL, Interval: time.Minute}}}
 	nt, err := notify.New(&config.Notify{Webhooks: []config.Webhook{{URL: hooks.URL, Format: "json"}}}, config.ReadSecret, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -133,23 +133,6 @@ func FuzzParseRetryAfter(f *testing.F) {
 	})
 }
 
-func FuzzParseSource(f *testing.F) {
-	for _, s := range []string{"pppoe", "interface:enp1s0", "http:https://api.example/ip", "static:203.0.113.7", "none", "static:2001:db8::1"} {
-		f.Add(s, false)
-		f.Add(s, true)
-	}
-	f.Fuzz(func(t *testing.T, s string, v6 bool) {
-		src, err := ParseSource(s, v6)
-		if err != nil {
-			return
-		}
-		again, err := ParseSource(src.String(), v6)
-		if err != nil || again != src {
-			t.Fatalf("%q -> %q -> %+v, %v", s, src.String(), again, err)
-		}
-	})
-}
-
 // secretIn returns the token after the first "secret" token, for the leak check.
 func secretIn(b []byte) string {
 	toks, err := bindTokens(string(b))

@@ -68,30 +68,42 @@ var seenNeedsEcho = map[string]string{
 // IPv4 sources that cannot work in the config's mode: seen when the server
 // holds the session itself (its requests leave by MAP-E), interface:NAME
 // in two-routers mode (the server has only a private address).
-func validateSeen(cfg *config.Config, d *config.DDNSRecord, v4, v6 Source, at func(string) string, add func(key, format string, args ...any)) {
-	seen4, seen6 := v4.Kind == SourceSeen, v6.Kind == SourceSeen
+func validateSeen(cfg *config.Config, d *config.DDNSRecord, at func(string) string, add func(key string, t msg.Text)) {
+	v4, v6 := d.IPv4, d.IPv6
+	seen4, seen6 := v4.Kind == config.SourceSeen, v6.Kind == config.SourceSeen
 	if seen4 && cfg.PPPoE != nil && !cfg.PPPoE.DefaultRoute {
-		add(at("ipv4"), "seen sends by the normal route, which is MAP-E when this server holds the PPPoE session (the service would record the shared address): use ipv4: pppoe")
+		add(at("ipv4"), msg.T("seen sends by the normal route, which is MAP-E when this server holds the PPPoE session (the service would record the shared address): use ipv4: pppoe",
+			"seen は通常の経路で送りますが、このサーバが PPPoE セッションを持つときその経路は MAP-E です（サービスは共有アドレスを登録してしまいます）。「ipv4: pppoe」を使ってください"))
 	}
-	if v4.Kind == SourceInterface && cfg.Plan != nil && cfg.Plan.Mode == "two-routers" {
-		add(at("ipv4"), "in two-routers mode the server has only a private IPv4 address behind the PPPoE router: use ipv4: seen (the address the provider sees the request come from)")
+	if seen4 && cfg.Tunnel != nil {
+		// The tunnel routes only what leaves from the fixed address
+		// (hostnet.ReplyRoutes: a rule from it, no main default route).
+		add(at("ipv4"), msg.T("seen sends by the normal route, which is MAP-E: only traffic from the fixed address goes through the tunnel (the service would record the shared address): use ipv4: tunnel",
+			"seen は通常の経路（MAP-E）で送ります。トンネルを通るのは固定アドレスから出る通信だけです（サービスは共有アドレスを登録してしまいます）。「ipv4: tunnel」を使ってください"))
+	}
+	if v4.Kind == config.SourceInterface && cfg.Plan != nil && cfg.Plan.Mode == "two-routers" {
+		add(at("ipv4"), msg.T("in two-routers mode the server has only a private IPv4 address behind the PPPoE router: use ipv4: seen (the address the provider sees the request come from)",
+			"two-routers 構成ではサーバは PPPoE ルーターの内側のプライベート IPv4 アドレスしか持ちません。「ipv4: seen」（プロバイダーから見た要求の送信元アドレス）を使ってください"))
 	}
 	if !seen4 && !seen6 {
 		if d.EchoURL != "" {
-			add(at("echo_url"), "echo_url is used only by seen sources: set ipv4: seen (or ipv6: seen), or remove echo_url")
+			add(at("echo_url"), msg.T("echo_url is used only by seen sources: set ipv4: seen (or ipv6: seen), or remove echo_url",
+				"echo_url を使うのは seen だけです。「ipv4: seen」（または「ipv6: seen」）にするか、echo_url を消してください"))
 		}
 		return
 	}
 	for _, s := range []struct {
 		key string
-		src Source
+		src config.Source
 	}{{"ipv4", v4}, {"ipv6", v6}} {
-		if s.src.Kind == SourceSeen && s.src.Link == "" && cfg.Interface == "" {
-			add(at(s.key), "seen sends from the interface's own address: set the top-level interface: or write seen:NAME, e.g. seen:enp1s0")
+		if s.src.Kind == config.SourceSeen && s.src.Link == "" && cfg.Interface == "" {
+			add(at(s.key), msg.T("seen sends from the interface's own address: set the top-level interface: or write seen:NAME, e.g. seen:enp1s0",
+				"seen はインターフェース自身のアドレスから送ります。最上位の interface: を書くか、seen:enp1s0 のように seen:NAME と書いてください"))
 		}
 	}
 	if why, ok := seenNeedsEcho[d.Provider]; ok && d.EchoURL == "" {
-		add(at("echo_url"), "missing: provider %s with a seen source needs echo_url (%s): an http(s) URL that answers the address it sees, asked through the same path", d.Provider, why)
+		add(at("echo_url"), msg.T("missing: provider %s with a seen source needs echo_url (%s): an http(s) URL that answers the address it sees, asked through the same path",
+			"ありません。seen を使う %s には echo_url が必要です（%s）。見えた送信元アドレスを答える http(s) の URL で、同じ経路で問い合わせます", d.Provider, why))
 	}
 	if u, err := url.Parse(d.EchoURL); err == nil && d.EchoURL != "" {
 		if a, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil {
@@ -101,7 +113,8 @@ func validateSeen(cfg *config.Config, d *config.DDNSRecord, v4, v6 Source, at fu
 				v6   bool
 			}{{"ipv4", seen4, false}, {"ipv6", seen6, true}} {
 				if s.seen && a.Unmap().Is4() == s.v6 {
-					add(at("echo_url"), "%s is an address of the other family, so it cannot see the %s request: use a name with both A and AAAA records, or an address of that family", d.EchoURL, s.key)
+					add(at("echo_url"), msg.T("%s is an address of the other family, so it cannot see the %s request: use a name with both A and AAAA records, or an address of that family",
+						"%s は別の種類のアドレスなので、%s の要求を見られません。A と AAAA の両方を持つ名前か、その種類のアドレスを使ってください", d.EchoURL, s.key))
 				}
 			}
 		}
@@ -109,21 +122,24 @@ func validateSeen(cfg *config.Config, d *config.DDNSRecord, v4, v6 Source, at fu
 	switch d.Provider {
 	case "mydns":
 		if d.DirectIP {
-			add(at("direct_ip"), "direct_ip sends explicit addresses, but seen means MyDNS records the address the request comes from: remove direct_ip")
+			add(at("direct_ip"), msg.T("direct_ip sends explicit addresses, but seen means MyDNS records the address the request comes from: remove direct_ip",
+				"direct_ip はアドレスを明示して送りますが、seen は MyDNS に要求の送信元アドレスを登録させます。direct_ip を消してください"))
 		}
 	case "duckdns":
 		if seen6 {
-			add(at("ipv6"), "DuckDNS detects only IPv4 from the request (duckdns.org/spec.jsp): use interface:NAME for ipv6")
+			add(at("ipv6"), msg.T("DuckDNS detects only IPv4 from the request (duckdns.org/spec.jsp): use interface:NAME for ipv6",
+				"DuckDNS が要求から読み取るのは IPv4 だけです（duckdns.org/spec.jsp）。ipv6 には interface:NAME を使ってください"))
 		}
 	case "dyndns2":
-		if (seen4 && v6.Kind != SourceNone) || (seen6 && v4.Kind != SourceNone) {
-			add(at("ipv4"), "dyndns2 records the request's address only for the request's own family: with seen, set the other family to none and publish it in a record of its own")
+		if (seen4 && v6.Kind != config.SourceNone) || (seen6 && v4.Kind != config.SourceNone) {
+			add(at("ipv4"), msg.T("dyndns2 records the request's address only for the request's own family: with seen, set the other family to none and publish it in a record of its own",
+				"dyndns2 が登録するのは要求と同じ種類のアドレスだけです。seen を使うなら、もう一方を none にして別のレコードで登録してください"))
 		}
 	}
 }
 
 // seenLink is the interface a seen source sends from.
-func (u *Updater) seenLink(src Source) string {
+func (u *Updater) seenLink(src config.Source) string {
 	if src.Link != "" {
 		return src.Link
 	}
@@ -170,7 +186,7 @@ func SeenLocal(addrs []hostnet.Addr, v6 bool, c V6Choice) (netip.Addr, error) {
 // resolveSeen finds the local address of a seen source and, with echo_url,
 // the address the request is seen from. Without echo_url the address is
 // zero: the provider tells it when it answers.
-func (u *Updater) resolveSeen(ctx context.Context, r *record, src Source, v6 bool) (addr, local netip.Addr, err error) {
+func (u *Updater) resolveSeen(ctx context.Context, r *record, src config.Source, v6 bool) (addr, local netip.Addr, err error) {
 	link := u.seenLink(src)
 	as, err := u.opts.Addrs(link)
 	if err != nil {

@@ -17,30 +17,6 @@ import (
 	"github.com/dualpath/dualpath/internal/msg/msgtest"
 )
 
-func TestParseSourceSeen(t *testing.T) {
-	for _, c := range []struct {
-		in, back, err string
-	}{
-		{"seen", "seen", ""},
-		{"seen:enp1s0", "seen:enp1s0", ""},
-		{"seen:a/b", "", "want seen or seen:NAME"},
-		{"seen:waytoolonginterfacename", "", "want seen or seen:NAME"},
-	} {
-		for _, v6 := range []bool{false, true} {
-			s, err := ParseSource(c.in, v6)
-			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) {
-					t.Errorf("%q: error %v, want %q", c.in, err, c.err)
-				}
-				continue
-			}
-			if err != nil || s.Kind != SourceSeen || s.String() != c.back {
-				t.Errorf("%q (v6 %v): %+v %q %v", c.in, v6, s, s.String(), err)
-			}
-		}
-	}
-}
-
 func TestValidateSeen(t *testing.T) {
 	cfg := loadConfig(t, `ddns:
   - provider: mydns
@@ -125,6 +101,32 @@ plan:
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("errors do not contain %q:\n%v", want, err)
 		}
+	}
+
+	// The tunnel routes only what leaves from the fixed address: seen
+	// would go out by MAP-E.
+	tunnel := loadConfig(t, `interface: enp1s0
+tunnel:
+  br: 2001:db8:ff::1
+  interface_id: ::c6:3364:7b00:0
+  ipv4: 198.51.100.7
+ddns:
+  - provider: mydns
+    username: m1
+    password_file: /etc/dualpath/mydns.pass
+    ipv4: seen
+  - provider: mydns
+    username: m2
+    password_file: /etc/dualpath/mydns.pass
+    ipv4: tunnel
+    ipv6: seen
+`)
+	err = ValidateConfig(tunnel)
+	want := "ddns[0].ipv4: seen sends by the normal route, which is MAP-E: only traffic from the fixed address goes through the tunnel (the service would record the shared address): use ipv4: tunnel"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("errors do not contain %q:\n%v", want, err)
+	} else if es := err.(config.Errors); len(es) != 1 || !strings.Contains(es[0].In(msg.Japanese), "「ipv4: tunnel」を使ってください") {
+		t.Errorf("want only ddns[0].ipv4 refused, with its Japanese:\n%v", es.In(msg.Japanese))
 	}
 
 	ok := loadConfig(t, `interface: enp1s0
@@ -339,9 +341,7 @@ func newWithProvider(cfg *config.Config, opts Options, prov Provider) (*Updater,
 	if err != nil {
 		return nil, err
 	}
-	v4, _ := ParseSource(d.IPv4, false)
-	v6, _ := ParseSource(d.IPv6, true)
-	u.recs = append(u.recs, &record{id: "t", label: d.Provider + " " + d.Name, cfg: d, prov: prov, v4: v4, v6: v6,
+	u.recs = append(u.recs, &record{id: "t", label: d.Provider + " " + d.Name, cfg: d, prov: prov, v4: d.IPv4, v6: d.IPv6,
 		choice: v6Choice(d), interval: DefaultInterval})
 	return u, nil
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/msg"
 )
 
@@ -43,10 +44,10 @@ func (u *Updater) watchSeenPaths(ctx context.Context) {
 			continue
 		}
 		for _, f := range []struct {
-			src Source
+			src config.Source
 			v6  bool
 		}{{r.v4, false}, {r.v6, true}} {
-			if f.src.Kind == SourceSeen {
+			if f.src.Kind == config.SourceSeen {
 				go u.watchSeen(ctx, r, f.src, f.v6)
 			}
 		}
@@ -55,7 +56,7 @@ func (u *Updater) watchSeenPaths(ctx context.Context) {
 
 // watchSeen holds the watch connection of one seen family until ctx ends,
 // kicking the updater whenever it breaks or comes back after a failure.
-func (u *Updater) watchSeen(ctx context.Context, r *record, src Source, v6 bool) {
+func (u *Updater) watchSeen(ctx context.Context, r *record, src config.Source, v6 bool) {
 	failed := false
 	for ctx.Err() == nil {
 		start := time.Now()
@@ -93,7 +94,7 @@ func (u *Updater) watchSeen(ctx context.Context, r *record, src Source, v6 bool)
 // holdSeenPath connects to echo_url from the family's local address, asks
 // it once (proving the path works, then calls up), and blocks until the
 // connection ends: nil when the service closed it, an error when it broke.
-func (u *Updater) holdSeenPath(ctx context.Context, r *record, src Source, v6 bool, up func()) error {
+func (u *Updater) holdSeenPath(ctx context.Context, r *record, src config.Source, v6 bool, up func()) error {
 	as, err := u.opts.Addrs(u.seenLink(src))
 	if err != nil {
 		return err

@@ -119,7 +119,7 @@ type record struct {
 	id, label                  string
 	cfg                        config.DDNSRecord
 	prov                       Provider
-	v4, v6                     Source
+	v4, v6                     config.Source
 	choice                     V6Choice
 	secrets                    []string
 	interval                   time.Duration
@@ -215,16 +215,8 @@ func New(cfg *config.Config, opts Options) (*Updater, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ddns[%d]: %v", i, err)
 		}
-		v4, err := ParseSource(d.IPv4, false)
-		if err != nil {
-			return nil, fmt.Errorf("ddns[%d].ipv4: %v", i, err)
-		}
-		v6, err := ParseSource(d.IPv6, true)
-		if err != nil {
-			return nil, fmt.Errorf("ddns[%d].ipv6: %v", i, err)
-		}
 		r := &record{
-			id: recordID(d.Provider, d.Name, d.Username, d.Server), cfg: d, prov: prov, v4: v4, v6: v6,
+			id: recordID(d.Provider, d.Name, d.Username, d.Server), cfg: d, prov: prov, v4: d.IPv4, v6: d.IPv6,
 			choice: v6Choice(d), secrets: secrets, interval: d.Interval, keepalive: d.Keepalive,
 		}
 		r.label = d.Provider + " " + d.Name
@@ -506,10 +498,10 @@ func (u *Updater) check(ctx context.Context, r *record, ignoreBackoff bool) erro
 	// (A seen family is never filled in: its request must carry no address.)
 	switch r.prov.(type) {
 	case *DuckDNS, *DynDNS2:
-		if !up.IPv4.IsValid() && r.v4.Kind != SourceNone && r.v4.Kind != SourceSeen {
+		if !up.IPv4.IsValid() && r.v4.Kind != config.SourceNone && r.v4.Kind != config.SourceSeen {
 			up.IPv4 = st.IPv4
 		}
-		if !up.IPv6.IsValid() && r.v6.Kind != SourceNone && r.v6.Kind != SourceSeen {
+		if !up.IPv6.IsValid() && r.v6.Kind != config.SourceNone && r.v6.Kind != config.SourceSeen {
 			up.IPv6 = st.IPv6
 		}
 	}
@@ -614,7 +606,7 @@ func (u *Updater) resolveFamily(ctx context.Context, r *record, v6 bool) resolve
 	if v6 {
 		src, fam, last = r.v6, "ipv6", &r.lastRefusal6
 	}
-	if src.Kind == SourceNone {
+	if src.Kind == config.SourceNone {
 		return resolved{}
 	}
 	addr, local, err := u.resolve(ctx, r, src, v6)
@@ -637,14 +629,14 @@ func (u *Updater) resolveFamily(ctx context.Context, r *record, v6 bool) resolve
 	u.mu.Lock()
 	*last = msg.Text{}
 	u.mu.Unlock()
-	return resolved{addr: addr, local: local, fresh: true, seen: src.Kind == SourceSeen}
+	return resolved{addr: addr, local: local, fresh: true, seen: src.Kind == config.SourceSeen}
 }
 
-func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (addr, local netip.Addr, err error) {
+func (u *Updater) resolve(ctx context.Context, r *record, src config.Source, v6 bool) (addr, local netip.Addr, err error) {
 	switch src.Kind {
-	case SourceStatic:
+	case config.SourceStatic:
 		return src.Static, netip.Addr{}, CheckPublishable(src.Static, r.choice.AllowULA)
-	case SourcePPPoE, SourceTunnel:
+	case config.SourcePPPoE, config.SourceTunnel:
 		a, err := u.sessionAddr()
 		if err != nil {
 			return netip.Addr{}, netip.Addr{}, err
@@ -656,7 +648,7 @@ func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (
 			return netip.Addr{}, netip.Addr{}, err
 		}
 		return a, a, nil
-	case SourceInterface:
+	case config.SourceInterface:
 		as, err := u.opts.Addrs(src.Link)
 		if err != nil {
 			return netip.Addr{}, netip.Addr{}, err
@@ -680,9 +672,9 @@ func (u *Updater) resolve(ctx context.Context, r *record, src Source, v6 bool) (
 			}
 		}
 		return a, netip.Addr{}, nil
-	case SourceSeen:
+	case config.SourceSeen:
 		return u.resolveSeen(ctx, r, src, v6)
-	case SourceHTTP:
+	case config.SourceHTTP:
 		var via netip.Addr
 		if !v6 {
 			via, _ = u.sessionAddr() // ask through the session when we hold one
@@ -751,7 +743,7 @@ func (u *Updater) sharedIPv4() []netip.Prefix {
 		links[u.cfg.Interface] = true
 	}
 	for _, r := range u.recs {
-		if r.v6.Kind == SourceInterface {
+		if r.v6.Kind == config.SourceInterface {
 			links[r.v6.Link] = true
 		}
 	}

@@ -90,13 +90,22 @@ type FaultResult struct {
 
 	start   time.Time
 	Cleared time.Time `json:"-"`
+	end     time.Time // recovered (or given up on), the drill steady again
 }
 
 // Violation is an invariant that did not hold.
 type Violation struct {
-	At    float64 `json:"at_s"` // seconds since the drill began
-	Fault int     `json:"fault,omitempty"`
+	At    float64 `json:"at_s"`            // seconds since the drill began
+	Fault int     `json:"fault,omitempty"` // the fault in progress (FaultResult.N); 0: between faults
 	What  string  `json:"what"`
+}
+
+// when says when the violation happened: during which fault, or between.
+func (v Violation) when() msg.Text {
+	if v.Fault == 0 {
+		return msg.T("between faults", "障害の合間")
+	}
+	return msg.T("fault %d", "障害 %d", v.Fault)
 }
 
 // ChaosReport is the whole drill.
@@ -269,6 +278,7 @@ func (l *Lab) Chaos(ctx context.Context, opt ChaosOptions) (*ChaosReport, error)
 			}
 		}
 		f.OK = err == nil
+		f.end = time.Now()
 		c.setSteady(true)
 		c.say(msg.T("  %s", "  %s", f.line()))
 		rep.Faults = append(rep.Faults, f)
@@ -279,7 +289,7 @@ func (l *Lab) Chaos(ctx context.Context, opt ChaosOptions) (*ChaosReport, error)
 	if ctx.Err() == nil {
 		c.decoyControl(ctx, "after")
 	}
-	c.judgeScans()
+	c.judgeScans(rep.Faults)
 	rep.Violations = c.viol
 	if rep.Violations == nil {
 		rep.Violations = []Violation{}
@@ -518,7 +528,7 @@ func (c *chaos) decoyControl(ctx context.Context, when string) {
 
 // judgeScans checks every scan of the drill: only the exposed ports may
 // ever be open on the session address, over TCP and over UDP.
-func (c *chaos) judgeScans() {
+func (c *chaos) judgeScans(faults []FaultResult) {
 	b, err := os.ReadFile(c.watchOut)
 	if err != nil {
 		c.violate("no observations from the watcher: %v", err)
@@ -537,7 +547,7 @@ func (c *chaos) judgeScans() {
 		}{{"TCP", o.Open, c.expose}, {"UDP", o.UDP, c.exposeU}} {
 			for _, p := range x.open {
 				if !slices.Contains(x.expose, p) {
-					c.viol = append(c.viol, Violation{At: round1(o.At.Sub(c.began).Seconds()),
+					c.viol = append(c.viol, Violation{At: round1(o.At.Sub(c.began).Seconds()), Fault: faultAt(faults, o.At),
 						What: fmt.Sprintf("%s port %d open on %s (expose: %s)", x.proto, p, o.Addr, portsString(x.expose))})
 				}
 			}
@@ -546,6 +556,17 @@ func (c *chaos) judgeScans() {
 	if scans == 0 {
 		c.violate("the scanner made no scan")
 	}
+}
+
+// faultAt is the fault in progress at t (FaultResult.N): from its start
+// until the drill is steady again after it; 0 between faults.
+func faultAt(faults []FaultResult, t time.Time) int {
+	for _, f := range faults {
+		if !t.Before(f.start) && !t.After(f.end) {
+			return f.N
+		}
+	}
+	return 0
 }
 
 var poolAddrRE = regexp.MustCompile(`203\.0\.113\.\d+`)
@@ -733,6 +754,6 @@ func (r *ChaosReport) Print(w io.Writer, lang msg.Lang) {
 	}
 	p.Println(msg.T("%d invariant violation(s):", "不変条件の違反 %d 件:", len(r.Violations)))
 	for _, v := range r.Violations {
-		p.Println(msg.Same(fmt.Sprintf("  %.1fs fault %d: %s", v.At, v.Fault, v.What)))
+		p.Println(msg.T("  %.1fs %s: %s", "  %.1f 秒 %s: %s", v.At, v.when(), v.What))
 	}
 }

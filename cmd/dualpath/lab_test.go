@@ -12,8 +12,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -446,7 +448,7 @@ func testIPv6FilterCheckFails(t *testing.T, r *labRun) {
 		if x.Outcome != lab.Fail {
 			t.Errorf("hole closed: check %d %s: %s (seen %s), want FAIL", x.ID, x.Check, x.Outcome, x.Seen)
 		}
-		if x.ID == 10 && !strings.HasSuffix(x.Seen, ": none") {
+		if x.ID == 10 && !strings.HasSuffix(x.Seen, ": TCP none; UDP none") {
 			t.Errorf("hole closed: check 10 saw %q, want nothing open", x.Seen)
 		}
 	}
@@ -455,6 +457,26 @@ func testIPv6FilterCheckFails(t *testing.T, r *labRun) {
 	}
 	if rep, err = l.TestOnly(ctx, 5, 10); err != nil || !rep.Passed() || len(rep.Results) != 2 {
 		t.Errorf("hole opened again: %+v %v", rep, err)
+	}
+	// A router that lets UDP to the decoy port in: check 10 sees it.
+	out, code := r.run(t, "exec", "router", "--", "nft", "--echo", "--handle", "insert", "rule", "ip6", "dualpath_lab_hgw", "forward",
+		"ip6", "daddr", lab.ServerIPv6().String(), "udp", "dport", strconv.Itoa(lab.DecoyPort), "accept")
+	m := regexp.MustCompile(`# handle (\d+)`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("opening UDP %d in the router's IPv6 filter: exit %d: %s", lab.DecoyPort, code, out)
+	}
+	rep, err = l.TestOnly(ctx, 10)
+	if err != nil || len(rep.Results) != 1 {
+		t.Fatalf("check 10: %+v %v", rep, err)
+	}
+	if x := rep.Results[0]; x.Outcome != lab.Fail || !strings.HasSuffix(x.Seen, fmt.Sprintf("; UDP %d", lab.DecoyPort)) {
+		t.Errorf("UDP hole in the router: check 10 %s, seen %q; want FAIL with UDP %d open", x.Outcome, x.Seen, lab.DecoyPort)
+	}
+	if out, code := r.run(t, "exec", "router", "--", "nft", "delete", "rule", "ip6", "dualpath_lab_hgw", "forward", "handle", m[1]); code != 0 {
+		t.Fatalf("closing the router's UDP hole: exit %d: %s", code, out)
+	}
+	if rep, err = l.TestOnly(ctx, 10); err != nil || !rep.Passed() || len(rep.Results) != 1 {
+		t.Errorf("router's UDP hole closed again: %+v %v", rep, err)
 	}
 }
 

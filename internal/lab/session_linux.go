@@ -152,20 +152,37 @@ func scanExpected() msg.Text {
 // legitimately reachable: on the server's LAN address, from the PC (a few
 // tries, as datagrams may be lost).
 func (l *Lab) udpDecoyAnswers(ctx context.Context) error {
+	return l.udpDecoyAnswersAt(ctx, NodePC, ServerLAN4)
+}
+
+// udpDecoyAnswersAt checks that the decoy answers node at addr.
+func (l *Lab) udpDecoyAnswersAt(ctx context.Context, node string, addr netip.Addr) error {
 	var res scanResult
 	var err error
 	if waitFor(ctx, 10*time.Second, func() bool {
-		err = l.nodeJSON(ctx, NodePC, &res, "scan", "--ports", "", "--udp", strconv.Itoa(DecoyPort), ServerLAN4.String())
+		err = l.nodeJSON(ctx, node, &res, "scan", "--ports", "", "--udp", strconv.Itoa(DecoyPort), addr.String())
 		return err == nil && len(res.OpenUDP) == 1
 	}) {
 		return nil
 	}
-	t := msg.T("the UDP decoy at %s:%d did not answer the PC", "%s:%d のUDPのおとりがPCに応答しない", ServerLAN4, DecoyPort)
+	ap := netip.AddrPortFrom(addr, DecoyPort)
+	t := msg.T("the UDP decoy at %s did not answer the %s", "%s のUDPのおとりが%sに応答しない", ap, nodeName(node))
 	if err != nil {
-		t = msg.T("the UDP decoy at %s:%d could not be probed from the PC: %s", "%s:%d のUDPのおとりをPCから調べられない: %s",
-			ServerLAN4, DecoyPort, shortText(err))
+		t = msg.T("the UDP decoy at %s could not be probed from the %s: %s", "%s のUDPのおとりを%sから調べられない: %s",
+			ap, nodeName(node), shortText(err))
 	}
 	return msg.Err(t)
+}
+
+// nodeName names a node in messages.
+func nodeName(node string) msg.Text {
+	switch node {
+	case NodePC:
+		return msg.T("PC", "PC")
+	case NodeRouter:
+		return msg.T("IPoE router", "IPoEルーター")
+	}
+	return msg.Same(node)
 }
 
 // portList is ps as lab-node takes a port list ("80,443"; empty for none).

@@ -110,20 +110,23 @@ func parseFilterSet(out string) []netip.AddrPort {
 }
 
 // checkIPv6Filter scans the server's stable IPv6 address from the IPv6
-// visitor: the exposed ports must answer through the router's filter, and
-// the decoy service the server runs on every address must not (the
-// router's default drop). A closed hole or a router that lets everything
-// in both fail.
+// visitor, over TCP and UDP: the exposed TCP ports must answer through the
+// router's filter, and the decoys the server runs on every address (TCP
+// and UDP) must not (the router's default drop). A closed hole or a router
+// that lets everything in both fail. The UDP decoy must answer the router
+// on the LAN meanwhile, or "no UDP port open" would prove nothing.
 func checkIPv6Filter(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
-	exp := msg.T("open: %s; %d filtered", "開いている: %s。%d は遮断", portsString(ExposedTCP), DecoyPort)
-	var res struct {
-		Open []uint16 `json:"open"`
-	}
+	exp := msg.T("open: TCP %s; UDP %s; %d filtered", "開いている: TCP %s、UDP %s。%d は遮断", portsString(ExposedTCP), portsString(ExposedUDP), DecoyPort)
+	var res scanResult
 	ports := fmt.Sprintf("1-1024,%d", DecoyPort)
-	if err := l.nodeJSON(ctx, NodeInet6, &res, "scan", "--ports", ports, "--expect", portList(ExposedTCP), ServerIPv6().String()); err != nil {
+	if err := l.nodeJSON(ctx, NodeInet6, &res, "scan", "--ports", ports, "--udp", ports, "--expect", portList(ExposedTCP), ServerIPv6().String()); err != nil {
 		return exp, shortText(err), false
 	}
-	return exp, msg.T("open on %s: %s", "%s で開いている: %s", ServerIPv6(), portsString(res.Open)), portsString(res.Open) == portsString(ExposedTCP)
+	seen := msg.T("open on %s: TCP %s; UDP %s", "%s で開いている: TCP %s、UDP %s", ServerIPv6(), portsString(res.Open), portsString(res.OpenUDP))
+	if err := l.udpDecoyAnswersAt(ctx, NodeRouter, ServerIPv6()); err != nil {
+		return exp, msg.T("%s; but %s", "%s。ただし%s", seen, err), false
+	}
+	return exp, seen, portsString(res.Open) == portsString(ExposedTCP) && portsString(res.OpenUDP) == portsString(ExposedUDP)
 }
 
 // v6FilterSteps are the set-up steps of the filter: the router's default

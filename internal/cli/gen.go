@@ -136,7 +136,7 @@ func Man(w io.Writer, cmds []Described, version string, lang msg.Lang) {
 	p(".TP")
 	p(`.BR LC_ALL ", " LC_MESSAGES ", " LANG`)
 	p("%s", l("Japanese text output and log lines when the first one set starts with ja (systemd passes the system's LANG to the service).",
-		"設定されている最初のものが ja で始まれば、文章の出力とログは日本語になります（systemd はシステムの LANG をサービスに渡します）。"))
+		"設定されている最初のものが「ja」で始まれば、文章の出力とログは日本語になります（systemd はシステムの LANG をサービスに渡します）。"))
 	p(".SH %s", l("FILES", "ファイル"))
 	p(".TP")
 	p(".I /etc/dualpath/dualpath.yaml")

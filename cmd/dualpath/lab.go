@@ -214,7 +214,7 @@ func runChaos(ctx context.Context, stdio cli.IO, l *lab.Lab, n int, seed uint64,
 	}
 	for _, k := range ks {
 		if !slices.Contains(lab.FaultKinds(), k) {
-			return cli.Usage(msg.T("--kinds: unknown fault kind %q: use %s", "--kinds: %q という障害の種類はありません。%s から選んでください", k, strings.Join(lab.FaultKinds(), ", ")))
+			return cli.Usage(msg.T("--kinds: unknown fault kind %q: use %s", "--kinds: %q という障害の種類はありません。%s から選んでください", k, msg.Items(lab.FaultKinds())))
 		}
 	}
 	progress := stdio.Stdout

@@ -207,7 +207,7 @@ func mapeLocal(rule *mape.Rule) (mapeResult, error) {
 			"mape --local: このサーバのグローバル IPv6 アドレス（%s）はどれも --rule のプレフィックス %s の中にありません",
 			strings.Join(tried, ", "), rule.IPv6Prefix))
 	}
-	return mapeResult{}, noRule(msg.T("any of this host's global IPv6 addresses (%s)", "このサーバのどのグローバル IPv6 アドレス（%s）", strings.Join(tried, ", ")))
+	return mapeResult{}, noRule(msg.T("any of this host's global IPv6 addresses (%s)", "このサーバのどのグローバル IPv6 アドレス（%s）", msg.Items(tried)))
 }
 
 // mapeLabels are the row labels of mape's text output.

@@ -305,7 +305,7 @@ func suggest(name string, fields map[string]int) msg.Text {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		return msg.T(" (known keys here: %s)", "（ここで使えるキー: %s）", strings.Join(keys, ", "))
+		return msg.T(" (known keys here: %s)", "（ここで使えるキー: %s）", msg.Items(keys))
 	}
 	return msg.T(": did you mean %q?", "。%q の誤りでは？", best)
 }

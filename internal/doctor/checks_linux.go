@@ -17,6 +17,7 @@ import (
 	"github.com/dualpath/dualpath/internal/doctor/probe"
 	"github.com/dualpath/dualpath/internal/doctor/sockets"
 	"github.com/dualpath/dualpath/internal/hostnet"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // Checks returns every check, in report order: the line, the LAN, the host.
@@ -348,7 +349,7 @@ func (env *Env) checkDaemon(context.Context) Result {
 	d := map[string]any{"status_socket": sock, "table": table, "missing": nonNil(missing)}
 	if len(missing) > 0 {
 		return Result{Status: Fail, Details: d,
-			Summary: T("dualpath run is up, but missing: %s", "dualpath run は動いていますが、次がありません: %s", strings.Join(missing, ", ")),
+			Summary: T("dualpath run is up, but missing: %s", "dualpath run は動いていますが、次がありません: %s", msg.Items(missing)),
 			Fix:     T("check the daemon's log (journalctl -u dualpath) and restart it", "デーモンのログ（journalctl -u dualpath）を確認し、再起動してください")}
 	}
 	return Result{Status: OK, Details: d,

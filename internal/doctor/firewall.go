@@ -691,7 +691,7 @@ func FirewallVerdict(sets []*Ruleset, iface string, ports []uint16) Result {
 		what = T("every input chain accepts them", "入力側のすべてのチェーンが受け入れます")
 	}
 	return Result{Status: OK, Details: d,
-		Summary: T("ports %s pass the host's own firewall on %s (%s)", "ポート %s は %s でサーバ自身のファイアウォールを通ります（%s）", strings.Join(open, ", "), iface, what)}
+		Summary: T("ports %s pass the host's own firewall on %s (%s)", "ポート %s は %s でサーバ自身のファイアウォールを通ります（%s）", msg.Items(open), iface, what)}
 }
 
 func anyInputChain(sets []*Ruleset) bool {

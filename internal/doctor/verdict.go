@@ -8,6 +8,7 @@ import (
 
 	"github.com/dualpath/dualpath/internal/doctor/probe"
 	"github.com/dualpath/dualpath/internal/doctor/sockets"
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/plan"
 	"github.com/dualpath/dualpath/mape"
 )
@@ -56,7 +57,7 @@ func DHCPVerdict(offers []probe.Offer, p *plan.Plan) Result {
 			Fix:     T("turn DHCP on in the IPoE router (only there)", "IPoE ルータの DHCP 機能を ON にしてください（IPoE ルータだけ）")}
 	case len(offers) > 1:
 		return Result{Status: Fail, Details: d,
-			Summary: T("%d DHCP servers answer: %s", "DHCP サーバが %d 台応答しています: %s", len(offers), strings.Join(list, ", ")),
+			Summary: T("%d DHCP servers answer: %s", "DHCP サーバが %d 台応答しています: %s", len(offers), msg.Items(list)),
 			Fix: T("turn DHCP off on every router but the IPoE router (two DHCP servers hand out clashing addresses)",
 				"IPoE ルータ以外の DHCP 機能を OFF にしてください（DHCP が2台あるとアドレスが重複します）")}
 	}
@@ -117,7 +118,7 @@ func ARPVerdict(p *plan.Plan, claims map[netip.Addr][]probe.ARPAnswer, own []net
 			Fix:     fixes[0]}
 	case Warn:
 		return Result{Status: Warn, Details: details,
-			Summary: T("no answer for %s", "%s から応答がありません", strings.Join(quiet, ", ")),
+			Summary: T("no answer for %s", "%s から応答がありません", msg.Items(quiet)),
 			Fix:     fixes[0]}
 	}
 	return Result{Status: OK, Details: details,
@@ -323,7 +324,7 @@ func IPv6LineVerdict(ifname string, addrs []V6Addr) Result {
 				"IPoE ルータの IPv6 を有効にし、このサーバで RA を受け取る設定にしてください（netplan の「accept-ra: true」）")}
 	}
 	return Result{Status: OK, Details: d,
-		Summary: T("global IPv6 on %s: %s", "%s にグローバル IPv6 があります: %s", ifname, strings.Join(list, ", "))}
+		Summary: T("global IPv6 on %s: %s", "%s にグローバル IPv6 があります: %s", ifname, msg.Items(list))}
 }
 
 // IPv6ChoiceVerdict: is there a stable address to publish?
@@ -343,7 +344,7 @@ func IPv6ChoiceVerdict(ifname string, addrs []V6Addr) Result {
 			Summary: T("no global IPv6 address to choose from", "選べるグローバル IPv6 アドレスがありません")}
 	case len(stable) == 0:
 		return Result{Status: Warn, Details: d,
-			Summary: T("only temporary IPv6 addresses on %s (%s): they change daily, so the AAAA record goes stale", "%s には一時アドレス（%s）しかありません: 毎日変わるので AAAA レコードが古くなります", ifname, strings.Join(tt, ", ")),
+			Summary: T("only temporary IPv6 addresses on %s (%s): they change daily, so the AAAA record goes stale", "%s には一時アドレス（%s）しかありません: 毎日変わるので AAAA レコードが古くなります", ifname, msg.Items(tt)),
 			Fix: T("keep a stable address: netplan ipv6-privacy: false, or sysctl net.ipv6.conf.%s.use_tempaddr=0",
 				"固定的なアドレスを使ってください: netplan の「ipv6-privacy: false」、または sysctl net.ipv6.conf.%s.use_tempaddr=0", ifname)}
 	}
@@ -459,7 +460,7 @@ func RPFilterVerdict(values map[string]int, tun string) Result {
 			Summary: T("strict rp_filter on %s drops inbound IPv4 that arrives by PPPoE", "%s の rp_filter が厳格（1）で、PPPoE で届く IPv4 が捨てられます", tun),
 			Fix:     T("sysctl net.ipv4.conf.%s.rp_filter=2 (dualpath run sets it itself)", "sysctl net.ipv4.conf.%s.rp_filter=2 にしてください（dualpath run は自動で設定します）", tun)}
 	}
-	return Result{Status: OK, Details: d, Summary: T("rp_filter: %s", "rp_filter の設定は問題ありません: %s", strings.Join(parts, ", "))}
+	return Result{Status: OK, Details: d, Summary: T("rp_filter: %s", "rp_filter の設定は問題ありません: %s", msg.Items(parts))}
 }
 
 func nonNil[E any](s []E) []E {

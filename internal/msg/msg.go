@@ -232,6 +232,12 @@ func Concat(ts ...Text) Text { return Join(ts, Text{}) }
 // Comma is the list separator: ", " and 「、」.
 var Comma = Text{EN: ", ", JA: "、"}
 
+// Items is a list of names or values (ports, addresses, interfaces) as
+// they are, joined with ", " in English and 「、」 in Japanese.
+func Items(items []string) Text {
+	return Text{EN: strings.Join(items, ", "), JA: strings.Join(items, "、")}
+}
+
 // Errorf is an error saying T(en, ja, args...) that wraps its error
 // argument written %w (in both texts), for errors.Is and errors.As: the
 // bilingual fmt.Errorf.

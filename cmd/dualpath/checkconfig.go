@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/dualpath/dualpath/internal/cli"
@@ -43,7 +42,11 @@ func runCheckConfig(_ context.Context, stdio cli.IO, args []string) error {
 	if ws := daemon.ConfigWarnings(cfg, daemon.LinkExists); len(ws) > 0 {
 		printConfigErrors(stdio, ws)
 	}
-	fmt.Fprintf(stdio.Stdout, "%s: ok\n%s\n", path, cfg.Summary())
+	pr := msg.Printer{W: stdio.Stdout, Lang: msg.FromEnv(stdio.Getenv)}
+	pr.Println(msg.Same(path + ": ok"))
+	for _, line := range strings.Split(cfg.Summary().In(pr.Lang), "\n") {
+		msg.Hanging(stdio.Stdout, "", "    ", line)
+	}
 	return nil
 }
 

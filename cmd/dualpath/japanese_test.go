@@ -31,6 +31,11 @@ func TestJapaneseSession(t *testing.T) {
 		return p
 	}
 	secret := file("pw", "secret-pw\n")
+	example, err := os.ReadFile("../../packaging/dualpath.ja.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := file("good.yaml", strings.NewReplacer("/etc/dualpath/pppoe.pass", secret, "/etc/dualpath/mydns.pass", secret).Replace(string(example)))
 	runs := [][]string{{"-h"}, {"nosuch"}, {"mpae"}}
 	for _, d := range describeAll() {
 		runs = append(runs, append(strings.Fields(d.Name), "-h"))
@@ -54,6 +59,7 @@ func TestJapaneseSession(t *testing.T) {
 		[]string{"mape", "--iid", "x", prefix},
 		[]string{"mape", "--check-port", "x", prefix},
 		[]string{"mape", "--bogus"},
+		[]string{"check-config", good},
 		[]string{"check-config"},
 		[]string{"check-config", filepath.Join(dir, "missing.yaml")},
 		[]string{"check-config", file("empty.yaml", "")},

@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/dualpath/dualpath/internal/msg"
@@ -36,11 +37,18 @@ type step struct {
 	hints []msg.Text
 }
 
-func (p *Plan) tcpText() string { return joinPorts(p.TCP) }
+// portItems is a port list in a sentence: "80, 443", 「80、443」.
+func portItems(ps []uint16) msg.Text {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = strconv.Itoa(int(p))
+	}
+	return msg.Items(s)
+}
 
 // checklist is the template: the sections for p's mode.
 func checklist(p *Plan) []section {
-	tcp, udp := p.tcpText(), joinPorts(p.UDP)
+	tcp, udp := portItems(p.TCP), portItems(p.UDP)
 	pool := msg.T("(not given)", "（未指定）")
 	if p.HasDHCPRange() {
 		pool = msg.Same(p.DHCPFirst.String() + "–" + p.DHCPLast.String())
@@ -81,7 +89,7 @@ func checklist(p *Plan) []section {
 				msg.T("I-O DATA and others: the IPv6 filter or IPv6 firewall page.", "アイ・オー・データほか: IPv6 フィルタ（IPv6 ファイアウォール）の画面です。"),
 			}},
 	}}
-	if udp != "" {
+	if !udp.IsZero() {
 		ipoe.steps[len(ipoe.steps)-1].hints = append(ipoe.steps[len(ipoe.steps)-1].hints,
 			msg.T("And UDP %s the same way.", "UDP %s も同じように通します。", udp))
 	}
@@ -104,14 +112,14 @@ func checklist(p *Plan) []section {
 				"接続方法は「PPPoEクライアント」にし、プロバイダのアカウントを入れます。自動判別は OFF にし、勝手に IPoE へ切り替わらないようにします。"),
 				hints: []msg.Text{msg.T("Buffalo: Internet@Start off (the article did so).", "バッファロー: 「Internet@Start」を OFF にします（記事の筆者もそうしました）。")}},
 		}}
-		if tcp != "" {
+		if !tcp.IsZero() {
 			pppoe.steps = append(pppoe.steps, step{text: msg.T("Port forwarding: TCP %s to the server %s, same ports.", "ポート変換: TCP %s をサーバ %s の同じポートへ転送します。", tcp, p.Server),
 				hints: []msg.Text{
 					msg.T("Buffalo: 「ポート変換」.", "バッファロー: 「ポート変換」。"),
 					msg.T("Others: port forwarding, port mapping or static NAPT (static IP masquerade).", "ほかの機種: ポートフォワーディング、ポートマッピング、静的 NAPT（静的 IP マスカレード）などの名前です。"),
 				}})
 		}
-		if udp != "" {
+		if !udp.IsZero() {
 			pppoe.steps = append(pppoe.steps, step{text: msg.T("Port forwarding: UDP %s to the server %s, same ports.", "ポート変換: UDP %s をサーバ %s の同じポートへ転送します。", udp, p.Server)})
 		}
 		server := section{title: msg.T("Server", "サーバ"), steps: []step{

@@ -29,7 +29,7 @@ const (
 func Generate(p *Plan, lang msg.Lang) []File {
 	return []File{
 		{Name: NetplanFile, Title: msg.T("netplan (/etc/netplan/%s)", "netplan（/etc/netplan/%s）", NetplanFile), Mode: 0o600, Content: Netplan(p, lang)},
-		{Name: NginxFile, Title: msg.T("nginx listen lines (include in each server block)", "nginx の「listen」行（各「server」ブロックで読み込む）"), Mode: 0o644, Content: NginxListen(p, lang)},
+		{Name: NginxFile, Title: msg.T("nginx listen lines (include in each server block)", "nginx の listen 行（各 server ブロックで読み込む）"), Mode: 0o644, Content: NginxListen(p, lang)},
 		{Name: ChecklistENFile, Title: msg.T("router checklist (English)", "ルータ設定チェックリスト（英語）"), Mode: 0o644, Content: Checklist(p, msg.English)},
 		{Name: ChecklistJAFile, Title: msg.T("router checklist (Japanese)", "ルータ設定チェックリスト（日本語）"), Mode: 0o644, Content: Checklist(p, msg.Japanese)},
 	}
@@ -134,14 +134,6 @@ func NginxListen(p *Plan, lang msg.Lang) []byte {
 		fmt.Fprintf(&b, "listen [::]:%d%s;\n", port, ssl)
 	}
 	return []byte(b.String())
-}
-
-func joinPorts(ps []uint16) string {
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = fmt.Sprint(p)
-	}
-	return strings.Join(s, ", ")
 }
 
 // Addr helpers kept for callers (doctor) that need the plan's addresses.

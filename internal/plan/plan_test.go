@@ -285,12 +285,12 @@ func TestChecklist(t *testing.T) {
 			"IPv6 filter: allow new inbound connections to TCP 80, 443 on the server's stable IPv6 address only",
 			"「IPv6パケットフィルタ設定（IPoE）」", "「IPv6フィルター」", "`pppoe pass-through member lan1 lan2`", "`ipv6 filter N pass",
 			"One PPPoE session per ISP account", "FLET'S allows two PPPoE sessions per line"},
-		msg.Japanese: {"PPPoE パススルーを ON", "IPv6 フィルタ: サーバの固定的な IPv6 アドレスの TCP 80, 443 への新しい接続だけを通します",
+		msg.Japanese: {"PPPoE パススルーを ON", "IPv6 フィルタ: サーバの固定的な IPv6 アドレスの TCP 80、443 への新しい接続だけを通します",
 			"「IPv6パケットフィルタ設定（IPoE）」", "「IPv6フィルター」", "`pppoe pass-through member lan1 lan2`", "アカウント1つにつき1本", "2セッションまで", "フレッツ"},
 	}
 	for _, w := range []want{
 		{p, msg.English, []string{"`ipv4: seen`", "DHCP server off", "TCP 80, 443 to the server 192.168.1.10", "Two cables to the IPoE router", "Internet@Start off", "「ポート変換」"}},
-		{p, msg.Japanese, []string{"`ipv4: seen`", "DHCP サーバを OFF", "TCP 80, 443 をサーバ 192.168.1.10", "ケーブルは2本", "「Internet@Start」を OFF", "「ポート変換」"}},
+		{p, msg.Japanese, []string{"`ipv4: seen`", "DHCP サーバを OFF", "TCP 80、443 をサーバ 192.168.1.10", "ケーブルは2本", "「Internet@Start」を OFF", "「ポート変換」"}},
 		{one, msg.English, []string{"Retire the PPPoE router", "Retire the cron job", "`ufw allow in on ppp-srv to any port 80 proto tcp`", "gateway4"}},
 		{one, msg.Japanese, []string{"PPPoE ルータは外します", "のジョブをやめます", "`ufw allow in on ppp-srv to any port 80 proto tcp`", "gateway4"}},
 	} {

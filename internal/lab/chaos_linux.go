@@ -23,6 +23,7 @@ import (
 	"github.com/dualpath/dualpath/internal/daemon"
 	"github.com/dualpath/dualpath/internal/lab/vantage"
 	"github.com/dualpath/dualpath/internal/msg"
+	"github.com/dualpath/dualpath/internal/termtext"
 )
 
 // `dualpath lab chaos`: a drill of seeded faults against the running lab,
@@ -280,7 +281,7 @@ func (l *Lab) Chaos(ctx context.Context, opt ChaosOptions) (*ChaosReport, error)
 		f.OK = err == nil
 		f.end = time.Now()
 		c.setSteady(true)
-		c.say(msg.T("  %s", "  %s", f.line()))
+		c.say(msg.Concat(msg.Same("  "), f.line()))
 		rep.Faults = append(rep.Faults, f)
 		sleepCtx(ctx, 2*time.Second) // steady state between faults
 	}
@@ -671,19 +672,23 @@ func secs(p *float64) string {
 	return fmt.Sprintf("%.1f", *p)
 }
 
-func (f FaultResult) line() string {
-	s := fmt.Sprintf("%s -> %s: cleared %.1fs, session %ss, DNS %ss, fetch %ss", f.OldAddr, f.NewAddr, f.ClearedS, secs(f.SessionS), secs(f.DNSS), secs(f.FetchS))
+// line is the fault's outcome as the progress shows it, in both languages
+// (the notes, errors from below, as they are).
+func (f FaultResult) line() msg.Text {
+	s := msg.T("%s -> %s: cleared %.1fs, session %ss, DNS %ss, fetch %ss",
+		"%s → %s: 解消 %.1f秒、セッション %s秒、DNS %s秒、取得 %s秒",
+		f.OldAddr, f.NewAddr, f.ClearedS, secs(f.SessionS), secs(f.DNSS), secs(f.FetchS))
 	if f.DownS != nil {
-		s += fmt.Sprintf(", down noticed %ss", secs(f.DownS))
+		s = msg.T("%s, down noticed %ss", "%s、切断検知 %s秒", s, secs(f.DownS))
 	}
 	if f.AAAAS != nil {
-		s += fmt.Sprintf(", AAAA %ss after the path returned", secs(f.AAAAS))
+		s = msg.T("%s, AAAA %ss after the path returned", "%s、経路の復旧から %s秒で AAAA", s, secs(f.AAAAS))
 	}
 	if !f.OK {
-		s += " FAILED"
+		s = msg.T("%s FAILED", "%s 失敗", s)
 	}
 	for _, n := range f.Notes {
-		s += "; " + n
+		s = msg.T("%s; %s", "%s。%s", s, n)
 	}
 	return s
 }
@@ -739,9 +744,19 @@ func (r *ChaosReport) Print(w io.Writer, lang msg.Lang) {
 	p := msg.Printer{W: w, Lang: lang}
 	p.Println(msg.T("lab chaos, seed %d: %d faults in %.0f s; seconds from each fault's start, median/max",
 		"lab chaos（シード %d）: 障害 %d 件、%.0f 秒。各障害の開始からの秒数（中央値/最大）", r.Seed, len(r.Faults), r.Seconds))
-	p.Println(msg.T("%-12s %3s %4s %11s %11s %11s %11s", "%-12s %3s %4s %11s %11s %11s %11s",
-		msg.T("kind", "種類"), "n", msg.T("fail", "失敗"), msg.T("down seen", "切断検知"), msg.T("session", "再接続"),
-		msg.T("DNS", "DNS"), msg.T("fetch", "取得")))
+	// The heads padded by display width (「切断検知」 is 8 columns), so the
+	// columns line up in Japanese too.
+	head := func(t msg.Text, cols int, left bool) string {
+		s := t.In(lang)
+		pad := strings.Repeat(" ", max(0, cols-termtext.DisplayWidth(s)))
+		if left {
+			return s + pad
+		}
+		return pad + s
+	}
+	p.Println(msg.Same(strings.Join([]string{head(msg.T("kind", "種類"), 12, true), head(msg.Same("n"), 3, false),
+		head(msg.T("fail", "失敗"), 4, false), head(msg.T("down seen", "切断検知"), 11, false), head(msg.T("session", "再接続"), 11, false),
+		head(msg.Same("DNS"), 11, false), head(msg.T("fetch", "取得"), 11, false)}, " ")))
 	for _, k := range r.Kinds {
 		c := k.Cells
 		p.Println(msg.Same(fmt.Sprintf("%-12s %3d %4d %11s %11s %11s %11s", k.Kind, k.Count, k.Failed,

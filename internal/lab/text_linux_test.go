@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dualpath/dualpath/internal/msg/msgtest"
 	"github.com/dualpath/dualpath/internal/termtext"
 )
 
@@ -206,5 +207,36 @@ func TestReportExpectedSeenInJapanese(t *testing.T) {
 	j, _ := json.Marshal(r.Results[0])
 	if !strings.Contains(string(j), `"expected":"198.51.100.5, a port of PSID 0x12 (240)"`) || !strings.Contains(string(j), `"seen":"198.51.100.5:4389 (in set)"`) {
 		t.Errorf("JSON is not English: %s", j)
+	}
+}
+
+// lab chaos in Japanese: a fault's progress line and the table's heads are
+// Japanese, and the heads line up with the columns below them (padded by
+// display width, 「切断検知」 is 8 columns).
+func TestChaosInJapanese(t *testing.T) {
+	s := func(v float64) *float64 { return &v }
+	f := FaultResult{OldAddr: "203.0.113.2", NewAddr: "203.0.113.3", ClearedS: 0, SessionS: s(1), DNSS: s(1.3), FetchS: s(1.3), DownS: s(0), OK: true}
+	line := f.line().In(msg.Japanese)
+	if line != "203.0.113.2 → 203.0.113.3: 解消 0.0秒、セッション 1.0秒、DNS 1.3秒、取得 1.3秒、切断検知 0.0秒" {
+		t.Errorf("fault line %q", line)
+	}
+	var fitted strings.Builder // as the progress prints it
+	msg.Fit(&fitted, "  "+line)
+	msgtest.Japanese(t, fitted.String())
+	r := &ChaosReport{Seed: 3, Faults: []FaultResult{f}, Seconds: 26,
+		Kinds: []KindSummary{{Kind: "padt", Count: 1, Cells: []string{"0.0", "0.0", "1.0", "1.0", "1.3", "1.3", "1.3", "1.3"}}}}
+	var b strings.Builder
+	r.Print(&b, msg.Japanese)
+	lines := strings.Split(b.String(), "\n")
+	if len(lines) < 3 {
+		t.Fatalf("report:\n%s", b.String())
+	}
+	head, row := lines[1], lines[2]
+	// Each head ends where its column ends.
+	for _, h := range []string{"失敗", "切断検知", "再接続", "DNS", "取得"} {
+		end := termtext.DisplayWidth(head[:strings.Index(head, h)+len(h)])
+		if end > len(row) || row[end-1] == ' ' || end < len(row) && row[end] != ' ' {
+			t.Errorf("head %q does not end where its column does:\n%s\n%s", h, head, row)
+		}
 	}
 }

@@ -95,7 +95,7 @@ func sprintJA(format string, args []any) string {
 		for j < len(format) && strings.IndexByte("+-# 0123456789.", format[j]) >= 0 {
 			j++
 		}
-		if j >= len(format) || format[j] == '[' || format[j] == '*' {
+		if j >= len(format) || format[j] == '[' || format[j] == '*' || format[j] >= utf8.RuneSelf {
 			return fmt.Sprintf(format, args...)
 		}
 		if format[j] == '%' {

@@ -272,7 +272,8 @@ func zshQuote(s string) string {
 	return s
 }
 
-// Zsh writes a zsh completion function (#compdef dualpath).
+// Zsh writes a zsh completion function (#compdef dualpath). Commands and
+// flags are described in Japanese when the locale is Japanese, as help is.
 func Zsh(w io.Writer, cmds []Described) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	p("#compdef dualpath")
@@ -280,16 +281,29 @@ func Zsh(w io.Writer, cmds []Described) {
 	p("")
 	p("_dualpath() {")
 	p("  local -a commands")
-	p("  commands=(")
+	p("  local ja=0")
+	p("  [[ ${LC_ALL:-${LC_MESSAGES:-$LANG}} == ja* ]] && ja=1")
+	p("  if (( ja )); then")
+	p("    commands=(")
 	for _, c := range cmds {
 		if !strings.Contains(c.Name, " ") {
-			p("    '%s:%s'", c.Name, zshQuote(c.Summary.EN))
+			p("      '%s:%s'", c.Name, zshQuote(c.Summary.In(msg.Japanese)))
 		}
 	}
-	p("  )")
+	p("    )")
+	p("  else")
+	p("    commands=(")
+	for _, c := range cmds {
+		if !strings.Contains(c.Name, " ") {
+			p("      '%s:%s'", c.Name, zshQuote(c.Summary.EN))
+		}
+	}
+	p("    )")
+	p("  fi")
 	p("  if (( CURRENT == 2 )); then")
 	p("    _describe -t commands 'dualpath command' commands")
-	p("    _arguments '(- *)'{-h,--help}'[print help]' '(- *)--version[print the version]'")
+	p("    if (( ja )); then _arguments '(- *)'{-h,--help}'[このヘルプを表示]' '(- *)--version[バージョンを表示]'")
+	p("    else _arguments '(- *)'{-h,--help}'[print help]' '(- *)--version[print the version]'; fi")
 	p("    return")
 	p("  fi")
 	p("  local cmd=${words[2]}")
@@ -305,7 +319,8 @@ func Zsh(w io.Writer, cmds []Described) {
 			p("      case ${words[3]} in")
 			for _, s := range cmds {
 				if sub, ok := strings.CutPrefix(s.Name, c.Name+" "); ok {
-					p("        %s) _arguments -s %s '*:file:_files' ;;", sub, zshSpecs(s.Flags))
+					p("        %s) if (( ja )); then _arguments -s %s '*:file:_files'; else _arguments -s %s '*:file:_files'; fi ;;",
+						sub, zshSpecs(s.Flags, msg.Japanese), zshSpecs(s.Flags, msg.English))
 				}
 			}
 			p("      esac ;;")
@@ -315,7 +330,8 @@ func Zsh(w io.Writer, cmds []Described) {
 			continue
 		}
 		_ = name
-		p("    %s) _arguments -s %s '*:file:_files' ;;", c.Name, zshSpecs(c.Flags))
+		p("    %s) if (( ja )); then _arguments -s %s '*:file:_files'; else _arguments -s %s '*:file:_files'; fi ;;",
+			c.Name, zshSpecs(c.Flags, msg.Japanese), zshSpecs(c.Flags, msg.English))
 	}
 	p("  esac")
 	p("}")
@@ -323,10 +339,10 @@ func Zsh(w io.Writer, cmds []Described) {
 	p(`_dualpath "$@"`)
 }
 
-func zshSpecs(fs []Flag) string {
+func zshSpecs(fs []Flag, lang msg.Lang) string {
 	var out []string
 	for _, f := range fs {
-		spec := "'--" + f.Name + "[" + zshQuote(f.Usage.EN) + "]"
+		spec := "'--" + f.Name + "[" + zshQuote(f.Usage.In(lang)) + "]"
 		if f.Arg != "" {
 			action := ""
 			switch f.Arg {
@@ -337,6 +353,6 @@ func zshSpecs(fs []Flag) string {
 		}
 		out = append(out, spec+"'")
 	}
-	out = append(out, "'(- *)'{-h,--help}'[print help]'")
+	out = append(out, "'(- *)'{-h,--help}'["+zshQuote(msg.T("print help", "このヘルプを表示").In(lang))+"]'")
 	return strings.Join(out, " ")
 }

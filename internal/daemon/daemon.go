@@ -256,11 +256,10 @@ func (d *daemon) superviseSession(ctx context.Context) error {
 		return err
 	}
 	ccfg.OnEvent = d.onSessionEvent
-	backoff := d.opts.MinSessionBackoff
-	for {
+	return d.supervise(ctx, func(ctx context.Context) error {
 		c, err := newSession(ccfg)
 		if err != nil {
-			return fmt.Errorf("pppoe: %v", err)
+			return &fatalError{fmt.Errorf("pppoe: %v", err)}
 		}
 		d.sessMu.Lock()
 		d.session = c
@@ -268,30 +267,13 @@ func (d *daemon) superviseSession(ctx context.Context) error {
 		if d.st.SessionState(StateConnecting) {
 			d.notify("STATUS=" + d.statusLine())
 		}
-		started := time.Now()
-		err = c.Run(ctx)
-		if ctx.Err() != nil {
-			return nil
+		if err := c.Run(ctx); err != nil {
+			return err
 		}
-		if err == nil {
-			err = errors.New("the session stopped without a reason")
-		}
-		if time.Since(started) > d.opts.MaxSessionBackoff {
-			backoff = d.opts.MinSessionBackoff
-		}
+		return errors.New("the session stopped without a reason")
+	}, func(err error) {
 		d.st.SessionDown(msg.ErrorText(err), msg.CodeOf(err))
-		d.setDDNSAddress(netip.Addr{})
-		msg.LogError(d.log, msg.T("PPPoE session gave up; restarting it", "PPPoE セッションが止まりました。起動し直します"), "err", err, "retry_in", backoff.String())
-		d.notify("STATUS=" + d.statusLine())
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
-		backoff = min(backoff*2, d.opts.MaxSessionBackoff)
-	}
+	}, msg.T("PPPoE session gave up; restarting it", "PPPoE セッションが止まりました。起動し直します"))
 }
 
 // sessionTraffic reads the running session's data-plane counters (zero

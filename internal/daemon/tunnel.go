@@ -132,35 +132,17 @@ func (d *daemon) superviseTunnel(ctx context.Context) error {
 	if d.opts.TunnelTiming != nil {
 		d.opts.TunnelTiming(&cfg)
 	}
-	backoff := d.opts.MinSessionBackoff
-	for {
-		started := time.Now()
-		err := tunnel.Run(ctx, cfg)
-		if ctx.Err() != nil {
-			return nil
+	return d.supervise(ctx, func(ctx context.Context) error {
+		if err := tunnel.Run(ctx, cfg); err != nil {
+			return err
 		}
-		if err == nil {
-			err = errors.New("the tunnel stopped without a reason")
-		}
-		if time.Since(started) > d.opts.MaxSessionBackoff {
-			backoff = d.opts.MinSessionBackoff
-		}
+		return errors.New("the tunnel stopped without a reason")
+	}, func(err error) {
 		ts.mu.Lock()
 		ts.fail(time.Now(), "down", tunnelWhy(err, err.Error()))
 		ts.note(time.Now(), msg.T("stopped: %v", "停止: %v", err))
 		ts.mu.Unlock()
-		d.setDDNSAddress(netip.Addr{})
-		msg.LogError(d.log, msg.T("fixed-IP tunnel gave up; restarting it", "固定 IP トンネルが止まりました。起動し直します"), "err", err, "retry_in", backoff.String())
-		d.notify("STATUS=" + d.statusLine())
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
-		backoff = min(backoff*2, d.opts.MaxSessionBackoff)
-	}
+	}, msg.T("fixed-IP tunnel gave up; restarting it", "固定 IP トンネルが止まりました。起動し直します"))
 }
 
 // onTunnelEvent turns tunnel events into status, logs, the A record's

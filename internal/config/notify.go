@@ -15,7 +15,7 @@ type Notify struct {
 	Webhooks []Webhook     `yaml:"webhooks"`
 	Hooks    []Hook        `yaml:"hooks"`
 	Events   []string      `yaml:"events"`   // default: every event
-	Debounce time.Duration `yaml:"debounce"` // the same event (kind, family, port) at most once per this; default 1m
+	Debounce time.Duration `yaml:"debounce"` // the same event (kind, family, port; a DNS failure: the record) at most once per this; default 1m
 }
 
 // Webhook is one HTTP receiver.

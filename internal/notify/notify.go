@@ -3,7 +3,8 @@
 // hook commands (the event and its facts in environment variables, like
 // pppd's ip-up). Sending never blocks the daemon: events are queued and
 // delivered by one worker, a failing or slow receiver is logged and
-// dropped after a timeout. The same event (kind, family, port) is sent at
+// dropped after a timeout. The same event (kind, family, port; for
+// dns_update_failed the record) is sent at
 // most once per debounce window, but a change of state (session down, then
 // up) always is. Payloads carry no secret: webhook URLs
 // and tokens come from files and are scrubbed from every message.
@@ -126,6 +127,8 @@ func (e Event) group() string {
 		return "tunnel"
 	case ReachLost, ReachRegained:
 		return "reach/" + e.Facts["family"]
+	case DNSUpdateFailed: // each record of its own: one failing does not hide another
+		return string(e.Kind) + "/" + e.Facts["provider"] + "/" + e.Facts["name"]
 	}
 	return string(e.Kind) + "/" + e.Facts["family"] + "/" + e.Facts["port"]
 }

@@ -292,7 +292,15 @@ func TestDebounce(t *testing.T) {
 	n.Send(Event{Kind: SessionUp, Time: t0.Add(time.Second)})
 	n.Send(Event{Kind: SessionUp, Time: t0.Add(2 * time.Second)}) // debounced: no change
 	n.Send(Event{Kind: SessionDown, Time: t0.Add(3 * time.Second)})
-	r.wait(t, 6)
+	// Each DNS record fails on its own.
+	dns := func(provider, name string, at time.Duration) {
+		n.Send(Event{Kind: DNSUpdateFailed, Time: t0.Add(at), Facts: map[string]string{"provider": provider, "name": name}})
+	}
+	dns("cloudflare", "www.example.jp", 0)
+	dns("cloudflare", "www.example.jp", time.Second) // debounced
+	dns("cloudflare", "mail.example.jp", 2*time.Second)
+	dns("dyndns2", "www.example.jp", 3*time.Second)
+	r.wait(t, 9)
 	time.Sleep(100 * time.Millisecond)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -300,9 +308,10 @@ func TestDebounce(t *testing.T) {
 	for _, g := range r.got {
 		var p JSONPayload
 		json.Unmarshal(g.body, &p)
-		kinds = append(kinds, string(p.Event)+"/"+p.Facts["family"])
+		kinds = append(kinds, string(p.Event)+"/"+p.Facts["family"]+p.Facts["provider"]+p.Facts["name"])
 	}
-	want := "reach_lost/ipv6 reach_lost/ipv4 reach_lost/ipv6 session_down/ session_up/ session_down/"
+	want := "reach_lost/ipv6 reach_lost/ipv4 reach_lost/ipv6 session_down/ session_up/ session_down/" +
+		" dns_update_failed/cloudflarewww.example.jp dns_update_failed/cloudflaremail.example.jp dns_update_failed/dyndns2www.example.jp"
 	if strings.Join(kinds, " ") != want {
 		t.Errorf("delivered %v, want %s", kinds, want)
 	}

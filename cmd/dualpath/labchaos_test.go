@@ -78,20 +78,18 @@ func TestLabChaosDrill(t *testing.T) {
 	if err := json.Unmarshal([]byte(out[i:]), &rep); err != nil {
 		t.Fatalf("lab chaos JSON: %v\n%s", err, out)
 	}
-	udpSeen, during := false, false
+	// Which fault a scan belongs to depends on when the watcher's scans
+	// fall (one or two in a one-fault drill): TestFaultAt holds the rule.
+	udpSeen := false
 	for _, v := range rep.Violations {
 		if strings.HasPrefix(v.What, fmt.Sprintf("UDP port %d open on ", lab.DecoyPort)) {
 			udpSeen = true
-			during = during || v.Fault == 1 // the hole was open all along, the fault too
 			if v.Fault != 0 && v.Fault != 1 {
 				t.Errorf("UDP hole: violation of fault %d in a one-fault drill: %+v", v.Fault, v)
 			}
 		} else {
 			t.Errorf("UDP hole: unexpected violation %+v", v)
 		}
-	}
-	if !during {
-		t.Errorf("UDP hole: no violation attributed to the fault in progress: %+v", rep.Violations)
 	}
 	if code != 1 || !udpSeen || rep.Passed() {
 		t.Errorf("UDP %d let through the firewall: exit %d, violations %+v; want exit 1 naming the port\n%s", lab.DecoyPort, code, rep.Violations, out)

@@ -73,8 +73,10 @@ func Demo(ctx context.Context, l *Lab, w io.Writer, lang msg.Lang) (*Report, err
 		out, err := l.InCtx(ctx, NodeServer, l.bin, "status", "--socket", filepath.Join(l.Dir, "server-status.sock"))
 		if err == nil {
 			n.say(msg.T("\nWhat 'dualpath status' says on the server:", "\nサーバーでの 'dualpath status' の表示:"))
+			// status already fits its lines to the width: indenting them
+			// would break each full one again.
 			for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
-				msg.FitMore(w, "  "+line, 2)
+				msg.Fit(w, line)
 			}
 		}
 	}

@@ -30,7 +30,7 @@ func (c *Config) Summary() msg.Text {
 			p.Username, c.Interface, mac, p.MTU, p.Auth, p.TUN, route))
 		s = append(s, msg.T("Inbound on the PPPoE address: TCP %s, UDP %s, %s; everything else dropped.",
 			"PPPoE のアドレスで受け付けるもの: TCP %s、UDP %s、%s。ほかはすべて破棄。",
-			portsText(c.Expose.TCP), portsText(c.Expose.UDP), icmp))
+			PortsText(c.Expose.TCP), PortsText(c.Expose.UDP), icmp))
 	} else if t := c.Tunnel; t != nil {
 		update := msg.T("no update URL", "更新 URL なし")
 		if t.Update != nil {
@@ -41,7 +41,7 @@ func (c *Config) Summary() msg.Text {
 			t.IPv4Block(), t.BRAddr(), strings.TrimSpace(t.InterfaceID), c.Interface, t.MTU, t.TUN, t.Table, update))
 		s = append(s, msg.T("Inbound on the fixed address(es): TCP %s, UDP %s, %s; everything else dropped.",
 			"固定のアドレスで受け付けるもの: TCP %s、UDP %s、%s。ほかはすべて破棄。",
-			portsText(c.Expose.TCP), portsText(c.Expose.UDP), icmp))
+			PortsText(c.Expose.TCP), PortsText(c.Expose.UDP), icmp))
 	} else {
 		s = append(s, msg.T("No PPPoE session (two-router mode).", "PPPoE セッションなし（ルーター2台の構成）。"))
 	}
@@ -70,8 +70,8 @@ func (c *Config) Summary() msg.Text {
 	return msg.Join(s, msg.Same("\n"))
 }
 
-// portsText is FormatPorts in both languages ("none", 「なし」).
-func portsText(ps []uint16) msg.Text {
+// PortsText is FormatPorts in both languages ("none", 「なし」).
+func PortsText(ps []uint16) msg.Text {
 	if len(ps) == 0 {
 		return msg.T("none", "なし")
 	}

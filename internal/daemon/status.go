@@ -296,7 +296,7 @@ func (s *Status) WriteTextIn(w io.Writer, now time.Time, lang msg.Lang) {
 		}
 		line("firewall", msg.T("inbound on %s: TCP %s, UDP %s, %s; all else dropped",
 			"%s への受信: TCP %s、UDP %s、%s。それ以外は破棄",
-			fw.Interface, portsText(fw.TCP), portsText(fw.UDP), icmp))
+			fw.Interface, config.PortsText(fw.TCP), config.PortsText(fw.UDP), icmp))
 	} else {
 		line("firewall", msg.T("not active", "無効"))
 	}
@@ -335,14 +335,6 @@ func componentName(name string) msg.Text {
 		return msg.T("ddns", "DNS の更新")
 	}
 	return msg.Same(name)
-}
-
-// portsText is config.FormatPorts ("80,443", "none") in both languages.
-func portsText(ports []uint16) msg.Text {
-	if len(ports) == 0 {
-		return msg.T("none", "なし")
-	}
-	return msg.Same(config.FormatPorts(ports))
 }
 
 // sessionState names a session state in both languages.

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/daemon"
 	"github.com/dualpath/dualpath/internal/lab/vantage"
 	"github.com/dualpath/dualpath/internal/msg"
@@ -549,7 +550,7 @@ func (c *chaos) judgeScans(faults []FaultResult) {
 			for _, p := range x.open {
 				if !slices.Contains(x.expose, p) {
 					c.viol = append(c.viol, Violation{At: round1(o.At.Sub(c.began).Seconds()), Fault: faultAt(faults, o.At),
-						What: fmt.Sprintf("%s port %d open on %s (expose: %s)", x.proto, p, o.Addr, portsString(x.expose))})
+						What: fmt.Sprintf("%s port %d open on %s (expose: %s)", x.proto, p, o.Addr, config.FormatPorts(x.expose))})
 				}
 			}
 		}

@@ -1,13 +1,14 @@
 package lab
 
 import (
-	"github.com/dualpath/dualpath/internal/msg"
-
 	"context"
 	"io"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/msg"
 )
 
 // narrator prints the demo's story in the locale's language, every line
@@ -107,7 +108,7 @@ func (n narrator) intro(prefix, scenario string) {
 		"the set-up opens only %s to the server's stable IPv6 address, as the router checklist tells you to.",
 		"IPoEルーターはNTTのHGW、Buffalo、Aterm、Yamahaと同じく外からのIPv6の新規接続を破棄します。"+
 			"組み立てでは、ルーターのチェックリストどおりサーバーの固定IPv6アドレスへの %s だけを開けます。",
-		portsString(ExposedTCP)))
+		config.FormatPorts(ExposedTCP)))
 	isp := msg.T("The ISP: MAP-E border relay, PPPoE access concentrator, BIND 9 for %s, a MyDNS-compatible service.",
 		"ISP: MAP-EのBR、PPPoEアクセスコンセントレーター、%s のBIND 9、MyDNS互換サービス。", strings.TrimSuffix(Zone, "."))
 	if scenario == ScenarioIPIPFixed {

@@ -230,7 +230,7 @@ status:
 metrics:
   listen: "off"
 `, l.Scenario, l.Dir, FixedBR, FixedIID, FixedBlock, FixedUpdate6, fixedUser,
-		strings.ReplaceAll(portsString(ExposedTCP), ",", ", "), strings.TrimSuffix(Name, "."), MyDNSMasterID, MyDNS4, MyDNS6) + l.outsideConfig()
+		strings.ReplaceAll(config.FormatPorts(ExposedTCP), ",", ", "), strings.TrimSuffix(Name, "."), MyDNSMasterID, MyDNS4, MyDNS6) + l.outsideConfig()
 	p := filepath.Join(l.Dir, "server-dualpath.yaml")
 	return p, os.WriteFile(p, []byte(c), 0o644)
 }

@@ -1,8 +1,6 @@
 package lab
 
 import (
-	"github.com/dualpath/dualpath/internal/msg"
-
 	"bufio"
 	"context"
 	"flag"
@@ -16,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/config"
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/session"
 	"github.com/dualpath/dualpath/ppp"
 )
@@ -226,7 +226,7 @@ func (l *Lab) upRouter2Session(ctx context.Context) error {
 		iifname %[1]q drop
 	}
 }
-`, SessionTUN, strings.ReplaceAll(portsString(ExposedTCP), ",", ", "), ServerLAN4)
+`, SessionTUN, strings.ReplaceAll(config.FormatPorts(ExposedTCP), ",", ", "), ServerLAN4)
 	if err := l.nft(NodeRouter2, "nat", rules); err != nil {
 		return err
 	}

@@ -1,8 +1,6 @@
 package lab
 
 import (
-	"github.com/dualpath/dualpath/internal/msg"
-
 	"bytes"
 	"context"
 	"encoding/json"
@@ -17,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/lab/vantage"
+	"github.com/dualpath/dualpath/internal/msg"
 	"github.com/dualpath/dualpath/internal/notify"
 	"github.com/dualpath/dualpath/internal/reach"
 )
@@ -156,7 +156,7 @@ func (l *Lab) RunCheck(ctx context.Context) (int, *reach.JSONReport, error) {
 // checkFromOutside is check 9: `dualpath check` on the server is green,
 // every exposed port reachable over both families through the probers.
 func checkFromOutside(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
-	exp := msg.T("exit 0: IPv4 and IPv6 reachable on %s", "終了コード 0: IPv4 でも IPv6 でも %s に届く", portsString(ExposedTCP))
+	exp := msg.T("exit 0: IPv4 and IPv6 reachable on %s", "終了コード 0: IPv4 でも IPv6 でも %s に届く", config.FormatPorts(ExposedTCP))
 	code, rep, err := l.RunCheck(ctx)
 	if err != nil {
 		return exp, shortText(err), false

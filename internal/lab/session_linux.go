@@ -137,15 +137,15 @@ func (l *Lab) scan(ctx context.Context, sess netip.Addr) (msg.Text, msg.Text, bo
 	if err := l.nodeJSON(ctx, NodeInet4, &res, "scan", "--ports", tcp, "--udp", udp, "--expect", portList(ExposedTCP), sess.String()); err != nil {
 		return exp, shortText(err), false
 	}
-	seen := msg.T("open on %s: TCP %s; UDP %s", "%s で開いている: TCP %s、UDP %s", sess, portsText(res.Open), portsText(res.OpenUDP))
+	seen := msg.T("open on %s: TCP %s; UDP %s", "%s で開いている: TCP %s、UDP %s", sess, config.PortsText(res.Open), config.PortsText(res.OpenUDP))
 	if err := l.udpDecoyAnswers(ctx); err != nil {
 		return exp, msg.T("%s; but %s", "%s。ただし%s", seen, err), false
 	}
-	return exp, seen, portsString(res.Open) == portsString(ExposedTCP) && portsString(res.OpenUDP) == portsString(ExposedUDP)
+	return exp, seen, config.FormatPorts(res.Open) == config.FormatPorts(ExposedTCP) && config.FormatPorts(res.OpenUDP) == config.FormatPorts(ExposedUDP)
 }
 
 func scanExpected() msg.Text {
-	return msg.T("open: TCP %s; UDP %s", "開いている: TCP %s、UDP %s", portsText(ExposedTCP), portsText(ExposedUDP))
+	return msg.T("open: TCP %s; UDP %s", "開いている: TCP %s、UDP %s", config.PortsText(ExposedTCP), config.PortsText(ExposedUDP))
 }
 
 // udpDecoyAnswers checks that the server's UDP decoy answers where it is
@@ -190,27 +190,7 @@ func portList(ps []uint16) string {
 	if len(ps) == 0 {
 		return ""
 	}
-	return portsString(ps)
-}
-
-// portsText is portsString for a line in the reader's language ("none"
-// is なし in Japanese).
-func portsText(ps []uint16) msg.Text {
-	if len(ps) == 0 {
-		return msg.T("none", "なし")
-	}
-	return msg.Same(portsString(ps))
-}
-
-func portsString(ps []uint16) string {
-	if len(ps) == 0 {
-		return "none"
-	}
-	var s []string
-	for _, p := range ps {
-		s = append(s, fmt.Sprint(p))
-	}
-	return strings.Join(s, ",")
+	return config.FormatPorts(ps)
 }
 
 // brasProc finds the BRAS process.
@@ -312,7 +292,7 @@ status:
   socket: %[2]s/server-status.sock
 metrics:
   listen: 127.0.0.1:9842
-`, l.Scenario, l.Dir, PPPoEUser, SessionTUN, strings.ReplaceAll(portsString(ExposedTCP), ",", ", "), MyDNSMasterID, MyDNS4, MyDNS6, strings.TrimSuffix(Name, ".")) + l.outsideConfig()
+`, l.Scenario, l.Dir, PPPoEUser, SessionTUN, strings.ReplaceAll(config.FormatPorts(ExposedTCP), ",", ", "), MyDNSMasterID, MyDNS4, MyDNS6, strings.TrimSuffix(Name, ".")) + l.outsideConfig()
 	p := filepath.Join(l.Dir, "server-dualpath.yaml")
 	return p, os.WriteFile(p, []byte(c), 0o644)
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/dualpath/dualpath/internal/config"
 	"github.com/dualpath/dualpath/internal/msg"
 )
 
@@ -116,17 +117,17 @@ func parseFilterSet(out string) []netip.AddrPort {
 // that lets everything in both fail. The UDP decoy must answer the router
 // on the LAN meanwhile, or "no UDP port open" would prove nothing.
 func checkIPv6Filter(ctx context.Context, l *Lab) (msg.Text, msg.Text, bool) {
-	exp := msg.T("open: TCP %s; UDP %s; %d filtered", "開いている: TCP %s、UDP %s。%d は遮断", portsString(ExposedTCP), portsString(ExposedUDP), DecoyPort)
+	exp := msg.T("open: TCP %s; UDP %s; %d filtered", "開いている: TCP %s、UDP %s。%d は遮断", config.FormatPorts(ExposedTCP), config.FormatPorts(ExposedUDP), DecoyPort)
 	var res scanResult
 	ports := fmt.Sprintf("1-1024,%d", DecoyPort)
 	if err := l.nodeJSON(ctx, NodeInet6, &res, "scan", "--ports", ports, "--udp", ports, "--expect", portList(ExposedTCP), ServerIPv6().String()); err != nil {
 		return exp, shortText(err), false
 	}
-	seen := msg.T("open on %s: TCP %s; UDP %s", "%s で開いている: TCP %s、UDP %s", ServerIPv6(), portsString(res.Open), portsString(res.OpenUDP))
+	seen := msg.T("open on %s: TCP %s; UDP %s", "%s で開いている: TCP %s、UDP %s", ServerIPv6(), config.FormatPorts(res.Open), config.FormatPorts(res.OpenUDP))
 	if err := l.udpDecoyAnswersAt(ctx, NodeRouter, ServerIPv6()); err != nil {
 		return exp, msg.T("%s; but %s", "%s。ただし%s", seen, err), false
 	}
-	return exp, seen, portsString(res.Open) == portsString(ExposedTCP) && portsString(res.OpenUDP) == portsString(ExposedUDP)
+	return exp, seen, config.FormatPorts(res.Open) == config.FormatPorts(ExposedTCP) && config.FormatPorts(res.OpenUDP) == config.FormatPorts(ExposedUDP)
 }
 
 // v6FilterSteps are the set-up steps of the filter: the router's default
@@ -140,5 +141,5 @@ func (l *Lab) v6FilterDefaultStep() step {
 func (l *Lab) v6FilterOpenStep() step {
 	return step{msg.T("router's IPv6 filter: open TCP %s to the server's %s (the checklist's step)",
 		"ルーターのIPv6フィルタ: サーバーの %[2]s へのTCP %[1]s を開放（チェックリストの手順）",
-		portsString(ExposedTCP), ServerIPv6()), l.OpenIPv6Filter}
+		config.FormatPorts(ExposedTCP), ServerIPv6()), l.OpenIPv6Filter}
 }
